@@ -1,0 +1,117 @@
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Config } from "../config/index.js";
+import type { Database } from "../db/client.js";
+import { createServices, type Services } from "../domain/index.js";
+import type { DocumentStorage } from "../domain/records/storage.js";
+import type { Cache } from "../domain/shared/cache.js";
+import { type Clock, systemClock } from "../domain/shared/clock.js";
+import { authPlugin } from "./plugins/auth.js";
+import { registerErrorHandling } from "./plugins/errors.js";
+import { routes } from "./routes/index.js";
+import { ErrorResponse } from "./schemas.js";
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  cache: Cache;
+  storage: DocumentStorage;
+  clock?: Clock;
+  logger?: FastifyServerOptions["logger"];
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    services: Services;
+    deps: { config: Config; database: Database; cache: Cache; clock: Clock };
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Pino options that keep patient data out of the logs: no bodies, no query strings, no auth headers. */
+export function loggerOptions(level: string): FastifyServerOptions["logger"] {
+  return {
+    level,
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "req.headers['x-telegram-bot-api-secret-token']",
+      ],
+      remove: true,
+    },
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        method: req.method,
+        path: req.url.split("?")[0],
+        id: req.id,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** The whole HTTP application as one Fastify instance, without listening. Tests inject into it. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const clock = opts.clock ?? systemClock;
+  const app = Fastify({
+    logger: opts.logger ?? loggerOptions(opts.config.logLevel),
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      customOptions: { coerceTypes: "array", removeAdditional: false, useDefaults: true, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const services = createServices({
+    database: opts.database,
+    cache: opts.cache,
+    clock,
+    config: opts.config,
+    storage: opts.storage,
+  });
+  app.decorate("services", services);
+  app.decorate("deps", { config: opts.config, database: opts.database, cache: opts.cache, clock });
+  app.addHook("onSend", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+  });
+
+  registerErrorHandling(app);
+  app.addSchema(ErrorResponse);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "HealthLink API",
+        version: "0.1.0",
+        description:
+          "Find doctors, book and manage appointments, keep clinical records. Errors: `{error: {code, message}}`.",
+      },
+      servers: [{ url: opts.config.publicBaseUrl }],
+      components: {
+        securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      },
+    },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === "string" ? json.$id : `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(authPlugin, {
+    secret: opts.config.auth.jwtSecret,
+    accessTtlSeconds: opts.config.auth.accessTtlSeconds,
+    services,
+  });
+  await app.register(routes);
+  return app;
+}

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../config/index.js";
+import { MemoryCache, RedisCache, createRedis } from "../db/cache.js";
+import { createDatabase, type Database } from "../db/client.js";
+import { hasDemoData, seedDemoData } from "../db/seed/index.js";
+import { createStorage } from "../db/storage/index.js";
+import type { Cache } from "../domain/shared/cache.js";
+import { buildApp } from "./app.js";
+
+export interface Platform {
+  app: FastifyInstance;
+  database: Database;
+  cache: Cache;
+  /** Closes the server, then the cache and the database, in that order. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Boots everything the configuration asks for: database (migrated), cache, storage, first admin, demo data, app. */
+export async function startPlatform(config: Config): Promise<Platform> {
+  const database = await createDatabase(config.database);
+  await database.migrate();
+  const cache: Cache = config.redisUrl ? new RedisCache(createRedis(config.redisUrl)) : new MemoryCache();
+  const storage = await createStorage(config);
+  const app = await buildApp({ config, database, cache, storage });
+  const log = app.log;
+
+  const embedded = config.database.kind === "pglite";
+  const seed = config.seedDemoData ?? embedded;
+  if (seed && !(await hasDemoData(database))) {
+    log.info("seeding demo data (first run)");
+    const result = await seedDemoData(database, {
+      doctorCount: config.seedDoctorCount,
+      log: (m) => log.info(m),
+    });
+    log.info(result, "demo data ready");
+  }
+  if (await app.services.auth.ensureAdmin(config.admin))
+    log.info("created the first admin account from ADMIN_EMAIL");
+
+  log.info(
+    {
+      database: embedded
+        ? `embedded PGlite (${config.database.kind === "pglite" ? config.database.dir : ""})`
+        : "PostgreSQL",
+      cache: cache.kind === "redis" ? "Redis" : "in-memory (REDIS_URL unset)",
+      jobs: config.redisUrl ? "BullMQ on Redis" : "in-process (not durable: REDIS_URL unset)",
+      storage: storage.kind,
+    },
+    "HealthLink components",
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    database,
+    cache,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await cache.close();
+        await database.close();
+      })()),
+  };
+}

@@ -1,0 +1,74 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { DomainError, type ErrorKind } from "../../domain/shared/errors.js";
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
+  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+}
+
+/** Fastify's own 4xx errors (bad JSON, wrong content type, body too large …) keep their status with a stable code. */
+function frameworkCode(err: FastifyError): string {
+  switch (err.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "UNSUPPORTED_MEDIA_TYPE";
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+    case "FST_REQ_FILE_TOO_LARGE":
+      return "PAYLOAD_TOO_LARGE";
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return "MALFORMED_JSON";
+    default:
+      return err.statusCode === 400 && err instanceof SyntaxError ? "MALFORMED_JSON" : "BAD_REQUEST";
+  }
+}
+
+/** The one place that turns errors into HTTP answers: `{"error": {"code", "message"}}`, never a stack trace. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof DomainError) {
+      const status = STATUS[err.kind];
+      if (err.kind === "rate_limited") void reply.header("retry-after", "60");
+      return reply.status(status).send(errorBody(err.code, err.message, err.details));
+    }
+    if (err.validation) {
+      const first = err.validation[0];
+      const where = err.validationContext ?? "request";
+      const field = first?.instancePath ? first.instancePath.replace(/^\//, "").replace(/\//g, ".") : "";
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const name = missing ?? field;
+      const message = `Invalid ${where}${name ? ` field "${name}"` : ""}: ${first?.message ?? "invalid value"}.`;
+      return reply.status(400).send(errorBody("VALIDATION_ERROR", message));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send(errorBody(frameworkCode(err), err.message));
+    }
+    request.log.error(
+      { err: { type: err.name, code: err.code, message: err.message, stack: err.stack } },
+      "unhandled error",
+    );
+    return reply
+      .status(500)
+      .send(errorBody("INTERNAL_ERROR", "Something went wrong on our side. Please try again."));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    return reply
+      .status(404)
+      .send(errorBody("ROUTE_NOT_FOUND", `No route ${request.method} ${request.url.split("?")[0]}.`));
+  });
+}

@@ -1,0 +1,17 @@
+import type { FastifyPluginAsync } from "fastify";
+import { adminRoutes } from "./admin.js";
+import { authRoutes } from "./auth.js";
+import { doctorRoutes } from "./doctors.js";
+import { healthRoutes } from "./health.js";
+import { recordRoutes } from "./records.js";
+import { schedulingRoutes } from "./scheduling.js";
+
+/** Every route module, registered in one place. */
+export const routes: FastifyPluginAsync = async (app) => {
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(adminRoutes);
+  await app.register(doctorRoutes);
+  await app.register(schedulingRoutes);
+  await app.register(recordRoutes);
+};

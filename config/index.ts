@@ -1,0 +1,205 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one configuration object. Built once at boot from the environment, validated, frozen.
+ * Every variable is listed in docs/configuration.md.
+ */
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PUBLIC_BASE_URL: optionalString,
+  DATA_DIR: z.string().default("./.data"),
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  REDIS_URL: optionalString,
+  JWT_SECRET: optionalString,
+  JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
+  JWT_REFRESH_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(1).default(30),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  SEED_DEMO_DATA: bool.optional(),
+  SEED_DOCTOR_COUNT: z.coerce.number().int().min(0).default(5000),
+  STORAGE_DRIVER: z.enum(["local", "s3"]).default("local"),
+  STORAGE_DIR: optionalString,
+  STORAGE_ENCRYPTION_KEY: optionalString,
+  DOCUMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default("us-east-1"),
+  S3_ENDPOINT: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  SEARCH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
+  BOOKING_MIN_LEAD_MINUTES: z.coerce.number().int().min(0).default(0),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  readonly env: "development" | "production" | "test";
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly publicBaseUrl: string;
+  readonly dataDir: string;
+  /** Embedded mode: no DATABASE_URL → PGlite under dataDir. */
+  readonly database:
+    | { readonly kind: "pg"; readonly url: string; readonly poolSize: number }
+    | { readonly kind: "pglite"; readonly dir: string };
+  readonly redisUrl: string | undefined;
+  readonly auth: {
+    readonly jwtSecret: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlDays: number;
+    readonly passwordResetTtlMinutes: number;
+    readonly loginMaxFailures: number;
+    readonly loginLockoutSeconds: number;
+  };
+  readonly admin: { readonly email: string; readonly password: string } | undefined;
+  /** undefined → decide by mode (embedded seeds on first run; a server database only when asked). */
+  readonly seedDemoData: boolean | undefined;
+  readonly seedDoctorCount: number;
+  readonly storage: {
+    readonly driver: "local" | "s3";
+    readonly dir: string;
+    readonly encryptionKey: Buffer;
+    readonly maxBytes: number;
+    readonly s3: {
+      readonly bucket: string | undefined;
+      readonly region: string;
+      readonly endpoint: string | undefined;
+      readonly accessKeyId: string | undefined;
+      readonly secretAccessKey: string | undefined;
+      readonly forcePathStyle: boolean;
+    };
+  };
+  readonly search: { readonly cacheTtlSeconds: number };
+  readonly scheduling: { readonly minLeadMinutes: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads (or creates once) a random secret kept under the data directory, for embedded mode only. */
+function embeddedSecret(dataDir: string, file: string, bytes: number): string {
+  const full = path.join(dataDir, file);
+  if (existsSync(full)) return readFileSync(full, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(bytes).toString("base64url");
+  writeFileSync(full, secret + "\n", { mode: 0o600 });
+  return secret;
+}
+
+function decodeKey(value: string, name: string): Buffer {
+  const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : Buffer.from(value, "base64");
+  if (key.length !== 32) throw new ConfigError(`${name} must be 32 bytes, as 64 hex characters or base64`);
+  return key;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`Invalid configuration: ${issues}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const embedded = e.DATABASE_URL === undefined;
+
+  let jwtSecret = e.JWT_SECRET;
+  if (jwtSecret === undefined) {
+    if (!embedded) throw new ConfigError("JWT_SECRET is required when DATABASE_URL is set");
+    jwtSecret = embeddedSecret(dataDir, "jwt-secret", 48);
+  }
+  if (jwtSecret.length < 32) throw new ConfigError("JWT_SECRET must be at least 32 characters");
+
+  let encryptionKey: Buffer;
+  if (e.STORAGE_ENCRYPTION_KEY !== undefined) {
+    encryptionKey = decodeKey(e.STORAGE_ENCRYPTION_KEY, "STORAGE_ENCRYPTION_KEY");
+  } else if (embedded) {
+    encryptionKey = decodeKey(embeddedSecret(dataDir, "storage-key", 32), "generated storage key");
+  } else {
+    throw new ConfigError("STORAGE_ENCRYPTION_KEY is required when DATABASE_URL is set");
+  }
+
+  if (e.STORAGE_DRIVER === "s3" && e.S3_BUCKET === undefined) {
+    throw new ConfigError("S3_BUCKET is required when STORAGE_DRIVER=s3");
+  }
+  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
+  }
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    dataDir,
+    database: embedded
+      ? { kind: "pglite", dir: path.join(dataDir, "pglite") }
+      : { kind: "pg", url: e.DATABASE_URL!, poolSize: e.DATABASE_POOL_SIZE },
+    redisUrl: e.REDIS_URL,
+    auth: {
+      jwtSecret,
+      accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
+      refreshTtlDays: e.JWT_REFRESH_TTL_DAYS,
+      passwordResetTtlMinutes: e.PASSWORD_RESET_TTL_MINUTES,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+    },
+    admin:
+      e.ADMIN_EMAIL !== undefined && e.ADMIN_PASSWORD !== undefined
+        ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }
+        : undefined,
+    seedDemoData: e.SEED_DEMO_DATA,
+    seedDoctorCount: e.SEED_DOCTOR_COUNT,
+    storage: {
+      driver: e.STORAGE_DRIVER,
+      dir: path.resolve(e.STORAGE_DIR ?? path.join(dataDir, "documents")),
+      encryptionKey,
+      maxBytes: e.DOCUMENT_MAX_BYTES,
+      s3: {
+        bucket: e.S3_BUCKET,
+        region: e.S3_REGION,
+        endpoint: e.S3_ENDPOINT,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      },
+    },
+    search: { cacheTtlSeconds: e.SEARCH_CACHE_TTL_SECONDS },
+    scheduling: { minLeadMinutes: e.BOOKING_MIN_LEAD_MINUTES },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Buffer.isBuffer(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

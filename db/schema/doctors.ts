@@ -1,0 +1,141 @@
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  time,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { users } from "./accounts.js";
+
+export const verificationStatusEnum = pgEnum("verification_status", ["pending", "verified", "rejected"]);
+
+export const specialties = pgTable(
+  "specialties",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    name: text().notNull(),
+    slug: text().notNull(),
+    /** Common conditions and symptoms this specialty treats, in plain words ("tooth pain"). */
+    conditions: text().array().notNull().default([]),
+    description: text(),
+  },
+  (t) => [uniqueIndex("specialties_slug_key").on(t.slug)],
+);
+
+export const doctors = pgTable(
+  "doctors",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    /** Null for listed doctors who have not claimed an account yet. */
+    userId: integer().references(() => users.id, { onDelete: "set null" }),
+    name: text().notNull(),
+    photoUrl: text(),
+    gender: text(),
+    registrationNumber: text(),
+    experienceYears: smallint().notNull().default(0),
+    clinicName: text(),
+    clinicAddress: text(),
+    city: text().notNull(),
+    latitude: doublePrecision(),
+    longitude: doublePrecision(),
+    languages: text().array().notNull().default([]),
+    feeMinor: integer().notNull().default(0),
+    currency: text().notNull().default("INR"),
+    summary: text(),
+    timeZone: text().notNull().default("UTC"),
+    phone: text(),
+    verificationStatus: verificationStatusEnum().notNull().default("pending"),
+    verifiedAt: timestamp({ withTimezone: true }),
+    verifiedBy: integer().references(() => users.id),
+    autoAccept: boolean().notNull().default(false),
+    /** Bit i set = works on ISO weekday i+1 (bit 0 = Monday). Maintained with the weekly availability. */
+    availableDaysMask: smallint().notNull().default(0),
+    /** Derived figures, kept on the row for fast listing. */
+    reviewsCount: integer().notNull().default(0),
+    recommendationPercent: smallint().notNull().default(0),
+    patientsCount: integer().notNull().default(0),
+    waitTimeMinutes: smallint().notNull().default(15),
+    rating: doublePrecision().notNull().default(0),
+    /** Lower-cased name, specialties and degrees: the target of typo-tolerant text search. */
+    searchText: text().notNull().default(""),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("doctors_user_key").on(t.userId),
+    index("doctors_city_idx").on(t.city),
+    index("doctors_lat_lng_idx").on(t.latitude, t.longitude),
+    index("doctors_verified_idx").on(t.verificationStatus),
+  ],
+);
+
+export const doctorSpecialties = pgTable(
+  "doctor_specialties",
+  {
+    doctorId: integer()
+      .notNull()
+      .references(() => doctors.id, { onDelete: "cascade" }),
+    specialtyId: integer()
+      .notNull()
+      .references(() => specialties.id, { onDelete: "cascade" }),
+    isPrimary: boolean().notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.doctorId, t.specialtyId] }),
+    index("doctor_specialties_specialty_idx").on(t.specialtyId),
+  ],
+);
+
+export const doctorQualifications = pgTable(
+  "doctor_qualifications",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    doctorId: integer()
+      .notNull()
+      .references(() => doctors.id, { onDelete: "cascade" }),
+    degree: text().notNull(),
+    institute: text().notNull(),
+    year: smallint(),
+  },
+  (t) => [index("doctor_qualifications_doctor_idx").on(t.doctorId)],
+);
+
+/** Weekly recurring availability, in the doctor's time zone. isoDay: 1 = Monday … 7 = Sunday. */
+export const doctorAvailability = pgTable(
+  "doctor_availability",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    doctorId: integer()
+      .notNull()
+      .references(() => doctors.id, { onDelete: "cascade" }),
+    isoDay: smallint().notNull(),
+    startTime: time().notNull(),
+    endTime: time().notNull(),
+    slotMinutes: smallint().notNull().default(15),
+  },
+  (t) => [index("doctor_availability_doctor_idx").on(t.doctorId, t.isoDay)],
+);
+
+/** A day (or part of a day) off. Null times mean the whole day. */
+export const doctorAvailabilityExceptions = pgTable(
+  "doctor_availability_exceptions",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    doctorId: integer()
+      .notNull()
+      .references(() => doctors.id, { onDelete: "cascade" }),
+    date: date({ mode: "string" }).notNull(),
+    startTime: time(),
+    endTime: time(),
+    reason: text(),
+  },
+  (t) => [index("doctor_availability_exceptions_idx").on(t.doctorId, t.date)],
+);

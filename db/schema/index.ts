@@ -1,0 +1,5 @@
+export * from "./accounts.js";
+export * from "./doctors.js";
+export * from "./scheduling.js";
+export * from "./records.js";
+export * from "./platform.js";

@@ -1,0 +1,275 @@
+import type { Database } from "../../db/client.js";
+import type { Role } from "../../db/schema/index.js";
+import type { AuditTrail } from "../audit/audit.js";
+import { enqueueNotification } from "../notifications/outbox.js";
+import type { Actor, Channel } from "../shared/actor.js";
+import type { Cache } from "../shared/cache.js";
+import type { Clock } from "../shared/clock.js";
+import { conflict, DomainError, notFound, unauthenticated } from "../shared/errors.js";
+import { AccountsRepository, type UserWithProfile } from "./repository.js";
+import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword } from "./secrets.js";
+
+export interface AuthSettings {
+  refreshTtlDays: number;
+  passwordResetTtlMinutes: number;
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
+  publicBaseUrl: string;
+}
+
+export interface UserView {
+  id: number;
+  role: Role;
+  name: string;
+  email: string;
+  phone: string | null;
+  patient_id?: number;
+  doctor_id?: number;
+}
+
+export function userView(u: UserWithProfile): UserView {
+  const view: UserView = { id: u.id, role: u.role, name: u.name, email: u.email, phone: u.phone };
+  if (u.patientId != null) view.patient_id = u.patientId;
+  if (u.doctorId != null) view.doctor_id = u.doctorId;
+  return view;
+}
+
+/** What a signed access token says about its bearer. */
+export interface TokenClaims {
+  sub: number;
+  role: Role;
+  sid: string;
+  pid?: number;
+  did?: number;
+}
+
+export interface IssuedSession {
+  user: UserView;
+  claims: TokenClaims;
+  refreshToken: string;
+}
+
+export class AuthService {
+  private readonly repo: AccountsRepository;
+  constructor(
+    private readonly database: Database,
+    private readonly cache: Cache,
+    private readonly clock: Clock,
+    private readonly audit: AuditTrail,
+    private readonly settings: AuthSettings,
+  ) {
+    this.repo = new AccountsRepository(database.db);
+  }
+
+  async register(input: {
+    role: "patient" | "doctor";
+    name: string;
+    email: string;
+    password: string;
+    phone?: string | undefined;
+  }): Promise<UserView> {
+    const passwordHash = await hashPassword(input.password);
+    const id = await this.database.db.transaction(async (tx) => {
+      const user = await this.repo.insertUser(tx, {
+        role: input.role,
+        name: input.name.trim(),
+        email: input.email,
+        phone: input.phone ?? null,
+        passwordHash,
+      });
+      if (!user) throw conflict("EMAIL_TAKEN", "An account with this email already exists.");
+      if (input.role === "patient") {
+        await this.repo.insertPatient(tx, {
+          userId: user.id,
+          name: user.name,
+          phone: user.phone,
+          email: user.email,
+        });
+      } else {
+        await this.repo.insertDoctor(tx, { userId: user.id, name: user.name, phone: user.phone });
+      }
+      return user.id;
+    });
+    const user = await this.repo.findById(id);
+    return userView(user!);
+  }
+
+  async login(input: { email: string; password: string; ip: string }): Promise<IssuedSession> {
+    const email = input.email.trim().toLowerCase();
+    const emailKey = `login:fail:${sha256(email)}`;
+    const ipKey = `login:fail:ip:${input.ip}`;
+    const [byEmail, byIp] = await Promise.all([this.cache.get(emailKey), this.cache.get(ipKey)]);
+    if (
+      Number(byEmail ?? 0) >= this.settings.loginMaxFailures ||
+      Number(byIp ?? 0) >= this.settings.loginMaxFailures * 4
+    ) {
+      throw new DomainError(
+        "rate_limited",
+        "TOO_MANY_ATTEMPTS",
+        "Too many failed sign-in attempts. Try again later.",
+      );
+    }
+    const user = await this.repo.findByEmail(email);
+    const ok = user
+      ? await verifyPassword(user.passwordHash, input.password)
+      : await verifyPassword(await dummyPasswordHash(), input.password);
+    if (!user || !ok || !user.active) {
+      await Promise.all([
+        this.cache.incr(emailKey, this.settings.loginLockoutSeconds),
+        this.cache.incr(ipKey, this.settings.loginLockoutSeconds),
+      ]);
+      throw unauthenticated("INVALID_CREDENTIALS", "Email or password is incorrect.");
+    }
+    await this.cache.del(emailKey);
+    return this.issue(user);
+  }
+
+  private async issue(user: UserWithProfile, sessionId?: string): Promise<IssuedSession> {
+    const refresh = newOpaqueToken();
+    const expiresAt = new Date(this.clock.now().getTime() + this.settings.refreshTtlDays * 86_400_000);
+    const sid = await this.database.db.transaction(async (tx) => {
+      const id = sessionId ?? (await this.repo.createSession(tx, user.id, expiresAt));
+      await this.repo.insertRefreshToken(tx, id, refresh.hash);
+      return id;
+    });
+    return { user: userView(user), claims: claimsOf(user, sid), refreshToken: refresh.token };
+  }
+
+  /** Rotates a refresh token. Presenting one that was already used revokes its whole session. */
+  async refresh(refreshToken: string): Promise<IssuedSession> {
+    const spent = await this.repo.spendRefreshToken(this.database.db, sha256(refreshToken));
+    if (!spent.ok) {
+      if (spent.reason === "reused" && spent.sessionId) {
+        await this.repo.revokeSession(this.database.db, spent.sessionId, "refresh_token_reused");
+      }
+      throw unauthenticated("INVALID_REFRESH_TOKEN", "The refresh token is invalid or was already used.");
+    }
+    const session = await this.repo.findSession(spent.sessionId);
+    if (!session || session.revokedAt || session.expiresAt <= this.clock.now()) {
+      throw unauthenticated("INVALID_REFRESH_TOKEN", "The session has ended. Sign in again.");
+    }
+    const user = await this.repo.findById(session.userId);
+    if (!user?.active)
+      throw unauthenticated("INVALID_REFRESH_TOKEN", "The session has ended. Sign in again.");
+    return this.issue(user, session.id);
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.repo.revokeSession(this.database.db, sessionId, "logout");
+  }
+
+  /** Turns verified token claims into an Actor, if the session is still open. */
+  async actorFor(claims: TokenClaims, channel: Channel, requestId?: string): Promise<Actor> {
+    const session = await this.repo.findSession(claims.sid);
+    if (
+      !session ||
+      session.revokedAt ||
+      session.expiresAt <= this.clock.now() ||
+      session.userId !== claims.sub
+    ) {
+      throw unauthenticated("SESSION_ENDED", "The session has ended. Sign in again.");
+    }
+    return {
+      userId: claims.sub,
+      role: claims.role,
+      patientId: claims.pid,
+      doctorId: claims.did,
+      channel,
+      requestId,
+    };
+  }
+
+  async me(actor: Actor): Promise<UserView> {
+    const user = await this.repo.findById(actor.userId);
+    if (!user) throw notFound("User");
+    return userView(user);
+  }
+
+  /** Always succeeds from the caller's view, so it cannot be used to probe which emails exist. */
+  async forgotPassword(email: string): Promise<void> {
+    const user = await this.repo.findByEmail(email.trim().toLowerCase());
+    if (!user?.active) return;
+    const token = newOpaqueToken();
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.settings.passwordResetTtlMinutes * 60_000);
+    await this.database.db.transaction(async (tx) => {
+      await this.repo.insertResetToken(tx, user.id, token.hash, expiresAt);
+      await enqueueNotification(tx, {
+        userId: user.id,
+        channel: "email",
+        template: "auth.password_reset",
+        data: {
+          reset_url: `${this.settings.publicBaseUrl}/reset-password#token=${token.token}`,
+          token: token.token,
+          expires_at: expiresAt.toISOString(),
+        },
+        idempotencyKey: `password_reset:${token.hash}`,
+      });
+    });
+  }
+
+  async resetPassword(token: string, password: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.database.db.transaction(async (tx) => {
+      const userId = await this.repo.spendResetToken(tx, sha256(token), this.clock.now());
+      if (userId === undefined) {
+        throw new DomainError(
+          "invalid",
+          "INVALID_RESET_TOKEN",
+          "The reset link is invalid, expired or already used.",
+        );
+      }
+      await this.repo.setPassword(tx, userId, passwordHash);
+      await this.repo.revokeAllSessions(tx, userId, "password_reset");
+    });
+  }
+
+  /** Creates the first admin from configuration if no user has that email. */
+  async ensureAdmin(admin: { email: string; password: string } | undefined): Promise<boolean> {
+    if (!admin) return false;
+    if (await this.repo.findByEmail(admin.email)) return false;
+    const created = await this.repo.insertUser(this.database.db, {
+      role: "admin",
+      name: "Administrator",
+      email: admin.email,
+      passwordHash: await hashPassword(admin.password),
+    });
+    return created !== undefined;
+  }
+
+  /** Admins manage users: list, deactivate (ends every session), reactivate. */
+  async listUsers(actor: Actor, opts: { role?: Role | undefined; page: number; perPage: number }) {
+    assertAdmin(actor);
+    return this.repo.listUsers({
+      role: opts.role,
+      limit: opts.perPage,
+      offset: (opts.page - 1) * opts.perPage,
+    });
+  }
+
+  async setUserActive(actor: Actor, userId: number, active: boolean): Promise<void> {
+    assertAdmin(actor);
+    await this.database.db.transaction(async (tx) => {
+      if (!(await this.repo.setActive(tx, userId, active))) throw notFound("User");
+      if (!active) await this.repo.revokeAllSessions(tx, userId, "deactivated");
+    });
+    await this.audit.record(actor, {
+      action: active ? "activate" : "deactivate",
+      resourceType: "user",
+      resourceId: userId,
+      outcome: "allowed",
+    });
+  }
+}
+
+export function claimsOf(user: UserWithProfile, sid: string): TokenClaims {
+  const claims: TokenClaims = { sub: user.id, role: user.role, sid };
+  if (user.patientId != null) claims.pid = user.patientId;
+  if (user.doctorId != null) claims.did = user.doctorId;
+  return claims;
+}
+
+export function assertAdmin(actor: Actor): void {
+  if (actor.role !== "admin")
+    throw new DomainError("forbidden", "ADMIN_ONLY", "Only administrators can do this.");
+}

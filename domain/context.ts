@@ -1,0 +1,17 @@
+import type { Config } from "../config/index.js";
+import type { Database, Db } from "../db/client.js";
+import type { AccessPolicy } from "./accounts/access.js";
+import type { AuditTrail } from "./audit/audit.js";
+import type { Cache } from "./shared/cache.js";
+import type { Clock } from "./shared/clock.js";
+
+/** What every domain service is built from. */
+export interface ServiceContext {
+  readonly database: Database;
+  readonly db: Db;
+  readonly cache: Cache;
+  readonly clock: Clock;
+  readonly audit: AuditTrail;
+  readonly access: AccessPolicy;
+  readonly config: Config;
+}

@@ -1,0 +1,41 @@
+import type { Config } from "../config/index.js";
+import type { Database } from "../db/client.js";
+import { AccessPolicy } from "./accounts/access.js";
+import { AuthService } from "./accounts/auth-service.js";
+import { AccountsRepository } from "./accounts/repository.js";
+import { AuditTrail } from "./audit/audit.js";
+import type { ServiceContext } from "./context.js";
+import { DoctorsService } from "./doctors/service.js";
+import { RecordsService } from "./records/service.js";
+import type { DocumentStorage } from "./records/storage.js";
+import { SchedulingService } from "./scheduling/service.js";
+import type { Cache } from "./shared/cache.js";
+import type { Clock } from "./shared/clock.js";
+
+export interface Deps {
+  database: Database;
+  cache: Cache;
+  clock: Clock;
+  config: Config;
+  storage: DocumentStorage;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** Wires the domain services together. The one place that knows every service. */
+export function createServices(deps: Deps) {
+  const audit = new AuditTrail(deps.database.db);
+  const access = new AccessPolicy(new AccountsRepository(deps.database.db), audit);
+  const ctx: ServiceContext = { ...deps, db: deps.database.db, audit, access };
+  const auth = new AuthService(deps.database, deps.cache, deps.clock, audit, {
+    refreshTtlDays: deps.config.auth.refreshTtlDays,
+    passwordResetTtlMinutes: deps.config.auth.passwordResetTtlMinutes,
+    loginMaxFailures: deps.config.auth.loginMaxFailures,
+    loginLockoutSeconds: deps.config.auth.loginLockoutSeconds,
+    publicBaseUrl: deps.config.publicBaseUrl,
+  });
+  const doctors = new DoctorsService(ctx);
+  const scheduling = new SchedulingService(ctx, doctors);
+  const records = new RecordsService(ctx, deps.storage);
+  return { audit, access, auth, doctors, scheduling, records };
+}

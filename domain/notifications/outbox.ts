@@ -1,0 +1,31 @@
+import type { DbOrTx } from "../../db/client.js";
+import { notificationsOutbox } from "../../db/schema/index.js";
+
+export interface OutboxMessage {
+  userId: number;
+  /** The event: appointment.requested, appointment.accepted, auth.password_reset … */
+  template: string;
+  data: Record<string, unknown>;
+  /** Same key → one message, however often the event is raised. */
+  idempotencyKey: string;
+  channel?: string | undefined;
+  notBefore?: Date | undefined;
+}
+
+/**
+ * Puts a message for a person into the outbox, inside the caller's transaction, so the message exists
+ * if and only if the change that caused it was committed. Delivery is a channel's job.
+ */
+export async function enqueueNotification(db: DbOrTx, message: OutboxMessage): Promise<void> {
+  await db
+    .insert(notificationsOutbox)
+    .values({
+      userId: message.userId,
+      template: message.template,
+      data: message.data,
+      idempotencyKey: message.idempotencyKey,
+      channel: message.channel ?? null,
+      notBefore: message.notBefore ?? new Date(),
+    })
+    .onConflictDoNothing({ target: notificationsOutbox.idempotencyKey });
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../api/app.js";
+import { loadConfig, type Config } from "../config/index.js";
+import { RedisCache, createRedis } from "../db/cache.js";
+import type { Database } from "../db/client.js";
+import { LocalStorage } from "../db/storage/local.js";
+import type { Services } from "../domain/index.js";
+import type { DocumentStorage } from "../domain/records/storage.js";
+import { ManualClock } from "../domain/shared/clock.js";
+import { createTestDatabase } from "./db.js";
+import { TEST_REDIS_URL } from "./env.js";
+
+/** Monday 2030-01-07 00:00 UTC: tests run against a fixed "now" they can move. */
+export const TEST_NOW = new Date("2030-01-07T00:00:00.000Z");
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  database: Database;
+  cache: RedisCache;
+  clock: ManualClock;
+  config: Config;
+  storage: DocumentStorage;
+  close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}, dataDir?: string): Config {
+  return loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    DATABASE_URL: "postgres://unused-by-tests",
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    STORAGE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
+    DATA_DIR: dataDir ?? path.join(os.tmpdir(), "hl-test-data"),
+    PUBLIC_BASE_URL: "http://healthlink.test",
+    ...env,
+  });
+}
+
+/**
+ * The whole app on a fresh real Postgres database and real Redis (keys under a unique prefix),
+ * with a manual clock. Nothing listens on a port: use app.inject.
+ */
+export async function buildTestApp(
+  opts: { env?: Record<string, string>; now?: Date } = {},
+): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "hl-test-"));
+  const config = testConfig(opts.env, dataDir);
+  const tdb = await createTestDatabase();
+  const redis = createRedis(TEST_REDIS_URL);
+  const cache = new RedisCache(redis, `t:${randomBytes(4).toString("hex")}:`);
+  const clock = new ManualClock(opts.now ?? TEST_NOW);
+  const storage = new LocalStorage(path.join(dataDir, "documents"));
+  const app = await buildApp({ config, database: tdb.database, cache, storage, clock, logger: false });
+  await app.ready();
+  return {
+    app,
+    services: app.services,
+    database: tdb.database,
+    cache,
+    clock,
+    config,
+    storage,
+    close: async () => {
+      await app.close();
+      await cache.close();
+      await tdb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
