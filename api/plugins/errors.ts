@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
+import { pgErrorCode } from "../../db/client.js";
 import { DomainError, type ErrorKind } from "../../domain/shared/errors.js";
 
 const STATUS: Record<ErrorKind, number> = {
@@ -36,8 +37,23 @@ function frameworkCode(err: FastifyError): string {
   }
 }
 
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 20 || value === null || typeof value !== "object") return false;
+  if (Buffer.isBuffer(value)) return false;
+  for (const [k, v] of Object.entries(value)) if (k.includes("\u0000") || containsNul(v, depth + 1)) return true;
+  return false;
+}
+
 /** The one place that turns errors into HTTP answers: `{"error": {"code", "message"}}`, never a stack trace. */
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Postgres cannot store NUL in text; no legitimate input contains it. Refuse it before anything runs.
+  app.addHook("preValidation", async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new DomainError("invalid", "INVALID_CHARACTERS", "The request contains a NUL character.");
+    }
+  });
+
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof DomainError) {
       const status = STATUS[err.kind];
@@ -52,6 +68,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const name = missing ?? field;
       const message = `Invalid ${where}${name ? ` field "${name}"` : ""}: ${first?.message ?? "invalid value"}.`;
       return reply.status(400).send(errorBody("VALIDATION_ERROR", message));
+    }
+    // Safety net: a data exception from Postgres (class 22: out of range, bad date …) is the input's fault.
+    if (pgErrorCode(err)?.startsWith("22")) {
+      request.log.warn({ sqlstate: pgErrorCode(err) }, "data exception reached the database");
+      return reply.status(400).send(errorBody("INVALID_VALUE", "A value in the request is out of range or malformed."));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
