@@ -11,6 +11,7 @@ import type { Cache } from "../domain/shared/cache.js";
 import { type Clock, systemClock } from "../domain/shared/clock.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
+import { registerMetrics } from "./plugins/metrics.js";
 import { routes } from "./routes/index.js";
 import { ErrorResponse } from "./schemas.js";
 
@@ -85,6 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   registerErrorHandling(app);
+  registerMetrics(app);
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {

@@ -19,6 +19,10 @@ export const ClockTime = Type.String({
   pattern: "^\\s*\\d{1,2}:\\d{2}(:\\d{2})?\\s*([AaPp][Mm])?\\s*$",
   examples: ["10:30 AM"],
 });
+export const Email = Type.String({ format: "email", maxLength: 254 });
+export const Password = Type.String({ minLength: 8, maxLength: 200 });
+export const PersonName = Type.String({ minLength: 1, maxLength: 200, pattern: "\\S" });
+export const Phone = Type.String({ pattern: "^\\+?[0-9 ()-]{6,20}$" });
 export const Page = Type.Integer({ minimum: 1, maximum: 10000, default: 1 });
 
 /** Error responses a route may give, for the OpenAPI document. */

@@ -41,7 +41,8 @@ function containsNul(value: unknown, depth = 0): boolean {
   if (typeof value === "string") return value.includes("\u0000");
   if (depth > 20 || value === null || typeof value !== "object") return false;
   if (Buffer.isBuffer(value)) return false;
-  for (const [k, v] of Object.entries(value)) if (k.includes("\u0000") || containsNul(v, depth + 1)) return true;
+  for (const [k, v] of Object.entries(value))
+    if (k.includes("\u0000") || containsNul(v, depth + 1)) return true;
   return false;
 }
 
@@ -72,7 +73,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     // Safety net: a data exception from Postgres (class 22: out of range, bad date …) is the input's fault.
     if (pgErrorCode(err)?.startsWith("22")) {
       request.log.warn({ sqlstate: pgErrorCode(err) }, "data exception reached the database");
-      return reply.status(400).send(errorBody("INVALID_VALUE", "A value in the request is out of range or malformed."));
+      return reply
+        .status(400)
+        .send(errorBody("INVALID_VALUE", "A value in the request is out of range or malformed."));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {

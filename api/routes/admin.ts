@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, Page } from "../schemas.js";
+import { bearer, Email, errors, Id, Page, Password, PersonName, Phone } from "../schemas.js";
+import { UserSchema } from "./auth.js";
 
 const Roles = Type.Union(
   ["patient", "doctor", "nurse", "admin", "pharmacist", "lab"].map((r) => Type.Literal(r)),
@@ -58,6 +59,55 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           created_at: u.createdAt.toISOString(),
         })),
       };
+    },
+  );
+
+  app.post(
+    "/api/admin/users",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Create a staff account (nurse, pharmacist, lab, admin)",
+        security: bearer,
+        body: Type.Object(
+          {
+            role: Type.Union([
+              Type.Literal("nurse"),
+              Type.Literal("admin"),
+              Type.Literal("pharmacist"),
+              Type.Literal("lab"),
+            ]),
+            name: PersonName,
+            email: Email,
+            password: Password,
+            phone: Type.Optional(Phone),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ user: UserSchema }), ...errors(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send({ user: await auth.createStaffUser(actorOf(request), request.body) }),
+  );
+
+  app.post(
+    "/api/admin/nurses/:id/assignments",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Let a nurse act for a doctor",
+        security: bearer,
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ doctor_id: Id }),
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await auth.assignNurse(actorOf(request), request.params.id, request.body.doctor_id);
+      return reply.status(204).send(null);
     },
   );
 

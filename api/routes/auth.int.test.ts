@@ -267,6 +267,51 @@ describe("accounts and authentication", () => {
     expect(missing.statusCode).toBe(404);
   });
 
+  it("lets an admin create a nurse and assign them to a doctor; duplicates and unknown doctors are refused", async () => {
+    const admin = await signInAs(t, "admin");
+    const doctor = await signUp(t, "doctor");
+    const email = uniqueEmail("nurse");
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/users",
+      headers: admin.headers,
+      payload: { role: "nurse", name: "Nurse Joy", email, password: "a-nurse-pass" },
+    });
+    expect(created.statusCode).toBe(201);
+    const nurseId = created.json().user.id as number;
+    const dup = await t.app.inject({
+      method: "POST",
+      url: "/api/admin/users",
+      headers: admin.headers,
+      payload: { role: "nurse", name: "Nurse Joy", email, password: "a-nurse-pass" },
+    });
+    expect(dup.statusCode).toBe(409);
+    const assign = (id: number, doctorId: number) =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/admin/nurses/${id}/assignments`,
+        headers: admin.headers,
+        payload: { doctor_id: doctorId },
+      });
+    expect((await assign(nurseId, doctor.doctorId!)).statusCode).toBe(204);
+    expect((await assign(nurseId, 999999)).statusCode).toBe(404);
+    expect((await assign(doctor.userId, doctor.doctorId!)).statusCode).toBe(404);
+    const nurse = await t.app.inject({
+      method: "POST",
+      url: "/api/auth/login",
+      payload: { email, password: "a-nurse-pass" },
+    });
+    expect(nurse.json().user.role).toBe("nurse");
+  });
+
+  it("exposes Prometheus metrics labelled by route pattern, never by concrete URL", async () => {
+    await t.app.inject({ method: "GET", url: "/api/system/health/check/?patient_id=12345" });
+    const res = await t.app.inject({ method: "GET", url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('route="/api/system/health/check/"');
+    expect(res.body).not.toContain("12345");
+  });
+
   it("answers malformed JSON and unknown routes with coded 4xx errors", async () => {
     const bad = await t.app.inject({
       method: "POST",

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { IssuedSession } from "../../domain/accounts/auth-service.js";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id } from "../schemas.js";
+import { bearer, Email, errors, Id, Password, PersonName, Phone } from "../schemas.js";
 
 export const UserSchema = Type.Object({
   id: Id,
@@ -14,8 +14,6 @@ export const UserSchema = Type.Object({
   doctor_id: Type.Optional(Type.Integer()),
 });
 
-const Email = Type.String({ format: "email", maxLength: 254 });
-const Password = Type.String({ minLength: 8, maxLength: 200 });
 const Tokens = Type.Object({
   access_token: Type.String(),
   refresh_token: Type.String(),
@@ -43,10 +41,10 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Type.Object(
           {
             role: Type.Union([Type.Literal("patient"), Type.Literal("doctor")]),
-            name: Type.String({ minLength: 1, maxLength: 200, pattern: "\\S" }),
+            name: PersonName,
             email: Email,
             password: Password,
-            phone: Type.Optional(Type.String({ pattern: "^\\+?[0-9 ()-]{6,20}$" })),
+            phone: Type.Optional(Phone),
           },
           { additionalProperties: false },
         ),

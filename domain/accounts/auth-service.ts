@@ -247,6 +247,50 @@ export class AuthService {
     });
   }
 
+  /** Admins create staff accounts (nurses, pharmacists, lab staff, other admins); patients and doctors self-register. */
+  async createStaffUser(
+    actor: Actor,
+    input: {
+      role: "nurse" | "admin" | "pharmacist" | "lab";
+      name: string;
+      email: string;
+      password: string;
+      phone?: string | undefined;
+    },
+  ): Promise<UserView> {
+    assertAdmin(actor);
+    const created = await this.repo.insertUser(this.database.db, {
+      role: input.role,
+      name: input.name.trim(),
+      email: input.email,
+      phone: input.phone ?? null,
+      passwordHash: await hashPassword(input.password),
+    });
+    if (!created) throw conflict("EMAIL_TAKEN", "An account with this email already exists.");
+    await this.audit.record(actor, {
+      action: "create",
+      resourceType: "user",
+      resourceId: created.id,
+      outcome: "allowed",
+    });
+    return userView({ ...created, patientId: null, doctorId: null });
+  }
+
+  /** Lets a nurse act for a doctor. */
+  async assignNurse(actor: Actor, nurseUserId: number, doctorId: number): Promise<void> {
+    assertAdmin(actor);
+    const nurse = await this.repo.findById(nurseUserId);
+    if (nurse?.role !== "nurse") throw notFound("Nurse");
+    if (!(await this.repo.doctorExists(doctorId))) throw notFound("Doctor");
+    await this.repo.assignNurse(this.database.db, nurseUserId, doctorId);
+    await this.audit.record(actor, {
+      action: "assign_nurse",
+      resourceType: "doctor",
+      resourceId: doctorId,
+      outcome: "allowed",
+    });
+  }
+
   async setUserActive(actor: Actor, userId: number, active: boolean): Promise<void> {
     assertAdmin(actor);
     await this.database.db.transaction(async (tx) => {

@@ -212,6 +212,15 @@ export class AccountsRepository {
     await db.insert(nurseAssignments).values({ nurseUserId, doctorId }).onConflictDoNothing();
   }
 
+  async doctorExists(doctorId: number): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: doctors.id })
+      .from(doctors)
+      .where(eq(doctors.id, doctorId))
+      .limit(1);
+    return rows.length > 0;
+  }
+
   async patientUserId(patientId: number): Promise<number | undefined> {
     const [row] = await this.db
       .select({ userId: patients.userId })
