@@ -46,7 +46,7 @@ export function testConfig(env: Record<string, string> = {}, dataDir?: string): 
  * with a manual clock. Nothing listens on a port: use app.inject.
  */
 export async function buildTestApp(
-  opts: { env?: Record<string, string>; now?: Date } = {},
+  opts: { env?: Record<string, string>; now?: Date; storage?: DocumentStorage } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hl-test-"));
   const config = testConfig(opts.env, dataDir);
@@ -54,7 +54,7 @@ export async function buildTestApp(
   const redis = createRedis(TEST_REDIS_URL);
   const cache = new RedisCache(redis, `t:${randomBytes(4).toString("hex")}:`);
   const clock = new ManualClock(opts.now ?? TEST_NOW);
-  const storage = new LocalStorage(path.join(dataDir, "documents"));
+  const storage = opts.storage ?? new LocalStorage(path.join(dataDir, "documents"));
   const app = await buildApp({ config, database: tdb.database, cache, storage, clock, logger: false });
   await app.ready();
   return {

@@ -1,4 +1,16 @@
-import { bigint, date, index, integer, jsonb, pgEnum, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import { patients, users } from "./accounts.js";
 import { appointments } from "./scheduling.js";
 
@@ -28,7 +40,17 @@ export const patientHistoryItems = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("patient_history_items_patient_idx").on(t.patientId, t.kind)],
+  (t) => [
+    index("patient_history_items_patient_idx").on(t.patientId, t.kind),
+    check(
+      "patient_history_items_severity_check",
+      sql`${t.severity} is null or ${t.severity} in ('mild', 'moderate', 'severe')`,
+    ),
+    check(
+      "patient_history_items_status_check",
+      sql`${t.status} is null or ${t.status} in ('active', 'resolved')`,
+    ),
+  ],
 );
 
 export const medicalRecords = pgTable(
@@ -69,7 +91,10 @@ export const documents = pgTable(
     uploadedByUserId: integer()
       .notNull()
       .references(() => users.id),
+    /** Sanitised original file name (display only; never used on disk). */
     filename: text().notNull(),
+    /** Optional title given at upload. */
+    title: text(),
     contentType: text().notNull(),
     sizeBytes: bigint({ mode: "number" }).notNull(),
     sha256: text().notNull(),
@@ -77,5 +102,12 @@ export const documents = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index("documents_patient_idx").on(t.patientId)],
+  (t) => [
+    index("documents_patient_idx").on(t.patientId),
+    check(
+      "documents_content_type_check",
+      sql`${t.contentType} in ('application/pdf', 'image/png', 'image/jpeg')`,
+    ),
+    check("documents_size_check", sql`${t.sizeBytes} > 0`),
+  ],
 );

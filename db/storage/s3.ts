@@ -21,6 +21,9 @@ export class S3Storage implements DocumentStorage {
       region: s3.region,
       ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
       forcePathStyle: s3.forcePathStyle,
+      // Checksums only where S3 requires them: S3-compatible stores differ in what they accept.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
       ...(s3.accessKeyId && s3.secretAccessKey
         ? { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } }
         : {}),
@@ -44,7 +47,10 @@ export class S3Storage implements DocumentStorage {
       if (!out.Body) return undefined;
       return Buffer.from(await out.Body.transformToByteArray());
     } catch (err) {
-      if (err instanceof NoSuchKey || (err as { name?: string }).name === "NoSuchKey") return undefined;
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (err instanceof NoSuchKey || e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) {
+        return undefined;
+      }
       throw err;
     }
   }
