@@ -261,7 +261,11 @@ describe("slots", () => {
 
   it("finds no next available date when nothing is free in the next 60 days", async () => {
     const dr = await verifiedDoctor(t);
-    const cleared = await putAvailability(dr.headers, { timezone: "Asia/Kolkata", auto_accept: false, weekly: [] });
+    const cleared = await putAvailability(dr.headers, {
+      timezone: "Asia/Kolkata",
+      auto_accept: false,
+      weekly: [],
+    });
     expect(cleared.json().weekly).toEqual([]);
     const res = (await slots(dr.doctorId, "2030-01-08")).json();
     expect(res).toEqual({ slots: [], time_zone: "Asia/Kolkata", next_available_date: null });
@@ -314,5 +318,25 @@ describe("slots", () => {
       ends_at: "2030-03-10T07:30:00.000Z",
       time_zone: "America/New_York",
     });
+  });
+});
+
+describe("the API document", () => {
+  it("describes every scheduling route with its responses", async () => {
+    const res = await t.app.inject({ method: "GET", url: "/docs/json" });
+    expect(res.statusCode).toBe(200);
+    const paths = res.json().paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    for (const [path, method] of [
+      ["/api/doctor/availability/", "put"],
+      ["/api/doctor/availability/exceptions/{id}/", "delete"],
+      ["/api/doctor/slots/", "get"],
+      ["/api/book/appointment/", "post"],
+      ["/api/propose/appointment/time/", "post"],
+      ["/api/appointments/{id}/proposal/", "post"],
+      ["/api/appointments/{id}/no-show", "post"],
+      ["/api/patient/appointments/", "get"],
+    ] as const) {
+      expect(Object.keys(paths[path]?.[method]?.responses ?? {}), `${method} ${path}`).toContain("404");
+    }
   });
 });

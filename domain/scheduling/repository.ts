@@ -12,7 +12,7 @@ import {
 } from "../../db/schema/index.js";
 import { timeToMinutes } from "../shared/time.js";
 import { ACTIVE_STATUSES } from "./rules.js";
-import type { BusyRange, DayException, WeeklyWindow } from "./slots.js";
+import type { BusyRange, WeeklyWindow } from "./slots.js";
 
 /** What scheduling needs to know of a doctor (the shape of DoctorsService.getBookable). */
 export interface ScheduleDoctor {

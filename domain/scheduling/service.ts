@@ -701,7 +701,7 @@ export class SchedulingService {
     } catch (err) {
       if (pgErrorCode(err) === PG.exclusionViolation) {
         if (pgConstraint(err) === "appointments_patient_no_overlap")
-          throw conflict("PATIENT_BUSY", "You already have another appointment at that time.");
+          throw conflict("PATIENT_BUSY", "The patient already has another appointment at that time.");
         throw conflict("SLOT_TAKEN", "That time has just been taken. Please choose another slot.");
       }
       throw err;
