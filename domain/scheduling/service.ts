@@ -1,10 +1,722 @@
+import type { Tx } from "../../db/client.js";
+import { pgConstraint, pgErrorCode, PG } from "../../db/client.js";
+import type { AppointmentStatus } from "../../db/schema/index.js";
 import type { ServiceContext } from "../context.js";
 import type { DoctorsService } from "../doctors/service.js";
+import { enqueueNotification } from "../notifications/outbox.js";
+import type { Actor } from "../shared/actor.js";
+import { conflict, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import {
+  addDays,
+  formatClockTime,
+  ISO_DAYS,
+  isIsoDate,
+  minutesToTime,
+  parseClockTime,
+  timeToMinutes,
+  todayIn,
+} from "../shared/time.js";
+import {
+  SchedulingRepository,
+  type AppointmentDetail,
+  type ListScope,
+  type ScheduleDoctor,
+} from "./repository.js";
+import {
+  assertTransition,
+  daysMask,
+  parseExceptionInput,
+  parseWeekly,
+  type AppointmentEvent,
+  type WeeklyInput,
+} from "./rules.js";
+import { findBookableSlot, freeSlots, nextAvailableDate, type DayException, type Slot } from "./slots.js";
+import {
+  appointmentView,
+  exceptionView,
+  requestView,
+  type AppointmentRequestView,
+  type AppointmentView,
+  type ExceptionView,
+} from "./views.js";
 
-/** Weekly availability, exceptions, slots and the appointment lifecycle. */
+/** How far ahead the next free date is searched. */
+export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
+const SEARCH_VERSION_KEY = "search:version";
+const SEARCH_VERSION_TTL = 30 * 86400;
+const DAY_MS = 86_400_000;
+
+type Side = "patient" | "doctor";
+
+export interface AvailabilityView {
+  doctor_id: number;
+  timezone: string;
+  auto_accept: boolean;
+  weekly: { day: string; start: string; end: string; slot_minutes: number }[];
+}
+
+export interface DaySlotsView {
+  slots: { appointment_date: string; appointment_time: string; starts_at: string; ends_at: string }[];
+  time_zone: string;
+  next_available_date: string | null;
+}
+
+export interface AppointmentPage {
+  appointments: AppointmentView[];
+  page: number;
+  per_page: number;
+  has_more: boolean;
+}
+
+export interface BookInput {
+  doctorId: number;
+  appointmentDate: string;
+  appointmentTime: string;
+  patientName?: string | undefined;
+  mode?: "in_person" | "video" | undefined;
+  reason?: string | undefined;
+}
+
+/**
+ * Weekly availability, exceptions, slots and the appointment lifecycle.
+ *
+ * Every change of an appointment happens in one transaction with an appointment_events row, an audit row and
+ * a notification for the other side in the outbox. Overlaps are refused by the database (EXCLUDE constraints);
+ * this code inserts or updates and translates the violation, it never checks first.
+ *
+ * A declined proposal cancels the appointment: the doctor proposed another time because the original one
+ * did not suit them, so returning to it silently would book a time the doctor has said no to.
+ */
 export class SchedulingService {
+  private readonly repo: SchedulingRepository;
+
   constructor(
     readonly ctx: ServiceContext,
     readonly doctors: DoctorsService,
-  ) {}
+  ) {
+    this.repo = new SchedulingRepository(ctx.db);
+  }
+
+  // Doctors -----------------------------------------------------------------------------------------
+
+  /** A verified doctor that can be booked, or 404. (DoctorsService.getBookable once merged.) */
+  private async bookable(doctorId: number): Promise<ScheduleDoctor> {
+    const doctor = await this.repo.findDoctor(doctorId);
+    if (!doctor?.verified) throw notFound("Doctor");
+    return doctor;
+  }
+
+  private async invalidateSearch(): Promise<void> {
+    await this.ctx.cache.incr(SEARCH_VERSION_KEY, SEARCH_VERSION_TTL);
+  }
+
+  // Weekly availability -----------------------------------------------------------------------------
+
+  /** The weekly schedule (public). */
+  async getAvailability(doctorId: number): Promise<AvailabilityView> {
+    const doctor = await this.bookable(doctorId);
+    return this.availabilityView(doctor, await this.repo.weeklyOf(doctorId));
+  }
+
+  /** Replaces the weekly schedule, the doctor's zone and auto-accept, atomically. */
+  async setAvailability(
+    actor: Actor,
+    input: { doctorId?: number | undefined; timezone: string; weekly: WeeklyInput[]; autoAccept: boolean },
+  ): Promise<AvailabilityView> {
+    const doctorId = await this.ctx.access.doctorScope(actor, input.doctorId);
+    const windows = parseWeekly(input.timezone, input.weekly);
+    const doctor = await this.repo.findDoctor(doctorId);
+    if (!doctor) throw notFound("Doctor");
+    await this.ctx.db.transaction(async (tx) => {
+      await this.repo.replaceWeekly(tx, doctorId, windows, {
+        timeZone: input.timezone,
+        autoAccept: input.autoAccept,
+        availableDaysMask: daysMask(windows),
+        now: this.ctx.clock.now(),
+      });
+    });
+    await this.invalidateSearch();
+    return this.availabilityView(
+      { ...doctor, timeZone: input.timezone, autoAccept: input.autoAccept },
+      windows,
+    );
+  }
+
+  private availabilityView(
+    doctor: Pick<ScheduleDoctor, "id" | "timeZone" | "autoAccept">,
+    windows: Awaited<ReturnType<SchedulingRepository["weeklyOf"]>>,
+  ): AvailabilityView {
+    return {
+      doctor_id: doctor.id,
+      timezone: doctor.timeZone,
+      auto_accept: doctor.autoAccept,
+      weekly: windows.map((w) => ({
+        day: ISO_DAYS[w.isoDay - 1]!,
+        start: minutesToTime(w.startMinutes),
+        end: minutesToTime(w.endMinutes),
+        slot_minutes: w.slotMinutes,
+      })),
+    };
+  }
+
+  // Exceptions --------------------------------------------------------------------------------------
+
+  async listExceptions(
+    actor: Actor,
+    input: { doctorId?: number | undefined; from?: string | undefined; to?: string | undefined },
+  ): Promise<ExceptionView[]> {
+    const doctorId = await this.ctx.access.doctorScope(actor, input.doctorId);
+    const doctor = await this.repo.findDoctor(doctorId);
+    if (!doctor) throw notFound("Doctor");
+    for (const d of [input.from, input.to]) {
+      if (d !== undefined && !isIsoDate(d))
+        throw invalid("INVALID_DATE", `"${d}" is not a date (YYYY-MM-DD).`);
+    }
+    const from = input.from ?? todayIn(doctor.timeZone, this.ctx.clock.now());
+    const to = input.to ?? addDays(from, 366);
+    return (await this.repo.exceptionsBetween(doctorId, from, to)).map(exceptionView);
+  }
+
+  async addException(
+    actor: Actor,
+    input: {
+      doctorId?: number | undefined;
+      date: string;
+      start?: string | undefined;
+      end?: string | undefined;
+      reason?: string | undefined;
+    },
+  ): Promise<ExceptionView> {
+    const doctorId = await this.ctx.access.doctorScope(actor, input.doctorId);
+    const times = parseExceptionInput(input);
+    if (!(await this.repo.findDoctor(doctorId))) throw notFound("Doctor");
+    const row = await this.repo.insertException({
+      doctorId,
+      date: input.date,
+      ...times,
+      reason: input.reason ?? null,
+    });
+    await this.invalidateSearch();
+    return exceptionView(row);
+  }
+
+  async removeException(actor: Actor, id: number): Promise<void> {
+    const row = await this.repo.findException(id);
+    if (!row) throw notFound("Exception");
+    try {
+      await this.ctx.access.doctorScope(actor, row.doctorId);
+    } catch {
+      throw notFound("Exception");
+    }
+    if (!(await this.repo.deleteException(row.doctorId, id))) throw notFound("Exception");
+    await this.invalidateSearch();
+  }
+
+  // Slots -------------------------------------------------------------------------------------------
+
+  private notBefore(): Date {
+    return new Date(this.ctx.clock.now().getTime() + this.ctx.config.scheduling.minLeadMinutes * 60_000);
+  }
+
+  private async exceptionsOf(doctorId: number, from: string, to: string): Promise<DayException[]> {
+    return (await this.repo.exceptionsBetween(doctorId, from, to)).map((e) => ({
+      date: e.date,
+      startMinutes: e.startTime === null ? null : timeToMinutes(e.startTime),
+      endMinutes: e.endTime === null ? null : timeToMinutes(e.endTime),
+    }));
+  }
+
+  /** A day's free slots in the doctor's zone (public), and the first date from then on with a free slot. */
+  async daySlots(doctorId: number, date: string): Promise<DaySlotsView> {
+    if (!isIsoDate(date)) throw invalid("INVALID_DATE", `"${date}" is not a date (YYYY-MM-DD).`);
+    const doctor = await this.bookable(doctorId);
+    const today = todayIn(doctor.timeZone, this.ctx.clock.now());
+    const from = date < today ? today : date;
+    const to = addDays(from, NEXT_AVAILABLE_HORIZON_DAYS);
+    const first = date < from ? date : from;
+    const [weekly, exceptions, busy] = await Promise.all([
+      this.repo.weeklyOf(doctorId),
+      this.exceptionsOf(doctorId, first, to),
+      this.repo.busyBetween(doctorId, dayBefore(first), dayAfter(to)),
+    ]);
+    const q = { timeZone: doctor.timeZone, weekly, exceptions, busy, notBefore: this.notBefore() };
+    const slots = freeSlots({ ...q, date });
+    return {
+      slots: slots.map(slotView),
+      time_zone: doctor.timeZone,
+      next_available_date: nextAvailableDate({ ...q, from, days: NEXT_AVAILABLE_HORIZON_DAYS }),
+    };
+  }
+
+  /**
+   * The first date (from `from`, default today in the doctor's zone, up to 60 days on) with a free slot,
+   * or null. For the doctor profile and search results.
+   */
+  async nextAvailableDate(doctorId: number, from?: string): Promise<string | null> {
+    const doctor = await this.repo.findDoctor(doctorId);
+    if (!doctor) return null;
+    const today = todayIn(doctor.timeZone, this.ctx.clock.now());
+    const start = from !== undefined && from > today ? from : today;
+    const to = addDays(start, NEXT_AVAILABLE_HORIZON_DAYS);
+    const [weekly, exceptions, busy] = await Promise.all([
+      this.repo.weeklyOf(doctorId),
+      this.exceptionsOf(doctorId, start, to),
+      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to)),
+    ]);
+    return nextAvailableDate({
+      timeZone: doctor.timeZone,
+      weekly,
+      exceptions,
+      busy,
+      notBefore: this.notBefore(),
+      from: start,
+      days: NEXT_AVAILABLE_HORIZON_DAYS,
+    });
+  }
+
+  /** The real slot at this date and wall time (on the grid, not in an exception, far enough ahead), or 422. */
+  private async slotAt(
+    doctor: Pick<ScheduleDoctor, "id" | "timeZone">,
+    date: string,
+    time: string,
+  ): Promise<Slot> {
+    if (!isIsoDate(date)) throw invalid("INVALID_DATE", `"${date}" is not a date (YYYY-MM-DD).`);
+    const minutes = parseClockTime(time);
+    if (minutes === undefined) throw invalid("INVALID_TIME", `"${time}" is not a time like "10:30 AM".`);
+    const [weekly, exceptions] = await Promise.all([
+      this.repo.weeklyOf(doctor.id),
+      this.exceptionsOf(doctor.id, date, date),
+    ]);
+    const slot = findBookableSlot(
+      { date, timeZone: doctor.timeZone, weekly, exceptions, notBefore: this.notBefore() },
+      minutes,
+    );
+    if (!slot) {
+      throw unprocessable("SLOT_UNAVAILABLE", "That time is not an available slot for this doctor.", {
+        appointment_date: date,
+        appointment_time: time,
+      });
+    }
+    return slot;
+  }
+
+  // Appointments: booking ---------------------------------------------------------------------------
+
+  /** A patient books a slot: pending, or confirmed at once if the doctor auto-accepts. */
+  async book(actor: Actor, input: BookInput): Promise<AppointmentView> {
+    if (actor.role !== "patient" || actor.patientId === undefined)
+      throw forbidden("PATIENTS_ONLY", "Only patients book appointments.");
+    const doctor = await this.bookable(input.doctorId);
+    const patient = await this.repo.findPatient(actor.patientId);
+    if (!patient) throw notFound("Patient");
+    const slot = await this.slotAt(doctor, input.appointmentDate, input.appointmentTime);
+    const status: AppointmentStatus = doctor.autoAccept ? "confirmed" : "pending";
+    const now = this.ctx.clock.now();
+    return this.write(async (tx) => {
+      const row = await this.repo.insertAppointment(tx, {
+        doctorId: doctor.id,
+        patientId: patient.id,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+        status,
+        mode: input.mode ?? "in_person",
+        patientName: input.patientName?.trim() || patient.name,
+        reason: input.reason ?? null,
+        feeMinor: doctor.feeMinor,
+        currency: doctor.currency,
+        createdByUserId: actor.userId,
+        createdAt: now,
+        updatedAt: now,
+      });
+      const appt: AppointmentDetail = {
+        ...row,
+        doctorName: doctor.name,
+        timeZone: doctor.timeZone,
+        doctorUserId: doctor.userId,
+        autoAccept: doctor.autoAccept,
+        patientUserId: patient.userId,
+      };
+      await this.recordChange(tx, actor, "patient", appt, "booked", null);
+      return appointmentView(appt);
+    });
+  }
+
+  // Appointments: changes ---------------------------------------------------------------------------
+
+  /** Moves an appointment to another real slot. By the patient: back to pending unless auto-accept. */
+  async reschedule(
+    actor: Actor,
+    id: number,
+    input: { appointmentDate: string; appointmentTime: string },
+  ): Promise<AppointmentView> {
+    const { appt: seen, side } = await this.authorize(actor, id, "reschedule");
+    const slot = await this.slotAt(
+      { id: seen.doctorId, timeZone: seen.timeZone },
+      input.appointmentDate,
+      input.appointmentTime,
+    );
+    return this.change(actor, id, side, "rescheduled", (appt) => ({
+      status: side === "doctor" || appt.autoAccept ? "confirmed" : "pending",
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
+      previousStartsAt: null,
+      previousEndsAt: null,
+      data: { from_starts_at: appt.startsAt.toISOString(), to_starts_at: slot.startsAt.toISOString() },
+    }));
+  }
+
+  /** Either side cancels; the reason is kept. */
+  async cancel(actor: Actor, id: number, reason?: string): Promise<AppointmentView> {
+    const { side } = await this.authorize(actor, id, "cancel");
+    return this.change(actor, id, side, "cancelled", () => ({
+      status: "cancelled",
+      statusReason: reason?.trim() || null,
+      data: { reason_given: Boolean(reason?.trim()) },
+    }));
+  }
+
+  async accept(actor: Actor, id: number): Promise<AppointmentView> {
+    const { side } = await this.authorize(actor, id, "accept", "doctor");
+    return this.change(actor, id, side, "accepted", () => ({ status: "confirmed" }));
+  }
+
+  async reject(actor: Actor, id: number, reason?: string): Promise<AppointmentView> {
+    const { side } = await this.authorize(actor, id, "reject", "doctor");
+    return this.change(actor, id, side, "rejected", () => ({
+      status: "rejected",
+      statusReason: reason?.trim() || null,
+      data: { reason_given: Boolean(reason?.trim()) },
+    }));
+  }
+
+  /** The doctor proposes another time: the new slot is held, the original kept in previous_*. */
+  async propose(
+    actor: Actor,
+    id: number,
+    input: { appointmentDate: string; appointmentTime: string },
+  ): Promise<AppointmentView> {
+    const { appt: seen, side } = await this.authorize(actor, id, "propose", "doctor");
+    const slot = await this.slotAt(
+      { id: seen.doctorId, timeZone: seen.timeZone },
+      input.appointmentDate,
+      input.appointmentTime,
+    );
+    return this.change(actor, id, side, "proposed", (appt) => ({
+      status: "proposed",
+      startsAt: slot.startsAt,
+      endsAt: slot.endsAt,
+      // Proposing again keeps the time the patient first asked for.
+      previousStartsAt: appt.previousStartsAt ?? appt.startsAt,
+      previousEndsAt: appt.previousEndsAt ?? appt.endsAt,
+      data: { from_starts_at: appt.startsAt.toISOString(), to_starts_at: slot.startsAt.toISOString() },
+    }));
+  }
+
+  /** The patient answers a proposal: accept → confirmed at the proposed time; decline → cancelled. */
+  async answerProposal(actor: Actor, id: number, accept: boolean): Promise<AppointmentView> {
+    const { side } = await this.authorize(actor, id, "answer_proposal", "patient");
+    if (accept) {
+      return this.change(actor, id, side, "proposal_accepted", () => ({
+        status: "confirmed",
+        previousStartsAt: null,
+        previousEndsAt: null,
+      }));
+    }
+    return this.change(actor, id, side, "proposal_declined", () => ({
+      status: "cancelled",
+      statusReason: "The patient declined the proposed time.",
+    }));
+  }
+
+  async complete(actor: Actor, id: number): Promise<AppointmentView> {
+    const { side } = await this.authorize(actor, id, "complete", "doctor");
+    return this.change(actor, id, side, "completed", (appt) => {
+      this.assertStarted(appt);
+      return { status: "completed" };
+    });
+  }
+
+  async noShow(actor: Actor, id: number): Promise<AppointmentView> {
+    const { side } = await this.authorize(actor, id, "no_show", "doctor");
+    return this.change(actor, id, side, "no_show", (appt) => {
+      this.assertStarted(appt);
+      return { status: "no_show" };
+    });
+  }
+
+  private assertStarted(appt: AppointmentDetail): void {
+    if (this.ctx.clock.now() < appt.startsAt)
+      throw unprocessable(
+        "APPOINTMENT_NOT_STARTED",
+        "This can be recorded only after the appointment's start time.",
+      );
+  }
+
+  // Appointments: reads -----------------------------------------------------------------------------
+
+  async get(actor: Actor, id: number): Promise<AppointmentView> {
+    const { appt } = await this.authorize(actor, id, "read");
+    await this.ctx.audit.record(actor, {
+      patientId: appt.patientId,
+      action: "read",
+      resourceType: "appointment",
+      resourceId: appt.id,
+      outcome: "allowed",
+    });
+    return appointmentView(appt);
+  }
+
+  async listForPatient(
+    actor: Actor,
+    input: { patientId?: number | undefined; scope: ListScope; page: number; perPage: number },
+  ): Promise<AppointmentPage> {
+    const patientId = await this.ctx.access.patientScope(actor, input.patientId, {
+      action: "list",
+      resourceType: "appointment",
+    });
+    const rows = await this.repo.list({
+      patientId,
+      scope: input.scope,
+      now: this.ctx.clock.now(),
+      limit: input.perPage + 1,
+      offset: (input.page - 1) * input.perPage,
+    });
+    await this.ctx.audit.record(actor, {
+      patientId,
+      action: "list",
+      resourceType: "appointment",
+      outcome: "allowed",
+    });
+    return this.page(rows, input);
+  }
+
+  async listForDoctor(
+    actor: Actor,
+    input: { doctorId?: number | undefined; scope: ListScope; page: number; perPage: number },
+  ): Promise<AppointmentPage> {
+    const doctorId = await this.careTeamDoctor(actor, input.doctorId);
+    const rows = await this.repo.list({
+      doctorId,
+      scope: input.scope,
+      now: this.ctx.clock.now(),
+      limit: input.perPage + 1,
+      offset: (input.page - 1) * input.perPage,
+    });
+    const result = this.page(rows, input);
+    await this.auditListed(
+      actor,
+      result.appointments.map((a) => a.patient_id),
+    );
+    return result;
+  }
+
+  /** A doctor's requests: not yet ended, pending first. */
+  async requests(
+    actor: Actor,
+    input: { doctorId?: number | undefined; page: number; perPage: number },
+  ): Promise<AppointmentRequestView[]> {
+    const doctorId = await this.careTeamDoctor(actor, input.doctorId);
+    const rows = await this.repo.requests({
+      doctorId,
+      now: this.ctx.clock.now(),
+      limit: input.perPage,
+      offset: (input.page - 1) * input.perPage,
+    });
+    await this.auditListed(
+      actor,
+      rows.map((r) => r.patientId),
+    );
+    return rows.map(requestView);
+  }
+
+  // Internals ---------------------------------------------------------------------------------------
+
+  private page(rows: AppointmentDetail[], input: { page: number; perPage: number }): AppointmentPage {
+    return {
+      appointments: rows.slice(0, input.perPage).map(appointmentView),
+      page: input.page,
+      per_page: input.perPage,
+      has_more: rows.length > input.perPage,
+    };
+  }
+
+  private async auditListed(actor: Actor, patientIds: number[]): Promise<void> {
+    for (const patientId of new Set(patientIds)) {
+      await this.ctx.audit.record(actor, {
+        patientId,
+        action: "list",
+        resourceType: "appointment",
+        outcome: "allowed",
+      });
+    }
+  }
+
+  /** The doctor whose appointments (patient data) are asked for: the doctor themself or an assigned nurse. */
+  private async careTeamDoctor(actor: Actor, requested: number | undefined): Promise<number> {
+    if (actor.role !== "doctor" && actor.role !== "nurse") throw notFound("Doctor");
+    return this.ctx.access.doctorScope(actor, requested);
+  }
+
+  /**
+   * Which side of this appointment the actor is on. Strangers (and admins: appointments are patient data)
+   * get 404 and an audit row; a party asking for the other side's action gets 403.
+   */
+  private async authorize(
+    actor: Actor,
+    id: number,
+    action: string,
+    required?: Side,
+  ): Promise<{ appt: AppointmentDetail; side: Side }> {
+    const appt = await this.repo.findAppointment(id);
+    let side: Side | undefined;
+    if (appt) {
+      if (actor.role === "patient" && actor.patientId === appt.patientId) side = "patient";
+      else if (actor.role === "doctor" && actor.doctorId === appt.doctorId) side = "doctor";
+      else if (actor.role === "nurse" && (await this.repo.nurseHasDoctor(actor.userId, appt.doctorId)))
+        side = "doctor";
+    }
+    if (!appt || !side) {
+      await this.ctx.audit.record(actor, {
+        patientId: appt?.patientId ?? null,
+        action,
+        resourceType: "appointment",
+        resourceId: id,
+        outcome: "not_found",
+      });
+      throw notFound("Appointment");
+    }
+    if (required && side !== required) {
+      await this.ctx.audit.record(actor, {
+        patientId: appt.patientId,
+        action,
+        resourceType: "appointment",
+        resourceId: id,
+        outcome: "denied",
+      });
+      throw forbidden("NOT_YOUR_ACTION", `Only the ${required} can do this.`);
+    }
+    return { appt, side };
+  }
+
+  /**
+   * One state change, in one transaction: lock the row, check the transition, update, and record the
+   * event, the audit row and the other side's notification.
+   */
+  private async change(
+    actor: Actor,
+    id: number,
+    side: Side,
+    event: Exclude<AppointmentEvent, "booked">,
+    plan: (appt: AppointmentDetail) => {
+      status: AppointmentStatus;
+      startsAt?: Date;
+      endsAt?: Date;
+      previousStartsAt?: Date | null;
+      previousEndsAt?: Date | null;
+      statusReason?: string | null;
+      data?: Record<string, unknown>;
+    },
+  ): Promise<AppointmentView> {
+    return this.write(async (tx) => {
+      const before = await this.repo.lockAppointment(tx, id);
+      if (!before) throw notFound("Appointment");
+      assertTransition(event, before.status);
+      const { data, ...set } = plan(before);
+      const now = this.ctx.clock.now();
+      await this.repo.updateAppointment(tx, id, { ...set, updatedAt: now });
+      const after: AppointmentDetail = { ...before, ...set, updatedAt: now };
+      await this.recordChange(tx, actor, side, after, event, before.status, data);
+      return appointmentView(after);
+    });
+  }
+
+  /** The event row, the audit row and the outbox message to the other side, in the caller's transaction. */
+  private async recordChange(
+    tx: Tx,
+    actor: Actor,
+    side: Side,
+    appt: AppointmentDetail,
+    event: AppointmentEvent,
+    from: AppointmentStatus | null,
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    const now = this.ctx.clock.now();
+    const eventId = await this.repo.insertEvent(tx, {
+      appointmentId: appt.id,
+      actorUserId: actor.userId || null,
+      type: event,
+      fromStatus: from,
+      toStatus: appt.status,
+      data: { by: side, ...data },
+      at: now,
+    });
+    await this.ctx.audit.record(
+      actor,
+      {
+        patientId: appt.patientId,
+        action: event === "booked" ? "create" : event,
+        resourceType: "appointment",
+        resourceId: appt.id,
+        outcome: "allowed",
+      },
+      tx,
+    );
+    const recipient = side === "patient" ? appt.doctorUserId : appt.patientUserId;
+    if (recipient === null || recipient === actor.userId) return;
+    const view = appointmentView(appt);
+    const template =
+      event === "booked"
+        ? appt.status === "confirmed"
+          ? "appointment.booked"
+          : "appointment.requested"
+        : `appointment.${event}`;
+    await enqueueNotification(tx, {
+      userId: recipient,
+      template,
+      idempotencyKey: `appointment:${appt.id}:${event}:${eventId}`,
+      notBefore: now,
+      data: {
+        appointment_id: appt.id,
+        event,
+        status: appt.status,
+        doctor_id: appt.doctorId,
+        doctor_name: appt.doctorName,
+        patient_id: appt.patientId,
+        ...(side === "patient" ? { patient_name: appt.patientName } : {}),
+        appointment_date: view.appointment_date,
+        appointment_time: view.appointment_time,
+        time_zone: appt.timeZone,
+        starts_at: view.starts_at,
+        mode: appt.mode,
+        previous_appointment_date: view.previous_appointment_date,
+        previous_appointment_time: view.previous_appointment_time,
+      },
+    });
+  }
+
+  /** Runs a write transaction and turns an overlap refused by the database into the right 409. */
+  private async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.ctx.db.transaction(fn);
+    } catch (err) {
+      if (pgErrorCode(err) === PG.exclusionViolation) {
+        if (pgConstraint(err) === "appointments_patient_no_overlap")
+          throw conflict("PATIENT_BUSY", "The patient already has another appointment at that time.");
+        throw conflict("SLOT_TAKEN", "That time has just been taken. Please choose another slot.");
+      }
+      throw err;
+    }
+  }
+}
+
+const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 2 * DAY_MS);
+const dayAfter = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 3 * DAY_MS);
+
+function slotView(s: Slot): DaySlotsView["slots"][number] {
+  return {
+    appointment_date: s.date,
+    appointment_time: formatClockTime(s.minutes),
+    starts_at: s.startsAt.toISOString(),
+    ends_at: s.endsAt.toISOString(),
+  };
 }

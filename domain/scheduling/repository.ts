@@ -1,0 +1,371 @@
+import { and, asc, desc, eq, gt, gte, inArray, lte, notInArray, or, sql, type SQL } from "drizzle-orm";
+import type { DbOrTx, Tx } from "../../db/client.js";
+import {
+  appointmentEvents,
+  appointments,
+  doctorAvailability,
+  doctorAvailabilityExceptions,
+  doctors,
+  nurseAssignments,
+  patients,
+  type AppointmentStatus,
+} from "../../db/schema/index.js";
+import { timeToMinutes } from "../shared/time.js";
+import { ACTIVE_STATUSES } from "./rules.js";
+import type { BusyRange, WeeklyWindow } from "./slots.js";
+
+/** What scheduling needs to know of a doctor (the shape of DoctorsService.getBookable). */
+export interface ScheduleDoctor {
+  id: number;
+  name: string;
+  timeZone: string;
+  feeMinor: number;
+  currency: string;
+  autoAccept: boolean;
+  verified: boolean;
+  userId: number | null;
+}
+
+export type AppointmentRow = typeof appointments.$inferSelect;
+export type NewAppointment = typeof appointments.$inferInsert;
+
+/** An appointment with what its views and notifications need from both sides. */
+export interface AppointmentDetail extends AppointmentRow {
+  doctorName: string;
+  timeZone: string;
+  doctorUserId: number | null;
+  autoAccept: boolean;
+  patientUserId: number;
+}
+
+export interface ExceptionRow {
+  id: number;
+  doctorId: number;
+  date: string;
+  startTime: string | null;
+  endTime: string | null;
+  reason: string | null;
+}
+
+export type ListScope = "upcoming" | "past";
+
+const detailColumns = {
+  appointment: appointments,
+  doctorName: doctors.name,
+  timeZone: doctors.timeZone,
+  doctorUserId: doctors.userId,
+  autoAccept: doctors.autoAccept,
+  patientUserId: patients.userId,
+};
+
+type DetailRecord = {
+  appointment: AppointmentRow;
+  doctorName: string;
+  timeZone: string;
+  doctorUserId: number | null;
+  autoAccept: boolean;
+  patientUserId: number;
+};
+const flatten = (r: DetailRecord): AppointmentDetail => ({
+  ...r.appointment,
+  doctorName: r.doctorName,
+  timeZone: r.timeZone,
+  doctorUserId: r.doctorUserId,
+  autoAccept: r.autoAccept,
+  patientUserId: r.patientUserId,
+});
+
+/** The only place scheduling touches the database. */
+export class SchedulingRepository {
+  constructor(private readonly db: DbOrTx) {}
+
+  // Doctors and people ----------------------------------------------------------------------------
+
+  async findDoctor(id: number, db: DbOrTx = this.db): Promise<ScheduleDoctor | undefined> {
+    const [row] = await db
+      .select({
+        id: doctors.id,
+        name: doctors.name,
+        timeZone: doctors.timeZone,
+        feeMinor: doctors.feeMinor,
+        currency: doctors.currency,
+        autoAccept: doctors.autoAccept,
+        verified: sql<boolean>`${doctors.verificationStatus} = 'verified'`,
+        userId: doctors.userId,
+      })
+      .from(doctors)
+      .where(eq(doctors.id, id))
+      .limit(1);
+    return row;
+  }
+
+  async findPatient(id: number): Promise<{ id: number; name: string; userId: number } | undefined> {
+    const [row] = await this.db
+      .select({ id: patients.id, name: patients.name, userId: patients.userId })
+      .from(patients)
+      .where(eq(patients.id, id))
+      .limit(1);
+    return row;
+  }
+
+  async nurseHasDoctor(nurseUserId: number, doctorId: number): Promise<boolean> {
+    const rows = await this.db
+      .select({ one: sql`1` })
+      .from(nurseAssignments)
+      .where(and(eq(nurseAssignments.nurseUserId, nurseUserId), eq(nurseAssignments.doctorId, doctorId)))
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  // Weekly availability ---------------------------------------------------------------------------
+
+  async weeklyOf(doctorId: number, db: DbOrTx = this.db): Promise<WeeklyWindow[]> {
+    const rows = await db
+      .select()
+      .from(doctorAvailability)
+      .where(eq(doctorAvailability.doctorId, doctorId))
+      .orderBy(asc(doctorAvailability.isoDay), asc(doctorAvailability.startTime));
+    return rows.map((r) => ({
+      isoDay: r.isoDay,
+      startMinutes: timeToMinutes(r.startTime),
+      endMinutes: timeToMinutes(r.endTime),
+      slotMinutes: r.slotMinutes,
+    }));
+  }
+
+  /** Replaces the weekly set and the doctor's schedule fields (call inside a transaction). */
+  async replaceWeekly(
+    tx: Tx,
+    doctorId: number,
+    windows: readonly WeeklyWindow[],
+    fields: { timeZone: string; autoAccept: boolean; availableDaysMask: number; now: Date },
+  ): Promise<void> {
+    // Lock the doctor row so two concurrent replacements serialise.
+    await tx.select({ id: doctors.id }).from(doctors).where(eq(doctors.id, doctorId)).for("update");
+    await tx.delete(doctorAvailability).where(eq(doctorAvailability.doctorId, doctorId));
+    if (windows.length > 0) {
+      await tx.insert(doctorAvailability).values(
+        windows.map((w) => ({
+          doctorId,
+          isoDay: w.isoDay,
+          startTime: minutesToPgTime(w.startMinutes),
+          endTime: minutesToPgTime(w.endMinutes),
+          slotMinutes: w.slotMinutes,
+        })),
+      );
+    }
+    await tx
+      .update(doctors)
+      .set({
+        timeZone: fields.timeZone,
+        autoAccept: fields.autoAccept,
+        availableDaysMask: fields.availableDaysMask,
+        updatedAt: fields.now,
+      })
+      .where(eq(doctors.id, doctorId));
+  }
+
+  // Exceptions ------------------------------------------------------------------------------------
+
+  async exceptionsBetween(
+    doctorId: number,
+    from: string,
+    to: string,
+    db: DbOrTx = this.db,
+  ): Promise<ExceptionRow[]> {
+    return db
+      .select()
+      .from(doctorAvailabilityExceptions)
+      .where(
+        and(
+          eq(doctorAvailabilityExceptions.doctorId, doctorId),
+          gte(doctorAvailabilityExceptions.date, from),
+          lte(doctorAvailabilityExceptions.date, to),
+        ),
+      )
+      .orderBy(asc(doctorAvailabilityExceptions.date), asc(doctorAvailabilityExceptions.startTime));
+  }
+
+  async findException(id: number): Promise<ExceptionRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(doctorAvailabilityExceptions)
+      .where(eq(doctorAvailabilityExceptions.id, id))
+      .limit(1);
+    return row;
+  }
+
+  async insertException(values: {
+    doctorId: number;
+    date: string;
+    startMinutes: number | null;
+    endMinutes: number | null;
+    reason: string | null;
+  }): Promise<ExceptionRow> {
+    const [row] = await this.db
+      .insert(doctorAvailabilityExceptions)
+      .values({
+        doctorId: values.doctorId,
+        date: values.date,
+        startTime: values.startMinutes === null ? null : minutesToPgTime(values.startMinutes),
+        endTime: values.endMinutes === null ? null : minutesToPgTime(values.endMinutes),
+        reason: values.reason,
+      })
+      .returning();
+    return row!;
+  }
+
+  async deleteException(doctorId: number, id: number): Promise<boolean> {
+    const rows = await this.db
+      .delete(doctorAvailabilityExceptions)
+      .where(
+        and(eq(doctorAvailabilityExceptions.id, id), eq(doctorAvailabilityExceptions.doctorId, doctorId)),
+      )
+      .returning({ id: doctorAvailabilityExceptions.id });
+    return rows.length > 0;
+  }
+
+  // Appointments ----------------------------------------------------------------------------------
+
+  /** Active appointments of a doctor overlapping [from, to). */
+  async busyBetween(doctorId: number, from: Date, to: Date): Promise<BusyRange[]> {
+    return this.db
+      .select({ startsAt: appointments.startsAt, endsAt: appointments.endsAt })
+      .from(appointments)
+      .where(
+        and(
+          eq(appointments.doctorId, doctorId),
+          inArray(appointments.status, [...ACTIVE_STATUSES]),
+          sql`${appointments.startsAt} < ${to}`,
+          sql`${appointments.endsAt} > ${from}`,
+        ),
+      );
+  }
+
+  /** Inserts; the EXCLUDE constraints refuse an overlap (SQLSTATE 23P01). */
+  async insertAppointment(db: DbOrTx, values: NewAppointment): Promise<AppointmentRow> {
+    const [row] = await db.insert(appointments).values(values).returning();
+    return row!;
+  }
+
+  async updateAppointment(db: DbOrTx, id: number, set: Partial<NewAppointment>): Promise<void> {
+    await db.update(appointments).set(set).where(eq(appointments.id, id));
+  }
+
+  async findAppointment(id: number, db: DbOrTx = this.db): Promise<AppointmentDetail | undefined> {
+    const [row] = await db
+      .select(detailColumns)
+      .from(appointments)
+      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .where(eq(appointments.id, id))
+      .limit(1);
+    return row && flatten(row);
+  }
+
+  /** Reads and locks the appointment row for the rest of the transaction. */
+  async lockAppointment(tx: Tx, id: number): Promise<AppointmentDetail | undefined> {
+    const [row] = await tx
+      .select(detailColumns)
+      .from(appointments)
+      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .where(eq(appointments.id, id))
+      .for("update", { of: appointments })
+      .limit(1);
+    return row && flatten(row);
+  }
+
+  async insertEvent(
+    tx: DbOrTx,
+    values: {
+      appointmentId: number;
+      actorUserId: number | null;
+      type: string;
+      fromStatus: AppointmentStatus | null;
+      toStatus: AppointmentStatus;
+      data: Record<string, unknown>;
+      at: Date;
+    },
+  ): Promise<number> {
+    const [row] = await tx.insert(appointmentEvents).values(values).returning({ id: appointmentEvents.id });
+    return row!.id;
+  }
+
+  async eventsOf(appointmentId: number) {
+    return this.db
+      .select()
+      .from(appointmentEvents)
+      .where(eq(appointmentEvents.appointmentId, appointmentId))
+      .orderBy(asc(appointmentEvents.id));
+  }
+
+  /**
+   * A page of appointments. Upcoming: active and not yet ended, soonest first. Past: everything else
+   * (ended, or in a final status), latest first.
+   */
+  async list(opts: {
+    doctorId?: number;
+    patientId?: number;
+    scope: ListScope;
+    now: Date;
+    limit: number;
+    offset: number;
+  }): Promise<AppointmentDetail[]> {
+    const upcoming = and(
+      inArray(appointments.status, [...ACTIVE_STATUSES]),
+      gt(appointments.endsAt, opts.now),
+    ) as SQL;
+    const past = or(
+      notInArray(appointments.status, [...ACTIVE_STATUSES]),
+      lte(appointments.endsAt, opts.now),
+    ) as SQL;
+    const rows = await this.db
+      .select(detailColumns)
+      .from(appointments)
+      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .where(
+        and(
+          opts.doctorId === undefined ? undefined : eq(appointments.doctorId, opts.doctorId),
+          opts.patientId === undefined ? undefined : eq(appointments.patientId, opts.patientId),
+          opts.scope === "upcoming" ? upcoming : past,
+        ),
+      )
+      .orderBy(
+        ...(opts.scope === "upcoming"
+          ? [asc(appointments.startsAt), asc(appointments.id)]
+          : [desc(appointments.startsAt), desc(appointments.id)]),
+      )
+      .limit(opts.limit)
+      .offset(opts.offset);
+    return rows.map(flatten);
+  }
+
+  /** A doctor's requests: appointments not yet ended, pending ones first, then by time. */
+  async requests(opts: {
+    doctorId: number;
+    now: Date;
+    limit: number;
+    offset: number;
+  }): Promise<AppointmentDetail[]> {
+    const rows = await this.db
+      .select(detailColumns)
+      .from(appointments)
+      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .where(and(eq(appointments.doctorId, opts.doctorId), gt(appointments.endsAt, opts.now)))
+      .orderBy(
+        sql`case when ${appointments.status} = 'pending' then 0 else 1 end`,
+        asc(appointments.startsAt),
+        asc(appointments.id),
+      )
+      .limit(opts.limit)
+      .offset(opts.offset);
+    return rows.map(flatten);
+  }
+}
+
+function minutesToPgTime(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+}
