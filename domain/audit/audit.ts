@@ -19,7 +19,17 @@ export class AuditTrail {
   constructor(private readonly db: DbOrTx) {}
 
   async record(actor: Actor, entry: AuditEntry, db: DbOrTx = this.db): Promise<void> {
-    await db.insert(auditLog).values({
+    await this.recordMany(actor, [entry], db);
+  }
+
+  /** Several entries in one insert (a list that shows many patients' data). */
+  async recordMany(actor: Actor, entries: AuditEntry[], db: DbOrTx = this.db): Promise<void> {
+    if (entries.length === 0) return;
+    await db.insert(auditLog).values(entries.map((entry) => this.row(actor, entry)));
+  }
+
+  private row(actor: Actor, entry: AuditEntry): typeof auditLog.$inferInsert {
+    return {
       actorUserId: actor.userId || null,
       actorRole: actor.role,
       channel: actor.channel,
@@ -29,6 +39,6 @@ export class AuditTrail {
       resourceId: entry.resourceId == null ? null : String(entry.resourceId),
       outcome: entry.outcome,
       requestId: actor.requestId ?? null,
-    });
+    };
   }
 }

@@ -541,14 +541,15 @@ export class SchedulingService {
   }
 
   private async auditListed(actor: Actor, patientIds: number[]): Promise<void> {
-    for (const patientId of new Set(patientIds)) {
-      await this.ctx.audit.record(actor, {
+    await this.ctx.audit.recordMany(
+      actor,
+      [...new Set(patientIds)].map((patientId) => ({
         patientId,
         action: "list",
         resourceType: "appointment",
-        outcome: "allowed",
-      });
-    }
+        outcome: "allowed" as const,
+      })),
+    );
   }
 
   /** The doctor whose appointments (patient data) are asked for: the doctor themself or an assigned nurse. */
