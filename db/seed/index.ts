@@ -1,13 +1,7 @@
 import { hash } from "@node-rs/argon2";
 import { eq, inArray, sql } from "drizzle-orm";
 import { queryRows, type Database, type DbOrTx } from "../client.js";
-import {
-  doctors,
-  nurseAssignments,
-  patients,
-  specialties,
-  users,
-} from "../schema/index.js";
+import { doctors, nurseAssignments, patients, specialties, users } from "../schema/index.js";
 import {
   CITIES,
   CLINIC_KINDS,

@@ -58,6 +58,8 @@ const ZERO_DECIMAL_SQL = sql.raw(`('JPY','KRW','VND','CLP','ISK','UGX')`);
 /** Thresholds for matching free text against a specialty's name and its conditions (pg_trgm similarity). */
 const NAME_SIMILARITY = 0.3;
 const CONDITION_SIMILARITY = 0.4;
+/** A word of the name similar to the text (pg_trgm's default word_similarity_threshold). */
+const WORD_SIMILARITY = 0.6;
 
 function likeEscape(value: string): string {
   return value.replace(/[\\%_]/g, "\\$&");
@@ -109,7 +111,8 @@ function specialtyMatch(q: string): SQL {
       GREATEST(
         CASE WHEN lower(s.name) LIKE ${prefix}::text OR s.slug LIKE ${prefix}::text THEN 1.0 ELSE 0 END,
         similarity(lower(s.name), ${q}::text),
-        word_similarity(${q}::text, lower(s.name))
+        CASE WHEN word_similarity(${q}::text, lower(s.name)) >= ${WORD_SIMILARITY}::float8
+          THEN word_similarity(${q}::text, lower(s.name)) ELSE 0 END
       ) AS name_score,
       COALESCE((SELECT max(CASE WHEN lower(c) LIKE ${contains}::text THEN 0.9 ELSE similarity(lower(c), ${q}::text) END)
                 FROM unnest(s.conditions) AS c), 0) AS condition_score

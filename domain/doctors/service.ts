@@ -159,6 +159,7 @@ function blankToNull(v: string | null | undefined): string | null | undefined {
 /** Doctor profiles, verification, discovery (search, suggestions, popular). */
 export class DoctorsService {
   private readonly repo: DoctorsRepository;
+  private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(readonly ctx: ServiceContext) {
     this.repo = new DoctorsRepository(ctx.db);
@@ -179,9 +180,16 @@ export class DoctorsService {
     const key = `search:${version}:${kind}:${digest}`;
     const hit = await this.ctx.cache.get(key);
     if (hit !== undefined) return JSON.parse(hit) as T;
-    const value = await load();
-    await this.ctx.cache.set(key, JSON.stringify(value), ttl);
-    return value;
+    // Single flight: concurrent misses of one key in this process share one database query.
+    const running = this.inflight.get(key);
+    if (running) return running as Promise<T>;
+    const loading = (async () => {
+      const value = await load();
+      await this.ctx.cache.set(key, JSON.stringify(value), ttl);
+      return value;
+    })().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, loading);
+    return loading;
   }
 
   // Discovery (public) --------------------------------------------------------------------------------
