@@ -87,6 +87,13 @@ CREATE TABLE "doctor_availability_exceptions" (
 	"reason" text
 );
 --> statement-breakpoint
+CREATE TABLE "doctor_photos" (
+	"doctor_id" integer PRIMARY KEY NOT NULL,
+	"content_type" text NOT NULL,
+	"bytes" "bytea" NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "doctor_qualifications" (
 	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "doctor_qualifications_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"doctor_id" integer NOT NULL,
@@ -124,6 +131,7 @@ CREATE TABLE "doctors" (
 	"verification_status" "verification_status" DEFAULT 'pending' NOT NULL,
 	"verified_at" timestamp with time zone,
 	"verified_by" integer,
+	"verification_note" text,
 	"auto_accept" boolean DEFAULT false NOT NULL,
 	"available_days_mask" smallint DEFAULT 0 NOT NULL,
 	"reviews_count" integer DEFAULT 0 NOT NULL,
@@ -181,12 +189,15 @@ CREATE TABLE "documents" (
 	"record_id" integer,
 	"uploaded_by_user_id" integer NOT NULL,
 	"filename" text NOT NULL,
+	"title" text,
 	"content_type" text NOT NULL,
 	"size_bytes" bigint NOT NULL,
 	"sha256" text NOT NULL,
 	"storage_key" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"deleted_at" timestamp with time zone
+	"deleted_at" timestamp with time zone,
+	CONSTRAINT "documents_content_type_check" CHECK ("documents"."content_type" in ('application/pdf', 'image/png', 'image/jpeg')),
+	CONSTRAINT "documents_size_check" CHECK ("documents"."size_bytes" > 0)
 );
 --> statement-breakpoint
 CREATE TABLE "medical_records" (
@@ -218,7 +229,9 @@ CREATE TABLE "patient_history_items" (
 	"onset_date" date,
 	"recorded_by_user_id" integer,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "patient_history_items_severity_check" CHECK ("patient_history_items"."severity" is null or "patient_history_items"."severity" in ('mild', 'moderate', 'severe')),
+	CONSTRAINT "patient_history_items_status_check" CHECK ("patient_history_items"."status" is null or "patient_history_items"."status" in ('active', 'resolved'))
 );
 --> statement-breakpoint
 CREATE TABLE "audit_log" (
@@ -257,6 +270,7 @@ ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_session_id_sessions_
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "doctor_availability" ADD CONSTRAINT "doctor_availability_doctor_id_doctors_id_fk" FOREIGN KEY ("doctor_id") REFERENCES "public"."doctors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "doctor_availability_exceptions" ADD CONSTRAINT "doctor_availability_exceptions_doctor_id_doctors_id_fk" FOREIGN KEY ("doctor_id") REFERENCES "public"."doctors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "doctor_photos" ADD CONSTRAINT "doctor_photos_doctor_id_doctors_id_fk" FOREIGN KEY ("doctor_id") REFERENCES "public"."doctors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "doctor_qualifications" ADD CONSTRAINT "doctor_qualifications_doctor_id_doctors_id_fk" FOREIGN KEY ("doctor_id") REFERENCES "public"."doctors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "doctor_specialties" ADD CONSTRAINT "doctor_specialties_doctor_id_doctors_id_fk" FOREIGN KEY ("doctor_id") REFERENCES "public"."doctors"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "doctor_specialties" ADD CONSTRAINT "doctor_specialties_specialty_id_specialties_id_fk" FOREIGN KEY ("specialty_id") REFERENCES "public"."specialties"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -287,6 +301,7 @@ CREATE UNIQUE INDEX "users_email_key" ON "users" USING btree ("email");--> state
 CREATE INDEX "users_phone_idx" ON "users" USING btree ("phone");--> statement-breakpoint
 CREATE INDEX "doctor_availability_doctor_idx" ON "doctor_availability" USING btree ("doctor_id","iso_day");--> statement-breakpoint
 CREATE INDEX "doctor_availability_exceptions_idx" ON "doctor_availability_exceptions" USING btree ("doctor_id","date");--> statement-breakpoint
+CREATE INDEX "doctor_availability_exceptions_date_idx" ON "doctor_availability_exceptions" USING btree ("date");--> statement-breakpoint
 CREATE INDEX "doctor_qualifications_doctor_idx" ON "doctor_qualifications" USING btree ("doctor_id");--> statement-breakpoint
 CREATE INDEX "doctor_specialties_specialty_idx" ON "doctor_specialties" USING btree ("specialty_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "doctors_user_key" ON "doctors" USING btree ("user_id");--> statement-breakpoint

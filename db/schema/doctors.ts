@@ -1,5 +1,6 @@
 import {
   boolean,
+  customType,
   date,
   doublePrecision,
   index,
@@ -55,6 +56,8 @@ export const doctors = pgTable(
     verificationStatus: verificationStatusEnum().notNull().default("pending"),
     verifiedAt: timestamp({ withTimezone: true }),
     verifiedBy: integer().references(() => users.id),
+    /** The admin's note on the last verification decision (why rejected, what was checked). */
+    verificationNote: text(),
     autoAccept: boolean().notNull().default(false),
     /** Bit i set = works on ISO weekday i+1 (bit 0 = Monday). Maintained with the weekly availability. */
     availableDaysMask: smallint().notNull().default(0),
@@ -137,5 +140,23 @@ export const doctorAvailabilityExceptions = pgTable(
     endTime: time(),
     reason: text(),
   },
-  (t) => [index("doctor_availability_exceptions_idx").on(t.doctorId, t.date)],
+  (t) => [
+    index("doctor_availability_exceptions_idx").on(t.doctorId, t.date),
+    index("doctor_availability_exceptions_date_idx").on(t.date),
+  ],
 );
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+/** A doctor's profile photo (PNG or JPEG, at most 2 MB). Photos are public, not PHI. */
+export const doctorPhotos = pgTable("doctor_photos", {
+  doctorId: integer()
+    .primaryKey()
+    .references(() => doctors.id, { onDelete: "cascade" }),
+  contentType: text().notNull(),
+  bytes: bytea().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

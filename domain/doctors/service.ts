@@ -1,6 +1,625 @@
+import { createHash } from "node:crypto";
+import { fileTypeFromBuffer } from "file-type";
+import { DateTime } from "luxon";
 import type { ServiceContext } from "../context.js";
+import { enqueueNotification } from "../notifications/outbox.js";
+import type { Actor } from "../shared/actor.js";
+import { forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { toMajor, toMinor } from "../shared/money.js";
+import {
+  addDays,
+  assertTimeZone,
+  formatClockTime,
+  ISO_DAYS,
+  isIsoDate,
+  isoDayOf,
+  timeToMinutes,
+  todayIn,
+  type DayName,
+} from "../shared/time.js";
+import {
+  DoctorsRepository,
+  type PopularRow,
+  type ProfilePatch,
+  type SearchQueryParams,
+  type SearchRow,
+  type SearchSort,
+  type VerificationStatus,
+} from "./repository.js";
+
+/** The key every change to discoverable data bumps; cache keys embed its value (O(1) invalidation). */
+export const SEARCH_VERSION_KEY = "search:version";
+const SEARCH_VERSION_TTL_SECONDS = 30 * 86400;
+export const PHOTO_MAX_BYTES = 2 * 1024 * 1024;
+const PHOTO_TYPES = new Set(["image/png", "image/jpeg"]);
+const DEFAULT_RADIUS_KM = 10;
+
+export interface SearchInput {
+  city?: string | undefined;
+  q?: string | undefined;
+  day?: string | undefined;
+  date?: string | undefined;
+  lat?: number | undefined;
+  lng?: number | undefined;
+  radius_km?: number | undefined;
+  fee_min?: number | undefined;
+  fee_max?: number | undefined;
+  sort?: SearchSort | undefined;
+  page?: number | undefined;
+  per_page?: number | undefined;
+}
+
+/** A doctor as listed by search and popular (the API contract's field names). */
+export interface DoctorListItem {
+  id: number;
+  profile_photo_url: string | null;
+  doctor_name: string;
+  specialization: string;
+  experience_years: number;
+  city: string;
+  available_days: DayName[];
+  consultation_fees: number;
+  currency: string;
+  wait_time: number;
+  reviews_count: number;
+  rating: number;
+  distance_km?: number;
+}
+
+export interface SearchResult {
+  doctors: DoctorListItem[];
+  page: number;
+  per_page: number;
+  total: number;
+}
+
+export interface Suggestion {
+  suggestion: string;
+  original: string;
+  display_name: "SPECIALITY" | "SYMPTOM" | "DOCTOR";
+  category: string;
+  type: "doctor";
+}
+
+export interface DoctorView extends DoctorListItem {
+  specialties: string[];
+  qualifications: { degree: string; institute: string; year: number | null }[];
+  available_timings: { day: DayName; start: string; end: string }[];
+  summary: string | null;
+  recommendation_percent: number;
+  patients_count: number;
+  clinic_name: string | null;
+  clinic_address: string | null;
+  languages: string[];
+  time_zone: string;
+  gender: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
+export interface ProfileUpdate {
+  name?: string | undefined;
+  gender?: string | null | undefined;
+  registration_number?: string | null | undefined;
+  experience_years?: number | undefined;
+  clinic_name?: string | null | undefined;
+  clinic_address?: string | null | undefined;
+  city?: string | undefined;
+  latitude?: number | null | undefined;
+  longitude?: number | null | undefined;
+  languages?: string[] | undefined;
+  fee?: number | undefined;
+  currency?: string | undefined;
+  summary?: string | null | undefined;
+  time_zone?: string | undefined;
+  phone?: string | null | undefined;
+  auto_accept?: boolean | undefined;
+  specialties?: { name: string; primary?: boolean | undefined }[] | undefined;
+  qualifications?: { degree: string; institute: string; year?: number | null | undefined }[] | undefined;
+}
+
+export interface Bookable {
+  id: number;
+  name: string;
+  timeZone: string;
+  feeMinor: number;
+  currency: string;
+  autoAccept: boolean;
+  verified: boolean;
+  userId: number | null;
+}
+
+function daysOf(mask: number): DayName[] {
+  return ISO_DAYS.filter((_, i) => (mask & (1 << i)) !== 0);
+}
+
+function listItem(r: Omit<SearchRow, "total" | "score" | "distance_km" | "id"> & { id: number | null }) {
+  return {
+    id: r.id!,
+    profile_photo_url: r.photo_url,
+    doctor_name: r.name,
+    specialization: r.specialization ?? "",
+    experience_years: r.experience_years,
+    city: r.city,
+    available_days: daysOf(r.available_days_mask),
+    consultation_fees: toMajor(r.fee_minor, r.currency),
+    currency: r.currency,
+    wait_time: r.wait_time_minutes,
+    reviews_count: r.reviews_count,
+    rating: r.rating,
+  };
+}
+
+function blankToNull(v: string | null | undefined): string | null | undefined {
+  if (v === undefined || v === null) return v;
+  const t = v.trim();
+  return t === "" ? null : t;
+}
 
 /** Doctor profiles, verification, discovery (search, suggestions, popular). */
 export class DoctorsService {
-  constructor(readonly ctx: ServiceContext) {}
+  private readonly repo: DoctorsRepository;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  constructor(readonly ctx: ServiceContext) {
+    this.repo = new DoctorsRepository(ctx.db);
+  }
+
+  // Cache ---------------------------------------------------------------------------------------------
+
+  /** Makes every cached search, suggestion, view and popular list stale at once. */
+  async invalidateSearchCache(): Promise<void> {
+    await this.ctx.cache.incr(SEARCH_VERSION_KEY, SEARCH_VERSION_TTL_SECONDS);
+  }
+
+  private async cached<T>(kind: string, params: unknown, load: () => Promise<T>): Promise<T> {
+    const ttl = this.ctx.config.search.cacheTtlSeconds;
+    if (ttl <= 0) return load();
+    const version = (await this.ctx.cache.get(SEARCH_VERSION_KEY)) ?? "0";
+    const digest = createHash("sha1").update(JSON.stringify(params)).digest("base64url");
+    const key = `search:${version}:${kind}:${digest}`;
+    const hit = await this.ctx.cache.get(key);
+    if (hit !== undefined) return JSON.parse(hit) as T;
+    // Single flight: concurrent misses of one key in this process share one database query.
+    const running = this.inflight.get(key);
+    if (running) return running as Promise<T>;
+    const loading = (async () => {
+      const value = await load();
+      await this.ctx.cache.set(key, JSON.stringify(value), ttl);
+      return value;
+    })().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, loading);
+    return loading;
+  }
+
+  // Discovery (public) --------------------------------------------------------------------------------
+
+  async search(input: SearchInput): Promise<SearchResult> {
+    const params = this.searchParams(input);
+    const page = input.page ?? 1;
+    return this.cached("list", params, async () => {
+      const { total, rows } = await this.repo.search(params);
+      return {
+        doctors: rows.map((r) => {
+          const item: DoctorListItem = listItem(r);
+          if (params.near && r.distance_km !== null) item.distance_km = Math.round(r.distance_km * 100) / 100;
+          return item;
+        }),
+        page,
+        per_page: params.limit,
+        total,
+      };
+    });
+  }
+
+  /** Validates and normalizes the search input. Invalid combinations are coded 400s. */
+  searchParams(input: SearchInput): SearchQueryParams {
+    const perPage = input.per_page ?? 20;
+    const page = input.page ?? 1;
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 50)
+      throw invalid("INVALID_PER_PAGE", "per_page must be between 1 and 50.");
+    if (!Number.isInteger(page) || page < 1 || page > 10000)
+      throw invalid("INVALID_PAGE", "page must be between 1 and 10000.");
+    const q = input.q?.trim().toLowerCase().replace(/\s+/g, " ") || undefined;
+    const city = input.city?.trim().toLowerCase() || undefined;
+
+    let isoDay: number | undefined;
+    let date: string | undefined;
+    if (input.day !== undefined && input.date !== undefined)
+      throw invalid("DAY_AND_DATE", "Give day or date, not both.");
+    if (input.day !== undefined) {
+      const i = ISO_DAYS.indexOf(input.day.trim().toUpperCase() as DayName);
+      if (i < 0) throw invalid("INVALID_DAY", "day must be a weekday name such as MONDAY.");
+      isoDay = i + 1;
+    }
+    if (input.date !== undefined) {
+      if (!isIsoDate(input.date)) throw invalid("INVALID_DATE", "date must be a real date (YYYY-MM-DD).");
+      // Accept "today" anywhere on earth: a date before yesterday (UTC) is in the past everywhere.
+      if (input.date < addDays(todayIn("UTC", this.ctx.clock.now()), -1))
+        throw invalid("DATE_IN_PAST", "date is in the past.");
+      date = input.date;
+      isoDay = isoDayOf(date);
+    }
+
+    const hasLat = input.lat !== undefined;
+    const hasLng = input.lng !== undefined;
+    if (hasLat !== hasLng) throw invalid("LOCATION_INCOMPLETE", "Give both lat and lng.");
+    if (input.radius_km !== undefined && !hasLat)
+      throw invalid("RADIUS_NEEDS_LOCATION", "radius_km needs lat and lng.");
+    const near =
+      hasLat && hasLng
+        ? { lat: input.lat!, lng: input.lng!, radiusKm: input.radius_km ?? DEFAULT_RADIUS_KM }
+        : undefined;
+    if (near && (Math.abs(near.lat) > 90 || Math.abs(near.lng) > 180))
+      throw invalid("INVALID_LOCATION", "lat must be within ±90 and lng within ±180.");
+    if (near && !(near.radiusKm > 0 && near.radiusKm <= 1000))
+      throw invalid("INVALID_RADIUS", "radius_km must be above 0 and at most 1000.");
+
+    const sort = input.sort ?? "relevance";
+    if (sort === "distance" && !near)
+      throw invalid("DISTANCE_NEEDS_LOCATION", "sort=distance needs lat and lng.");
+    for (const fee of [input.fee_min, input.fee_max]) {
+      if (fee !== undefined && !(Number.isFinite(fee) && fee >= 0))
+        throw invalid("INVALID_FEE", "Fees must be zero or more.");
+    }
+    if (input.fee_min !== undefined && input.fee_max !== undefined && input.fee_min > input.fee_max)
+      throw invalid("FEE_RANGE_INVALID", "fee_min is above fee_max.");
+
+    return {
+      city,
+      q,
+      isoDay,
+      date,
+      near,
+      feeMin: input.fee_min,
+      feeMax: input.fee_max,
+      sort,
+      limit: perPage,
+      offset: (page - 1) * perPage,
+    };
+  }
+
+  async suggest(input: { q?: string | undefined; city?: string | undefined }): Promise<Suggestion[]> {
+    const original = input.q ?? "";
+    const q = original.trim().toLowerCase().replace(/\s+/g, " ");
+    if (q === "") return [];
+    const city = input.city?.trim().toLowerCase() || undefined;
+    const rows = await this.cached("suggest", { q, city }, () => this.repo.suggest({ q, city, limit: 5 }));
+    return rows.map((r) => ({
+      suggestion: r.suggestion,
+      original,
+      display_name: r.display_name,
+      category: r.category ?? "",
+      type: "doctor",
+    }));
+  }
+
+  /** A verified doctor's public page. Unverified or missing: 404. */
+  async view(id: number): Promise<DoctorView> {
+    const view = await this.cached("view", id, async () => {
+      const r = await this.repo.view(id);
+      if (!r) return null;
+      const v: DoctorView = {
+        ...listItem({ ...r, specialization: r.specialties[0] ?? null }),
+        specialties: r.specialties,
+        qualifications: r.qualifications,
+        available_timings: r.timings.map((t) => ({
+          day: ISO_DAYS[t.iso_day - 1]!,
+          start: formatClockTime(timeToMinutes(t.start)),
+          end: formatClockTime(timeToMinutes(t.end)),
+        })),
+        summary: r.summary,
+        recommendation_percent: r.recommendation_percent,
+        patients_count: r.patients_count,
+        clinic_name: r.clinic_name,
+        clinic_address: r.clinic_address,
+        languages: r.languages,
+        time_zone: r.time_zone,
+        gender: r.gender,
+        latitude: r.latitude,
+        longitude: r.longitude,
+      };
+      return v;
+    });
+    if (!view) throw notFound("Doctor");
+    return view;
+  }
+
+  async popular(input: { city?: string | undefined; limit?: number | undefined }): Promise<DoctorListItem[]> {
+    const city = input.city?.trim().toLowerCase() || undefined;
+    const limit = Math.min(Math.max(input.limit ?? 10, 1), 50);
+    return this.cached("popular", { city, limit }, async () => {
+      const rows: PopularRow[] = await this.repo.popular(city, limit);
+      return rows.map((r) => listItem(r));
+    });
+  }
+
+  async listSpecialties() {
+    return this.repo.listSpecialties();
+  }
+
+  // For scheduling -----------------------------------------------------------------------------------
+
+  /** What booking needs to know about a doctor. Missing or unverified: not_found. */
+  async getBookable(doctorId: number): Promise<Bookable> {
+    const row = await this.repo.bookable(doctorId);
+    if (!row) throw notFound("Doctor");
+    return row;
+  }
+
+  // Profiles -----------------------------------------------------------------------------------------
+
+  private async profileScope(actor: Actor, requested: number | undefined, write: boolean): Promise<number> {
+    if (write && actor.role !== "doctor" && actor.role !== "admin")
+      throw forbidden("FORBIDDEN_ROLE", "Only the doctor or an admin may edit a profile.");
+    const id = await this.ctx.access.doctorScope(actor, requested);
+    return id;
+  }
+
+  async getProfile(actor: Actor, requested?: number) {
+    const id = await this.profileScope(actor, requested, false);
+    return this.profileView(id);
+  }
+
+  private async profileView(id: number) {
+    const [p, specs, quals] = await Promise.all([
+      this.repo.profile(id),
+      this.repo.specialtiesOf(id),
+      this.repo.qualificationsOf(id),
+    ]);
+    if (!p) throw notFound("Doctor");
+    return {
+      id: p.id,
+      user_id: p.userId,
+      name: p.name,
+      photo_url: p.photoUrl,
+      gender: p.gender,
+      registration_number: p.registrationNumber,
+      experience_years: p.experienceYears,
+      clinic_name: p.clinicName,
+      clinic_address: p.clinicAddress,
+      city: p.city,
+      latitude: p.latitude,
+      longitude: p.longitude,
+      languages: p.languages,
+      fee: toMajor(p.feeMinor, p.currency),
+      fee_minor: p.feeMinor,
+      currency: p.currency,
+      summary: p.summary,
+      time_zone: p.timeZone,
+      phone: p.phone,
+      auto_accept: p.autoAccept,
+      verification_status: p.verificationStatus,
+      verification_note: p.verificationNote,
+      verified_at: p.verifiedAt ? p.verifiedAt.toISOString() : null,
+      available_days: daysOf(p.availableDaysMask),
+      reviews_count: p.reviewsCount,
+      recommendation_percent: p.recommendationPercent,
+      patients_count: p.patientsCount,
+      wait_time: p.waitTimeMinutes,
+      rating: p.rating,
+      specialties: specs,
+      qualifications: quals,
+    };
+  }
+
+  async updateProfile(actor: Actor, requested: number | undefined, input: ProfileUpdate) {
+    const id = await this.profileScope(actor, requested, true);
+    const current = await this.repo.profile(id);
+    if (!current) throw notFound("Doctor");
+
+    const patch: ProfilePatch = {};
+    if (input.name !== undefined) {
+      const name = input.name.trim();
+      if (name === "") throw invalid("INVALID_NAME", "name must not be blank.");
+      patch.name = name;
+    }
+    if (input.gender !== undefined) patch.gender = blankToNull(input.gender) ?? null;
+    if (input.registration_number !== undefined)
+      patch.registrationNumber = blankToNull(input.registration_number) ?? null;
+    if (input.experience_years !== undefined) patch.experienceYears = input.experience_years;
+    if (input.clinic_name !== undefined) patch.clinicName = blankToNull(input.clinic_name) ?? null;
+    if (input.clinic_address !== undefined) patch.clinicAddress = blankToNull(input.clinic_address) ?? null;
+    if (input.city !== undefined) {
+      const city = input.city.trim();
+      if (city === "") throw invalid("INVALID_CITY", "city must not be blank.");
+      patch.city = city;
+    }
+    if ((input.latitude === undefined) !== (input.longitude === undefined))
+      throw invalid("LOCATION_INCOMPLETE", "Give latitude and longitude together.");
+    if (input.latitude !== undefined) {
+      if ((input.latitude === null) !== (input.longitude === null))
+        throw invalid("LOCATION_INCOMPLETE", "Give latitude and longitude together.");
+      patch.latitude = input.latitude;
+      patch.longitude = input.longitude ?? null;
+    }
+    if (input.languages !== undefined)
+      patch.languages = [...new Set(input.languages.map((l) => l.trim()).filter((l) => l !== ""))];
+    const currency = input.currency?.toUpperCase() ?? current.currency;
+    if (input.currency !== undefined) patch.currency = currency;
+    if (input.fee !== undefined) {
+      try {
+        patch.feeMinor = toMinor(input.fee, currency);
+      } catch {
+        throw invalid("INVALID_FEE", `fee has more decimals than ${currency} allows.`);
+      }
+      if (patch.feeMinor < 0 || patch.feeMinor > 2_000_000_000)
+        throw invalid("INVALID_FEE", "fee is out of range.");
+    } else if (input.currency !== undefined && input.currency.toUpperCase() !== current.currency) {
+      throw invalid("FEE_REQUIRED", "Give the fee when changing the currency.");
+    }
+    if (input.summary !== undefined) patch.summary = blankToNull(input.summary) ?? null;
+    if (input.time_zone !== undefined) patch.timeZone = assertTimeZone(input.time_zone);
+    if (input.phone !== undefined) patch.phone = blankToNull(input.phone) ?? null;
+    if (input.auto_accept !== undefined) patch.autoAccept = input.auto_accept;
+
+    let specialtyList: { specialtyId: number; isPrimary: boolean }[] | undefined;
+    if (input.specialties !== undefined) {
+      const wanted = input.specialties;
+      const primaries = wanted.filter((s) => s.primary === true).length;
+      if (primaries > 1) throw invalid("ONE_PRIMARY_SPECIALTY", "Mark at most one specialty as primary.");
+      const found = await this.repo.findSpecialties(wanted.map((s) => s.name));
+      const byKey = new Map<string, number>();
+      for (const f of found) {
+        byKey.set(f.name.toLowerCase(), f.id);
+        byKey.set(f.slug, f.id);
+      }
+      const seen = new Set<number>();
+      specialtyList = [];
+      wanted.forEach((s, i) => {
+        const specialtyId = byKey.get(s.name.trim().toLowerCase());
+        if (specialtyId === undefined)
+          throw unprocessable("UNKNOWN_SPECIALTY", `"${s.name}" is not a known specialty.`);
+        if (seen.has(specialtyId)) return;
+        seen.add(specialtyId);
+        specialtyList!.push({ specialtyId, isPrimary: primaries === 0 ? i === 0 : s.primary === true });
+      });
+    }
+    let qualificationList: { degree: string; institute: string; year: number | null }[] | undefined;
+    if (input.qualifications !== undefined) {
+      const thisYear = DateTime.fromJSDate(this.ctx.clock.now(), { zone: "UTC" }).year;
+      qualificationList = input.qualifications.map((q) => {
+        const degree = q.degree.trim();
+        const institute = q.institute.trim();
+        if (degree === "" || institute === "")
+          throw invalid("INVALID_QUALIFICATION", "degree and institute must not be blank.");
+        if (q.year != null && q.year > thisYear)
+          throw invalid("INVALID_QUALIFICATION", "A qualification's year cannot be in the future.");
+        return { degree, institute, year: q.year ?? null };
+      });
+    }
+
+    const now = this.ctx.clock.now();
+    await this.ctx.db.transaction(async (tx) => {
+      await this.repo.updateProfile(tx, id, patch, now);
+      if (specialtyList) await this.repo.replaceSpecialties(tx, id, specialtyList);
+      if (qualificationList) await this.repo.replaceQualifications(tx, id, qualificationList);
+      await this.repo.refreshSearchText(tx, id);
+      await this.ctx.audit.record(
+        actor,
+        { action: "update", resourceType: "doctor_profile", resourceId: id, outcome: "allowed" },
+        tx,
+      );
+    });
+    await this.invalidateSearchCache();
+    return this.profileView(id);
+  }
+
+  /** A PNG or JPEG (sniffed from the bytes, not the declared type), at most 2 MB. */
+  async setPhoto(actor: Actor, requested: number | undefined, bytes: Buffer) {
+    const id = await this.profileScope(actor, requested, true);
+    if (bytes.length === 0) throw invalid("PHOTO_REQUIRED", "Attach a PNG or JPEG file.");
+    if (bytes.length > PHOTO_MAX_BYTES) throw invalid("PHOTO_TOO_LARGE", "The photo is larger than 2 MB.");
+    const type = await fileTypeFromBuffer(bytes);
+    if (!type || !PHOTO_TYPES.has(type.mime))
+      throw invalid("UNSUPPORTED_IMAGE_TYPE", "The photo must be a PNG or JPEG image.");
+    const now = this.ctx.clock.now();
+    await this.ctx.db.transaction(async (tx) => {
+      await this.repo.savePhoto(tx, id, type.mime, bytes, now);
+      await this.ctx.audit.record(
+        actor,
+        { action: "update", resourceType: "doctor_photo", resourceId: id, outcome: "allowed" },
+        tx,
+      );
+    });
+    await this.invalidateSearchCache();
+    return { photo_url: `/api/doctors/${id}/photo`, content_type: type.mime, bytes: bytes.length };
+  }
+
+  async getPhoto(doctorId: number) {
+    const photo = await this.repo.photo(doctorId);
+    if (!photo) throw notFound("Photo");
+    return photo;
+  }
+
+  // Verification -------------------------------------------------------------------------------------
+
+  async verify(
+    actor: Actor,
+    doctorId: number,
+    input: { status?: "verified" | "rejected" | undefined; note?: string | undefined },
+  ) {
+    if (actor.role !== "admin") throw forbidden("FORBIDDEN_ROLE", "Only admins verify doctors.");
+    const status: VerificationStatus = input.status ?? "verified";
+    const note = input.note?.trim() || null;
+    const current = await this.repo.profile(doctorId);
+    if (!current) throw notFound("Doctor");
+    if (status === "verified") {
+      const specs = await this.repo.specialtiesOf(doctorId);
+      if (current.city.trim() === "" || specs.length === 0)
+        throw unprocessable(
+          "PROFILE_INCOMPLETE",
+          "A doctor needs a city and at least one specialty before being verified.",
+        );
+    }
+    const now = this.ctx.clock.now();
+    await this.ctx.db.transaction(async (tx) => {
+      await this.repo.setVerification(tx, doctorId, {
+        status,
+        note,
+        by: actor.userId || null,
+        at: now,
+      });
+      await this.ctx.audit.record(
+        actor,
+        {
+          action: status === "verified" ? "verify" : "reject",
+          resourceType: "doctor",
+          resourceId: doctorId,
+          outcome: "allowed",
+        },
+        tx,
+      );
+      if (current.userId !== null) {
+        await enqueueNotification(tx, {
+          userId: current.userId,
+          template: `doctor.${status}`,
+          data: { doctor_id: doctorId, ...(note ? { note } : {}) },
+          idempotencyKey: `doctor.${status}:${doctorId}:${now.getTime()}`,
+        });
+      }
+    });
+    await this.invalidateSearchCache();
+    return {
+      id: doctorId,
+      verification_status: status,
+      verification_note: note,
+      verified_at: status === "verified" ? now.toISOString() : null,
+    };
+  }
+
+  async listForReview(
+    actor: Actor,
+    input: {
+      status?: VerificationStatus | undefined;
+      page?: number | undefined;
+      per_page?: number | undefined;
+    },
+  ) {
+    if (actor.role !== "admin") throw forbidden("FORBIDDEN_ROLE", "Only admins review doctors.");
+    const page = input.page ?? 1;
+    const perPage = input.per_page ?? 50;
+    const { rows, total } = await this.repo.listByStatus(
+      input.status ?? "pending",
+      perPage,
+      (page - 1) * perPage,
+    );
+    return {
+      doctors: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        email: r.email,
+        registration_number: r.registrationNumber,
+        city: r.city,
+        specialties: r.specialties,
+        degrees: r.degrees,
+        verification_status: r.verificationStatus,
+        verification_note: r.verificationNote,
+        created_at: r.createdAt.toISOString(),
+      })),
+      page,
+      per_page: perPage,
+      total,
+    };
+  }
 }

@@ -1,5 +1,0 @@
-ALTER TABLE "documents" ADD COLUMN "title" text;--> statement-breakpoint
-ALTER TABLE "documents" ADD CONSTRAINT "documents_content_type_check" CHECK ("documents"."content_type" in ('application/pdf', 'image/png', 'image/jpeg'));--> statement-breakpoint
-ALTER TABLE "documents" ADD CONSTRAINT "documents_size_check" CHECK ("documents"."size_bytes" > 0);--> statement-breakpoint
-ALTER TABLE "patient_history_items" ADD CONSTRAINT "patient_history_items_severity_check" CHECK ("patient_history_items"."severity" is null or "patient_history_items"."severity" in ('mild', 'moderate', 'severe'));--> statement-breakpoint
-ALTER TABLE "patient_history_items" ADD CONSTRAINT "patient_history_items_status_check" CHECK ("patient_history_items"."status" is null or "patient_history_items"."status" in ('active', 'resolved'));
