@@ -34,8 +34,10 @@ export function createServices(deps: Deps) {
     loginLockoutSeconds: deps.config.auth.loginLockoutSeconds,
     publicBaseUrl: deps.config.publicBaseUrl,
   });
-  const doctors = new DoctorsService(ctx);
-  const scheduling = new SchedulingService(ctx, doctors);
+  const doctors: DoctorsService = new DoctorsService(ctx, {
+    nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),
+  });
+  const scheduling: SchedulingService = new SchedulingService(ctx, doctors);
   const records = new RecordsService(ctx, deps.storage);
   return { audit, access, auth, doctors, scheduling, records };
 }

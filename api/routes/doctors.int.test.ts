@@ -385,6 +385,8 @@ describe("doctor view", () => {
         { day: "MONDAY", start: "10:00 AM", end: "01:00 PM" },
         { day: "MONDAY", start: "05:00 PM", end: "08:30 PM" },
       ],
+      // TEST_NOW is Monday 05:30 in Delhi: today's 10:00 AM window is still ahead.
+      next_available_date: "2030-01-07",
     });
   });
 

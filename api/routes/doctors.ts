@@ -56,6 +56,7 @@ const DoctorView = Type.Object({
   gender: Nullable(Type.String()),
   latitude: Nullable(Type.Number()),
   longitude: Nullable(Type.Number()),
+  next_available_date: Nullable(Type.String({ format: "date" })),
 });
 
 const Profile = Type.Object({

@@ -603,7 +603,8 @@ export class DoctorsRepository {
     return { rows, total: total?.n ?? 0 };
   }
 
-  async bookable(id: number) {
+  /** What scheduling needs of a doctor, whatever their verification status. */
+  async schedulingInfo(id: number) {
     const [row] = await this.db
       .select({
         id: doctors.id,
@@ -616,7 +617,7 @@ export class DoctorsRepository {
         userId: doctors.userId,
       })
       .from(doctors)
-      .where(and(eq(doctors.id, id), eq(doctors.verificationStatus, "verified")))
+      .where(eq(doctors.id, id))
       .limit(1);
     return row;
   }

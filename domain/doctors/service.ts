@@ -95,6 +95,13 @@ export interface DoctorView extends DoctorListItem {
   gender: string | null;
   latitude: number | null;
   longitude: number | null;
+  /** The first date with a free slot, in the doctor's zone (not cached: bookings change it). */
+  next_available_date: string | null;
+}
+
+/** What discovery needs from scheduling, without depending on it (scheduling depends on doctors). */
+export interface AvailabilityLookup {
+  nextAvailableDate(doctorId: number): Promise<string | null>;
 }
 
 export interface ProfileUpdate {
@@ -161,7 +168,10 @@ export class DoctorsService {
   private readonly repo: DoctorsRepository;
   private readonly inflight = new Map<string, Promise<unknown>>();
 
-  constructor(readonly ctx: ServiceContext) {
+  constructor(
+    readonly ctx: ServiceContext,
+    private readonly availability?: AvailabilityLookup,
+  ) {
     this.repo = new DoctorsRepository(ctx.db);
   }
 
@@ -296,33 +306,36 @@ export class DoctorsService {
 
   /** A verified doctor's public page. Unverified or missing: 404. */
   async view(id: number): Promise<DoctorView> {
-    const view = await this.cached("view", id, async () => {
-      const r = await this.repo.view(id);
-      if (!r) return null;
-      const v: DoctorView = {
-        ...listItem({ ...r, specialization: r.specialties[0] ?? null }),
-        specialties: r.specialties,
-        qualifications: r.qualifications,
-        available_timings: r.timings.map((t) => ({
-          day: ISO_DAYS[t.iso_day - 1]!,
-          start: formatClockTime(timeToMinutes(t.start)),
-          end: formatClockTime(timeToMinutes(t.end)),
-        })),
-        summary: r.summary,
-        recommendation_percent: r.recommendation_percent,
-        patients_count: r.patients_count,
-        clinic_name: r.clinic_name,
-        clinic_address: r.clinic_address,
-        languages: r.languages,
-        time_zone: r.time_zone,
-        gender: r.gender,
-        latitude: r.latitude,
-        longitude: r.longitude,
-      };
-      return v;
-    });
+    const view = await this.cached(
+      "view",
+      id,
+      async (): Promise<Omit<DoctorView, "next_available_date"> | null> => {
+        const r = await this.repo.view(id);
+        if (!r) return null;
+        return {
+          ...listItem({ ...r, specialization: r.specialties[0] ?? null }),
+          specialties: r.specialties,
+          qualifications: r.qualifications,
+          available_timings: r.timings.map((t) => ({
+            day: ISO_DAYS[t.iso_day - 1]!,
+            start: formatClockTime(timeToMinutes(t.start)),
+            end: formatClockTime(timeToMinutes(t.end)),
+          })),
+          summary: r.summary,
+          recommendation_percent: r.recommendation_percent,
+          patients_count: r.patients_count,
+          clinic_name: r.clinic_name,
+          clinic_address: r.clinic_address,
+          languages: r.languages,
+          time_zone: r.time_zone,
+          gender: r.gender,
+          latitude: r.latitude,
+          longitude: r.longitude,
+        };
+      },
+    );
     if (!view) throw notFound("Doctor");
-    return view;
+    return { ...view, next_available_date: (await this.availability?.nextAvailableDate(id)) ?? null };
   }
 
   async popular(input: { city?: string | undefined; limit?: number | undefined }): Promise<DoctorListItem[]> {
@@ -342,9 +355,14 @@ export class DoctorsService {
 
   /** What booking needs to know about a doctor. Missing or unverified: not_found. */
   async getBookable(doctorId: number): Promise<Bookable> {
-    const row = await this.repo.bookable(doctorId);
-    if (!row) throw notFound("Doctor");
+    const row = await this.find(doctorId);
+    if (!row?.verified) throw notFound("Doctor");
     return row;
+  }
+
+  /** A doctor's scheduling facts whatever their verification status (a doctor sets hours before being verified). */
+  async find(doctorId: number): Promise<Bookable | undefined> {
+    return this.repo.schedulingInfo(doctorId);
   }
 
   // Profiles -----------------------------------------------------------------------------------------

@@ -15,17 +15,6 @@ import { ACTIVE_STATUSES } from "./rules.js";
 import type { BusyRange, WeeklyWindow } from "./slots.js";
 
 /** What scheduling needs to know of a doctor (the shape of DoctorsService.getBookable). */
-export interface ScheduleDoctor {
-  id: number;
-  name: string;
-  timeZone: string;
-  feeMinor: number;
-  currency: string;
-  autoAccept: boolean;
-  verified: boolean;
-  userId: number | null;
-}
-
 export type AppointmentRow = typeof appointments.$inferSelect;
 export type NewAppointment = typeof appointments.$inferInsert;
 
@@ -80,24 +69,6 @@ export class SchedulingRepository {
   constructor(private readonly db: DbOrTx) {}
 
   // Doctors and people ----------------------------------------------------------------------------
-
-  async findDoctor(id: number, db: DbOrTx = this.db): Promise<ScheduleDoctor | undefined> {
-    const [row] = await db
-      .select({
-        id: doctors.id,
-        name: doctors.name,
-        timeZone: doctors.timeZone,
-        feeMinor: doctors.feeMinor,
-        currency: doctors.currency,
-        autoAccept: doctors.autoAccept,
-        verified: sql<boolean>`${doctors.verificationStatus} = 'verified'`,
-        userId: doctors.userId,
-      })
-      .from(doctors)
-      .where(eq(doctors.id, id))
-      .limit(1);
-    return row;
-  }
 
   async findPatient(id: number): Promise<{ id: number; name: string; userId: number } | undefined> {
     const [row] = await this.db

@@ -2,7 +2,7 @@ import type { Tx } from "../../db/client.js";
 import { pgConstraint, pgErrorCode, PG } from "../../db/client.js";
 import type { AppointmentStatus } from "../../db/schema/index.js";
 import type { ServiceContext } from "../context.js";
-import type { DoctorsService } from "../doctors/service.js";
+import type { Bookable, DoctorsService } from "../doctors/service.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor } from "../shared/actor.js";
 import { conflict, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
@@ -16,12 +16,7 @@ import {
   timeToMinutes,
   todayIn,
 } from "../shared/time.js";
-import {
-  SchedulingRepository,
-  type AppointmentDetail,
-  type ListScope,
-  type ScheduleDoctor,
-} from "./repository.js";
+import { SchedulingRepository, type AppointmentDetail, type ListScope } from "./repository.js";
 import {
   assertTransition,
   daysMask,
@@ -42,8 +37,6 @@ import {
 
 /** How far ahead the next free date is searched. */
 export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
-const SEARCH_VERSION_KEY = "search:version";
-const SEARCH_VERSION_TTL = 30 * 86400;
 const DAY_MS = 86_400_000;
 
 type Side = "patient" | "doctor";
@@ -99,15 +92,14 @@ export class SchedulingService {
 
   // Doctors -----------------------------------------------------------------------------------------
 
-  /** A verified doctor that can be booked, or 404. (DoctorsService.getBookable once merged.) */
-  private async bookable(doctorId: number): Promise<ScheduleDoctor> {
-    const doctor = await this.repo.findDoctor(doctorId);
-    if (!doctor?.verified) throw notFound("Doctor");
-    return doctor;
+  /** A verified doctor that can be booked, or 404. */
+  private bookable(doctorId: number): Promise<Bookable> {
+    return this.doctors.getBookable(doctorId);
   }
 
-  private async invalidateSearch(): Promise<void> {
-    await this.ctx.cache.incr(SEARCH_VERSION_KEY, SEARCH_VERSION_TTL);
+  /** Search results show working days and free dates: a schedule change invalidates them. */
+  private invalidateSearch(): Promise<void> {
+    return this.doctors.invalidateSearchCache();
   }
 
   // Weekly availability -----------------------------------------------------------------------------
@@ -125,7 +117,7 @@ export class SchedulingService {
   ): Promise<AvailabilityView> {
     const doctorId = await this.ctx.access.doctorScope(actor, input.doctorId);
     const windows = parseWeekly(input.timezone, input.weekly);
-    const doctor = await this.repo.findDoctor(doctorId);
+    const doctor = await this.doctors.find(doctorId);
     if (!doctor) throw notFound("Doctor");
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.replaceWeekly(tx, doctorId, windows, {
@@ -143,7 +135,7 @@ export class SchedulingService {
   }
 
   private availabilityView(
-    doctor: Pick<ScheduleDoctor, "id" | "timeZone" | "autoAccept">,
+    doctor: Pick<Bookable, "id" | "timeZone" | "autoAccept">,
     windows: Awaited<ReturnType<SchedulingRepository["weeklyOf"]>>,
   ): AvailabilityView {
     return {
@@ -166,7 +158,7 @@ export class SchedulingService {
     input: { doctorId?: number | undefined; from?: string | undefined; to?: string | undefined },
   ): Promise<ExceptionView[]> {
     const doctorId = await this.ctx.access.doctorScope(actor, input.doctorId);
-    const doctor = await this.repo.findDoctor(doctorId);
+    const doctor = await this.doctors.find(doctorId);
     if (!doctor) throw notFound("Doctor");
     for (const d of [input.from, input.to]) {
       if (d !== undefined && !isIsoDate(d))
@@ -189,7 +181,7 @@ export class SchedulingService {
   ): Promise<ExceptionView> {
     const doctorId = await this.ctx.access.doctorScope(actor, input.doctorId);
     const times = parseExceptionInput(input);
-    if (!(await this.repo.findDoctor(doctorId))) throw notFound("Doctor");
+    if (!(await this.doctors.find(doctorId))) throw notFound("Doctor");
     const row = await this.repo.insertException({
       doctorId,
       date: input.date,
@@ -253,7 +245,7 @@ export class SchedulingService {
    * or null. For the doctor profile and search results.
    */
   async nextAvailableDate(doctorId: number, from?: string): Promise<string | null> {
-    const doctor = await this.repo.findDoctor(doctorId);
+    const doctor = await this.doctors.find(doctorId);
     if (!doctor) return null;
     const today = todayIn(doctor.timeZone, this.ctx.clock.now());
     const start = from !== undefined && from > today ? from : today;
@@ -275,11 +267,7 @@ export class SchedulingService {
   }
 
   /** The real slot at this date and wall time (on the grid, not in an exception, far enough ahead), or 422. */
-  private async slotAt(
-    doctor: Pick<ScheduleDoctor, "id" | "timeZone">,
-    date: string,
-    time: string,
-  ): Promise<Slot> {
+  private async slotAt(doctor: Pick<Bookable, "id" | "timeZone">, date: string, time: string): Promise<Slot> {
     if (!isIsoDate(date)) throw invalid("INVALID_DATE", `"${date}" is not a date (YYYY-MM-DD).`);
     const minutes = parseClockTime(time);
     if (minutes === undefined) throw invalid("INVALID_TIME", `"${time}" is not a time like "10:30 AM".`);
