@@ -352,6 +352,23 @@ export interface SpecialtyRef {
 }
 
 /** The only place discovery touches the database. */
+/** A verified doctor's public page in one statement (exported for the benchmark's bare-pg twin). */
+export function buildViewQuery(id: number): SQL {
+  return sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
+    d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
+    d.recommendation_percent, d.patients_count, d.summary, d.clinic_name, d.clinic_address, d.languages,
+    d.time_zone,
+    (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
+      FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
+    (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)
+        ORDER BY q.year NULLS LAST, q.id), '[]'::json)
+      FROM doctor_qualifications q WHERE q.doctor_id = d.id) AS qualifications,
+    (SELECT COALESCE(json_agg(json_build_object('iso_day', a.iso_day, 'start', a.start_time, 'end', a.end_time)
+        ORDER BY a.iso_day, a.start_time), '[]'::json)
+      FROM doctor_availability a WHERE a.doctor_id = d.id) AS timings
+      FROM doctors d WHERE d.id = ${id}::int AND d.verification_status = 'verified'`;
+}
+
 export class DoctorsRepository {
   constructor(private readonly db: Db) {}
 
@@ -365,22 +382,7 @@ export class DoctorsRepository {
   }
 
   async view(id: number): Promise<DoctorViewRow | undefined> {
-    const [row] = await queryRows<DoctorViewRow>(
-      this.db,
-      sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
-        d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
-        d.recommendation_percent, d.patients_count, d.summary, d.clinic_name, d.clinic_address, d.languages,
-        d.time_zone,
-        (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
-          FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
-        (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)
-            ORDER BY q.year NULLS LAST, q.id), '[]'::json)
-          FROM doctor_qualifications q WHERE q.doctor_id = d.id) AS qualifications,
-        (SELECT COALESCE(json_agg(json_build_object('iso_day', a.iso_day, 'start', a.start_time, 'end', a.end_time)
-            ORDER BY a.iso_day, a.start_time), '[]'::json)
-          FROM doctor_availability a WHERE a.doctor_id = d.id) AS timings
-      FROM doctors d WHERE d.id = ${id}::int AND d.verification_status = 'verified'`,
-    );
+    const [row] = await queryRows<DoctorViewRow>(this.db, buildViewQuery(id));
     return row;
   }
 

@@ -164,6 +164,72 @@ function blankToNull(v: string | null | undefined): string | null | undefined {
 }
 
 /** Doctor profiles, verification, discovery (search, suggestions, popular). */
+/** Validates and normalizes search input. Invalid combinations are coded 400s. Pure: the bench reuses it. */
+export function searchParamsOf(input: SearchInput, now: Date): SearchQueryParams {
+  const perPage = input.per_page ?? 20;
+  const page = input.page ?? 1;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 50)
+    throw invalid("INVALID_PER_PAGE", "per_page must be between 1 and 50.");
+  if (!Number.isInteger(page) || page < 1 || page > 10000)
+    throw invalid("INVALID_PAGE", "page must be between 1 and 10000.");
+  const q = input.q?.trim().toLowerCase().replace(/\s+/g, " ") || undefined;
+  const city = input.city?.trim().toLowerCase() || undefined;
+
+  let isoDay: number | undefined;
+  let date: string | undefined;
+  if (input.day !== undefined && input.date !== undefined)
+    throw invalid("DAY_AND_DATE", "Give day or date, not both.");
+  if (input.day !== undefined) {
+    const i = ISO_DAYS.indexOf(input.day.trim().toUpperCase() as DayName);
+    if (i < 0) throw invalid("INVALID_DAY", "day must be a weekday name such as MONDAY.");
+    isoDay = i + 1;
+  }
+  if (input.date !== undefined) {
+    if (!isIsoDate(input.date)) throw invalid("INVALID_DATE", "date must be a real date (YYYY-MM-DD).");
+    // Accept "today" anywhere on earth: a date before yesterday (UTC) is in the past everywhere.
+    if (input.date < addDays(todayIn("UTC", now), -1)) throw invalid("DATE_IN_PAST", "date is in the past.");
+    date = input.date;
+    isoDay = isoDayOf(date);
+  }
+
+  const hasLat = input.lat !== undefined;
+  const hasLng = input.lng !== undefined;
+  if (hasLat !== hasLng) throw invalid("LOCATION_INCOMPLETE", "Give both lat and lng.");
+  if (input.radius_km !== undefined && !hasLat)
+    throw invalid("RADIUS_NEEDS_LOCATION", "radius_km needs lat and lng.");
+  const near =
+    hasLat && hasLng
+      ? { lat: input.lat!, lng: input.lng!, radiusKm: input.radius_km ?? DEFAULT_RADIUS_KM }
+      : undefined;
+  if (near && (Math.abs(near.lat) > 90 || Math.abs(near.lng) > 180))
+    throw invalid("INVALID_LOCATION", "lat must be within ±90 and lng within ±180.");
+  if (near && !(near.radiusKm > 0 && near.radiusKm <= 1000))
+    throw invalid("INVALID_RADIUS", "radius_km must be above 0 and at most 1000.");
+
+  const sort = input.sort ?? "relevance";
+  if (sort === "distance" && !near)
+    throw invalid("DISTANCE_NEEDS_LOCATION", "sort=distance needs lat and lng.");
+  for (const fee of [input.fee_min, input.fee_max]) {
+    if (fee !== undefined && !(Number.isFinite(fee) && fee >= 0))
+      throw invalid("INVALID_FEE", "Fees must be zero or more.");
+  }
+  if (input.fee_min !== undefined && input.fee_max !== undefined && input.fee_min > input.fee_max)
+    throw invalid("FEE_RANGE_INVALID", "fee_min is above fee_max.");
+
+  return {
+    city,
+    q,
+    isoDay,
+    date,
+    near,
+    feeMin: input.fee_min,
+    feeMax: input.fee_max,
+    sort,
+    limit: perPage,
+    offset: (page - 1) * perPage,
+  };
+}
+
 export class DoctorsService {
   private readonly repo: DoctorsRepository;
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -224,69 +290,7 @@ export class DoctorsService {
 
   /** Validates and normalizes the search input. Invalid combinations are coded 400s. */
   searchParams(input: SearchInput): SearchQueryParams {
-    const perPage = input.per_page ?? 20;
-    const page = input.page ?? 1;
-    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 50)
-      throw invalid("INVALID_PER_PAGE", "per_page must be between 1 and 50.");
-    if (!Number.isInteger(page) || page < 1 || page > 10000)
-      throw invalid("INVALID_PAGE", "page must be between 1 and 10000.");
-    const q = input.q?.trim().toLowerCase().replace(/\s+/g, " ") || undefined;
-    const city = input.city?.trim().toLowerCase() || undefined;
-
-    let isoDay: number | undefined;
-    let date: string | undefined;
-    if (input.day !== undefined && input.date !== undefined)
-      throw invalid("DAY_AND_DATE", "Give day or date, not both.");
-    if (input.day !== undefined) {
-      const i = ISO_DAYS.indexOf(input.day.trim().toUpperCase() as DayName);
-      if (i < 0) throw invalid("INVALID_DAY", "day must be a weekday name such as MONDAY.");
-      isoDay = i + 1;
-    }
-    if (input.date !== undefined) {
-      if (!isIsoDate(input.date)) throw invalid("INVALID_DATE", "date must be a real date (YYYY-MM-DD).");
-      // Accept "today" anywhere on earth: a date before yesterday (UTC) is in the past everywhere.
-      if (input.date < addDays(todayIn("UTC", this.ctx.clock.now()), -1))
-        throw invalid("DATE_IN_PAST", "date is in the past.");
-      date = input.date;
-      isoDay = isoDayOf(date);
-    }
-
-    const hasLat = input.lat !== undefined;
-    const hasLng = input.lng !== undefined;
-    if (hasLat !== hasLng) throw invalid("LOCATION_INCOMPLETE", "Give both lat and lng.");
-    if (input.radius_km !== undefined && !hasLat)
-      throw invalid("RADIUS_NEEDS_LOCATION", "radius_km needs lat and lng.");
-    const near =
-      hasLat && hasLng
-        ? { lat: input.lat!, lng: input.lng!, radiusKm: input.radius_km ?? DEFAULT_RADIUS_KM }
-        : undefined;
-    if (near && (Math.abs(near.lat) > 90 || Math.abs(near.lng) > 180))
-      throw invalid("INVALID_LOCATION", "lat must be within ±90 and lng within ±180.");
-    if (near && !(near.radiusKm > 0 && near.radiusKm <= 1000))
-      throw invalid("INVALID_RADIUS", "radius_km must be above 0 and at most 1000.");
-
-    const sort = input.sort ?? "relevance";
-    if (sort === "distance" && !near)
-      throw invalid("DISTANCE_NEEDS_LOCATION", "sort=distance needs lat and lng.");
-    for (const fee of [input.fee_min, input.fee_max]) {
-      if (fee !== undefined && !(Number.isFinite(fee) && fee >= 0))
-        throw invalid("INVALID_FEE", "Fees must be zero or more.");
-    }
-    if (input.fee_min !== undefined && input.fee_max !== undefined && input.fee_min > input.fee_max)
-      throw invalid("FEE_RANGE_INVALID", "fee_min is above fee_max.");
-
-    return {
-      city,
-      q,
-      isoDay,
-      date,
-      near,
-      feeMin: input.fee_min,
-      feeMax: input.fee_max,
-      sort,
-      limit: perPage,
-      offset: (page - 1) * perPage,
-    };
+    return searchParamsOf(input, this.ctx.clock.now());
   }
 
   async suggest(input: { q?: string | undefined; city?: string | undefined }): Promise<Suggestion[]> {
