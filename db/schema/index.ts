@@ -3,3 +3,4 @@ export * from "./doctors.js";
 export * from "./scheduling.js";
 export * from "./records.js";
 export * from "./platform.js";
+export * from "./prescriptions.js";
