@@ -340,3 +340,39 @@ describe("the API document", () => {
     }
   });
 });
+
+describe("the next available date on the doctor's page", () => {
+  it("moves on at once when the day's last slot is booked, and comes back when it is cancelled", async () => {
+    // One 30-minute slot on Mondays and Tuesdays; TEST_NOW is Monday 2030-01-07 00:00 UTC.
+    const dr = await verifiedDoctor(t, {
+      timeZone: "UTC",
+      weekly: [
+        { isoDay: 1, start: "10:00", end: "10:30", slotMinutes: 30 },
+        { isoDay: 2, start: "10:00", end: "10:30", slotMinutes: 30 },
+      ],
+    });
+    const view = async () =>
+      (await t.app.inject({ method: "GET", url: `/api/view/doctor/?id=${dr.doctorId}` })).json().doctor
+        .next_available_date;
+    expect(await view()).toBe("2030-01-07");
+
+    const patient = await signUp(t, "patient");
+    const booked = await t.app.inject({
+      method: "POST",
+      url: "/api/book/appointment/",
+      headers: patient.headers,
+      payload: { doctor_id: dr.doctorId, appointment_date: "2030-01-07", appointment_time: "10:00 AM" },
+    });
+    expect(booked.statusCode).toBe(201);
+    expect(await view()).toBe("2030-01-08");
+
+    const cancelled = await t.app.inject({
+      method: "POST",
+      url: "/api/cancel/appointment/",
+      headers: patient.headers,
+      payload: { appointment_id: booked.json().appointment.id },
+    });
+    expect(cancelled.statusCode).toBe(200);
+    expect(await view()).toBe("2030-01-07");
+  });
+});

@@ -60,6 +60,10 @@ const NAME_SIMILARITY = 0.3;
 const CONDITION_SIMILARITY = 0.4;
 /** A word of the name similar to the text (pg_trgm's default word_similarity_threshold). */
 const WORD_SIMILARITY = 0.6;
+/** How far below the best-matching specialty another may score and still be searched. */
+const SPECIALTY_MARGIN = 0.2;
+/** A specialty match this strong means the text names the specialty: no need to fuzzy-match names. */
+const STRONG_SPECIALTY = 0.75;
 
 function likeEscape(value: string): string {
   return value.replace(/[\\%_]/g, "\\$&");
@@ -130,22 +134,51 @@ export function buildSearchQuery(p: SearchQueryParams): SQL {
   let score = sql`0::float8`;
 
   if (p.q) {
-    const contains = `%${likeEscape(p.q)}%`;
+    // "Dr Sharma": the title is in every doctor's name and would make every doctor a trigram candidate.
+    const name = p.q.replace(/^(dr\.?|doctor)\s+/, "") || p.q;
+    const contains = `%${likeEscape(name)}%`;
+    // Keep the specialties near the best match only: every "-ologist" shares trigrams with every other, so
+    // "gynecologist" must not bring in oncologists because they clear the bare similarity threshold.
     ctes.push(sql`spec AS MATERIALIZED (
-      SELECT id, GREATEST(name_score, condition_score) AS score FROM (${specialtyMatch(p.q)}) x
-      WHERE name_score >= ${NAME_SIMILARITY}::float8 OR condition_score >= ${CONDITION_SIMILARITY}::float8
+      SELECT id, score FROM (
+        SELECT id, GREATEST(name_score, condition_score) AS score,
+          max(GREATEST(name_score, condition_score)) OVER () AS best
+        FROM (${specialtyMatch(p.q)}) x
+        WHERE name_score >= ${NAME_SIMILARITY}::float8 OR condition_score >= ${CONDITION_SIMILARITY}::float8
+      ) y
+      WHERE score >= best - ${SPECIALTY_MARGIN}::float8
     )`);
     // Doctors by name, specialty name or degree: substring, or (3+ characters) a similar word.
+    // With a city, match within that city's doctors (a few hundred rows) rather than probe the whole
+    // trigram index, where a common fragment ("dr") would recheck every doctor in the country.
+    let pool = sql`doctors t`;
+    if (p.city) {
+      ctes.push(sql`pool AS MATERIALIZED (
+        SELECT d0.id, d0.search_text FROM doctors d0
+        WHERE lower(d0.city) = ${p.city}::text AND d0.verification_status = 'verified'
+      )`);
+      pool = sql`pool t`;
+    }
+    const similar = p.city
+      ? sql`word_similarity(${name}::text, t.search_text) >= ${WORD_SIMILARITY}::float8`
+      : sql`${name}::text <% t.search_text`;
+    // When the text plainly names a specialty ("dentist", "cardiologst"), the fuzzy pass over names and
+    // degrees adds nothing but cost: Postgres evaluates this condition once and skips the scan.
+    const noStrongSpecialty = sql`NOT EXISTS (SELECT 1 FROM spec WHERE spec.score >= ${STRONG_SPECIALTY}::float8)`;
     const text =
-      p.q.length >= 3
+      name.length >= 3
         ? sql`SELECT t.id, CASE WHEN t.search_text LIKE ${contains}::text THEN 1.0
-                        ELSE word_similarity(${p.q}::text, t.search_text) END AS score
-              FROM doctors t
-              WHERE t.search_text LIKE ${contains}::text OR ${p.q}::text <% t.search_text`
-        : sql`SELECT t.id, 1.0 AS score FROM doctors t
-              WHERE t.search_text LIKE ${`${likeEscape(p.q)}%`}::text OR t.search_text LIKE ${`% ${likeEscape(p.q)}%`}::text`;
+                        ELSE word_similarity(${name}::text, t.search_text) END AS score
+              FROM ${pool}
+              WHERE ${noStrongSpecialty} AND (t.search_text LIKE ${contains}::text OR ${similar})`
+        : sql`SELECT t.id, 1.0 AS score FROM ${pool}
+              WHERE t.search_text LIKE ${`${likeEscape(name)}%`}::text OR t.search_text LIKE ${`% ${likeEscape(name)}%`}::text`;
+    const bySpecialty = p.city
+      ? sql`SELECT ds.doctor_id AS id, spec.score FROM pool JOIN doctor_specialties ds ON ds.doctor_id = pool.id
+              JOIN spec ON spec.id = ds.specialty_id`
+      : sql`SELECT ds.doctor_id AS id, spec.score FROM doctor_specialties ds JOIN spec ON spec.id = ds.specialty_id`;
     ctes.push(sql`cand AS (
-      SELECT ds.doctor_id AS id, spec.score FROM doctor_specialties ds JOIN spec ON spec.id = ds.specialty_id
+      ${bySpecialty}
       UNION ALL
       ${text}
     )`);

@@ -37,6 +37,8 @@ import {
 
 /** How far ahead the next free date is searched. */
 export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
+/** How long a doctor's next free date may be served from the cache (slots pass as time goes by). */
+const NEXT_AVAILABLE_CACHE_SECONDS = 60;
 const DAY_MS = 86_400_000;
 
 type Side = "patient" | "doctor";
@@ -97,11 +99,6 @@ export class SchedulingService {
     return this.doctors.getBookable(doctorId);
   }
 
-  /** Search results show working days and free dates: a schedule change invalidates them. */
-  private invalidateSearch(): Promise<void> {
-    return this.doctors.invalidateSearchCache();
-  }
-
   // Weekly availability -----------------------------------------------------------------------------
 
   /** The weekly schedule (public). */
@@ -127,7 +124,7 @@ export class SchedulingService {
         now: this.ctx.clock.now(),
       });
     });
-    await this.invalidateSearch();
+    await this.scheduleChanged(doctorId, true);
     return this.availabilityView(
       { ...doctor, timeZone: input.timezone, autoAccept: input.autoAccept },
       windows,
@@ -188,7 +185,7 @@ export class SchedulingService {
       ...times,
       reason: input.reason ?? null,
     });
-    await this.invalidateSearch();
+    await this.scheduleChanged(doctorId, true);
     return exceptionView(row);
   }
 
@@ -201,7 +198,7 @@ export class SchedulingService {
       throw notFound("Exception");
     }
     if (!(await this.repo.deleteException(row.doctorId, id))) throw notFound("Exception");
-    await this.invalidateSearch();
+    await this.scheduleChanged(row.doctorId, true);
   }
 
   // Slots -------------------------------------------------------------------------------------------
@@ -249,6 +246,20 @@ export class SchedulingService {
     if (!doctor) return null;
     const today = todayIn(doctor.timeZone, this.ctx.clock.now());
     const start = from !== undefined && from > today ? from : today;
+    // Cached briefly (it is on every doctor page); any booking or schedule change of the doctor drops it.
+    const key = nextAvailableKey(doctorId);
+    const hit = await this.ctx.cache.get(key);
+    if (hit !== undefined) {
+      const cached = JSON.parse(hit) as { from: string; date: string | null };
+      if (cached.from === start) return cached.date;
+    }
+    const date = await this.computeNextAvailableDate(doctor, start);
+    await this.ctx.cache.set(key, JSON.stringify({ from: start, date }), NEXT_AVAILABLE_CACHE_SECONDS);
+    return date;
+  }
+
+  private async computeNextAvailableDate(doctor: Bookable, start: string): Promise<string | null> {
+    const doctorId = doctor.id;
     const to = addDays(start, NEXT_AVAILABLE_HORIZON_DAYS);
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
@@ -683,10 +694,15 @@ export class SchedulingService {
     });
   }
 
-  /** Runs a write transaction and turns an overlap refused by the database into the right 409. */
-  private async write<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Runs an appointment's write transaction and turns an overlap refused by the database into the right 409.
+   * After the commit, the doctor's cached next free date is dropped (not before: a reader could cache the
+   * state the transaction is about to replace).
+   */
+  private async write(fn: (tx: Tx) => Promise<AppointmentView>): Promise<AppointmentView> {
+    let view: AppointmentView;
     try {
-      return await this.ctx.db.transaction(fn);
+      view = await this.ctx.db.transaction(fn);
     } catch (err) {
       if (pgErrorCode(err) === PG.exclusionViolation) {
         if (pgConstraint(err) === "appointments_patient_no_overlap")
@@ -695,7 +711,21 @@ export class SchedulingService {
       }
       throw err;
     }
+    await this.scheduleChanged(view.doctor_id);
+    return view;
   }
+
+  /** A doctor's free time changed: drop what was derived from it (next free date, search results). */
+  private async scheduleChanged(doctorId: number, affectsSearch = false): Promise<void> {
+    await this.ctx.cache.del(nextAvailableKey(doctorId));
+    // Search results show working days and free dates.
+    if (affectsSearch) await this.doctors.invalidateSearchCache();
+  }
+}
+
+/** The cache key of a doctor's next free date. */
+function nextAvailableKey(doctorId: number): string {
+  return `next-free:${doctorId}`;
 }
 
 const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 2 * DAY_MS);
