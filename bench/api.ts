@@ -35,9 +35,10 @@ async function prepareDatabase(): Promise<string> {
     if (exists) {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      count = Number(
-        (await c.query("select count(*) from doctors").catch(() => ({ rows: [{ count: 0 }] }))).rows[0].count,
-      );
+      const result = await c
+        .query<{ count: string }>("select count(*) from doctors")
+        .catch(() => ({ rows: [{ count: "0" }] }));
+      count = Number(result.rows[0]?.count ?? 0);
       await c.end();
     }
     if (count < DOCTORS) {

@@ -13,7 +13,9 @@ for (const input of inputs) {
   let plan = "";
   for (let i = 0; i < 5; i++) {
     const r = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.text}`, q.values);
-    const j = (r.rows[0] as { "QUERY PLAN": [{ "Execution Time": number; "Planning Time": number }] })["QUERY PLAN"][0];
+    const j = (r.rows[0] as { "QUERY PLAN": [{ "Execution Time": number; "Planning Time": number }] })[
+      "QUERY PLAN"
+    ][0];
     times.push(j["Execution Time"] + j["Planning Time"]);
     if (process.env.PLAN && i === 4) plan = JSON.stringify(j).slice(0, 3000);
   }

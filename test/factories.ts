@@ -137,5 +137,7 @@ export async function verifiedDoctor(
       slotMinutes: w.slotMinutes,
     })),
   );
+  // Written behind the services' back: drop cached search results, as a profile edit would.
+  await t.services.doctors.invalidateSearchCache();
   return { ...s, doctorId };
 }
