@@ -63,6 +63,20 @@ async function suggest(q: string, city?: string) {
 }
 
 describe("doctor search", () => {
+  it("ranks a doctor whose main specialty matches above one who also practises it, whatever the rating", async () => {
+    const city = newCity();
+    const dentist = await doctorIn(city, { name: "Dr Main Dentist" });
+    const nephrologist = await doctorIn(city, { name: "Dr Kidney Also Teeth", specialty: "Nephrologist" });
+    const [dental] = await t.database.db.select().from(specialties).where(eq(specialties.name, "Dentist"));
+    await t.database.db
+      .insert(doctorSpecialties)
+      .values({ doctorId: nephrologist.doctorId, specialtyId: dental!.id, isPrimary: false });
+    await t.database.db.update(doctors).set({ rating: 5 }).where(eq(doctors.id, nephrologist.doctorId));
+    await t.database.db.update(doctors).set({ rating: 3.5 }).where(eq(doctors.id, dentist.doctorId));
+    await t.services.doctors.invalidateSearchCache();
+    expect(await searchIds({ city, q: "dentist" })).toEqual([dentist.doctorId, nephrologist.doctorId]);
+  });
+
   it("finds the verified doctors of a city, case-insensitively, in the contract's shape", async () => {
     const city = newCity();
     const a = await doctorIn(city, { name: "Dr. Kavya Menon", feeMinor: 75050, experienceYears: 7 });

@@ -16,6 +16,33 @@ import {
   type SpecialtySeed,
 } from "./data.js";
 
+/** Second specialties that go together in practice, by primary specialty slug. */
+const RELATED_SPECIALTIES: Record<string, readonly string[]> = {
+  "general-physician": ["diabetologist", "geriatrician", "infectious-disease-specialist"],
+  cardiologist: ["general-physician"],
+  dermatologist: ["trichologist", "allergist"],
+  trichologist: ["dermatologist"],
+  pediatrician: ["allergist", "general-physician"],
+  gynecologist: ["sexologist"],
+  orthopedist: ["physiotherapist", "rheumatologist"],
+  "ent-specialist": ["audiologist", "allergist"],
+  psychiatrist: ["psychologist", "sexologist"],
+  psychologist: ["psychiatrist"],
+  neurologist: ["neurosurgeon"],
+  neurosurgeon: ["neurologist"],
+  endocrinologist: ["diabetologist"],
+  diabetologist: ["endocrinologist", "general-physician"],
+  nephrologist: ["urologist"],
+  urologist: ["nephrologist", "sexologist"],
+  oncologist: ["hematologist"],
+  hematologist: ["oncologist"],
+  "general-surgeon": ["plastic-surgeon"],
+  "plastic-surgeon": ["general-surgeon"],
+  dietitian: ["diabetologist"],
+  geriatrician: ["general-physician"],
+  pulmonologist: ["allergist"],
+};
+
 export interface SeedOptions {
   doctorCount: number;
   /** Same seed → same data. */
@@ -137,8 +164,9 @@ function generateDoctor(rng: Rng, i: number): DoctorSeed {
   const primary: SpecialtySeed = SPECIALTIES[i] ?? rng.weighted(SPECIALTIES, SPECIALTY_WEIGHTS);
   const specialtySlugs = [primary.slug];
   if (rng.next() < 0.12) {
-    const other = rng.pick(SPECIALTIES);
-    if (other.slug !== primary.slug) specialtySlugs.push(other.slug);
+    // A second specialty a doctor of this kind plausibly also practises (never a dentist-nephrologist).
+    const related = RELATED_SPECIALTIES[primary.slug];
+    if (related) specialtySlugs.push(rng.pick(related));
   }
   const region = city.country === "PK" ? "pk" : "south";
   const female = rng.next() < 0.45;

@@ -62,6 +62,8 @@ const CONDITION_SIMILARITY = 0.4;
 const WORD_SIMILARITY = 0.6;
 /** How far below the best-matching specialty another may score and still be searched. */
 const SPECIALTY_MARGIN = 0.2;
+/** A secondary specialty's match counts for this share of a primary one's. */
+const SECONDARY_SPECIALTY_WEIGHT = 0.8;
 /** A specialty match this strong means the text names the specialty: no need to fuzzy-match names. */
 const STRONG_SPECIALTY = 0.75;
 
@@ -173,10 +175,13 @@ export function buildSearchQuery(p: SearchQueryParams): SQL {
               WHERE ${noStrongSpecialty} AND (t.search_text LIKE ${contains}::text OR ${similar})`
         : sql`SELECT t.id, 1.0 AS score FROM ${pool}
               WHERE t.search_text LIKE ${`${likeEscape(name)}%`}::text OR t.search_text LIKE ${`% ${likeEscape(name)}%`}::text`;
+    // A doctor whose main specialty matches ranks above one who also practises it.
+    const specialtyScore = sql`spec.score * CASE WHEN ds.is_primary THEN 1.0 ELSE ${SECONDARY_SPECIALTY_WEIGHT}::float8 END`;
     const bySpecialty = p.city
-      ? sql`SELECT ds.doctor_id AS id, spec.score FROM pool JOIN doctor_specialties ds ON ds.doctor_id = pool.id
-              JOIN spec ON spec.id = ds.specialty_id`
-      : sql`SELECT ds.doctor_id AS id, spec.score FROM doctor_specialties ds JOIN spec ON spec.id = ds.specialty_id`;
+      ? sql`SELECT ds.doctor_id AS id, ${specialtyScore} AS score FROM pool
+              JOIN doctor_specialties ds ON ds.doctor_id = pool.id JOIN spec ON spec.id = ds.specialty_id`
+      : sql`SELECT ds.doctor_id AS id, ${specialtyScore} AS score FROM doctor_specialties ds
+              JOIN spec ON spec.id = ds.specialty_id`;
     ctes.push(sql`cand AS (
       ${bySpecialty}
       UNION ALL
