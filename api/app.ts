@@ -9,6 +9,7 @@ import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
 import { type Clock, systemClock } from "../domain/shared/clock.js";
+import type { Jobs } from "../domain/shared/jobs.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
@@ -20,6 +21,7 @@ export interface AppOptions {
   database: Database;
   cache: Cache;
   storage: DocumentStorage;
+  jobs: Jobs;
   clock?: Clock;
   logger?: FastifyServerOptions["logger"];
 }
@@ -76,6 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     database: opts.database,
     cache: opts.cache,
     clock,
+    jobs: opts.jobs,
     config: opts.config,
     storage: opts.storage,
   });

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/index.js";
+import type { Redis } from "ioredis";
+import pino from "pino";
 import { MemoryCache, RedisCache, createRedis } from "../db/cache.js";
 import { createDatabase, type Database } from "../db/client.js";
 import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { createStorage } from "../db/storage/index.js";
 import type { Cache } from "../domain/shared/cache.js";
-import { buildApp } from "./app.js";
+import { createJobs, registerWorkers } from "../workers/index.js";
+import { buildApp, loggerOptions } from "./app.js";
 
 export interface Platform {
   app: FastifyInstance;
@@ -19,9 +22,11 @@ export interface Platform {
 export async function startPlatform(config: Config): Promise<Platform> {
   const database = await createDatabase(config.database);
   await database.migrate();
-  const cache: Cache = config.redisUrl ? new RedisCache(createRedis(config.redisUrl)) : new MemoryCache();
+  const redis: Redis | undefined = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
   const storage = await createStorage(config);
-  const app = await buildApp({ config, database, cache, storage });
+  const jobs = createJobs(redis, pino(loggerOptions(config.logLevel) as pino.LoggerOptions));
+  const app = await buildApp({ config, database, cache, storage, jobs });
   const log = app.log;
 
   const embedded = config.database.kind === "pglite";
@@ -49,6 +54,9 @@ export async function startPlatform(config: Config): Promise<Platform> {
     "HealthLink components",
   );
 
+  registerWorkers(jobs, app.services);
+  await jobs.start();
+
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -57,6 +65,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     close: () =>
       (closing ??= (async () => {
         await app.close();
+        await jobs.close();
         await cache.close();
         await database.close();
       })()),

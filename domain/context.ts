@@ -4,6 +4,7 @@ import type { AccessPolicy } from "./accounts/access.js";
 import type { AuditTrail } from "./audit/audit.js";
 import type { Cache } from "./shared/cache.js";
 import type { Clock } from "./shared/clock.js";
+import type { Jobs } from "./shared/jobs.js";
 
 /** What every domain service is built from. */
 export interface ServiceContext {
@@ -11,6 +12,7 @@ export interface ServiceContext {
   readonly db: Db;
   readonly cache: Cache;
   readonly clock: Clock;
+  readonly jobs: Jobs;
   readonly audit: AuditTrail;
   readonly access: AccessPolicy;
   readonly config: Config;

@@ -11,11 +11,13 @@ import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
 import type { Cache } from "./shared/cache.js";
 import type { Clock } from "./shared/clock.js";
+import type { Jobs } from "./shared/jobs.js";
 
 export interface Deps {
   database: Database;
   cache: Cache;
   clock: Clock;
+  jobs: Jobs;
   config: Config;
   storage: DocumentStorage;
 }

@@ -11,6 +11,8 @@ import { LocalStorage } from "../db/storage/local.js";
 import type { Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import { ManualClock } from "../domain/shared/clock.js";
+import type { Jobs } from "../domain/shared/jobs.js";
+import { createJobs, registerWorkers } from "../workers/index.js";
 import { createTestDatabase } from "./db.js";
 import { TEST_REDIS_URL } from "./env.js";
 
@@ -23,6 +25,7 @@ export interface TestApp {
   database: Database;
   cache: RedisCache;
   clock: ManualClock;
+  jobs: Jobs;
   config: Config;
   storage: DocumentStorage;
   close(): Promise<void>;
@@ -52,21 +55,28 @@ export async function buildTestApp(
   const config = testConfig(opts.env, dataDir);
   const tdb = await createTestDatabase();
   const redis = createRedis(TEST_REDIS_URL);
-  const cache = new RedisCache(redis, `t:${randomBytes(4).toString("hex")}:`);
+  const prefix = randomBytes(4).toString("hex");
+  const cache = new RedisCache(redis, `t:${prefix}:`);
   const clock = new ManualClock(opts.now ?? TEST_NOW);
   const storage = opts.storage ?? new LocalStorage(path.join(dataDir, "documents"));
-  const app = await buildApp({ config, database: tdb.database, cache, storage, clock, logger: false });
+  const quiet = { warn: () => undefined, error: () => undefined };
+  const jobs = createJobs(redis, quiet, `hl-test-jobs-${prefix}`);
+  const app = await buildApp({ config, database: tdb.database, cache, storage, jobs, clock, logger: false });
   await app.ready();
+  registerWorkers(jobs, app.services);
+  await jobs.start();
   return {
     app,
     services: app.services,
     database: tdb.database,
     cache,
     clock,
+    jobs,
     config,
     storage,
     close: async () => {
       await app.close();
+      await jobs.close();
       await cache.close();
       await tdb.drop();
       rmSync(dataDir, { recursive: true, force: true });

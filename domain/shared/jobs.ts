@@ -1,0 +1,29 @@
+/**
+ * The background-jobs port. Domain services add jobs; handlers are registered at boot (workers/).
+ * BullMQ on Redis when REDIS_URL is set; in-process timers otherwise (embedded mode: not durable).
+ *
+ * Jobs may run more than once (at-least-once); handlers must be idempotent — every effect keyed in Postgres.
+ */
+export interface JobOptions {
+  /** Run no earlier than this many milliseconds from now. */
+  delayMs?: number | undefined;
+  /** A job with the same id is added once while it is pending; lets an event schedule "its" job safely. */
+  jobId?: string | undefined;
+  /** Attempts in all, with exponential backoff between them. Default 5. */
+  attempts?: number | undefined;
+}
+
+export type JobHandler<T> = (data: T, meta: { jobId: string; attempt: number }) => Promise<void>;
+
+export interface Jobs {
+  readonly kind: "bullmq" | "in-process";
+  /** Registers the handler of a job name. Call before start(). */
+  handle<T>(name: string, handler: JobHandler<T>, opts?: { concurrency?: number }): void;
+  add<T>(name: string, data: T, opts?: JobOptions): Promise<void>;
+  /** Removes a pending (e.g. delayed) job; no-op when it already ran or never existed. */
+  remove(name: string, jobId: string): Promise<void>;
+  /** Starts processing the registered names. */
+  start(): Promise<void>;
+  /** Stops taking jobs, waits for running ones, closes connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+import type { Redis } from "ioredis";
+import type { Services } from "../domain/index.js";
+import type { Jobs } from "../domain/shared/jobs.js";
+import { BullJobs, InProcessJobs } from "./jobs.js";
+
+type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+
+/** BullMQ when Redis is configured, in-process otherwise. BullMQ needs a connection that retries forever. */
+export function createJobs(redis: Redis | undefined, log: Log, prefix?: string): Jobs {
+  return redis
+    ? new BullJobs(redis.duplicate({ maxRetriesPerRequest: null }), log, prefix)
+    : new InProcessJobs(log);
+}
+
+/**
+ * Every job handler, registered in one place; started and stopped with the platform as a pair.
+ * Handlers are thin: they call one domain service method, which is idempotent.
+ */
+export function registerWorkers(jobs: Jobs, services: Services): void {
+  void services; // no background jobs in this module yet; payments and notifications register theirs here
+  void jobs;
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Jobs } from "../domain/shared/jobs.js";
+import { TEST_REDIS_URL } from "../test/env.js";
+import { BullJobs, InProcessJobs } from "./jobs.js";
+
+const log = { warn: () => undefined, error: () => undefined };
+const open: { jobs: Jobs; redis?: Redis }[] = [];
+
+function bull(): Jobs {
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const jobs = new BullJobs(redis, log, `hl-test-${randomBytes(4).toString("hex")}`);
+  open.push({ jobs, redis });
+  return jobs;
+}
+function inProcess(): Jobs {
+  const jobs = new InProcessJobs(log);
+  open.push({ jobs });
+  return jobs;
+}
+
+afterEach(async () => {
+  for (const { jobs, redis } of open.splice(0)) {
+    await jobs.close();
+    await redis?.quit().catch(() => undefined);
+  }
+});
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The same contract, whichever adapter runs the jobs. */
+describe.each([
+  ["BullMQ on Redis", bull],
+  ["in-process", inProcess],
+])("jobs: %s", (_name, make) => {
+  it("runs a job with its data, once per job id however often it is added", async () => {
+    const jobs = make();
+    const seen: string[] = [];
+    jobs.handle<{ v: string }>("greet", async (data) => {
+      seen.push(data.v);
+    });
+    await jobs.start();
+    await jobs.add("greet", { v: "a" }, { jobId: "same" });
+    await jobs.add("greet", { v: "b" }, { jobId: "same", delayMs: 10 });
+    await jobs.add("greet", { v: "c" });
+    await eventually(() => seen.length >= 2, "two runs");
+    await new Promise((r) => setTimeout(r, 150));
+    expect(seen.sort()).toEqual(["a", "c"]);
+  });
+
+  it("runs a delayed job later, and never runs a removed one", async () => {
+    const jobs = make();
+    const seen: string[] = [];
+    jobs.handle<{ v: string }>("later", async (data) => {
+      seen.push(data.v);
+    });
+    await jobs.start();
+    await jobs.add("later", { v: "kept" }, { jobId: "k", delayMs: 100 });
+    await jobs.add("later", { v: "dropped" }, { jobId: "d", delayMs: 100 });
+    await jobs.remove("later", "d");
+    expect(seen).toEqual([]);
+    await eventually(() => seen.length === 1, "the delayed job");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual(["kept"]);
+  });
+
+  it("retries a failing job until it succeeds", async () => {
+    const jobs = make();
+    let attempts = 0;
+    jobs.handle("flaky", async (_data, meta) => {
+      attempts = meta.attempt;
+      if (meta.attempt < 2) throw new Error("not yet");
+    });
+    await jobs.start();
+    await jobs.add("flaky", {}, { attempts: 3 });
+    await eventually(() => attempts === 2, "the second attempt");
+  });
+});

@@ -1,0 +1,182 @@
+import { randomUUID } from "node:crypto";
+import { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { JobHandler, JobOptions, Jobs } from "../domain/shared/jobs.js";
+
+type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+
+const DEFAULT_ATTEMPTS = 5;
+const BACKOFF_MS = 1000;
+
+/** Jobs on Redis through BullMQ: durable, shared by every process, retried with exponential backoff. */
+export class BullJobs implements Jobs {
+  readonly kind = "bullmq" as const;
+  private readonly queues = new Map<string, Queue>();
+  private readonly handlers = new Map<string, { handler: JobHandler<unknown>; concurrency: number }>();
+  private readonly workers: Worker[] = [];
+  /** Connections this object opened (BullMQ never closes a connection it was handed). */
+  private readonly owned: Redis[] = [];
+
+  /** Takes ownership of `connection` (closed by close()); it must have maxRetriesPerRequest: null. */
+  constructor(
+    private readonly connection: Redis,
+    private readonly log: Log,
+    private readonly prefix = "hl-jobs",
+  ) {}
+
+  private queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  handle<T>(name: string, handler: JobHandler<T>, opts: { concurrency?: number } = {}): void {
+    this.handlers.set(name, { handler: handler as JobHandler<unknown>, concurrency: opts.concurrency ?? 4 });
+  }
+
+  async add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
+    await this.queue(name).add(name, data, {
+      ...(opts.jobId ? { jobId: opts.jobId } : {}),
+      delay: Math.max(0, opts.delayMs ?? 0),
+      attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+      backoff: { type: "exponential", delay: BACKOFF_MS },
+      removeOnComplete: { age: 86_400, count: 10_000 },
+      removeOnFail: { age: 7 * 86_400 },
+    });
+  }
+
+  async remove(name: string, jobId: string): Promise<void> {
+    await this.queue(name).remove(jobId);
+  }
+
+  async start(): Promise<void> {
+    for (const [name, { handler, concurrency }] of this.handlers) {
+      const connection = this.connection.duplicate();
+      this.owned.push(connection);
+      const worker = new Worker(
+        name,
+        async (job) => handler(job.data, { jobId: job.id ?? "", attempt: job.attemptsMade + 1 }),
+        // BullMQ workers block on their connection: each gets its own.
+        { connection, prefix: this.prefix, concurrency },
+      );
+      worker.on("failed", (job, err) => {
+        this.log.warn(
+          { job: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
+          "job failed",
+        );
+      });
+      worker.on("error", (err) => this.log.error({ job: name, err: err.message }, "worker error"));
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.owned, this.connection].map((c) => c.quit().catch(() => undefined)));
+  }
+}
+
+/**
+ * Embedded mode: jobs run in this process on timers, through the same interface, with the same retries.
+ * Nothing survives a restart — the start-up log says so.
+ */
+export class InProcessJobs implements Jobs {
+  readonly kind = "in-process" as const;
+  private readonly handlers = new Map<string, JobHandler<unknown>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private started = false;
+  private closed = false;
+  private readonly early: (() => void)[] = [];
+
+  constructor(private readonly log: Log) {}
+
+  handle<T>(name: string, handler: JobHandler<T>): void {
+    this.handlers.set(name, handler as JobHandler<unknown>);
+  }
+
+  add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const jobId = opts.jobId ?? randomUUID();
+    const key = `${name}:${jobId}`;
+    if (this.timers.has(key)) return Promise.resolve();
+    this.schedule(
+      name,
+      key,
+      jobId,
+      data,
+      Math.max(0, opts.delayMs ?? 0),
+      1,
+      opts.attempts ?? DEFAULT_ATTEMPTS,
+    );
+    return Promise.resolve();
+  }
+
+  private schedule(
+    name: string,
+    key: string,
+    jobId: string,
+    data: unknown,
+    delay: number,
+    attempt: number,
+    attempts: number,
+  ): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      const run = () => this.run(name, key, jobId, data, attempt, attempts);
+      if (this.started) run();
+      else this.early.push(run);
+    }, delay);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  private run(
+    name: string,
+    key: string,
+    jobId: string,
+    data: unknown,
+    attempt: number,
+    attempts: number,
+  ): void {
+    const handler = this.handlers.get(name);
+    if (!handler) {
+      this.log.warn({ job: name }, "no handler for job");
+      return;
+    }
+    const p = handler(data, { jobId, attempt })
+      .catch((err: unknown) => {
+        this.log.warn({ job: name, jobId, attempt, err: (err as Error).message }, "job failed");
+        if (attempt < attempts && !this.closed) {
+          this.schedule(name, key, jobId, data, BACKOFF_MS * 2 ** (attempt - 1), attempt + 1, attempts);
+        }
+      })
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  remove(name: string, jobId: string): Promise<void> {
+    const key = `${name}:${jobId}`;
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    return Promise.resolve();
+  }
+
+  start(): Promise<void> {
+    this.started = true;
+    for (const run of this.early.splice(0)) run();
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await Promise.allSettled([...this.running]);
+  }
+}
