@@ -52,6 +52,7 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   SEARCH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
   BOOKING_MIN_LEAD_MINUTES: z.coerce.number().int().min(0).default(0),
+  PRESCRIPTION_VALIDITY_MARGIN_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -96,6 +97,8 @@ export interface Config {
   };
   readonly search: { readonly cacheTtlSeconds: number };
   readonly scheduling: { readonly minLeadMinutes: number };
+  /** A prescription is valid until its longest item ends plus this many days (refills can be bought until then). */
+  readonly prescriptions: { readonly validityMarginDays: number };
 }
 
 export class ConfigError extends Error {
@@ -192,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     search: { cacheTtlSeconds: e.SEARCH_CACHE_TTL_SECONDS },
     scheduling: { minLeadMinutes: e.BOOKING_MIN_LEAD_MINUTES },
+    prescriptions: { validityMarginDays: e.PRESCRIPTION_VALIDITY_MARGIN_DAYS },
   };
   return deepFreeze(config);
 }

@@ -6,6 +6,9 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { DoctorsService } from "./doctors/service.js";
+import { AdherenceService } from "./orders/adherence/service.js";
+import { PrescriptionsService } from "./orders/prescriptions/service.js";
+import { PlansService } from "./records/plans/service.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
@@ -41,5 +44,8 @@ export function createServices(deps: Deps) {
   });
   const scheduling: SchedulingService = new SchedulingService(ctx, doctors);
   const records = new RecordsService(ctx, deps.storage);
-  return { audit, access, auth, doctors, scheduling, records };
+  const prescriptions = new PrescriptionsService(ctx);
+  const adherence = new AdherenceService(ctx);
+  const plans = new PlansService(ctx);
+  return { audit, access, auth, doctors, scheduling, records, prescriptions, adherence, plans };
 }

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { doctorAvailability, doctors, doctorSpecialties, specialties } from "../db/schema/index.js";
+import {
+  appointments,
+  doctorAvailability,
+  doctors,
+  doctorSpecialties,
+  specialties,
+} from "../db/schema/index.js";
 import type { TestApp } from "./app.js";
 
 export interface Session {
@@ -140,4 +146,23 @@ export async function verifiedDoctor(
   // Written behind the services' back: drop cached search results, as a profile edit would.
   await t.services.doctors.invalidateSearchCache();
   return { ...s, doctorId };
+}
+
+let careSlot = 0;
+/** Puts a doctor on a patient's care team the usual way: a (past, completed) appointment between them. */
+export async function careTeamAppointment(t: TestApp, doctorId: number, patientId: number): Promise<number> {
+  careSlot += 1;
+  const startsAt = new Date(Date.UTC(2029, 10, 1, 9) + careSlot * 3_600_000);
+  const [row] = await t.database.db
+    .insert(appointments)
+    .values({
+      doctorId,
+      patientId,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + 30 * 60_000),
+      status: "completed",
+      patientName: "Test Patient",
+    })
+    .returning({ id: appointments.id });
+  return row!.id;
 }

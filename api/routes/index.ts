@@ -3,6 +3,8 @@ import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { doctorRoutes } from "./doctors.js";
 import { healthRoutes } from "./health.js";
+import { planRoutes } from "./plans.js";
+import { prescriptionRoutes } from "./prescriptions.js";
 import { recordRoutes } from "./records.js";
 import { schedulingRoutes } from "./scheduling.js";
 
@@ -14,4 +16,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(doctorRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);
+  await app.register(prescriptionRoutes);
+  await app.register(planRoutes);
 };

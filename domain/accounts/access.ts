@@ -5,7 +5,8 @@ import type { AccountsRepository } from "./repository.js";
 
 /**
  * Who may touch whose data. A patient: only their own. A doctor: patients on their care team (an appointment
- * together). A nurse: patients of the doctors they are assigned to. Anything else is answered as "not found",
+ * together). A nurse: patients of the doctors they are assigned to. A doctor or nurse added explicitly to a
+ * patient's care team (care_team_members) as well. Anything else is answered as "not found",
  * so another person's data cannot even be shown to exist; every refusal is audited.
  */
 export class AccessPolicy {
@@ -19,9 +20,15 @@ export class AccessPolicy {
       case "patient":
         return actor.patientId === patientId;
       case "doctor":
-        return actor.doctorId !== undefined && (await this.repo.doctorHasPatient(actor.doctorId, patientId));
+        return (
+          (actor.doctorId !== undefined && (await this.repo.doctorHasPatient(actor.doctorId, patientId))) ||
+          (await this.repo.isCareTeamMember(actor.userId, patientId))
+        );
       case "nurse":
-        return this.repo.nurseHasPatient(actor.userId, patientId);
+        return (
+          (await this.repo.nurseHasPatient(actor.userId, patientId)) ||
+          (await this.repo.isCareTeamMember(actor.userId, patientId))
+        );
       case "admin":
       case "pharmacist":
       case "lab":

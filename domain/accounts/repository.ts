@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import {
   appointments,
+  careTeamMembers,
   doctors,
   nurseAssignments,
   passwordResetTokens,
@@ -195,6 +196,16 @@ export class AccountsRepository {
       .from(appointments)
       .innerJoin(nurseAssignments, eq(nurseAssignments.doctorId, appointments.doctorId))
       .where(and(eq(nurseAssignments.nurseUserId, nurseUserId), eq(appointments.patientId, patientId)))
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  /** A doctor or nurse added explicitly to the patient's care team. */
+  async isCareTeamMember(userId: number, patientId: number): Promise<boolean> {
+    const rows = await this.db
+      .select({ one: sql`1` })
+      .from(careTeamMembers)
+      .where(and(eq(careTeamMembers.userId, userId), eq(careTeamMembers.patientId, patientId)))
       .limit(1);
     return rows.length > 0;
   }

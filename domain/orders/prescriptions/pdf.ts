@@ -1,0 +1,170 @@
+import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import type { DoctorBasics, PatientBasics, PrescriptionDetail } from "./repository.js";
+
+export interface PrintablePrescription {
+  prescription: PrescriptionDetail;
+  doctor: DoctorBasics;
+  patient: PatientBasics;
+  /** The issue date in the patient's zone (YYYY-MM-DD). */
+  issuedDate: string;
+}
+
+const A4: [number, number] = [595.28, 841.89];
+const MARGIN = 50;
+const FOOTER = 40;
+
+/**
+ * The standard PDF fonts speak WinAnsi only: letters with accents are folded to their base letter and
+ * anything else becomes "?", so a name in another script never breaks the document.
+ */
+export function pdfSafe(text: string): string {
+  return text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[\r\n\t]+/g, " ")
+    .replace(/[^\x20-\x7e\xa0-\xff]/g, "?");
+}
+
+/** Whole years between a date of birth and a date. */
+export function ageOn(dateOfBirth: string, on: string): number {
+  const [by, bm, bd] = dateOfBirth.split("-").map(Number) as [number, number, number];
+  const [y, m, d] = on.split("-").map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+  const words = pdfSafe(text).split(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    const next = line ? `${line} ${word}` : word;
+    if (font.widthOfTextAtSize(next, size) <= width || line === "") {
+      line = next;
+    } else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+class Writer {
+  page: PDFPage;
+  y: number;
+  readonly pages: PDFPage[] = [];
+  constructor(
+    private readonly doc: PDFDocument,
+    readonly regular: PDFFont,
+    readonly bold: PDFFont,
+  ) {
+    this.page = this.newPage();
+    this.y = A4[1] - MARGIN;
+  }
+  private newPage(): PDFPage {
+    const page = this.doc.addPage(A4);
+    this.pages.push(page);
+    return page;
+  }
+  ensure(height: number): void {
+    if (this.y - height < MARGIN + FOOTER) {
+      this.page = this.newPage();
+      this.y = A4[1] - MARGIN;
+    }
+  }
+  text(text: string, opts: { size?: number; bold?: boolean; indent?: number; gap?: number } = {}): void {
+    const size = opts.size ?? 10;
+    const font = opts.bold ? this.bold : this.regular;
+    const x = MARGIN + (opts.indent ?? 0);
+    for (const line of wrap(text, font, size, A4[0] - MARGIN - x)) {
+      this.ensure(size + 4);
+      this.y -= size + 4;
+      this.page.drawText(line, { x, y: this.y, size, font, color: rgb(0.1, 0.1, 0.1) });
+    }
+    this.y -= opts.gap ?? 0;
+  }
+  rule(): void {
+    this.ensure(10);
+    this.y -= 6;
+    this.page.drawLine({
+      start: { x: MARGIN, y: this.y },
+      end: { x: A4[0] - MARGIN, y: this.y },
+      thickness: 0.5,
+      color: rgb(0.6, 0.6, 0.6),
+    });
+    this.y -= 6;
+  }
+}
+
+/** A printable A4 prescription: prescriber, patient, date, medicines, lab tests, and the id in the footer. */
+export async function renderPrescriptionPdf(input: PrintablePrescription): Promise<Uint8Array> {
+  const { prescription: p, doctor, patient } = input;
+  const doc = await PDFDocument.create();
+  doc.setTitle(`Prescription ${p.id}`);
+  doc.setCreator("HealthLink");
+  doc.setProducer("HealthLink");
+  doc.setCreationDate(p.issuedAt);
+  const w = new Writer(
+    doc,
+    await doc.embedFont(StandardFonts.Helvetica),
+    await doc.embedFont(StandardFonts.HelveticaBold),
+  );
+
+  w.text(doctor.name, { size: 16, bold: true });
+  w.text(`Registration no.: ${doctor.registrationNumber ?? "not recorded"}`);
+  const clinic = [doctor.clinicName, doctor.clinicAddress, doctor.city]
+    .filter((s) => s && s.trim())
+    .join(", ");
+  if (clinic) w.text(clinic);
+  if (doctor.phone) w.text(`Phone: ${doctor.phone}`);
+  w.rule();
+
+  const age = patient.dateOfBirth ? `${ageOn(patient.dateOfBirth, input.issuedDate)} years` : null;
+  w.text(`Patient: ${patient.name}`, { bold: true });
+  const facts = [
+    age && patient.dateOfBirth ? `Age: ${age} (born ${patient.dateOfBirth})` : "Date of birth: not recorded",
+    patient.sex ? `Sex: ${patient.sex}` : null,
+  ].filter((s): s is string => s !== null);
+  w.text(facts.join("    "));
+  w.text(`Date: ${input.issuedDate}    Valid until: ${p.validUntil}`);
+  if (p.status === "cancelled") w.text("CANCELLED", { bold: true, size: 12 });
+  w.rule();
+
+  if (p.items.length > 0) {
+    w.text("Rx", { size: 14, bold: true, gap: 4 });
+    p.items.forEach((item, i) => {
+      const name = item.strength ? `${item.medicineName} ${item.strength}` : item.medicineName;
+      w.text(`${i + 1}. ${name}`, { bold: true, size: 11 });
+      w.text(
+        `Dose: ${item.dose}    Frequency: ${item.frequency}    Duration: ${item.durationDays} days    Quantity: ${item.quantity}    Refills: ${item.refills}`,
+        { indent: 14 },
+      );
+      if (item.instructions) w.text(`Instructions: ${item.instructions}`, { indent: 14 });
+      w.y -= 6;
+    });
+  }
+  if (p.labTests.length > 0) {
+    w.text("Lab tests", { size: 12, bold: true, gap: 2 });
+    p.labTests.forEach((t, i) => {
+      w.text(`${i + 1}. ${t.testName}${t.instructions ? ` - ${t.instructions}` : ""}`, { indent: 4 });
+    });
+  }
+  if (p.notes) {
+    w.y -= 6;
+    w.text(`Notes: ${p.notes}`);
+  }
+  w.ensure(60);
+  w.y -= 40;
+  w.text(`Signed electronically by ${doctor.name}`, { size: 9 });
+
+  const total = w.pages.length;
+  w.pages.forEach((page, i) => {
+    page.drawText(
+      pdfSafe(
+        `Prescription #${p.id}  -  issued ${input.issuedDate}  -  HealthLink  -  page ${i + 1} of ${total}`,
+      ),
+      { x: MARGIN, y: MARGIN - 20, size: 8, font: w.regular, color: rgb(0.4, 0.4, 0.4) },
+    );
+  });
+  return doc.save({ useObjectStreams: false });
+}
