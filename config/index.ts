@@ -52,6 +52,9 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   SEARCH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
   BOOKING_MIN_LEAD_MINUTES: z.coerce.number().int().min(0).default(0),
+  PHARMACY_DELIVERY_FEE_MINOR: z.coerce.number().int().min(0).default(4000),
+  PHARMACY_FREE_DELIVERY_ABOVE_MINOR: z.coerce.number().int().min(0).default(50000),
+  DELIVERY_WEBHOOK_SECRET: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -96,6 +99,14 @@ export interface Config {
   };
   readonly search: { readonly cacheTtlSeconds: number };
   readonly scheduling: { readonly minLeadMinutes: number };
+  readonly pharmacy: {
+    /** Delivery fee per order, in minor units of the order's currency. */
+    readonly deliveryFeeMinor: number;
+    /** Orders whose subtotal reaches this pay no delivery fee. */
+    readonly freeDeliveryAboveMinor: number;
+    /** HMAC key of the delivery partner's webhook; unset → the webhook is disabled (404). */
+    readonly deliveryWebhookSecret: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -192,6 +203,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     search: { cacheTtlSeconds: e.SEARCH_CACHE_TTL_SECONDS },
     scheduling: { minLeadMinutes: e.BOOKING_MIN_LEAD_MINUTES },
+    pharmacy: {
+      deliveryFeeMinor: e.PHARMACY_DELIVERY_FEE_MINOR,
+      freeDeliveryAboveMinor: e.PHARMACY_FREE_DELIVERY_ABOVE_MINOR,
+      deliveryWebhookSecret: e.DELIVERY_WEBHOOK_SECRET,
+    },
   };
   return deepFreeze(config);
 }

@@ -6,6 +6,8 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { DoctorsService } from "./doctors/service.js";
+import { LabsService } from "./orders/labs/service.js";
+import { PharmacyService } from "./orders/pharmacy/service.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
@@ -39,5 +41,7 @@ export function createServices(deps: Deps) {
   });
   const scheduling: SchedulingService = new SchedulingService(ctx, doctors);
   const records = new RecordsService(ctx, deps.storage);
-  return { audit, access, auth, doctors, scheduling, records };
+  const pharmacy = new PharmacyService(ctx);
+  const labs = new LabsService(ctx, deps.storage);
+  return { audit, access, auth, doctors, scheduling, records, pharmacy, labs };
 }

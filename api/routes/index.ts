@@ -2,7 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { doctorRoutes } from "./doctors.js";
+import { deliveryWebhook } from "../webhooks/delivery.js";
 import { healthRoutes } from "./health.js";
+import { labRoutes } from "./labs.js";
+import { pharmacyRoutes } from "./pharmacy.js";
 import { recordRoutes } from "./records.js";
 import { schedulingRoutes } from "./scheduling.js";
 
@@ -14,4 +17,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(doctorRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);
+  await app.register(pharmacyRoutes);
+  await app.register(labRoutes);
+  await app.register(deliveryWebhook);
 };

@@ -4,3 +4,5 @@ export * from "./scheduling.js";
 export * from "./records.js";
 export * from "./platform.js";
 export * from "./prescriptions.js";
+export * from "./pharmacy.js";
+export * from "./labs.js";
