@@ -53,6 +53,9 @@ const EnvSchema = z.object({
   SEARCH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
   BOOKING_MIN_LEAD_MINUTES: z.coerce.number().int().min(0).default(0),
   PRESCRIPTION_VALIDITY_MARGIN_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  PHARMACY_DELIVERY_FEE_MINOR: z.coerce.number().int().min(0).default(4000),
+  PHARMACY_FREE_DELIVERY_ABOVE_MINOR: z.coerce.number().int().min(0).default(50000),
+  DELIVERY_WEBHOOK_SECRET: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -99,6 +102,14 @@ export interface Config {
   readonly scheduling: { readonly minLeadMinutes: number };
   /** A prescription is valid until its longest item ends plus this many days (refills can be bought until then). */
   readonly prescriptions: { readonly validityMarginDays: number };
+  readonly pharmacy: {
+    /** Delivery fee per order, in minor units of the order's currency. */
+    readonly deliveryFeeMinor: number;
+    /** Orders whose subtotal reaches this pay no delivery fee. */
+    readonly freeDeliveryAboveMinor: number;
+    /** HMAC key of the delivery partner's webhook; unset → the webhook is disabled (404). */
+    readonly deliveryWebhookSecret: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -196,6 +207,11 @@ export function loadConfig(env: Env = process.env): Config {
     search: { cacheTtlSeconds: e.SEARCH_CACHE_TTL_SECONDS },
     scheduling: { minLeadMinutes: e.BOOKING_MIN_LEAD_MINUTES },
     prescriptions: { validityMarginDays: e.PRESCRIPTION_VALIDITY_MARGIN_DAYS },
+    pharmacy: {
+      deliveryFeeMinor: e.PHARMACY_DELIVERY_FEE_MINOR,
+      freeDeliveryAboveMinor: e.PHARMACY_FREE_DELIVERY_ABOVE_MINOR,
+      deliveryWebhookSecret: e.DELIVERY_WEBHOOK_SECRET,
+    },
   };
   return deepFreeze(config);
 }

@@ -9,6 +9,8 @@ import { DoctorsService } from "./doctors/service.js";
 import { AdherenceService } from "./orders/adherence/service.js";
 import { PrescriptionsService } from "./orders/prescriptions/service.js";
 import { PlansService } from "./records/plans/service.js";
+import { LabsService } from "./orders/labs/service.js";
+import { PharmacyService } from "./orders/pharmacy/service.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
@@ -47,5 +49,7 @@ export function createServices(deps: Deps) {
   const prescriptions = new PrescriptionsService(ctx);
   const adherence = new AdherenceService(ctx);
   const plans = new PlansService(ctx);
-  return { audit, access, auth, doctors, scheduling, records, prescriptions, adherence, plans };
+  const pharmacy = new PharmacyService(ctx);
+  const labs = new LabsService(ctx, deps.storage);
+  return { audit, access, auth, doctors, scheduling, records, prescriptions, adherence, plans, pharmacy, labs };
 }

@@ -2,9 +2,12 @@ import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { doctorRoutes } from "./doctors.js";
+import { deliveryWebhook } from "../webhooks/delivery.js";
 import { healthRoutes } from "./health.js";
 import { planRoutes } from "./plans.js";
 import { prescriptionRoutes } from "./prescriptions.js";
+import { labRoutes } from "./labs.js";
+import { pharmacyRoutes } from "./pharmacy.js";
 import { recordRoutes } from "./records.js";
 import { schedulingRoutes } from "./scheduling.js";
 
@@ -18,4 +21,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(recordRoutes);
   await app.register(prescriptionRoutes);
   await app.register(planRoutes);
+  await app.register(pharmacyRoutes);
+  await app.register(labRoutes);
+  await app.register(deliveryWebhook);
 };

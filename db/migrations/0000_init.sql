@@ -6,6 +6,16 @@ CREATE TYPE "public"."history_kind" AS ENUM('allergy', 'condition', 'surgery', '
 CREATE TYPE "public"."record_kind" AS ENUM('self_reported', 'clinical');--> statement-breakpoint
 CREATE TYPE "public"."audit_outcome" AS ENUM('allowed', 'denied', 'not_found', 'error');--> statement-breakpoint
 CREATE TYPE "public"."outbox_status" AS ENUM('pending', 'sending', 'sent', 'failed', 'cancelled');--> statement-breakpoint
+CREATE TYPE "public"."prescription_status" AS ENUM('active', 'completed', 'cancelled', 'expired');--> statement-breakpoint
+CREATE TYPE "public"."dose_status" AS ENUM('scheduled', 'taken', 'skipped', 'missed');--> statement-breakpoint
+CREATE TYPE "public"."care_team_role" AS ENUM('doctor', 'nurse');--> statement-breakpoint
+CREATE TYPE "public"."plan_note_kind" AS ENUM('progress', 'outcome');--> statement-breakpoint
+CREATE TYPE "public"."plan_status" AS ENUM('active', 'completed', 'cancelled');--> statement-breakpoint
+CREATE TYPE "public"."order_payment_status" AS ENUM('unpaid', 'paid', 'refunded');--> statement-breakpoint
+CREATE TYPE "public"."pharmacy_order_status" AS ENUM('pending', 'confirmed', 'dispatched', 'out_for_delivery', 'delivered', 'cancelled');--> statement-breakpoint
+CREATE TYPE "public"."lab_booking_status" AS ENUM('scheduled', 'sample_collected', 'processing', 'resulted', 'cancelled');--> statement-breakpoint
+CREATE TYPE "public"."lab_collection" AS ENUM('lab', 'home');--> statement-breakpoint
+CREATE TYPE "public"."lab_result_flag" AS ENUM('normal', 'low', 'high', 'critical');--> statement-breakpoint
 CREATE TABLE "nurse_assignments" (
 	"nurse_user_id" integer NOT NULL,
 	"doctor_id" integer NOT NULL,
@@ -263,6 +273,248 @@ CREATE TABLE "notifications_outbox" (
 	"sent_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "prescription_items" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "prescription_items_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"prescription_id" integer NOT NULL,
+	"medicine_name" text NOT NULL,
+	"generics" text[] DEFAULT '{}' NOT NULL,
+	"strength" text,
+	"dose" text NOT NULL,
+	"frequency" text NOT NULL,
+	"times_per_day" smallint NOT NULL,
+	"duration_days" smallint NOT NULL,
+	"quantity" integer NOT NULL,
+	"refills" smallint DEFAULT 0 NOT NULL,
+	"fills_remaining" smallint NOT NULL,
+	"instructions" text,
+	"start_date" date NOT NULL,
+	CONSTRAINT "prescription_items_fills_nonnegative" CHECK ("prescription_items"."fills_remaining" >= 0),
+	CONSTRAINT "prescription_items_refills_range" CHECK ("prescription_items"."refills" BETWEEN 0 AND 12),
+	CONSTRAINT "prescription_items_positive" CHECK ("prescription_items"."times_per_day" > 0 AND "prescription_items"."duration_days" > 0 AND "prescription_items"."quantity" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "prescription_lab_tests" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "prescription_lab_tests_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"prescription_id" integer NOT NULL,
+	"test_name" text NOT NULL,
+	"test_code" text,
+	"instructions" text
+);
+--> statement-breakpoint
+CREATE TABLE "prescriptions" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "prescriptions_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"patient_id" integer NOT NULL,
+	"doctor_id" integer NOT NULL,
+	"appointment_id" integer,
+	"record_id" integer,
+	"status" "prescription_status" DEFAULT 'active' NOT NULL,
+	"issued_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"valid_until" date NOT NULL,
+	"notes" text,
+	"alerts" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"acknowledged_alert_ids" text[] DEFAULT '{}' NOT NULL,
+	"override_reason" text,
+	"created_by_user_id" integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "medication_doses" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "medication_doses_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"prescription_item_id" integer NOT NULL,
+	"patient_id" integer NOT NULL,
+	"scheduled_at" timestamp with time zone NOT NULL,
+	"status" "dose_status" DEFAULT 'scheduled' NOT NULL,
+	"recorded_at" timestamp with time zone,
+	"channel" text,
+	"recorded_by_user_id" integer
+);
+--> statement-breakpoint
+CREATE TABLE "care_team_members" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "care_team_members_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"patient_id" integer NOT NULL,
+	"user_id" integer NOT NULL,
+	"role" "care_team_role" NOT NULL,
+	"plan_id" integer,
+	"added_by_user_id" integer NOT NULL,
+	"added_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "plan_notes" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "plan_notes_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"plan_id" integer NOT NULL,
+	"author_user_id" integer NOT NULL,
+	"kind" "plan_note_kind" NOT NULL,
+	"text" text NOT NULL,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "plan_tasks" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "plan_tasks_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"plan_id" integer NOT NULL,
+	"title" text NOT NULL,
+	"due_date" date,
+	"done_at" timestamp with time zone,
+	"done_by_user_id" integer,
+	"created_by_user_id" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "treatment_plans" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "treatment_plans_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"patient_id" integer NOT NULL,
+	"created_by_doctor_id" integer NOT NULL,
+	"created_by_user_id" integer NOT NULL,
+	"condition" text NOT NULL,
+	"goals" text[] DEFAULT '{}' NOT NULL,
+	"status" "plan_status" DEFAULT 'active' NOT NULL,
+	"start_date" date NOT NULL,
+	"next_review_date" date,
+	"end_date" date,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "treatment_plans_dates_check" CHECK (("treatment_plans"."next_review_date" is null or "treatment_plans"."next_review_date" >= "treatment_plans"."start_date") and ("treatment_plans"."end_date" is null or "treatment_plans"."end_date" >= "treatment_plans"."start_date"))
+);
+--> statement-breakpoint
+CREATE TABLE "medicines" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "medicines_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"code" text NOT NULL,
+	"generic" text NOT NULL,
+	"generics" text[] DEFAULT '{}' NOT NULL,
+	"name" text NOT NULL,
+	"brands" text[] DEFAULT '{}' NOT NULL,
+	"strength" text NOT NULL,
+	"form" text NOT NULL,
+	"pack_size" integer NOT NULL,
+	"pack_unit" text NOT NULL,
+	"price_minor" integer NOT NULL,
+	"currency" text NOT NULL,
+	"prescription_only" boolean NOT NULL,
+	"category" text NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "medicines_price_nonnegative" CHECK ("medicines"."price_minor" >= 0),
+	CONSTRAINT "medicines_pack_positive" CHECK ("medicines"."pack_size" > 0)
+);
+--> statement-breakpoint
+CREATE TABLE "pharmacy_order_events" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pharmacy_order_events_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"order_id" integer NOT NULL,
+	"from_status" "pharmacy_order_status",
+	"to_status" "pharmacy_order_status" NOT NULL,
+	"actor_user_id" integer,
+	"source" text NOT NULL,
+	"note" text,
+	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"reported_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "pharmacy_order_items" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pharmacy_order_items_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"order_id" integer NOT NULL,
+	"medicine_id" integer NOT NULL,
+	"medicine_name" text NOT NULL,
+	"prescription_only" boolean NOT NULL,
+	"quantity" integer NOT NULL,
+	"unit_price_minor" integer NOT NULL,
+	"line_total_minor" integer NOT NULL,
+	"prescription_item_id" integer,
+	CONSTRAINT "pharmacy_order_items_quantity" CHECK ("pharmacy_order_items"."quantity" > 0),
+	CONSTRAINT "pharmacy_order_items_line_total" CHECK ("pharmacy_order_items"."line_total_minor" = "pharmacy_order_items"."unit_price_minor" * "pharmacy_order_items"."quantity")
+);
+--> statement-breakpoint
+CREATE TABLE "pharmacy_orders" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "pharmacy_orders_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"patient_id" integer NOT NULL,
+	"status" "pharmacy_order_status" DEFAULT 'pending' NOT NULL,
+	"payment_status" "order_payment_status" DEFAULT 'unpaid' NOT NULL,
+	"subtotal_minor" integer NOT NULL,
+	"delivery_fee_minor" integer NOT NULL,
+	"total_minor" integer NOT NULL,
+	"currency" text NOT NULL,
+	"delivery_address" text NOT NULL,
+	"tracking" text,
+	"created_by_user_id" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "pharmacy_orders_amounts_nonnegative" CHECK ("pharmacy_orders"."subtotal_minor" >= 0 AND "pharmacy_orders"."delivery_fee_minor" >= 0),
+	CONSTRAINT "pharmacy_orders_total" CHECK ("pharmacy_orders"."total_minor" = "pharmacy_orders"."subtotal_minor" + "pharmacy_orders"."delivery_fee_minor")
+);
+--> statement-breakpoint
+CREATE TABLE "processed_webhook_events" (
+	"provider" text NOT NULL,
+	"event_id" text NOT NULL,
+	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"outcome" text NOT NULL,
+	CONSTRAINT "processed_webhook_events_provider_event_id_pk" PRIMARY KEY("provider","event_id")
+);
+--> statement-breakpoint
+CREATE TABLE "lab_booking_events" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "lab_booking_events_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"booking_id" integer NOT NULL,
+	"from_status" "lab_booking_status",
+	"to_status" "lab_booking_status" NOT NULL,
+	"actor_user_id" integer,
+	"note" text,
+	"at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "lab_bookings" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "lab_bookings_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"patient_id" integer NOT NULL,
+	"lab_test_id" integer NOT NULL,
+	"test_name" text NOT NULL,
+	"appointment_date" date NOT NULL,
+	"collection" "lab_collection" NOT NULL,
+	"address" text,
+	"status" "lab_booking_status" DEFAULT 'scheduled' NOT NULL,
+	"payment_status" "order_payment_status" DEFAULT 'unpaid' NOT NULL,
+	"price_minor" integer NOT NULL,
+	"currency" text NOT NULL,
+	"ordering_doctor_id" integer,
+	"prescription_lab_test_id" integer,
+	"booked_by_user_id" integer NOT NULL,
+	"record_id" integer,
+	"result_summary" text,
+	"resulted_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "lab_bookings_home_address" CHECK ("lab_bookings"."collection" <> 'home' OR "lab_bookings"."address" IS NOT NULL),
+	CONSTRAINT "lab_bookings_resulted" CHECK (("lab_bookings"."status" = 'resulted') = ("lab_bookings"."resulted_at" IS NOT NULL AND "lab_bookings"."record_id" IS NOT NULL))
+);
+--> statement-breakpoint
+CREATE TABLE "lab_results" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "lab_results_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"booking_id" integer NOT NULL,
+	"patient_id" integer NOT NULL,
+	"name" text NOT NULL,
+	"analyte_code" text,
+	"value" text NOT NULL,
+	"numeric_value" double precision,
+	"unit" text,
+	"reference_range" text,
+	"flag" "lab_result_flag",
+	"reported_flag" "lab_result_flag",
+	"recorded_by_user_id" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "lab_tests" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "lab_tests_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"code" text NOT NULL,
+	"name" text NOT NULL,
+	"synonyms" text[] DEFAULT '{}' NOT NULL,
+	"category" text NOT NULL,
+	"sample_type" text NOT NULL,
+	"preparation" text NOT NULL,
+	"price_minor" integer NOT NULL,
+	"currency" text NOT NULL,
+	"turnaround_hours" integer NOT NULL,
+	"home_collection" boolean NOT NULL,
+	"analytes" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"active" boolean DEFAULT true NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "lab_tests_price_nonnegative" CHECK ("lab_tests"."price_minor" >= 0)
+);
+--> statement-breakpoint
 ALTER TABLE "nurse_assignments" ADD CONSTRAINT "nurse_assignments_nurse_user_id_users_id_fk" FOREIGN KEY ("nurse_user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "password_reset_tokens" ADD CONSTRAINT "password_reset_tokens_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "patients" ADD CONSTRAINT "patients_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -290,6 +542,46 @@ ALTER TABLE "medical_records" ADD CONSTRAINT "medical_records_appointment_id_app
 ALTER TABLE "patient_history_items" ADD CONSTRAINT "patient_history_items_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "patient_history_items" ADD CONSTRAINT "patient_history_items_recorded_by_user_id_users_id_fk" FOREIGN KEY ("recorded_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "notifications_outbox" ADD CONSTRAINT "notifications_outbox_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescription_items" ADD CONSTRAINT "prescription_items_prescription_id_prescriptions_id_fk" FOREIGN KEY ("prescription_id") REFERENCES "public"."prescriptions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescription_lab_tests" ADD CONSTRAINT "prescription_lab_tests_prescription_id_prescriptions_id_fk" FOREIGN KEY ("prescription_id") REFERENCES "public"."prescriptions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescriptions" ADD CONSTRAINT "prescriptions_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescriptions" ADD CONSTRAINT "prescriptions_doctor_id_doctors_id_fk" FOREIGN KEY ("doctor_id") REFERENCES "public"."doctors"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescriptions" ADD CONSTRAINT "prescriptions_appointment_id_appointments_id_fk" FOREIGN KEY ("appointment_id") REFERENCES "public"."appointments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescriptions" ADD CONSTRAINT "prescriptions_record_id_medical_records_id_fk" FOREIGN KEY ("record_id") REFERENCES "public"."medical_records"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "prescriptions" ADD CONSTRAINT "prescriptions_created_by_user_id_users_id_fk" FOREIGN KEY ("created_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "medication_doses" ADD CONSTRAINT "medication_doses_prescription_item_id_prescription_items_id_fk" FOREIGN KEY ("prescription_item_id") REFERENCES "public"."prescription_items"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "medication_doses" ADD CONSTRAINT "medication_doses_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "medication_doses" ADD CONSTRAINT "medication_doses_recorded_by_user_id_users_id_fk" FOREIGN KEY ("recorded_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "care_team_members" ADD CONSTRAINT "care_team_members_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "care_team_members" ADD CONSTRAINT "care_team_members_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "care_team_members" ADD CONSTRAINT "care_team_members_plan_id_treatment_plans_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."treatment_plans"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "care_team_members" ADD CONSTRAINT "care_team_members_added_by_user_id_users_id_fk" FOREIGN KEY ("added_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "plan_notes" ADD CONSTRAINT "plan_notes_plan_id_treatment_plans_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."treatment_plans"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "plan_notes" ADD CONSTRAINT "plan_notes_author_user_id_users_id_fk" FOREIGN KEY ("author_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "plan_tasks" ADD CONSTRAINT "plan_tasks_plan_id_treatment_plans_id_fk" FOREIGN KEY ("plan_id") REFERENCES "public"."treatment_plans"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "plan_tasks" ADD CONSTRAINT "plan_tasks_done_by_user_id_users_id_fk" FOREIGN KEY ("done_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "plan_tasks" ADD CONSTRAINT "plan_tasks_created_by_user_id_users_id_fk" FOREIGN KEY ("created_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "treatment_plans" ADD CONSTRAINT "treatment_plans_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "treatment_plans" ADD CONSTRAINT "treatment_plans_created_by_doctor_id_doctors_id_fk" FOREIGN KEY ("created_by_doctor_id") REFERENCES "public"."doctors"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "treatment_plans" ADD CONSTRAINT "treatment_plans_created_by_user_id_users_id_fk" FOREIGN KEY ("created_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_order_events" ADD CONSTRAINT "pharmacy_order_events_order_id_pharmacy_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."pharmacy_orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_order_events" ADD CONSTRAINT "pharmacy_order_events_actor_user_id_users_id_fk" FOREIGN KEY ("actor_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_order_items" ADD CONSTRAINT "pharmacy_order_items_order_id_pharmacy_orders_id_fk" FOREIGN KEY ("order_id") REFERENCES "public"."pharmacy_orders"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_order_items" ADD CONSTRAINT "pharmacy_order_items_medicine_id_medicines_id_fk" FOREIGN KEY ("medicine_id") REFERENCES "public"."medicines"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_order_items" ADD CONSTRAINT "pharmacy_order_items_prescription_item_id_prescription_items_id_fk" FOREIGN KEY ("prescription_item_id") REFERENCES "public"."prescription_items"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_orders" ADD CONSTRAINT "pharmacy_orders_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pharmacy_orders" ADD CONSTRAINT "pharmacy_orders_created_by_user_id_users_id_fk" FOREIGN KEY ("created_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_booking_events" ADD CONSTRAINT "lab_booking_events_booking_id_lab_bookings_id_fk" FOREIGN KEY ("booking_id") REFERENCES "public"."lab_bookings"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_booking_events" ADD CONSTRAINT "lab_booking_events_actor_user_id_users_id_fk" FOREIGN KEY ("actor_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_bookings" ADD CONSTRAINT "lab_bookings_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_bookings" ADD CONSTRAINT "lab_bookings_lab_test_id_lab_tests_id_fk" FOREIGN KEY ("lab_test_id") REFERENCES "public"."lab_tests"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_bookings" ADD CONSTRAINT "lab_bookings_ordering_doctor_id_doctors_id_fk" FOREIGN KEY ("ordering_doctor_id") REFERENCES "public"."doctors"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_bookings" ADD CONSTRAINT "lab_bookings_prescription_lab_test_id_prescription_lab_tests_id_fk" FOREIGN KEY ("prescription_lab_test_id") REFERENCES "public"."prescription_lab_tests"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_bookings" ADD CONSTRAINT "lab_bookings_booked_by_user_id_users_id_fk" FOREIGN KEY ("booked_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_bookings" ADD CONSTRAINT "lab_bookings_record_id_medical_records_id_fk" FOREIGN KEY ("record_id") REFERENCES "public"."medical_records"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_results" ADD CONSTRAINT "lab_results_booking_id_lab_bookings_id_fk" FOREIGN KEY ("booking_id") REFERENCES "public"."lab_bookings"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_results" ADD CONSTRAINT "lab_results_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lab_results" ADD CONSTRAINT "lab_results_recorded_by_user_id_users_id_fk" FOREIGN KEY ("recorded_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "nurse_assignments_doctor_idx" ON "nurse_assignments" USING btree ("doctor_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "password_reset_tokens_hash_key" ON "password_reset_tokens" USING btree ("token_hash");--> statement-breakpoint
 CREATE UNIQUE INDEX "patients_user_key" ON "patients" USING btree ("user_id");--> statement-breakpoint
@@ -320,4 +612,31 @@ CREATE INDEX "audit_log_patient_idx" ON "audit_log" USING btree ("patient_id","a
 CREATE INDEX "audit_log_actor_idx" ON "audit_log" USING btree ("actor_user_id","at");--> statement-breakpoint
 CREATE UNIQUE INDEX "notifications_outbox_key" ON "notifications_outbox" USING btree ("idempotency_key");--> statement-breakpoint
 CREATE INDEX "notifications_outbox_pending_idx" ON "notifications_outbox" USING btree ("status","not_before");--> statement-breakpoint
-CREATE INDEX "notifications_outbox_user_idx" ON "notifications_outbox" USING btree ("user_id");
+CREATE INDEX "notifications_outbox_user_idx" ON "notifications_outbox" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "prescription_items_prescription_idx" ON "prescription_items" USING btree ("prescription_id");--> statement-breakpoint
+CREATE INDEX "prescription_lab_tests_prescription_idx" ON "prescription_lab_tests" USING btree ("prescription_id");--> statement-breakpoint
+CREATE INDEX "prescriptions_patient_idx" ON "prescriptions" USING btree ("patient_id","issued_at");--> statement-breakpoint
+CREATE INDEX "prescriptions_doctor_idx" ON "prescriptions" USING btree ("doctor_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "medication_doses_item_time_key" ON "medication_doses" USING btree ("prescription_item_id","scheduled_at");--> statement-breakpoint
+CREATE INDEX "medication_doses_patient_idx" ON "medication_doses" USING btree ("patient_id","scheduled_at");--> statement-breakpoint
+CREATE INDEX "medication_doses_due_idx" ON "medication_doses" USING btree ("scheduled_at") WHERE "medication_doses"."status" = 'scheduled';--> statement-breakpoint
+CREATE UNIQUE INDEX "care_team_members_patient_user_key" ON "care_team_members" USING btree ("patient_id","user_id");--> statement-breakpoint
+CREATE INDEX "care_team_members_user_idx" ON "care_team_members" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "plan_notes_plan_idx" ON "plan_notes" USING btree ("plan_id","at");--> statement-breakpoint
+CREATE INDEX "plan_tasks_plan_idx" ON "plan_tasks" USING btree ("plan_id");--> statement-breakpoint
+CREATE INDEX "treatment_plans_patient_idx" ON "treatment_plans" USING btree ("patient_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "medicines_code_key" ON "medicines" USING btree ("code");--> statement-breakpoint
+CREATE INDEX "medicines_generic_idx" ON "medicines" USING btree ("generic");--> statement-breakpoint
+CREATE INDEX "pharmacy_order_events_order_idx" ON "pharmacy_order_events" USING btree ("order_id","at");--> statement-breakpoint
+CREATE INDEX "pharmacy_order_items_order_idx" ON "pharmacy_order_items" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "pharmacy_order_items_prescription_item_idx" ON "pharmacy_order_items" USING btree ("prescription_item_id");--> statement-breakpoint
+CREATE INDEX "pharmacy_orders_patient_idx" ON "pharmacy_orders" USING btree ("patient_id","created_at");--> statement-breakpoint
+CREATE INDEX "pharmacy_orders_status_idx" ON "pharmacy_orders" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "lab_booking_events_booking_idx" ON "lab_booking_events" USING btree ("booking_id","at");--> statement-breakpoint
+CREATE INDEX "lab_bookings_patient_idx" ON "lab_bookings" USING btree ("patient_id","appointment_date");--> statement-breakpoint
+CREATE INDEX "lab_bookings_status_idx" ON "lab_bookings" USING btree ("status","appointment_date");--> statement-breakpoint
+CREATE UNIQUE INDEX "lab_bookings_prescription_lab_test_key" ON "lab_bookings" USING btree ("prescription_lab_test_id") WHERE "lab_bookings"."status" <> 'cancelled';--> statement-breakpoint
+CREATE INDEX "lab_results_booking_idx" ON "lab_results" USING btree ("booking_id");--> statement-breakpoint
+CREATE INDEX "lab_results_patient_idx" ON "lab_results" USING btree ("patient_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "lab_results_booking_name_key" ON "lab_results" USING btree ("booking_id","name");--> statement-breakpoint
+CREATE UNIQUE INDEX "lab_tests_code_key" ON "lab_tests" USING btree ("code");

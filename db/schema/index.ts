@@ -6,3 +6,5 @@ export * from "./platform.js";
 export * from "./prescriptions.js";
 export * from "./adherence.js";
 export * from "./plans.js";
+export * from "./pharmacy.js";
+export * from "./labs.js";

@@ -1,5 +1,6 @@
 import { loadConfig } from "../../config/index.js";
 import { createDatabase } from "../client.js";
+import { seedCatalog } from "../seed/catalog.js";
 import { hasDemoData, seedDemoData } from "../seed/index.js";
 
 /** `npm run db:seed`: migrates, then seeds the demo data once (SEED_DOCTOR_COUNT doctors). */
@@ -8,7 +9,10 @@ const database = await createDatabase(config.database);
 try {
   await database.migrate();
   if (await hasDemoData(database)) {
-    console.log("demo data already present; nothing to do");
+    const catalog = await seedCatalog(database.db);
+    console.log(
+      `demo data already present; catalog synced (${catalog.medicines} medicines, ${catalog.labTests} lab tests)`,
+    );
   } else {
     const started = Date.now();
     const result = await seedDemoData(database, { doctorCount: config.seedDoctorCount, log: console.log });
