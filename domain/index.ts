@@ -51,5 +51,17 @@ export function createServices(deps: Deps) {
   const plans = new PlansService(ctx);
   const pharmacy = new PharmacyService(ctx);
   const labs = new LabsService(ctx, deps.storage);
-  return { audit, access, auth, doctors, scheduling, records, prescriptions, adherence, plans, pharmacy, labs };
+  return {
+    audit,
+    access,
+    auth,
+    doctors,
+    scheduling,
+    records,
+    prescriptions,
+    adherence,
+    plans,
+    pharmacy,
+    labs,
+  };
 }
