@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import pino from "pino";
 import { MemoryCache, RedisCache, createRedis } from "../db/cache.js";
 import { createDatabase, type Database } from "../db/client.js";
+import { seedCatalog } from "../db/seed/catalog.js";
 import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { createStorage } from "../db/storage/index.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -39,6 +40,9 @@ export async function startPlatform(config: Config): Promise<Platform> {
     });
     log.info(result, "demo data ready");
   }
+  // The medicine and lab-test catalogs are reference data shipped with the code: keep them current at
+  // every start (idempotent, tens of milliseconds), so an existing database gets catalog updates too.
+  await seedCatalog(database.db);
   if (await app.services.auth.ensureAdmin(config.admin))
     log.info("created the first admin account from ADMIN_EMAIL");
 
