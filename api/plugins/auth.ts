@@ -61,6 +61,11 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthPluginOption
     request.actor = await opts.services.auth.actorFor(claims, "api", request.id);
   };
   app.decorate("authenticate", authenticate);
+
+  // Whatever a signed-in person is shown is theirs (often patient data): never kept by browsers or proxies.
+  app.addHook("onSend", async (request, reply) => {
+    if (request.actor && !reply.hasHeader("cache-control")) void reply.header("cache-control", "no-store");
+  });
   app.decorate("requireRole", (...roles: Role[]) => async (request: FastifyRequest) => {
     await authenticate(request);
     if (!roles.includes(actorOf(request).role)) {

@@ -106,6 +106,10 @@ describe("accounts and authentication", () => {
     const s = await signUp(t, "doctor");
     const me = await t.app.inject({ method: "GET", url: "/api/auth/me", headers: s.headers });
     expect(me.statusCode).toBe(200);
+    // What a signed-in person sees is never cached; public pages may be.
+    expect(me.headers["cache-control"]).toBe("no-store");
+    const health = await t.app.inject({ method: "GET", url: "/api/system/health/check/" });
+    expect(health.headers["cache-control"]).toBeUndefined();
     expect(me.json().user).toMatchObject({ id: s.userId, role: "doctor", doctor_id: s.doctorId });
     const anon = await t.app.inject({ method: "GET", url: "/api/auth/me" });
     expect(anon.statusCode).toBe(401);

@@ -112,10 +112,6 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { labs } = app.services;
   const auth = app.authenticate;
 
-  app.addHook("onSend", async (request, reply) => {
-    if (request.routeOptions.url !== "/api/lab/tests/") void reply.header("cache-control", "no-store");
-  });
-
   app.get(
     "/api/lab/tests/",
     {

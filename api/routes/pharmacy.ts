@@ -127,11 +127,6 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { pharmacy } = app.services;
   const auth = app.authenticate;
 
-  // Orders are patient data: never cached by browsers or proxies. The catalog is public.
-  app.addHook("onSend", async (request, reply) => {
-    if (request.routeOptions.url !== "/api/medicines/") void reply.header("cache-control", "no-store");
-  });
-
   app.get(
     "/api/medicines/",
     {

@@ -63,10 +63,6 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = app.authenticate;
   const params = Type.Object({ id: Id });
 
-  app.addHook("onSend", async (_request, reply) => {
-    void reply.header("cache-control", "no-store");
-  });
-
   app.post(
     "/api/doctor/plans/",
     {

@@ -149,10 +149,6 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = app.authenticate;
   const doctorOnly = app.requireRole("doctor");
 
-  app.addHook("onSend", async (_request, reply) => {
-    void reply.header("cache-control", "no-store");
-  });
-
   app.post(
     "/api/doctor/prescriptions/",
     {

@@ -196,10 +196,6 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(multipart, {
     limits: { fileSize: storage.maxBytes, files: 1, fields: 10, fieldSize: 1000, parts: 12 },
   });
-  // Patient data is never cached by browsers or proxies.
-  app.addHook("onSend", async (_request, reply) => {
-    void reply.header("cache-control", "no-store");
-  });
 
   // --- profile and history ---
 
