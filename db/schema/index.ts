@@ -4,3 +4,4 @@ export * from "./scheduling.js";
 export * from "./records.js";
 export * from "./platform.js";
 export * from "./prescriptions.js";
+export * from "./payments.js";
