@@ -52,6 +52,14 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: bool.default(false),
   SEARCH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
   BOOKING_MIN_LEAD_MINUTES: z.coerce.number().int().min(0).default(0),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_BASE: optionalString,
+  PAYMENT_HOLD_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  REFUND_FULL_BEFORE_HOURS: z.coerce.number().min(0).default(24),
+  REFUND_LATE_SHARE_PERCENT: z.coerce.number().min(0).max(100).default(50),
+  PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  EARNINGS_HOLD_DAYS: z.coerce.number().min(0).max(365).default(7),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -96,6 +104,23 @@ export interface Config {
   };
   readonly search: { readonly cacheTtlSeconds: number };
   readonly scheduling: { readonly minLeadMinutes: number };
+  readonly payments: {
+    /** No STRIPE_SECRET_KEY → the sandbox (a local test-mode checkout page). */
+    readonly provider: "sandbox" | "stripe";
+    readonly stripe:
+      | {
+          readonly secretKey: string;
+          readonly webhookSecret: string;
+          /** Host/port/protocol override (a local fake in tests). */
+          readonly apiBase: string | undefined;
+        }
+      | undefined;
+    readonly holdMinutes: number;
+    readonly refundFullBeforeHours: number;
+    readonly refundLateSharePercent: number;
+    readonly platformFeePercent: number;
+    readonly earningsHoldDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -151,6 +176,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
   }
 
+  if (e.STRIPE_SECRET_KEY !== undefined && e.STRIPE_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set");
+  }
+  if (e.STRIPE_API_BASE !== undefined && !URL.canParse(e.STRIPE_API_BASE)) {
+    throw new ConfigError("STRIPE_API_BASE must be a URL like http://127.0.0.1:12111");
+  }
+
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -192,6 +224,22 @@ export function loadConfig(env: Env = process.env): Config {
     },
     search: { cacheTtlSeconds: e.SEARCH_CACHE_TTL_SECONDS },
     scheduling: { minLeadMinutes: e.BOOKING_MIN_LEAD_MINUTES },
+    payments: {
+      provider: e.STRIPE_SECRET_KEY !== undefined ? "stripe" : "sandbox",
+      stripe:
+        e.STRIPE_SECRET_KEY !== undefined && e.STRIPE_WEBHOOK_SECRET !== undefined
+          ? {
+              secretKey: e.STRIPE_SECRET_KEY,
+              webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+              apiBase: e.STRIPE_API_BASE,
+            }
+          : undefined,
+      holdMinutes: e.PAYMENT_HOLD_MINUTES,
+      refundFullBeforeHours: e.REFUND_FULL_BEFORE_HOURS,
+      refundLateSharePercent: e.REFUND_LATE_SHARE_PERCENT,
+      platformFeePercent: e.PLATFORM_FEE_PERCENT,
+      earningsHoldDays: e.EARNINGS_HOLD_DAYS,
+    },
   };
   return deepFreeze(config);
 }

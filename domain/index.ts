@@ -6,6 +6,9 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { DoctorsService } from "./doctors/service.js";
+import { createPaymentProvider } from "./payments/index.js";
+import type { PaymentProvider } from "./payments/provider.js";
+import { PaymentsService } from "./payments/service.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
@@ -20,6 +23,8 @@ export interface Deps {
   jobs: Jobs;
   config: Config;
   storage: DocumentStorage;
+  /** Default: from the configuration (Stripe when STRIPE_SECRET_KEY is set, the sandbox otherwise). */
+  paymentProvider?: PaymentProvider;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -39,7 +44,8 @@ export function createServices(deps: Deps) {
   const doctors: DoctorsService = new DoctorsService(ctx, {
     nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),
   });
-  const scheduling: SchedulingService = new SchedulingService(ctx, doctors);
+  const payments = new PaymentsService(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
+  const scheduling: SchedulingService = new SchedulingService(ctx, doctors, payments.appointmentHooks());
   const records = new RecordsService(ctx, deps.storage);
-  return { audit, access, auth, doctors, scheduling, records };
+  return { audit, access, auth, doctors, scheduling, records, payments };
 }

@@ -2,7 +2,10 @@ import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { doctorRoutes } from "./doctors.js";
+import { payRoutes } from "../pay/index.js";
+import { stripeWebhook } from "../webhooks/stripe.js";
 import { healthRoutes } from "./health.js";
+import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { schedulingRoutes } from "./scheduling.js";
 
@@ -14,4 +17,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(doctorRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);
+  await app.register(paymentRoutes);
+  await app.register(payRoutes);
+  await app.register(stripeWebhook);
 };
