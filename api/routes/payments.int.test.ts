@@ -162,6 +162,16 @@ describe("paying for a consultation in the sandbox", () => {
     expect((await paymentRow(b.payment!.id)).status).toBe("succeeded");
   });
 
+  it("has no Stripe webhook route while Stripe is not configured", async () => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/webhooks/stripe",
+      headers: { "content-type": "application/json", "stripe-signature": "t=1,v1=00" },
+      payload: "{}",
+    });
+    expect(res.statusCode).toBe(404);
+  });
+
   it("answers 404 for an unknown checkout token", async () => {
     const res = await t.app.inject({ method: "GET", url: "/pay/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" });
     expect(res.statusCode).toBe(404);

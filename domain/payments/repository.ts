@@ -14,6 +14,7 @@ import {
   withdrawals,
   type PaymentPurpose,
 } from "../../db/schema/index.js";
+import type { PaymentEvent } from "./provider.js";
 
 export type PaymentRow = typeof payments.$inferSelect;
 export type RefundRow = typeof refunds.$inferSelect;
@@ -116,6 +117,29 @@ export class PaymentsRepository {
       .onConflictDoNothing({ target: [paymentEvents.provider, paymentEvents.eventId] })
       .returning({ id: paymentEvents.id });
     return rows.length > 0;
+  }
+
+  async setEventOutcome(tx: Tx, provider: string, eventId: string, outcome: string): Promise<void> {
+    await tx
+      .update(paymentEvents)
+      .set({ outcome })
+      .where(and(eq(paymentEvents.provider, provider), eq(paymentEvents.eventId, eventId)));
+  }
+
+  /** Refund events kept because their charge was not known yet. */
+  async deferredRefundEvents(tx: Tx, providerPaymentRef: string): Promise<PaymentEvent[]> {
+    const rows = await tx
+      .select({ payload: paymentEvents.payload })
+      .from(paymentEvents)
+      .where(
+        and(
+          eq(paymentEvents.outcome, "deferred"),
+          sql`${paymentEvents.payload}->>'providerPaymentRef' = ${providerPaymentRef}`,
+        ),
+      )
+      .orderBy(asc(paymentEvents.id))
+      .for("update");
+    return rows.map((r) => r.payload as unknown as PaymentEvent);
   }
 
   async eventCount(provider: string, eventId: string): Promise<number> {

@@ -250,9 +250,24 @@ export class PaymentsService {
    * one id wait on the first and then do nothing. Out of order: a refund before its payment's success applies
    * the success first; a success after a refund, or twice, posts nothing more (postings are keyed).
    */
-  async handleEvent(event: PaymentEvent): Promise<"processed" | "duplicate" | "ignored"> {
+  async handleEvent(event: PaymentEvent): Promise<"processed" | "duplicate" | "ignored" | "deferred"> {
     const followUps: number[] = [];
     const result = await this.ctx.db.transaction(async (tx) => {
+      const outcome = await this.applyEvent(tx, event, followUps);
+      if (outcome !== "duplicate")
+        await this.repo.setEventOutcome(tx, event.provider, event.eventId, outcome);
+      return outcome;
+    });
+    for (const refundId of followUps) await this.executeRefund(refundId);
+    return result;
+  }
+
+  private async applyEvent(
+    tx: Tx,
+    event: PaymentEvent,
+    followUps: number[],
+  ): Promise<"processed" | "duplicate" | "ignored" | "deferred"> {
+    {
       const fresh = await this.repo.recordEvent(tx, {
         provider: event.provider,
         eventId: event.eventId,
@@ -286,16 +301,14 @@ export class PaymentsService {
         }
         case "refund.succeeded":
         case "refund.failed":
-          return (await this.applyRefundOutcome(tx, event)) ? ("processed" as const) : ("ignored" as const);
+          return this.applyRefundOutcome(tx, event);
         case "payout.paid":
         case "payout.failed":
           return (await this.applyPayoutOutcome(tx, event)) ? ("processed" as const) : ("ignored" as const);
         case "ignored":
           return "ignored" as const;
       }
-    });
-    for (const refundId of followUps) await this.executeRefund(refundId);
-    return result;
+    }
   }
 
   /** Payment received: post it, tell the purpose; an unwanted (late) payment is refunded in full. */
@@ -320,10 +333,27 @@ export class PaymentsService {
       providerPaymentRef: providerPaymentRef ?? p.providerPaymentRef,
       updatedAt: now,
     });
-    const current = { ...p, status: wasOpen ? ("succeeded" as const) : p.status, paidAt: now };
+    const current = {
+      ...p,
+      status: wasOpen ? ("succeeded" as const) : p.status,
+      paidAt: now,
+      providerPaymentRef: providerPaymentRef ?? p.providerPaymentRef,
+    };
     await this.notifyPatient(tx, current, "payment.receipt", `payment:${p.id}:receipt`);
     const verdict = await this.purpose(p.purpose).paid(tx, current, now);
     if (verdict === "delivered") await this.earn(tx, current, p.referenceId);
+    // Refunds of this charge that arrived before its success are applied now.
+    if (current.providerPaymentRef) {
+      for (const deferred of await this.repo.deferredRefundEvents(tx, current.providerPaymentRef)) {
+        const outcome = await this.applyRefundOutcome(
+          tx,
+          deferred as Extract<PaymentEvent, { type: "refund.succeeded" }>,
+        );
+        await this.repo.setEventOutcome(tx, deferred.provider, deferred.eventId, outcome);
+      }
+      const after = await this.repo.lockPayment(tx, { id: p.id });
+      if (after && after.refundedMinor >= after.amountMinor) return undefined;
+    }
     if (verdict === "unwanted") {
       const refund = await this.requestRefund(tx, current, {
         amountMinor: p.amountMinor,
@@ -432,17 +462,20 @@ export class PaymentsService {
   private async applyRefundOutcome(
     tx: Tx,
     e: Extract<PaymentEvent, { type: "refund.succeeded" | "refund.failed" }>,
-  ): Promise<boolean> {
+  ): Promise<"processed" | "ignored" | "deferred"> {
     const now = this.now();
     let refund = await this.repo.lockRefund(tx, { id: e.refundId });
     refund ??= await this.repo.lockRefund(tx, { ref: e.refundRef });
     const p = refund
       ? await this.repo.lockPayment(tx, { id: refund.paymentId })
       : await this.repo.lockPayment(tx, { id: e.paymentId, paymentRef: e.providerPaymentRef });
-    if (!p) return false;
+    if (!p) {
+      // Out of order: a refund of a charge we have not heard of yet. Kept; applied when its payment succeeds.
+      return e.providerPaymentRef && e.type === "refund.succeeded" ? "deferred" : "ignored";
+    }
     if (!refund) {
       // A refund made at the provider (its dashboard): record it under the provider's id.
-      if (e.type === "refund.failed") return false;
+      if (e.type === "refund.failed") return "ignored";
       refund = await this.repo.insertRefund(tx, {
         paymentId: p.id,
         amountMinor: e.amountMinor,
@@ -454,14 +487,14 @@ export class PaymentsService {
         updatedAt: now,
       });
     }
-    if (refund.status !== "pending") return false;
+    if (refund.status !== "pending") return "ignored";
     if (e.type === "refund.failed") {
       await this.repo.updateRefund(tx, refund.id, {
         status: "failed",
         providerRef: e.refundRef,
         updatedAt: now,
       });
-      return true;
+      return "processed";
     }
     // Out of order: the money cannot go back before it arrived — a refund implies the payment succeeded.
     if (p.status === "requires_payment" || p.status === "failed" || p.status === "expired") {
@@ -501,7 +534,7 @@ export class PaymentsService {
     await this.notifyPatient(tx, after, "payment.refunded", `refund:${refund.id}:done`, {
       refunded_amount: toMajor(refund.amountMinor, refund.currency),
     });
-    return true;
+    return "processed";
   }
 
   // Appointments -----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import type { Tx } from "../../../db/client.js";
-import { appointmentEvents, appointments, patients } from "../../../db/schema/index.js";
+import { appointmentEvents, appointments, doctors, patients } from "../../../db/schema/index.js";
+import { enqueueNotification } from "../../notifications/outbox.js";
 import type { PaymentRow } from "../repository.js";
 import type { PurposeHandler } from "./types.js";
 
@@ -94,6 +95,20 @@ export class AppointmentPurpose implements PurposeHandler {
         .update(appointments)
         .set({ paymentStatus: "paid", paymentHoldUntil: null, updatedAt: now })
         .where(eq(appointments.id, payment.referenceId));
+      // The doctor learns the request is paid (ids only; the console shows the rest).
+      const [doctor] = await tx
+        .select({ userId: doctors.userId })
+        .from(doctors)
+        .innerJoin(appointments, eq(appointments.doctorId, doctors.id))
+        .where(eq(appointments.id, payment.referenceId));
+      if (doctor?.userId != null)
+        await enqueueNotification(tx, {
+          userId: doctor.userId,
+          template: "appointment.paid",
+          idempotencyKey: `appointment:${payment.referenceId}:paid`,
+          notBefore: now,
+          data: { appointment_id: payment.referenceId, status: appt.status },
+        });
       return "accepted";
     }
     if (appt.status === "completed" || appt.status === "no_show") {
