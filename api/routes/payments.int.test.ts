@@ -215,6 +215,19 @@ describe("unpaid holds", () => {
     expect((await paymentRow(b.payment!.id)).status).toBe("expired");
   });
 
+  it("are released by the registered expiry job running in the workers", async () => {
+    const dr = await verifiedDoctor(t);
+    const patient = await signUp(t, "patient");
+    const b = await bookOk(patient, dr.doctorId);
+    t.clock.advance(16 * MIN);
+    // The scheduled job waits on real timers; the same job, due now, goes through BullMQ and the handler.
+    await t.jobs.add("payments.expire", { paymentId: b.payment!.id }, { jobId: `now-${b.payment!.id}` });
+    for (let i = 0; i < 100 && (await appointmentRow(b.appointment.id)).status !== "cancelled"; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await appointmentRow(b.appointment.id)).status).toBe("cancelled");
+    expect((await paymentRow(b.payment!.id)).status).toBe("expired");
+  });
+
   it("never release a paid booking", async () => {
     const dr = await verifiedDoctor(t);
     const first = await signUp(t, "patient");

@@ -368,3 +368,34 @@ describe("what Stripe is told", () => {
       expect(sent).not.toContain(word.toLowerCase());
   });
 });
+
+describe("when Stripe cannot be reached", () => {
+  it("answers the checkout link with 503 PAYMENT_PROVIDER_UNAVAILABLE, and the booking stands", async () => {
+    const down = await buildTestApp({
+      env: {
+        STRIPE_SECRET_KEY: "sk_test_fake",
+        STRIPE_WEBHOOK_SECRET: SECRET,
+        STRIPE_API_BASE: "http://127.0.0.1:9",
+      },
+    });
+    try {
+      const dr = await verifiedDoctor(down);
+      const patient = await signUp(down, "patient");
+      const res = await down.app.inject({
+        method: "POST",
+        url: "/api/book/appointment/",
+        headers: patient.headers,
+        payload: { doctor_id: dr.doctorId, appointment_date: "2030-01-08", appointment_time: "10:00 AM" },
+      });
+      expect(res.statusCode).toBe(201);
+      const page = await down.app.inject({
+        method: "GET",
+        url: new URL(res.json().payment.checkout_url).pathname,
+      });
+      expect(page.statusCode).toBe(503);
+      expect(page.json().error.code).toBe("PAYMENT_PROVIDER_UNAVAILABLE");
+    } finally {
+      await down.close();
+    }
+  });
+});

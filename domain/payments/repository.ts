@@ -198,6 +198,11 @@ export class PaymentsRepository {
     return row;
   }
 
+  async earningOf(paymentId: number): Promise<EarningRow | undefined> {
+    const [row] = await this.db.select().from(doctorEarnings).where(eq(doctorEarnings.paymentId, paymentId));
+    return row;
+  }
+
   /** Earnings past their hold, not yet released, locked (others skip them). */
   async lockDueEarnings(tx: Tx, doctorId: number, now: Date): Promise<EarningRow[]> {
     return tx

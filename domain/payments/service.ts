@@ -7,7 +7,7 @@ import type { AppointmentDetail } from "../scheduling/repository.js";
 import type { AppointmentEvent } from "../scheduling/rules.js";
 import type { AppointmentPaymentHooks, BookingPayment, Side } from "../scheduling/service.js";
 import type { Actor } from "../shared/actor.js";
-import { forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
 import { toMajor, toMinor } from "../shared/money.js";
 import { Accounts } from "./ledger/accounts.js";
 import { Ledger } from "./ledger/ledger.js";
@@ -142,11 +142,6 @@ export class PaymentsService {
       checkout_url: this.checkoutUrl(payment),
       expires_at: expiresAt.toISOString(),
     });
-    await this.ctx.jobs.add(
-      PAYMENT_JOBS.expire,
-      { paymentId: payment.id },
-      { delayMs: expiresAt.getTime() - now.getTime() + 1000, jobId: `expire-${payment.id}` },
-    );
     return payment;
   }
 
@@ -200,15 +195,17 @@ export class PaymentsService {
     if (!payable || this.provider.name === "sandbox") return { payment, description, payable };
     let url = payment.providerCheckoutUrl;
     if (!url) {
-      const session = await this.provider.createCheckout({
-        paymentId: payment.id,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        description,
-        expiresAt: payment.expiresAt,
-        successUrl: `${this.checkoutUrl(payment)}?done=1`,
-        cancelUrl: this.checkoutUrl(payment),
-      });
+      const session = await this.callProvider(() =>
+        this.provider.createCheckout({
+          paymentId: payment.id,
+          amountMinor: payment.amountMinor,
+          currency: payment.currency,
+          description,
+          expiresAt: payment.expiresAt,
+          successUrl: `${this.checkoutUrl(payment)}?done=1`,
+          cancelUrl: this.checkoutUrl(payment),
+        }),
+      );
       if (!session) throw new Error("the provider gave no checkout session");
       url = session.url;
       await this.repo.updatePayment(this.ctx.db, payment.id, {
@@ -218,6 +215,19 @@ export class PaymentsService {
       });
     }
     return { payment, description, payable, redirect: url };
+  }
+
+  /** A provider call made for a person waiting on it: an outage is a 503 with a stable code, not a 500. */
+  private async callProvider<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch {
+      throw new DomainError(
+        "unavailable",
+        "PAYMENT_PROVIDER_UNAVAILABLE",
+        "The payment provider cannot be reached right now. Please try again shortly.",
+      );
+    }
   }
 
   private async findByToken(token: string): Promise<PaymentRow> {
@@ -258,7 +268,7 @@ export class PaymentsService {
         await this.repo.setEventOutcome(tx, event.provider, event.eventId, outcome);
       return outcome;
     });
-    for (const refundId of followUps) await this.executeRefund(refundId);
+    for (const paymentId of followUps) await this.settlePayment(paymentId);
     return result;
   }
 
@@ -283,8 +293,8 @@ export class PaymentsService {
             checkoutRef: event.checkoutRef,
           });
           if (!p) return "ignored" as const;
-          const refund = await this.applySuccess(tx, p, event.providerPaymentRef);
-          if (refund !== undefined) followUps.push(refund);
+          await this.applySuccess(tx, p, event.providerPaymentRef);
+          followUps.push(p.id);
           return "processed" as const;
         }
         case "payment.failed": {
@@ -406,11 +416,6 @@ export class PaymentsService {
       createdAt: this.now(),
       updatedAt: this.now(),
     });
-    await this.ctx.jobs.add(
-      PAYMENT_JOBS.refund,
-      { refundId: refund.id },
-      { delayMs: RETRY_DELAY_MS, jobId: `refund-${refund.id}` },
-    );
     return refund.id;
   }
 
@@ -444,17 +449,46 @@ export class PaymentsService {
     });
   }
 
-  /** Runs the refunds a change asked for (after its commit). */
+  /**
+   * After the commit of anything that touched a payment: schedule its jobs (expiry, refund retries, earnings
+   * release) and run its pending refunds now. Nothing here runs inside a database transaction, so a slow
+   * Redis or provider never holds database locks. Idempotent; safe to call any number of times.
+   */
   async settle(purpose: PaymentPurpose, referenceId: number): Promise<void> {
     const p = await this.repo.findByPurpose(purpose, referenceId);
+    if (p) await this.settlePayment(p.id);
+  }
+
+  private async settlePayment(paymentId: number): Promise<void> {
+    const p = await this.repo.findPayment(paymentId);
     if (!p) return;
+    const now = this.now().getTime();
+    if (p.status === "requires_payment" || p.status === "failed") {
+      await this.ctx.jobs.add(
+        PAYMENT_JOBS.expire,
+        { paymentId: p.id },
+        { delayMs: p.expiresAt.getTime() - now + 1000, jobId: `expire-${p.id}` },
+      );
+    }
+    const earning = await this.repo.earningOf(p.id);
+    if (earning && earning.releasedAt === null) {
+      await this.ctx.jobs.add(
+        PAYMENT_JOBS.releaseEarnings,
+        { doctorId: earning.doctorId },
+        { delayMs: earning.availableAt.getTime() - now + 1000, jobId: `release-earning-${earning.id}` },
+      );
+    }
     for (const r of await this.repo.refundsOf(p.id)) {
-      if (r.status === "pending") {
-        try {
-          await this.executeRefund(r.id);
-        } catch {
-          // The provider is unreachable: the refund job retries; the refund stays recorded as pending.
-        }
+      if (r.status !== "pending") continue;
+      await this.ctx.jobs.add(
+        PAYMENT_JOBS.refund,
+        { refundId: r.id },
+        { delayMs: RETRY_DELAY_MS, jobId: `refund-${r.id}` },
+      );
+      try {
+        await this.executeRefund(r.id);
+      } catch {
+        // The provider is unreachable: the refund job retries; the refund stays recorded as pending.
       }
     }
   }
@@ -642,7 +676,7 @@ export class PaymentsService {
   private async recordEarning(tx: Tx, p: PaymentRow, amountMinor: number): Promise<void> {
     if (p.doctorId === null || amountMinor <= 0) return;
     const holdMs = this.config.earningsHoldDays * 86_400_000;
-    const earning = await this.repo.insertEarning(tx, {
+    await this.repo.insertEarning(tx, {
       doctorId: p.doctorId,
       paymentId: p.id,
       amountMinor,
@@ -650,12 +684,6 @@ export class PaymentsService {
       availableAt: new Date(this.now().getTime() + holdMs),
       createdAt: this.now(),
     });
-    if (earning)
-      await this.ctx.jobs.add(
-        PAYMENT_JOBS.releaseEarnings,
-        { doctorId: p.doctorId },
-        { delayMs: holdMs + 1000, jobId: `release-earning-${earning.id}` },
-      );
   }
 
   /** Moves a doctor's earnings past their hold from pending to available (a posting each). Idempotent. */
@@ -739,19 +767,11 @@ export class PaymentsService {
     const key = input.idempotencyKey;
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
       throw invalid("INVALID_IDEMPOTENCY_KEY", "The Idempotency-Key must be 1–255 visible ASCII characters.");
-    let accountRef: string;
-    if (this.provider.name === "stripe") {
-      const ref = await this.repo.payoutAccount(doctorId);
-      if (!ref)
-        throw unprocessable(
-          "PAYOUT_ACCOUNT_REQUIRED",
-          "Set up your payout account first (POST /api/doctor/payouts/onboarding/).",
-        );
-      accountRef = ref;
-    } else {
-      accountRef = await this.provider.createPayoutAccount(doctorId);
-    }
-    void accountRef;
+    if (this.provider.name === "stripe" && !(await this.repo.payoutAccount(doctorId)))
+      throw unprocessable(
+        "PAYOUT_ACCOUNT_REQUIRED",
+        "Set up your payout account first (POST /api/doctor/payouts/onboarding/).",
+      );
     await this.releaseDueEarnings(doctorId);
     const scope = `withdraw:${doctorId}`;
     const requestHash = createHash("sha256")
@@ -788,16 +808,17 @@ export class PaymentsService {
         at: now,
       });
       if (key !== undefined) await this.repo.completeKey(tx, scope, key, w.id);
-      await this.ctx.jobs.add(
-        PAYMENT_JOBS.payout,
-        { withdrawalId: w.id },
-        { delayMs: RETRY_DELAY_MS, jobId: `payout-${w.id}` },
-      );
       return { withdrawal: w, replay: false };
     });
     let current: WithdrawalRow = withdrawal;
     if (!replay) {
       try {
+        // The safety net first (a no-op once the payout is final), then the call itself.
+        await this.ctx.jobs.add(
+          PAYMENT_JOBS.payout,
+          { withdrawalId: withdrawal.id },
+          { delayMs: RETRY_DELAY_MS, jobId: `payout-${withdrawal.id}` },
+        );
         await this.executePayout(withdrawal.id);
       } catch {
         // The provider is unreachable: the payout job retries; the money stays in transit meanwhile.
@@ -984,14 +1005,18 @@ export class PaymentsService {
       ref = await this.repo.savePayoutAccount(
         doctorId,
         this.provider.name,
-        await this.provider.createPayoutAccount(doctorId),
+        await this.callProvider(() => this.provider.createPayoutAccount(doctorId)),
       );
+    const account = ref;
     const base = this.ctx.config.publicBaseUrl;
-    const url = await this.provider.onboardingLink(ref, {
-      returnUrl: `${base}/api/doctor/payouts/onboarding/done`,
-      refreshUrl: `${base}/api/doctor/payouts/onboarding/refresh`,
-    });
-    return { url, account_id: ref };
+    // Where the doctor lands after onboarding (or when the link expired): the console.
+    const url = await this.callProvider(() =>
+      this.provider.onboardingLink(account, {
+        returnUrl: `${base}/console/payouts?onboarding=done`,
+        refreshUrl: `${base}/console/payouts?onboarding=refresh`,
+      }),
+    );
+    return { url, account_id: account };
   }
 
   // Admin ------------------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ export interface AppointmentPaymentHooks {
   booked(tx: Tx, appt: AppointmentDetail): Promise<BookingPayment | null>;
   /** A change was written: refunds (reject, cancel), earnings (complete). */
   changed(tx: Tx, appt: AppointmentDetail, event: AppointmentEvent, side: Side): Promise<void>;
-  /** After the commit of a change: run what it asked of the provider (refunds). */
+  /** After the commit of a booking or a change: schedule its payment jobs, run its refunds. */
   afterChange(appointmentId: number): Promise<void>;
 }
 
@@ -400,6 +400,7 @@ export class SchedulingService {
       await this.recordChange(tx, actor, "patient", appt, "booked", null);
       return appointmentView(appt);
     });
+    if (payment) await this.payments.afterChange(appointment.id);
     return { appointment, payment };
   }
 
