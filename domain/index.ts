@@ -46,6 +46,7 @@ export function createServices(deps: Deps) {
   });
   const payments = new PaymentsService(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
   const scheduling: SchedulingService = new SchedulingService(ctx, doctors, payments.appointmentHooks());
+  payments.onAppointmentReleased = (doctorId) => scheduling.slotReleased(doctorId);
   const records = new RecordsService(ctx, deps.storage);
   return { audit, access, auth, doctors, scheduling, records, payments };
 }

@@ -244,6 +244,13 @@ describe("Stripe checkout and webhooks", () => {
     );
     expect(res.statusCode).toBe(200);
     expect((await row(b.payment.id)).status).toBe("expired");
+    // Told by Stripe, so nothing to tell Stripe back — but our own expiry closes the Stripe session:
+    const next = await bookAndOpenCheckout(patient, dr.doctorId, "03:00 PM");
+    t.clock.advance(16 * MIN);
+    await t.services.payments.expirePayment(next.b.payment.id);
+    const closed = fake.requests.filter((r) => r.path === `/v1/checkout/sessions/${next.sessionId}/expire`);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.idempotencyKey).toBe(`checkout-expire:${next.b.payment.id}`);
     const rebook = await t.app.inject({
       method: "POST",
       url: "/api/book/appointment/",

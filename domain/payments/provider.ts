@@ -43,6 +43,8 @@ export interface PaymentProvider {
   readonly name: ProviderName;
   /** The provider-hosted checkout for a payment, or null when the payer pays on our own (sandbox) page. */
   createCheckout(req: CheckoutRequest): Promise<{ ref: string; url: string } | null>;
+  /** Closes a checkout that is no longer wanted (best effort: a payment that still arrives is refunded). */
+  expireCheckout(ref: string, paymentId: number): Promise<void>;
   refund(req: RefundRequest): Promise<RefundOutcome>;
   /** The doctor's connected payout account, created once (idempotent per doctor). */
   createPayoutAccount(doctorId: number): Promise<string>;

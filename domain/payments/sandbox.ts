@@ -20,6 +20,10 @@ export class SandboxProvider implements PaymentProvider {
     return Promise.resolve(null);
   }
 
+  expireCheckout(): Promise<void> {
+    return Promise.resolve();
+  }
+
   refund(req: RefundRequest): Promise<RefundOutcome> {
     return Promise.resolve({ ref: `sandbox_re_${req.refundId}`, status: "succeeded" });
   }

@@ -307,6 +307,7 @@ export class PaymentsService {
           const p = await this.repo.lockPayment(tx, { id: event.paymentId, checkoutRef: event.checkoutRef });
           if (!p) return "ignored" as const;
           await this.applyExpiry(tx, p);
+          followUps.push(p.id);
           return "processed" as const;
         }
         case "refund.succeeded":
@@ -388,7 +389,11 @@ export class PaymentsService {
       if (!p || p.expiresAt > this.now()) return;
       await this.applyExpiry(tx, p);
     });
+    await this.settlePayment(paymentId);
   }
+
+  /** Told (after the commit) when an unpaid appointment was released, so derived caches can be dropped. */
+  onAppointmentReleased: (doctorId: number) => Promise<void> = () => Promise.resolve();
 
   // Refunds ----------------------------------------------------------------------------------------
 
@@ -463,6 +468,13 @@ export class PaymentsService {
     const p = await this.repo.findPayment(paymentId);
     if (!p) return;
     const now = this.now().getTime();
+    if (p.status === "expired") {
+      if (p.purpose === "appointment" && p.doctorId !== null) await this.onAppointmentReleased(p.doctorId);
+      if (p.providerRef) {
+        const ref = p.providerRef;
+        await this.provider.expireCheckout(ref, p.id).catch(() => undefined);
+      }
+    }
     if (p.status === "requires_payment" || p.status === "failed") {
       await this.ctx.jobs.add(
         PAYMENT_JOBS.expire,
@@ -705,6 +717,37 @@ export class PaymentsService {
         this.now(),
       );
     });
+  }
+
+  // For other purposes (pharmacy orders, lab bookings) -------------------------------------------------
+
+  /** The payment of a thing, locked for the rest of the caller's transaction. */
+  lockPayment(tx: Tx, purpose: PaymentPurpose, referenceId: number): Promise<PaymentRow | undefined> {
+    return this.repo.lockByPurpose(tx, purpose, referenceId);
+  }
+
+  findByPurpose(purpose: PaymentPurpose, referenceId: number): Promise<PaymentRow | undefined> {
+    return this.repo.findByPurpose(purpose, referenceId);
+  }
+
+  /**
+   * The thing paid for was delivered: what was paid (less refunds) stops being the patient's prepayment.
+   * With a doctor: the doctor's earning (less the platform fee), held for EARNINGS_HOLD_DAYS. Without:
+   * platform revenue. Once per payment, in the caller's transaction.
+   */
+  async delivered(tx: Tx, purpose: PaymentPurpose, referenceId: number): Promise<void> {
+    const p = await this.repo.lockByPurpose(tx, purpose, referenceId);
+    if (!p || (p.status !== "succeeded" && p.status !== "partially_refunded")) return;
+    if (p.doctorId !== null) return this.earn(tx, p, referenceId);
+    const amount = p.amountMinor - p.refundedMinor;
+    if (amount > 0)
+      await this.flows.recognised(tx, {
+        key: `payment:${p.id}:earned`,
+        paymentId: p.id,
+        amountMinor: amount,
+        currency: p.currency,
+        at: this.now(),
+      });
   }
 
   /** The release job for unpaid appointments (also reachable through the payment's expiry). */

@@ -82,6 +82,10 @@ export class StripeProvider implements PaymentProvider {
     return { ref: session.id, url: session.url };
   }
 
+  async expireCheckout(ref: string, paymentId: number): Promise<void> {
+    await this.stripe.checkout.sessions.expire(ref, {}, { idempotencyKey: `checkout-expire:${paymentId}` });
+  }
+
   async refund(req: RefundRequest): Promise<RefundOutcome> {
     if (!req.providerPaymentRef) throw new Error(`payment ${req.paymentId} has no Stripe payment intent`);
     const refund = await this.stripe.refunds.create(

@@ -782,6 +782,11 @@ export class SchedulingService {
     return view;
   }
 
+  /** An unpaid hold of this doctor was released by the payments module: the time is free again. */
+  async slotReleased(doctorId: number): Promise<void> {
+    await this.scheduleChanged(doctorId);
+  }
+
   /** A doctor's free time changed: drop what was derived from it (next free date, search results). */
   private async scheduleChanged(doctorId: number, affectsSearch = false): Promise<void> {
     await this.ctx.cache.del(nextAvailableKey(doctorId));

@@ -50,6 +50,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     );
     const amount = Number(r.params.amount ?? 0);
     if (r.method !== "POST") return { status: 404, body: { error: { message: "not here" } } };
+    const expire = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(r.path);
+    if (expire)
+      return { status: 200, body: { id: expire[1], object: "checkout.session", status: "expired" } };
     switch (r.path) {
       case "/v1/checkout/sessions": {
         const sid = id("cs");

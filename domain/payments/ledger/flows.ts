@@ -23,6 +23,7 @@ interface Base {
  * withdrawn: Dr doctor_available             Cr payouts_in_transit (the available balance locked first)
  * payoutPaid:   Dr payouts_in_transit       Cr payouts_paid
  * payoutFailed: Dr payouts_in_transit       Cr doctor_available   (the money is withdrawable again)
+ * recognised: Dr customer_prepayments        Cr platform_revenue   (a delivered order with no doctor's share)
  */
 export function paymentFlows(ledger: Ledger, opts: { platformFeePercent: number }) {
   const split = (
@@ -74,6 +75,17 @@ export function paymentFlows(ledger: Ledger, opts: { platformFeePercent: number 
       tx: Tx,
       a: Base & { paymentId: number; doctorId: number; appointmentId?: number | undefined },
     ) => split(tx, "cancellation_retained", a),
+    recognised: (tx: Tx, a: Base & { paymentId: number }) =>
+      ledger.post(tx, {
+        key: a.key,
+        kind: "revenue_recognised",
+        refs: { paymentId: a.paymentId },
+        at: a.at,
+        lines: [
+          { account: Accounts.customerPrepayments(a.currency), debit: a.amountMinor },
+          { account: Accounts.platformRevenue(a.currency), credit: a.amountMinor },
+        ],
+      }),
     released: (tx: Tx, a: Base & { doctorId: number }) =>
       ledger.post(tx, {
         key: a.key,
