@@ -9,7 +9,13 @@ const Token = Type.String({ minLength: 1, maxLength: 100 });
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-function page(p: PaymentRow, description: string, payable: boolean, token: string): string {
+function page(
+  p: PaymentRow,
+  description: string,
+  payable: boolean,
+  token: string,
+  testMode: boolean,
+): string {
   const amount = escape(formatMoney(p.amountMinor, p.currency));
   const state = payable
     ? p.status === "failed"
@@ -19,17 +25,18 @@ function page(p: PaymentRow, description: string, payable: boolean, token: strin
       ? "This payment has been made."
       : "This payment link has expired.";
   const t = encodeURIComponent(token);
-  const buttons = payable
-    ? `<form method="post" action="/pay/${t}/succeed"><button type="submit">Pay ${amount}</button></form>
+  const buttons =
+    payable && testMode
+      ? `<form method="post" action="/pay/${t}/succeed"><button type="submit">Pay ${amount}</button></form>
        <form method="post" action="/pay/${t}/fail"><button type="submit" class="fail">Fail the payment</button></form>`
-    : "";
+      : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>TEST MODE — HealthLink payment</title>
+<meta name="robots" content="noindex"><title>${testMode ? "TEST MODE — " : ""}HealthLink payment</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}
 .banner{background:#b45309;color:#fff;padding:.75rem;font-weight:700;text-align:center;border-radius:.25rem}
 button{font-size:1rem;padding:.6rem 1rem;margin:.25rem 0;width:100%}.fail{background:#fee2e2}</style></head>
-<body><div class="banner">TEST MODE — sandbox payment, no real money moves</div>
+<body>${testMode ? '<div class="banner">TEST MODE — sandbox payment, no real money moves</div>' : ""}
 <h1>${escape(description)}</h1><p>Amount: <strong>${amount}</strong></p>
 <p>Status: <strong>${escape(p.status)}</strong>. ${escape(state)}</p>${buttons}</body></html>`;
 }
@@ -62,7 +69,15 @@ export const payRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (c.redirect) return reply.redirect(c.redirect, 303);
       return reply
         .type("text/html; charset=utf-8")
-        .send(page(c.payment, c.description, c.payable, request.params.token));
+        .send(
+          page(
+            c.payment,
+            c.description,
+            c.payable,
+            request.params.token,
+            payments.provider.name === "sandbox",
+          ),
+        );
     },
   );
 

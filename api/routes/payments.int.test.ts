@@ -428,6 +428,23 @@ describe("earnings and withdrawals", () => {
     await ledgerBalanced();
   });
 
+  it("bears a refund made after delivery on the platform, never on the doctor's earnings", async () => {
+    const { dr, b } = await doctorWithEarnings();
+    const revenueBefore = await balance(Accounts.platformRevenue("INR").code);
+    await t.services.payments.handleEvent({
+      provider: "sandbox",
+      eventId: "dashboard-refund-after-delivery",
+      type: "refund.succeeded",
+      refundRef: "re_after_delivery",
+      paymentId: b.payment!.id,
+      amountMinor: 100_000,
+    });
+    expect((await paymentRow(b.payment!.id)).refundedMinor).toBe(100_000);
+    expect(await balance(Accounts.platformRevenue("INR").code)).toBe(revenueBefore - 100_000);
+    expect(await earnings(dr)).toMatchObject({ total_earnings: 4500, pending_amount: 4500 });
+    await ledgerBalanced();
+  });
+
   it("returns a failed payout's money to the withdrawable balance", async () => {
     const { dr } = await doctorWithEarnings();
     t.clock.advance(8 * DAY_MS);

@@ -22,6 +22,7 @@ afterEach(() => {
   t.clock.set(TEST_NOW);
   fake.behaviour.refundStatus = "succeeded";
   fake.behaviour.payoutStatus = "pending";
+  fake.behaviour.refuseTransfers = false;
 });
 afterAll(async () => {
   await t.close();
@@ -132,6 +133,12 @@ describe("Stripe checkout and webhooks", () => {
     const p = await row(b.payment.id);
     expect(p.status).toBe("succeeded");
     expect(p.providerPaymentRef).toBe("pi_test_paid_1");
+    // The link now shows the payment as made, without the sandbox's test-mode banner or buttons.
+    const page = await t.app.inject({ method: "GET", url: new URL(b.payment.checkout_url).pathname });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("This payment has been made.");
+    expect(page.body).not.toContain("TEST MODE");
+    expect(page.body).not.toContain("<form");
   });
 
   it("answers 400 to a forged or stale signature and changes nothing", async () => {
@@ -355,6 +362,20 @@ describe("Stripe Connect payouts", () => {
     expect(failing.json().withdrawal.status).toBe("failed");
     const after = await t.app.inject({ method: "GET", url: "/api/doctor/earnings/", headers: dr.headers });
     expect(after.json().earnings).toMatchObject({ withdrawable_amount: 2500, withdrawn_amount: 2000 });
+
+    // A transfer Stripe refuses outright fails the withdrawal at once; nothing is left in transit.
+    fake.behaviour.payoutStatus = "pending";
+    fake.behaviour.refuseTransfers = true;
+    const refused = await t.app.inject({
+      method: "POST",
+      url: "/api/withdraw/earnings/",
+      headers: dr.headers,
+      payload: { amount: 700 },
+    });
+    expect(refused.statusCode).toBe(200);
+    expect(refused.json().withdrawal.status).toBe("failed");
+    const final = await t.app.inject({ method: "GET", url: "/api/doctor/earnings/", headers: dr.headers });
+    expect(final.json().earnings).toMatchObject({ withdrawable_amount: 2500, withdrawn_amount: 2000 });
   });
 });
 

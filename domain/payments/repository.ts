@@ -351,6 +351,23 @@ export class PaymentsRepository {
     return rows.map((r) => ({ ...r, balance: Number(r.balance) }));
   }
 
+  /** What of a payment has left the patient's prepayment by delivery (earnings, kept shares, revenue). */
+  async recognisedMinor(tx: DbOrTx, paymentId: number): Promise<number> {
+    const [row] = await tx
+      .select({ total: sql<string>`coalesce(sum(${ledgerEntries.debitMinor}), 0)` })
+      .from(ledgerEntries)
+      .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+      .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
+      .where(
+        and(
+          eq(ledgerTransactions.paymentId, paymentId),
+          inArray(ledgerTransactions.kind, ["earning", "cancellation_retained", "revenue_recognised"]),
+          sql`${ledgerAccounts.code} like 'customer_prepayments:%'`,
+        ),
+      );
+    return Number(row?.total ?? 0);
+  }
+
   /** Total credited to an account over its life (e.g. everything a doctor ever earned). */
   async totalCredited(code: string): Promise<number> {
     const [row] = await this.db

@@ -554,11 +554,16 @@ export class PaymentsService {
       p.status = "succeeded";
       p.paidAt = now;
     }
+    // What is still the patient's prepayment goes back from there; a refund beyond it (after delivery: the
+    // doctor has earned the fee) is borne by the platform, never by a doctor's balance.
+    const held = p.amountMinor - p.refundedMinor - (await this.repo.recognisedMinor(tx, p.id));
+    const fromPrepayment = Math.max(0, Math.min(refund.amountMinor, held));
     await this.flows.refunded(tx, {
       key: `refund:${refund.id}`,
       paymentId: p.id,
       refundId: refund.id,
       amountMinor: refund.amountMinor,
+      fromPlatformMinor: refund.amountMinor - fromPrepayment,
       currency: refund.currency,
       at: now,
     });

@@ -127,15 +127,29 @@ export class StripeProvider implements PaymentProvider {
 
   async payout(req: PayoutRequest): Promise<PayoutOutcome> {
     const metadata = { withdrawal_id: String(req.withdrawalId), doctor_id: String(req.doctorId) };
-    await this.stripe.transfers.create(
-      {
-        amount: req.amountMinor,
-        currency: req.currency.toLowerCase(),
-        destination: req.accountRef,
-        metadata,
-      },
-      { idempotencyKey: `transfer:${req.withdrawalId}` },
-    );
+    try {
+      await this.stripe.transfers.create(
+        {
+          amount: req.amountMinor,
+          currency: req.currency.toLowerCase(),
+          destination: req.accountRef,
+          metadata,
+        },
+        { idempotencyKey: `transfer:${req.withdrawalId}` },
+      );
+    } catch (err) {
+      // Refused outright (4xx: an account that cannot receive transfers, insufficient platform balance …):
+      // nothing moved, so the withdrawal fails and the money is withdrawable again. Anything else (network,
+      // 5xx, 409, 429) is retried by the payout job with the same idempotency key.
+      const status = (err as { statusCode?: unknown }).statusCode;
+      if (typeof status === "number" && status >= 400 && status < 500 && status !== 409 && status !== 429)
+        return {
+          ref: `transfer_refused_${req.withdrawalId}`,
+          status: "failed",
+          failureReason: "The transfer was refused.",
+        };
+      throw err;
+    }
     const payout = await this.stripe.payouts.create(
       { amount: req.amountMinor, currency: req.currency.toLowerCase(), metadata },
       { idempotencyKey: `payout:${req.withdrawalId}`, stripeAccount: req.accountRef },

@@ -23,6 +23,8 @@ export interface FakeStripe {
   behaviour: {
     refundStatus: "succeeded" | "pending" | "failed";
     payoutStatus: "pending" | "paid" | "failed";
+    /** Transfers answer 400 (as Stripe does for an account that cannot receive them). */
+    refuseTransfers: boolean;
   };
   /** Every byte sent to the fake, decoded, for "no patient data was sent" assertions. */
   everythingSent(): string;
@@ -38,7 +40,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: StripeRequest[] = [];
   const byKey = new Map<string, { status: number; body: unknown }>();
   let n = 0;
-  const behaviour: FakeStripe["behaviour"] = { refundStatus: "succeeded", payoutStatus: "pending" };
+  const behaviour: FakeStripe["behaviour"] = {
+    refundStatus: "succeeded",
+    payoutStatus: "pending",
+    refuseTransfers: false,
+  };
   let base = "";
 
   const handle = (r: StripeRequest): { status: number; body: unknown } => {
@@ -90,6 +96,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
           body: { object: "account_link", url: `${base}/connect/onboarding/${r.params.account}` },
         };
       case "/v1/transfers":
+        if (behaviour.refuseTransfers)
+          return {
+            status: 400,
+            body: {
+              error: {
+                type: "invalid_request_error",
+                code: "insufficient_capabilities_for_transfer",
+                message: "Cannot transfer.",
+              },
+            },
+          };
         return {
           status: 200,
           body: { id: id("tr"), object: "transfer", amount, destination: r.params.destination, metadata },

@@ -16,7 +16,7 @@ interface Base {
  * Every kind of posting the payments module makes, in one place (the model test drives these same functions).
  *
  * captured:  Dr provider_clearing            Cr customer_prepayments
- * refunded:  Dr customer_prepayments         Cr provider_clearing
+ * refunded:  Dr customer_prepayments         Cr provider_clearing  (after delivery: Dr platform_revenue)
  * earned:    Dr customer_prepayments         Cr platform_revenue (fee) + doctor_pending (the rest)
  * retained:  the same split, for the share kept of a late cancellation
  * released:  Dr doctor_pending               Cr doctor_available   (after the hold period)
@@ -58,17 +58,25 @@ export function paymentFlows(ledger: Ledger, opts: { platformFeePercent: number 
           { account: Accounts.customerPrepayments(a.currency), credit: a.amountMinor },
         ],
       }),
-    refunded: (tx: Tx, a: Base & { paymentId: number; refundId?: number }) =>
-      ledger.post(tx, {
+    /** `fromPlatformMinor` of the amount is borne by the platform (a refund after delivery). */
+    refunded: (tx: Tx, a: Base & { paymentId: number; refundId?: number; fromPlatformMinor?: number }) => {
+      const fromPlatform = a.fromPlatformMinor ?? 0;
+      const fromPrepayment = a.amountMinor - fromPlatform;
+      const lines: PostingLine[] = [
+        { account: Accounts.providerClearing(a.currency), credit: a.amountMinor },
+      ];
+      if (fromPrepayment > 0)
+        lines.push({ account: Accounts.customerPrepayments(a.currency), debit: fromPrepayment });
+      if (fromPlatform > 0)
+        lines.push({ account: Accounts.platformRevenue(a.currency), debit: fromPlatform });
+      return ledger.post(tx, {
         key: a.key,
         kind: "refund",
         refs: { paymentId: a.paymentId, refundId: a.refundId },
         at: a.at,
-        lines: [
-          { account: Accounts.customerPrepayments(a.currency), debit: a.amountMinor },
-          { account: Accounts.providerClearing(a.currency), credit: a.amountMinor },
-        ],
-      }),
+        lines,
+      });
+    },
     earned: (tx: Tx, a: Base & { paymentId: number; doctorId: number; appointmentId?: number | undefined }) =>
       split(tx, "earning", a),
     retained: (
