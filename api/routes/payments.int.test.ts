@@ -228,6 +228,30 @@ describe("unpaid holds", () => {
     expect((await paymentRow(b.payment!.id)).status).toBe("expired");
   });
 
+  it("show a slot held past its time as free, and let another appointment move into it", async () => {
+    const dr = await verifiedDoctor(t);
+    const holder = await signUp(t, "patient");
+    const mover = await signUp(t, "patient");
+    const held = await bookOk(holder, dr.doctorId, "10:00 AM");
+    const other = await bookOk(mover, dr.doctorId, "11:00 AM");
+    await pay(other);
+    const times = async () =>
+      (await t.app.inject({ method: "GET", url: `/api/doctor/slots/?doctor_id=${dr.doctorId}&date=${DAY}` }))
+        .json()
+        .slots.map((x: { appointment_time: string }) => x.appointment_time) as string[];
+    expect(await times()).not.toContain("10:00 AM");
+    t.clock.advance(16 * MIN);
+    expect(await times()).toContain("10:00 AM");
+    const moved = await post(mover.headers, "/api/reschedule/appointment/", {
+      appointment_id: other.appointment.id,
+      appointment_date: DAY,
+      appointment_time: "10:00 AM",
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect((await appointmentRow(held.appointment.id)).status).toBe("cancelled");
+    expect((await paymentRow(held.payment!.id)).status).toBe("expired");
+  });
+
   it("never release a paid booking", async () => {
     const dr = await verifiedDoctor(t);
     const first = await signUp(t, "patient");

@@ -595,15 +595,11 @@ export class PaymentsService {
     return {
       beforeBook: async (tx, q) => {
         const now = this.now();
-        const released = await this.appointments.releaseStale(tx, { ...q, now });
-        for (const r of released) {
-          const p = await this.repo.lockByPurpose(tx, "appointment", r.id);
-          if (p && (p.status === "requires_payment" || p.status === "failed"))
-            await this.repo.updatePayment(tx, p.id, { status: "expired", updatedAt: now });
-        }
+        await this.releaseStaleHolds(tx, q);
         if (q.feeMinor <= 0) return { paymentStatus: "not_required", paymentHoldUntil: null };
         return { paymentStatus: "unpaid", paymentHoldUntil: this.holdUntil(now) };
       },
+      releaseStale: (tx, q) => this.releaseStaleHolds(tx, q),
       booked: async (tx, appt) => {
         if (appt.feeMinor <= 0 || appt.paymentHoldUntil === null) return null;
         const payment = await this.createPayment(tx, {
@@ -620,6 +616,20 @@ export class PaymentsService {
       changed: (tx, appt, event, side) => this.appointmentChanged(tx, appt, event, side),
       afterChange: (id) => this.settle("appointment", id),
     };
+  }
+
+  /** Releases unpaid holds past their time overlapping a time (doctor's or patient's), expiring their payments. */
+  private async releaseStaleHolds(
+    tx: Tx,
+    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date },
+  ): Promise<void> {
+    const now = this.now();
+    const released = await this.appointments.releaseStale(tx, { ...q, now });
+    for (const r of released) {
+      const p = await this.repo.lockByPurpose(tx, "appointment", r.id);
+      if (p && (p.status === "requires_payment" || p.status === "failed"))
+        await this.repo.updatePayment(tx, p.id, { status: "expired", updatedAt: now });
+    }
   }
 
   private async appointmentChanged(

@@ -96,6 +96,11 @@ export interface AppointmentPaymentHooks {
     tx: Tx,
     q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date; feeMinor: number },
   ): Promise<{ paymentStatus: string; paymentHoldUntil: Date | null }>;
+  /** Before moving an appointment to another time: release unpaid holds past their time that overlap it. */
+  releaseStale(
+    tx: Tx,
+    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date },
+  ): Promise<void>;
   /** A booking was inserted: ask for its fee. */
   booked(tx: Tx, appt: AppointmentDetail): Promise<BookingPayment | null>;
   /** A change was written: refunds (reject, cancel), earnings (complete). */
@@ -106,6 +111,7 @@ export interface AppointmentPaymentHooks {
 
 const noPayments: AppointmentPaymentHooks = {
   beforeBook: () => Promise.resolve({ paymentStatus: "not_required", paymentHoldUntil: null }),
+  releaseStale: () => Promise.resolve(),
   booked: () => Promise.resolve(null),
   changed: () => Promise.resolve(),
   afterChange: () => Promise.resolve(),
@@ -266,7 +272,7 @@ export class SchedulingService {
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
       this.exceptionsOf(doctorId, first, to),
-      this.repo.busyBetween(doctorId, dayBefore(first), dayAfter(to)),
+      this.repo.busyBetween(doctorId, dayBefore(first), dayAfter(to), this.ctx.clock.now()),
     ]);
     const q = { timeZone: doctor.timeZone, weekly, exceptions, busy, notBefore: this.notBefore() };
     const slots = freeSlots({ ...q, date });
@@ -304,7 +310,7 @@ export class SchedulingService {
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
       this.exceptionsOf(doctorId, start, to),
-      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to)),
+      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), this.ctx.clock.now()),
     ]);
     return nextAvailableDate({
       timeZone: doctor.timeZone,
@@ -687,6 +693,15 @@ export class SchedulingService {
       assertTransition(event, before.status);
       const { data, ...set } = plan(before);
       const now = this.ctx.clock.now();
+      if (set.startsAt && set.endsAt) {
+        // Moving to another time: unpaid holds past their time there must not block it (as for a booking).
+        await this.payments.releaseStale(tx, {
+          doctorId: before.doctorId,
+          patientId: before.patientId,
+          startsAt: set.startsAt,
+          endsAt: set.endsAt,
+        });
+      }
       await this.repo.updateAppointment(tx, id, { ...set, updatedAt: now });
       const after: AppointmentDetail = { ...before, ...set, updatedAt: now };
       await this.recordChange(tx, actor, side, after, event, before.status, data);
