@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   PHARMACY_DELIVERY_FEE_MINOR: z.coerce.number().int().min(0).default(4000),
   PHARMACY_FREE_DELIVERY_ABOVE_MINOR: z.coerce.number().int().min(0).default(50000),
   DELIVERY_WEBHOOK_SECRET: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_API_BASE: optionalString,
+  PAYMENT_HOLD_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  REFUND_FULL_BEFORE_HOURS: z.coerce.number().min(0).default(24),
+  REFUND_LATE_SHARE_PERCENT: z.coerce.number().min(0).max(100).default(50),
+  PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  EARNINGS_HOLD_DAYS: z.coerce.number().min(0).max(365).default(7),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -109,6 +117,23 @@ export interface Config {
     readonly freeDeliveryAboveMinor: number;
     /** HMAC key of the delivery partner's webhook; unset → the webhook is disabled (404). */
     readonly deliveryWebhookSecret: string | undefined;
+  };
+  readonly payments: {
+    /** No STRIPE_SECRET_KEY → the sandbox (a local test-mode checkout page). */
+    readonly provider: "sandbox" | "stripe";
+    readonly stripe:
+      | {
+          readonly secretKey: string;
+          readonly webhookSecret: string;
+          /** Host/port/protocol override (a local fake in tests). */
+          readonly apiBase: string | undefined;
+        }
+      | undefined;
+    readonly holdMinutes: number;
+    readonly refundFullBeforeHours: number;
+    readonly refundLateSharePercent: number;
+    readonly platformFeePercent: number;
+    readonly earningsHoldDays: number;
   };
 }
 
@@ -165,6 +190,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("ADMIN_EMAIL and ADMIN_PASSWORD must be set together");
   }
 
+  if (e.STRIPE_SECRET_KEY !== undefined && e.STRIPE_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError("STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set");
+  }
+  if (e.STRIPE_API_BASE !== undefined && !URL.canParse(e.STRIPE_API_BASE)) {
+    throw new ConfigError("STRIPE_API_BASE must be a URL like http://127.0.0.1:12111");
+  }
+
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -211,6 +243,22 @@ export function loadConfig(env: Env = process.env): Config {
       deliveryFeeMinor: e.PHARMACY_DELIVERY_FEE_MINOR,
       freeDeliveryAboveMinor: e.PHARMACY_FREE_DELIVERY_ABOVE_MINOR,
       deliveryWebhookSecret: e.DELIVERY_WEBHOOK_SECRET,
+    },
+    payments: {
+      provider: e.STRIPE_SECRET_KEY !== undefined ? "stripe" : "sandbox",
+      stripe:
+        e.STRIPE_SECRET_KEY !== undefined && e.STRIPE_WEBHOOK_SECRET !== undefined
+          ? {
+              secretKey: e.STRIPE_SECRET_KEY,
+              webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+              apiBase: e.STRIPE_API_BASE,
+            }
+          : undefined,
+      holdMinutes: e.PAYMENT_HOLD_MINUTES,
+      refundFullBeforeHours: e.REFUND_FULL_BEFORE_HOURS,
+      refundLateSharePercent: e.REFUND_LATE_SHARE_PERCENT,
+      platformFeePercent: e.PLATFORM_FEE_PERCENT,
+      earningsHoldDays: e.EARNINGS_HOLD_DAYS,
     },
   };
   return deepFreeze(config);

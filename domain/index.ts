@@ -11,6 +11,9 @@ import { PrescriptionsService } from "./orders/prescriptions/service.js";
 import { PlansService } from "./records/plans/service.js";
 import { LabsService } from "./orders/labs/service.js";
 import { PharmacyService } from "./orders/pharmacy/service.js";
+import { createPaymentProvider } from "./payments/index.js";
+import type { PaymentProvider } from "./payments/provider.js";
+import { PaymentsService } from "./payments/service.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
@@ -25,6 +28,8 @@ export interface Deps {
   jobs: Jobs;
   config: Config;
   storage: DocumentStorage;
+  /** Default: from the configuration (Stripe when STRIPE_SECRET_KEY is set, the sandbox otherwise). */
+  paymentProvider?: PaymentProvider;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -44,7 +49,9 @@ export function createServices(deps: Deps) {
   const doctors: DoctorsService = new DoctorsService(ctx, {
     nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),
   });
-  const scheduling: SchedulingService = new SchedulingService(ctx, doctors);
+  const payments = new PaymentsService(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
+  const scheduling: SchedulingService = new SchedulingService(ctx, doctors, payments.appointmentHooks());
+  payments.onAppointmentReleased = (doctorId) => scheduling.slotReleased(doctorId);
   const records = new RecordsService(ctx, deps.storage);
   const prescriptions = new PrescriptionsService(ctx);
   const adherence = new AdherenceService(ctx);
@@ -63,5 +70,6 @@ export function createServices(deps: Deps) {
     plans,
     pharmacy,
     labs,
+    payments,
   };
 }

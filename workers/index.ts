@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Services } from "../domain/index.js";
+import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { BullJobs, InProcessJobs } from "./jobs.js";
 
@@ -17,6 +18,11 @@ export function createJobs(redis: Redis | undefined, log: Log, prefix?: string):
  * Handlers are thin: they call one domain service method, which is idempotent.
  */
 export function registerWorkers(jobs: Jobs, services: Services): void {
-  void services; // no background jobs in this module yet; payments and notifications register theirs here
-  void jobs;
+  const { payments } = services;
+  jobs.handle<{ paymentId: number }>(PAYMENT_JOBS.expire, (d) => payments.expirePayment(d.paymentId));
+  jobs.handle<{ refundId: number }>(PAYMENT_JOBS.refund, (d) => payments.executeRefund(d.refundId));
+  jobs.handle<{ withdrawalId: number }>(PAYMENT_JOBS.payout, (d) => payments.executePayout(d.withdrawalId));
+  jobs.handle<{ doctorId: number }>(PAYMENT_JOBS.releaseEarnings, (d) =>
+    payments.releaseDueEarnings(d.doctorId),
+  );
 }

@@ -8,6 +8,9 @@ import { planRoutes } from "./plans.js";
 import { prescriptionRoutes } from "./prescriptions.js";
 import { labRoutes } from "./labs.js";
 import { pharmacyRoutes } from "./pharmacy.js";
+import { payRoutes } from "../pay/index.js";
+import { stripeWebhook } from "../webhooks/stripe.js";
+import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { schedulingRoutes } from "./scheduling.js";
 
@@ -24,4 +27,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(pharmacyRoutes);
   await app.register(labRoutes);
   await app.register(deliveryWebhook);
+  await app.register(paymentRoutes);
+  await app.register(payRoutes);
+  await app.register(stripeWebhook);
 };

@@ -48,6 +48,7 @@ const Appointment = Type.Object({
   mode: Type.String(),
   fee: Type.Number(),
   currency: Type.String(),
+  payment_status: Type.String({ examples: ["unpaid", "paid", "not_required"] }),
   reason: Nullable(Type.String()),
   status_reason: Nullable(Type.String()),
   previous_appointment_date: Nullable(Type.String()),
@@ -55,6 +56,15 @@ const Appointment = Type.Object({
   previous_starts_at: Nullable(Type.String()),
 });
 const AppointmentBody = Type.Object({ appointment: Appointment });
+const BookingPayment = Type.Object({
+  id: Type.Integer(),
+  status: Type.String({ examples: ["requires_payment"] }),
+  amount: Type.Number(),
+  currency: Type.String(),
+  checkout_url: Type.String(),
+  expires_at: Type.String({ format: "date-time" }),
+});
+const BookingBody = Type.Object({ appointment: Appointment, payment: Nullable(BookingPayment) });
 
 const AppointmentPage = Type.Object({
   appointments: Type.Array(Appointment),
@@ -258,12 +268,12 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           mode: Type.Optional(Mode),
           reason: Type.Optional(Reason),
         }),
-        response: { 201: AppointmentBody, ...errors(400, 401, 403, 404, 409, 422) },
+        response: { 201: BookingBody, ...errors(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const appointment = await scheduling.book(actorOf(request), {
+      const booking = await scheduling.bookWithPayment(actorOf(request), {
         doctorId: b.doctor_id,
         appointmentDate: b.appointment_date,
         appointmentTime: b.appointment_time,
@@ -271,7 +281,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         mode: b.mode,
         reason: b.reason,
       });
-      return reply.status(201).send({ appointment });
+      return reply.status(201).send(booking);
     },
   );
 

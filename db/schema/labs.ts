@@ -15,7 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { patients, users } from "./accounts.js";
 import { doctors } from "./doctors.js";
-import { paymentStatusEnum } from "./pharmacy.js";
+import { orderPaymentStatusEnum } from "./pharmacy.js";
 import { prescriptionLabTests } from "./prescriptions.js";
 import { medicalRecords } from "./records.js";
 
@@ -84,7 +84,7 @@ export const labBookings = pgTable(
     /** Home collection only. */
     address: text(),
     status: labBookingStatusEnum().notNull().default("scheduled"),
-    paymentStatus: paymentStatusEnum().notNull().default("unpaid"),
+    paymentStatus: orderPaymentStatusEnum().notNull().default("unpaid"),
     priceMinor: integer().notNull(),
     currency: text().notNull(),
     /** The doctor who ordered it (directly, or through the linked prescription); null when self-booked. */

@@ -57,7 +57,7 @@ export const pharmacyOrderStatusEnum = pgEnum("pharmacy_order_status", [
 export type PharmacyOrderStatus = (typeof pharmacyOrderStatusEnum.enumValues)[number];
 
 /** Shared by pharmacy orders and lab bookings; payments (the next issue) moves it on. */
-export const paymentStatusEnum = pgEnum("order_payment_status", ["unpaid", "paid", "refunded"]);
+export const orderPaymentStatusEnum = pgEnum("order_payment_status", ["unpaid", "paid", "refunded"]);
 
 /** A patient's pharmacy order. Prices are the server's (catalog × packs + delivery fee), in minor units. */
 export const pharmacyOrders = pgTable(
@@ -68,7 +68,7 @@ export const pharmacyOrders = pgTable(
       .notNull()
       .references(() => patients.id),
     status: pharmacyOrderStatusEnum().notNull().default("pending"),
-    paymentStatus: paymentStatusEnum().notNull().default("unpaid"),
+    paymentStatus: orderPaymentStatusEnum().notNull().default("unpaid"),
     subtotalMinor: integer().notNull(),
     deliveryFeeMinor: integer().notNull(),
     totalMinor: integer().notNull(),

@@ -42,6 +42,12 @@ export const appointments = pgTable(
     reason: text(),
     feeMinor: integer().notNull().default(0),
     currency: text().notNull().default("INR"),
+    /**
+     * not_required (no fee) | unpaid | paid | refunded | partially_refunded. An unpaid booking holds its slot
+     * until payment_hold_until, then is released (a job, and lazily by the next booking of that time).
+     */
+    paymentStatus: text().notNull().default("not_required"),
+    paymentHoldUntil: timestamp({ withTimezone: true }),
     /** While status = proposed: the time the patient originally asked for. */
     previousStartsAt: timestamp({ withTimezone: true }),
     previousEndsAt: timestamp({ withTimezone: true }),

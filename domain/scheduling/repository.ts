@@ -198,8 +198,11 @@ export class SchedulingRepository {
 
   // Appointments ----------------------------------------------------------------------------------
 
-  /** Active appointments of a doctor overlapping [from, to). */
-  async busyBetween(doctorId: number, from: Date, to: Date): Promise<BusyRange[]> {
+  /**
+   * Active appointments of a doctor overlapping [from, to). An unpaid hold past its time is not busy: the
+   * next booking of that time releases it (in its own transaction), even if the release job has not run.
+   */
+  async busyBetween(doctorId: number, from: Date, to: Date, now: Date): Promise<BusyRange[]> {
     return this.db
       .select({ startsAt: appointments.startsAt, endsAt: appointments.endsAt })
       .from(appointments)
@@ -207,6 +210,7 @@ export class SchedulingRepository {
         and(
           eq(appointments.doctorId, doctorId),
           inArray(appointments.status, [...ACTIVE_STATUSES]),
+          sql`not (${appointments.paymentStatus} = 'unpaid' and ${appointments.paymentHoldUntil} <= ${now})`,
           sql`${appointments.startsAt} < ${to}`,
           sql`${appointments.endsAt} > ${from}`,
         ),

@@ -41,7 +41,7 @@ export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
 const NEXT_AVAILABLE_CACHE_SECONDS = 60;
 const DAY_MS = 86_400_000;
 
-type Side = "patient" | "doctor";
+export type Side = "patient" | "doctor";
 
 export interface AvailabilityView {
   doctor_id: number;
@@ -72,6 +72,51 @@ export interface BookInput {
   reason?: string | undefined;
 }
 
+/** What a booking's payment looks like to the patient (null when the consultation is free). */
+export interface BookingPayment {
+  id: number;
+  status: string;
+  amount: number;
+  currency: string;
+  checkout_url: string;
+  expires_at: string;
+}
+
+/**
+ * The payments module's hooks into the appointment lifecycle, called inside scheduling's transactions
+ * (afterChange after the commit). The default does nothing (free consultations, tests of scheduling alone).
+ */
+export interface AppointmentPaymentHooks {
+  /**
+   * Before inserting a booking: release unpaid holds past their time that overlap it, and say how the new
+   * booking waits for its payment (set in the insert itself: a later update of the new row would re-check the
+   * EXCLUDE constraint against concurrent bookings of the slot and could deadlock with them).
+   */
+  beforeBook(
+    tx: Tx,
+    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date; feeMinor: number },
+  ): Promise<{ paymentStatus: string; paymentHoldUntil: Date | null }>;
+  /** Before moving an appointment to another time: release unpaid holds past their time that overlap it. */
+  releaseStale(
+    tx: Tx,
+    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date },
+  ): Promise<void>;
+  /** A booking was inserted: ask for its fee. */
+  booked(tx: Tx, appt: AppointmentDetail): Promise<BookingPayment | null>;
+  /** A change was written: refunds (reject, cancel), earnings (complete). */
+  changed(tx: Tx, appt: AppointmentDetail, event: AppointmentEvent, side: Side): Promise<void>;
+  /** After the commit of a booking or a change: schedule its payment jobs, run its refunds. */
+  afterChange(appointmentId: number): Promise<void>;
+}
+
+const noPayments: AppointmentPaymentHooks = {
+  beforeBook: () => Promise.resolve({ paymentStatus: "not_required", paymentHoldUntil: null }),
+  releaseStale: () => Promise.resolve(),
+  booked: () => Promise.resolve(null),
+  changed: () => Promise.resolve(),
+  afterChange: () => Promise.resolve(),
+};
+
 /**
  * Weekly availability, exceptions, slots and the appointment lifecycle.
  *
@@ -88,6 +133,7 @@ export class SchedulingService {
   constructor(
     readonly ctx: ServiceContext,
     readonly doctors: DoctorsService,
+    private readonly payments: AppointmentPaymentHooks = noPayments,
   ) {
     this.repo = new SchedulingRepository(ctx.db);
   }
@@ -226,7 +272,7 @@ export class SchedulingService {
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
       this.exceptionsOf(doctorId, first, to),
-      this.repo.busyBetween(doctorId, dayBefore(first), dayAfter(to)),
+      this.repo.busyBetween(doctorId, dayBefore(first), dayAfter(to), this.ctx.clock.now()),
     ]);
     const q = { timeZone: doctor.timeZone, weekly, exceptions, busy, notBefore: this.notBefore() };
     const slots = freeSlots({ ...q, date });
@@ -264,7 +310,7 @@ export class SchedulingService {
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
       this.exceptionsOf(doctorId, start, to),
-      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to)),
+      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), this.ctx.clock.now()),
     ]);
     return nextAvailableDate({
       timeZone: doctor.timeZone,
@@ -303,6 +349,18 @@ export class SchedulingService {
 
   /** A patient books a slot: pending, or confirmed at once if the doctor auto-accepts. */
   async book(actor: Actor, input: BookInput): Promise<AppointmentView> {
+    return (await this.bookWithPayment(actor, input)).appointment;
+  }
+
+  /**
+   * Books, and asks for the fee in the same transaction: an unpaid booking holds its slot only until the
+   * payment expires. Unpaid holds past their time that overlap the slot are released first, in the same
+   * transaction, so they never block a booking.
+   */
+  async bookWithPayment(
+    actor: Actor,
+    input: BookInput,
+  ): Promise<{ appointment: AppointmentView; payment: BookingPayment | null }> {
     if (actor.role !== "patient" || actor.patientId === undefined)
       throw forbidden("PATIENTS_ONLY", "Only patients book appointments.");
     const doctor = await this.bookable(input.doctorId);
@@ -311,7 +369,15 @@ export class SchedulingService {
     const slot = await this.slotAt(doctor, input.appointmentDate, input.appointmentTime);
     const status: AppointmentStatus = doctor.autoAccept ? "confirmed" : "pending";
     const now = this.ctx.clock.now();
-    return this.write(async (tx) => {
+    let payment: BookingPayment | null = null;
+    const appointment = await this.write(async (tx) => {
+      const hold = await this.payments.beforeBook(tx, {
+        doctorId: doctor.id,
+        patientId: patient.id,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+        feeMinor: doctor.feeMinor,
+      });
       const row = await this.repo.insertAppointment(tx, {
         doctorId: doctor.id,
         patientId: patient.id,
@@ -323,6 +389,7 @@ export class SchedulingService {
         reason: input.reason ?? null,
         feeMinor: doctor.feeMinor,
         currency: doctor.currency,
+        ...hold,
         createdByUserId: actor.userId,
         createdAt: now,
         updatedAt: now,
@@ -335,9 +402,12 @@ export class SchedulingService {
         autoAccept: doctor.autoAccept,
         patientUserId: patient.userId,
       };
+      payment = await this.payments.booked(tx, appt);
       await this.recordChange(tx, actor, "patient", appt, "booked", null);
       return appointmentView(appt);
     });
+    if (payment) await this.payments.afterChange(appointment.id);
+    return { appointment, payment };
   }
 
   // Appointments: changes ---------------------------------------------------------------------------
@@ -617,17 +687,29 @@ export class SchedulingService {
       data?: Record<string, unknown>;
     },
   ): Promise<AppointmentView> {
-    return this.write(async (tx) => {
+    const view = await this.write(async (tx) => {
       const before = await this.repo.lockAppointment(tx, id);
       if (!before) throw notFound("Appointment");
       assertTransition(event, before.status);
       const { data, ...set } = plan(before);
       const now = this.ctx.clock.now();
+      if (set.startsAt && set.endsAt) {
+        // Moving to another time: unpaid holds past their time there must not block it (as for a booking).
+        await this.payments.releaseStale(tx, {
+          doctorId: before.doctorId,
+          patientId: before.patientId,
+          startsAt: set.startsAt,
+          endsAt: set.endsAt,
+        });
+      }
       await this.repo.updateAppointment(tx, id, { ...set, updatedAt: now });
       const after: AppointmentDetail = { ...before, ...set, updatedAt: now };
       await this.recordChange(tx, actor, side, after, event, before.status, data);
+      await this.payments.changed(tx, after, event, side);
       return appointmentView(after);
     });
+    await this.payments.afterChange(id);
+    return view;
   }
 
   /** The event row, the audit row and the outbox message to the other side, in the caller's transaction. */
@@ -713,6 +795,11 @@ export class SchedulingService {
     }
     await this.scheduleChanged(view.doctor_id);
     return view;
+  }
+
+  /** An unpaid hold of this doctor was released by the payments module: the time is free again. */
+  async slotReleased(doctorId: number): Promise<void> {
+    await this.scheduleChanged(doctorId);
   }
 
   /** A doctor's free time changed: drop what was derived from it (next free date, search results). */

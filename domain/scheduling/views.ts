@@ -20,6 +20,8 @@ export interface AppointmentView {
   mode: "in_person" | "video";
   fee: number;
   currency: string;
+  /** not_required | unpaid | paid | refunded | partially_refunded */
+  payment_status: string;
   reason: string | null;
   status_reason: string | null;
   /** While proposed: the time the patient originally asked for. */
@@ -46,6 +48,7 @@ export function appointmentView(a: AppointmentDetail): AppointmentView {
     mode: a.mode,
     fee: toMajor(a.feeMinor, a.currency),
     currency: a.currency,
+    payment_status: a.paymentStatus,
     reason: a.reason,
     status_reason: a.statusReason,
     previous_appointment_date: previous?.date ?? null,

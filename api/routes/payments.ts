@@ -1,0 +1,244 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { receiptPdf } from "../../domain/payments/receipt.js";
+import { actorOf } from "../plugins/auth.js";
+import { bearer, errors, Id, Page } from "../schemas.js";
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const PerPage = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
+
+const Earnings = Type.Object({
+  doctor_id: Type.Integer(),
+  total_earnings: Type.Number({ examples: [5000.0] }),
+  withdrawable_amount: Type.Number(),
+  pending_amount: Type.Number(),
+  withdrawn_amount: Type.Number(),
+  currency: Type.String(),
+});
+
+const Withdrawal = Type.Object({
+  id: Type.Integer(),
+  status: Type.String({ examples: ["in_transit", "paid", "failed"] }),
+  amount: Type.Number(),
+  currency: Type.String(),
+  created_at: Type.String({ format: "date-time" }),
+  failure_reason: Nullable(Type.String()),
+});
+
+const Payment = Type.Object({
+  id: Type.Integer(),
+  purpose: Type.String({ examples: ["appointment"] }),
+  reference_id: Type.Integer(),
+  description: Type.String({ examples: ["Consultation"] }),
+  status: Type.String(),
+  amount: Type.Number(),
+  refunded_amount: Type.Number(),
+  currency: Type.String(),
+  checkout_url: Nullable(Type.String()),
+  expires_at: Type.String({ format: "date-time" }),
+  paid_at: Nullable(Type.String()),
+  created_at: Type.String({ format: "date-time" }),
+  receipt_url: Nullable(Type.String()),
+});
+
+/** Earnings, withdrawals, patients' payments and receipts, platform revenue. Thin: validate, call, map. */
+export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { payments } = app.services;
+  const doctorSide = app.requireRole("doctor", "nurse", "admin");
+  const doctorOnly = app.requireRole("doctor");
+  const patientSide = app.requireRole("patient", "doctor", "nurse");
+  const patientOnly = app.requireRole("patient");
+  const admin = app.requireRole("admin");
+
+  app.get(
+    "/api/doctor/earnings/",
+    {
+      preHandler: doctorSide,
+      schema: {
+        tags: ["payments"],
+        summary: "A doctor's earnings: total, withdrawable, pending (in the hold period) and withdrawn",
+        security: bearer,
+        querystring: Type.Object({ doctor_id: Type.Optional(Id) }),
+        response: { 200: Type.Object({ earnings: Earnings }), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ earnings: await payments.earnings(actorOf(request), request.query.doctor_id) }),
+  );
+
+  app.post(
+    "/api/withdraw/earnings/",
+    {
+      preHandler: doctorOnly,
+      schema: {
+        tags: ["payments"],
+        summary: "Withdraw earnings (optional Idempotency-Key header: a repeat returns the same result)",
+        security: bearer,
+        headers: Type.Object({
+          "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        }),
+        body: Type.Object({
+          doctor_id: Type.Optional(Id),
+          amount: Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000, examples: [2000] }),
+        }),
+        response: {
+          200: Type.Object({
+            status: Type.Literal("success"),
+            message: Type.String(),
+            withdrawal: Withdrawal,
+          }),
+          ...errors(400, 401, 403, 404, 422),
+        },
+      },
+    },
+    async (request) =>
+      payments.withdraw(actorOf(request), {
+        doctorId: request.body.doctor_id,
+        amount: request.body.amount,
+        idempotencyKey: request.headers["idempotency-key"],
+      }),
+  );
+
+  app.get(
+    "/api/doctor/withdrawals/",
+    {
+      preHandler: doctorSide,
+      schema: {
+        tags: ["payments"],
+        summary: "A doctor's withdrawals, latest first",
+        security: bearer,
+        querystring: Type.Object({ doctor_id: Type.Optional(Id), page: Page, per_page: PerPage }),
+        response: {
+          200: Type.Object({
+            withdrawals: Type.Array(Withdrawal),
+            page: Type.Integer(),
+            per_page: Type.Integer(),
+            has_more: Type.Boolean(),
+          }),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) =>
+      payments.withdrawals(actorOf(request), {
+        doctorId: request.query.doctor_id,
+        page: request.query.page,
+        perPage: request.query.per_page,
+      }),
+  );
+
+  app.post(
+    "/api/doctor/payouts/onboarding/",
+    {
+      preHandler: doctorOnly,
+      schema: {
+        tags: ["payments"],
+        summary: "A payout-account onboarding link (Stripe Connect Express; the sandbox needs none)",
+        security: bearer,
+        response: {
+          200: Type.Object({ url: Type.String(), account_id: Type.String() }),
+          ...errors(401, 403, 404),
+        },
+      },
+    },
+    async (request) => payments.onboardingLink(actorOf(request)),
+  );
+
+  app.get(
+    "/api/patient/payments/",
+    {
+      preHandler: patientSide,
+      schema: {
+        tags: ["payments"],
+        summary: "A patient's payments, latest first",
+        security: bearer,
+        querystring: Type.Object({ patient_id: Type.Optional(Id), page: Page, per_page: PerPage }),
+        response: {
+          200: Type.Object({
+            payments: Type.Array(Payment),
+            page: Type.Integer(),
+            per_page: Type.Integer(),
+            has_more: Type.Boolean(),
+          }),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) =>
+      payments.patientPayments(actorOf(request), {
+        patientId: request.query.patient_id,
+        page: request.query.page,
+        perPage: request.query.per_page,
+      }),
+  );
+
+  app.get(
+    "/api/patient/payments/:id/receipt",
+    {
+      preHandler: patientOnly,
+      schema: {
+        tags: ["payments"],
+        summary: "A payment's receipt (PDF)",
+        security: bearer,
+        params: Type.Object({ id: Id }),
+        response: { ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const data = await payments.receipt(actorOf(request), request.params.id);
+      const pdf = await receiptPdf({ ...data, testMode: payments.provider.name === "sandbox" });
+      return reply
+        .header("content-type", "application/pdf")
+        .header("content-disposition", `attachment; filename="receipt-${data.payment.id}.pdf"`)
+        .header("cache-control", "no-store")
+        .send(Buffer.from(pdf));
+    },
+  );
+
+  app.get(
+    "/api/admin/revenue/",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Platform revenue and money held, per currency",
+        security: bearer,
+        response: {
+          200: Type.Object({
+            revenue: Type.Array(
+              Type.Object({
+                currency: Type.String(),
+                platform_revenue: Type.Number(),
+                held_for_patients: Type.Number(),
+                doctors_owed: Type.Number(),
+                paid_out: Type.Number(),
+              }),
+            ),
+          }),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async (request) => payments.revenue(actorOf(request)),
+  );
+
+  app.get(
+    "/api/admin/ledger.csv",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "The whole ledger as CSV (entries with their transactions and accounts)",
+        security: bearer,
+        response: { ...errors(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      let csv = "";
+      for await (const chunk of payments.ledgerCsv(actorOf(request))) csv += chunk;
+      return reply
+        .header("content-type", "text/csv; charset=utf-8")
+        .header("content-disposition", 'attachment; filename="ledger.csv"')
+        .send(csv);
+    },
+  );
+};

@@ -1,0 +1,40 @@
+import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
+import type { PaymentView } from "./views.js";
+
+/** A one-page PDF receipt: ids, a generic description and amounts — nothing clinical. */
+export async function receiptPdf(r: {
+  payment: PaymentView;
+  refunds: { amount: number; at: string }[];
+  testMode: boolean;
+}): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  doc.setTitle(`HealthLink receipt ${r.payment.id}`);
+  doc.setProducer("HealthLink");
+  const page = doc.addPage([595, 842]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  let y = 780;
+  const line = (text: string, opts: { size?: number; bold?: boolean } = {}) => {
+    page.drawText(text, {
+      x: 60,
+      y,
+      size: opts.size ?? 12,
+      font: opts.bold ? bold : font,
+      color: rgb(0, 0, 0),
+    });
+    y -= (opts.size ?? 12) + 10;
+  };
+  const p = r.payment;
+  const money = (n: number) => `${n.toFixed(2)} ${p.currency}`;
+  line("HealthLink — Receipt", { size: 20, bold: true });
+  if (r.testMode) line("TEST MODE — no real money was moved", { bold: true });
+  y -= 10;
+  line(`Receipt number: HL-${String(p.id).padStart(8, "0")}`);
+  line(`Description: ${p.description}`);
+  line(`Paid on: ${p.paid_at ?? "-"}`);
+  line(`Amount paid: ${money(p.amount)}`);
+  for (const f of r.refunds) line(`Refunded on ${f.at}: ${money(f.amount)}`);
+  if (p.refunded_amount > 0) line(`Net amount: ${money(p.amount - p.refunded_amount)}`, { bold: true });
+  line(`Status: ${p.status}`);
+  return doc.save();
+}
