@@ -46,12 +46,29 @@ function containsNul(value: unknown, depth = 0): boolean {
   return false;
 }
 
+function containsNonFinite(value: unknown, depth = 0): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (depth > 20 || value === null || typeof value !== "object" || Buffer.isBuffer(value)) return false;
+  for (const v of Object.values(value)) if (containsNonFinite(v, depth + 1)) return true;
+  return false;
+}
+
 /** The one place that turns errors into HTTP answers: `{"error": {"code", "message"}}`, never a stack trace. */
 export function registerErrorHandling(app: FastifyInstance): void {
   // Postgres cannot store NUL in text; no legitimate input contains it. Refuse it before anything runs.
   app.addHook("preValidation", async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
       throw new DomainError("invalid", "INVALID_CHARACTERS", "The request contains a NUL character.");
+    }
+  });
+  // Schema coercion turns "1e309" into Infinity, which ajv's integer and maximum checks let through.
+  app.addHook("preHandler", async (request) => {
+    if (
+      containsNonFinite(request.query) ||
+      containsNonFinite(request.params) ||
+      containsNonFinite(request.body)
+    ) {
+      throw new DomainError("invalid", "VALIDATION_ERROR", "A number in the request is out of range.");
     }
   });
 
