@@ -13,14 +13,15 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { createDatabase } from "../db/client.js";
+import { createDatabase, migrationsHash } from "../db/client.js";
 import { seedDemoData } from "../db/seed/index.js";
 import { buildSearchQuery, buildViewQuery, renderQuery } from "../domain/doctors/repository.js";
 import { searchParamsOf, type SearchInput } from "../domain/doctors/service.js";
 import { databaseUrl, TEST_PG_URL, TEST_REDIS_URL } from "../test/env.js";
 import { fmt, load, startProcess, stopProcess, type Figures } from "./lib.js";
 
-const DB = process.env.BENCH_DATABASE ?? "hl_bench";
+/** Named by the migrations' hash, so a schema change gets a fresh, freshly seeded database. */
+const DB = process.env.BENCH_DATABASE ?? `hl_bench_${migrationsHash()}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DOCTORS = 10_000;

@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
@@ -23,6 +24,15 @@ export interface Database {
 }
 
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** A short hash of every migration file: databases built for tests and benchmarks are named by it. */
+export function migrationsHash(): string {
+  const h = createHash("sha256");
+  for (const f of readdirSync(MIGRATIONS_DIR).sort()) {
+    if (f.endsWith(".sql")) h.update(f).update(readFileSync(path.join(MIGRATIONS_DIR, f)));
+  }
+  return h.digest("hex").slice(0, 12);
+}
 
 export type DatabaseOptions = { kind: "pg"; url: string; poolSize: number } | { kind: "pglite"; dir: string };
 

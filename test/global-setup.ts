@@ -1,17 +1,10 @@
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import pg from "pg";
-import { createDatabase, MIGRATIONS_DIR } from "../db/client.js";
+import { createDatabase, migrationsHash } from "../db/client.js";
 import { databaseUrl, TEST_PG_URL } from "./env.js";
 
 /** The name of the migrated template database: it changes whenever a migration does. */
 export function templateName(): string {
-  const h = createHash("sha256");
-  for (const f of readdirSync(MIGRATIONS_DIR).sort()) {
-    if (f.endsWith(".sql")) h.update(f).update(readFileSync(path.join(MIGRATIONS_DIR, f)));
-  }
-  return `hl_tpl_${h.digest("hex").slice(0, 12)}`;
+  return `hl_tpl_${migrationsHash()}`;
 }
 
 /** Creates (once, under an advisory lock) a database with every migration applied; test files clone it. */
