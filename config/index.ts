@@ -56,6 +56,8 @@ const EnvSchema = z.object({
   PHARMACY_DELIVERY_FEE_MINOR: z.coerce.number().int().min(0).default(4000),
   PHARMACY_FREE_DELIVERY_ABOVE_MINOR: z.coerce.number().int().min(0).default(50000),
   DELIVERY_WEBHOOK_SECRET: optionalString,
+  EMERGENCY_NUMBERS: z.string().default("IN=112,PK=1122,US=911,GB=999,DEFAULT=112"),
+  TERMS_VERSION: z.string().min(1).default("2030-01"),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -109,6 +111,13 @@ export interface Config {
     readonly freeDeliveryAboveMinor: number;
     /** HMAC key of the delivery partner's webhook; unset → the webhook is disabled (404). */
     readonly deliveryWebhookSecret: string | undefined;
+  };
+  /** The conversation engine. */
+  readonly bot: {
+    /** Emergency number by ISO country code; `DEFAULT` when the person's country is unknown. */
+    readonly emergencyNumbers: Readonly<Record<string, string>>;
+    /** The version of the terms and privacy notice a person consents to in the chat. */
+    readonly termsVersion: string;
   };
 }
 
@@ -212,8 +221,22 @@ export function loadConfig(env: Env = process.env): Config {
       freeDeliveryAboveMinor: e.PHARMACY_FREE_DELIVERY_ABOVE_MINOR,
       deliveryWebhookSecret: e.DELIVERY_WEBHOOK_SECRET,
     },
+    bot: { emergencyNumbers: parseEmergencyNumbers(e.EMERGENCY_NUMBERS), termsVersion: e.TERMS_VERSION },
   };
   return deepFreeze(config);
+}
+
+/** "IN=112,PK=1122,DEFAULT=112" → {IN: "112", PK: "1122", DEFAULT: "112"}; DEFAULT falls back to 112. */
+function parseEmergencyNumbers(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of raw.split(",")) {
+    const [country, number] = part.split("=").map((s) => s.trim());
+    if (!country || !number || !/^[0-9+ ]{2,15}$/.test(number))
+      throw new ConfigError(`EMERGENCY_NUMBERS: "${part}" is not COUNTRY=NUMBER`);
+    out[country.toUpperCase()] = number;
+  }
+  out.DEFAULT ??= "112";
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -8,3 +8,4 @@ export * from "./adherence.js";
 export * from "./plans.js";
 export * from "./pharmacy.js";
 export * from "./labs.js";
+export * from "./conversations.js";
