@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import {
   channelIdentities,
@@ -178,6 +178,23 @@ export class ConversationStore {
       .values({ ...values, direction: "out" })
       .returning({ id: conversationMessages.id });
     return row!.id;
+  }
+
+  /** Records the outcome of handing outbound messages to a channel: delivered, or a failure code. */
+  async recordDelivery(ids: number[], outcome: { deliveredAt: Date } | { error: string }): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(conversationMessages)
+      .set(
+        "deliveredAt" in outcome
+          ? {
+              deliveredAt: outcome.deliveredAt,
+              sendError: null,
+              sendAttempts: sql`${conversationMessages.sendAttempts} + 1`,
+            }
+          : { sendError: outcome.error, sendAttempts: sql`${conversationMessages.sendAttempts} + 1` },
+      )
+      .where(inArray(conversationMessages.id, ids));
   }
 
   /** Outbound messages after this id (a reconnecting client catching up). */

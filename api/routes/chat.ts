@@ -2,6 +2,7 @@ import websocket from "@fastify/websocket";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { Engine } from "../../bot/engine.js";
+import type { OutboundMessage } from "../../bot/types.js";
 import { newOpaqueToken } from "../../domain/accounts/secrets.js";
 import type { TokenClaims } from "../../domain/accounts/auth-service.js";
 import { WebClient, type WebSocketLike } from "../../channels/web/client.js";
@@ -98,8 +99,9 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     let conversationId: number | undefined;
     // Frames are handled one after another, in the order they came (listeners attach synchronously).
     let queue: Promise<unknown> = Promise.resolve();
+    const query = request.query as Record<string, unknown>;
     const ready = (async () => {
-      const principal = await principalOf(request.query as Record<string, unknown>, request.id);
+      const principal = await principalOf(query, request.id);
       if (!principal) {
         client.sendFrame(socket, { type: "error", code: "UNAUTHENTICATED" });
         socket.close(4401, "unauthenticated");
@@ -116,22 +118,29 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const handle = async (data: string): Promise<void> => {
       const principal = await ready;
       if (!principal || conversationId === undefined) return;
+      // A signed-in session can end (logout, expiry) while the socket is open: checked on every frame.
+      if (principal.verifiedUserId !== undefined && !(await principalOf(query, request.id))) {
+        client.sendFrame(socket, { type: "error", code: "UNAUTHENTICATED" });
+        return socket.close(4401, "unauthenticated");
+      }
       const frame = parseFrame(data);
       if (!frame) return void client.sendFrame(socket, { type: "error", code: "BAD_FRAME" });
       if (frame.type === "resume") {
-        for (const m of await engine.store.outboundAfter(conversationId, frame.after)) {
-          const payload = m.payload as {
-            choices?: { id: string; label: string }[];
-            links?: { label: string; url: string }[];
-          };
-          for (const f of render({
+        const missed = await engine.store.outboundAfter(conversationId, frame.after);
+        const sent = missed.filter((m) => {
+          const payload = m.payload as Pick<OutboundMessage, "choices" | "links">;
+          const frames = render({
             id: m.id,
             text: m.text ?? "",
             choices: payload.choices,
             links: payload.links,
-          }))
-            client.sendFrame(socket, f);
-        }
+          });
+          return frames.every((f) => client.sendFrame(socket, f));
+        });
+        await engine.store.recordDelivery(
+          sent.map((m) => m.id),
+          { deliveredAt: app.deps.clock.now() },
+        );
         return;
       }
       client.sendFrame(socket, { type: "typing" });
@@ -145,7 +154,12 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         conversationId = now;
         client.attach(conversationId, socket);
       }
-      client.send(conversationId, out);
+      const ids = out.flatMap((m) => (m.id === undefined ? [] : [m.id]));
+      const delivered = client.send(conversationId, out) > 0;
+      await engine.store.recordDelivery(
+        ids,
+        delivered ? { deliveredAt: app.deps.clock.now() } : { error: "NO_OPEN_SOCKET" },
+      );
     };
 
     socket.on("message", (data) => {

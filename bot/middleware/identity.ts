@@ -147,7 +147,9 @@ async function onboard(turn: Turn): Promise<void> {
           turn,
           'Too many codes were sent in this conversation. Please pick "Talk to a human" or try later.',
         );
-      const contact = parseContact(text);
+      // A contact shared through the channel (a phone channel's "share contact") counts as typed.
+      const shared = turn.inbound.contact?.phone ?? turn.inbound.contact?.email;
+      const contact = parseContact(shared ?? text);
       if (!contact)
         return void say(turn, "Please type a mobile number with its country code, or an email address.");
       let user = await findPatientByContact(database, contact);

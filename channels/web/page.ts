@@ -50,7 +50,7 @@ export const CHAT_PAGE = `<!doctype html>
   var visitor = localStorage.getItem("hl.chat.visitorToken");
   var lastId = Number(localStorage.getItem(key + ".lastId") || 0);
   var unsent = [];
-  var ws, retry = 500, seen = {};
+  var ws, retry = 500, seen = {}, ended = false;
 
   function setStatus(t) { status.textContent = t; }
   function item(cls, text) {
@@ -110,10 +110,13 @@ export const CHAT_PAGE = `<!doctype html>
       } else if (f.type === "typing") setStatus("HealthLink is typing…");
       else if (f.type === "message") { setStatus(""); show(f); }
       else if (f.type === "error" && f.code === "UNAUTHENTICATED") {
-        localStorage.removeItem("hl.chat.visitorToken"); setStatus("Your session has ended. Reload the page.");
+        ended = true;
+        if (!access) localStorage.removeItem("hl.chat.visitorToken");
+        setStatus("Your session has ended. Sign in again or reload the page.");
       }
     };
     ws.onclose = function () {
+      if (ended) return;
       setStatus("Reconnecting…");
       setTimeout(function () { connect(token); }, retry);
       retry = Math.min(retry * 2, 15000);

@@ -25,6 +25,9 @@ CREATE TABLE "conversation_messages" (
 	"text" text,
 	"payload" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"provider_message_id" text,
+	"delivered_at" timestamp with time zone,
+	"send_attempts" integer DEFAULT 0 NOT NULL,
+	"send_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint

@@ -83,6 +83,11 @@ export const conversationMessages = pgTable(
     text: text(),
     payload: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     providerMessageId: text(),
+    /** Outbound: when a channel client handed it over; null while undelivered (sent again on reconnect). */
+    deliveredAt: timestamp({ withTimezone: true }),
+    sendAttempts: integer().notNull().default(0),
+    /** Outbound: the last send failure (a code, never the text). */
+    sendError: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

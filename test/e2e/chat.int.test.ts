@@ -3,7 +3,12 @@ import { randomUUID } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appointments, channelIdentities, notificationsOutbox } from "../../db/schema/index.js";
+import {
+  appointments,
+  channelIdentities,
+  conversationMessages,
+  notificationsOutbox,
+} from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { signUp, uniqueEmail, verifiedDoctor } from "../factories.js";
 
@@ -152,6 +157,25 @@ describe("the socket", () => {
     const resent = tab2.frames.filter((f) => f.type === "message");
     expect(resent.every((f) => f.id! > firstId)).toBe(true);
     tab2.close();
+  });
+
+  it("records delivery, and a signed-out session's socket is closed", async () => {
+    const s = await signUp(t, "patient");
+    const tab = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    await tab.ready();
+    const menu = await tab.say("hi");
+    const [msg] = await t.database.db
+      .select()
+      .from(conversationMessages)
+      .where(eq(conversationMessages.id, menu[0]!.id!));
+    expect(msg).toMatchObject({ direction: "out", sendAttempts: 1, sendError: null });
+    expect(msg!.deliveredAt).not.toBeNull();
+
+    const out = await t.app.inject({ method: "POST", url: "/api/auth/logout", headers: s.headers });
+    expect(out.statusCode).toBeLessThan(300);
+    tab.ws.send(JSON.stringify({ type: "message", id: randomUUID(), text: "2" }));
+    await tab.until(() => tab.closed);
+    expect(tab.frames.at(-1)).toEqual({ type: "error", code: "UNAUTHENTICATED" });
   });
 
   it("onboards a visitor: consent, name, birth date, email, the code from the outbox, verified", async () => {
