@@ -245,6 +245,31 @@ describe("red flags", () => {
   });
 });
 
+describe("one conversation per person", () => {
+  it("is shared by the person's identities on every channel", async () => {
+    const s = await signUp(t, "patient");
+    await chatter(s).send("menu");
+    await chatter(s).send("1");
+    // The same person, proven on another channel (e.g. Telegram, later), continues the same conversation.
+    const out = await engine.handleTurn(
+      { ...inbound("telegram-4242", "dentist"), channel: "telegram" },
+      { verifiedUserId: s.userId },
+    );
+    expect(allText(out)).toMatch(/city/);
+    const convs = await t.database.db.select().from(conversations).where(eq(conversations.userId, s.userId));
+    expect(convs).toHaveLength(1);
+    expect(convs[0]!.channel).toBe("telegram");
+  });
+
+  it("answers unknown input with the menu", async () => {
+    const c = chatter(await signUp(t, "patient"));
+    const out = await c.send("blue elephants");
+    expect(allText(out)).toMatch(/didn't get that/);
+    expect(choiceIds(out)).toEqual(["find", "appointments", "human"]);
+    expect(allText(await c.send("3"))).toMatch(/team to get back to you/);
+  });
+});
+
 describe("guided booking", () => {
   it("finds a dentist in Delhi, picks a day and a slot, confirms, and books exactly once", async () => {
     const s = await signUp(t, "patient");

@@ -15,12 +15,15 @@ import {
 } from "../../channels/web/inbound.js";
 import { render } from "../../channels/web/render.js";
 import { CHAT_PAGE } from "../../channels/web/page.js";
+import { DomainError } from "../../domain/shared/errors.js";
 import { errors } from "../schemas.js";
 
 interface Socket extends WebSocketLike {
   on(event: "message", listener: (data: Buffer | string) => void): void;
   on(event: "close", listener: () => void): void;
 }
+
+const SESSIONS_PER_HOUR = 60;
 
 const VisitorSession = Type.Object({
   token: Type.String({ description: "Opaque visitor token: pass it as visitor_token to /chat/ws." }),
@@ -59,10 +62,17 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["chat"],
         summary: "Opens a visitor chat session",
         description: "For people who are not signed in. The token is shown once; only its hash is stored.",
-        response: { 201: VisitorSession, ...errors(400) },
+        response: { 201: VisitorSession, ...errors(400, 429) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      // Opening sessions costs a row each: a generous cap per address and hour.
+      if ((await app.deps.cache.incr(`chat:session:${request.ip}`, 3600)) > SESSIONS_PER_HOUR)
+        throw new DomainError(
+          "rate_limited",
+          "TOO_MANY_SESSIONS",
+          "Too many chat sessions. Try again later.",
+        );
       const { token } = newOpaqueToken();
       await engine.store.identity("web", visitorExternalId(token));
       return reply.code(201).header("cache-control", "no-store").send({ token });

@@ -67,9 +67,10 @@ export class GuidedBrain implements Brain {
     }
     showMenu(
       turn,
-      g.step === "menu" && !/^(hi|hello|hey)\b/i.test(text) && text.trim() !== ""
-        ? "Sorry, I didn't get that. Please pick an option."
-        : "Hello! How can I help you today?",
+      text.trim() === "" ||
+        /^(hi|hello|hey|namaste|salaam|good (morning|afternoon|evening))\b/i.test(text.trim())
+        ? "Hello! How can I help you today?"
+        : "Sorry, I didn't get that. Please pick an option.",
     );
   }
 
