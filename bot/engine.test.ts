@@ -28,3 +28,32 @@ describe("resolveInput", () => {
     expect(resolveInput(msg("1"), undefined)).toEqual({ text: "1" });
   });
 });
+
+describe("FallbackBrain (the seam for the agent)", () => {
+  it("answers with the fallback, without the primary's partial output, when the primary fails", async () => {
+    const { FallbackBrain } = await import("./brain.js");
+    const errors: unknown[] = [];
+    const brain = new FallbackBrain(
+      {
+        name: "agent",
+        respond: (turn) => {
+          turn.out.push({ text: "half an answer" });
+          return Promise.reject(new Error("LLM timeout"));
+        },
+      },
+      {
+        name: "guided",
+        respond: (turn) => {
+          turn.out.push({ text: "menu" });
+          return Promise.resolve();
+        },
+      },
+      (err) => errors.push(err),
+    );
+    const turn = { out: [{ text: "before" }] } as unknown as Parameters<typeof brain.respond>[0];
+    await brain.respond(turn);
+    expect(turn.out).toEqual([{ text: "before" }, { text: "menu" }]);
+    expect(brain.name).toBe("agent+guided");
+    expect(errors).toHaveLength(1);
+  });
+});
