@@ -31,6 +31,7 @@ const positives: [string, RedFlag][] = [
   ["he is having a seizure", "seizure"],
   ["my daughter is convulsing", "seizure"],
   ["I CAN’T BREATHE", "not_breathing"],
+  ["My father collapsed and isn't breathing.", "not_breathing"],
 ];
 
 const negatives = [
