@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   REFUND_LATE_SHARE_PERCENT: z.coerce.number().min(0).max(100).default(50),
   PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(10),
   EARNINGS_HOLD_DAYS: z.coerce.number().min(0).max(365).default(7),
+  EMERGENCY_NUMBERS: z.string().default("IN=112,PK=1122,US=911,GB=999,DEFAULT=112"),
+  TERMS_VERSION: z.string().min(1).default("2030-01"),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -134,6 +136,13 @@ export interface Config {
     readonly refundLateSharePercent: number;
     readonly platformFeePercent: number;
     readonly earningsHoldDays: number;
+  };
+  /** The conversation engine. */
+  readonly bot: {
+    /** Emergency number by ISO country code; `DEFAULT` when the person's country is unknown. */
+    readonly emergencyNumbers: Readonly<Record<string, string>>;
+    /** The version of the terms and privacy notice a person consents to in the chat. */
+    readonly termsVersion: string;
   };
 }
 
@@ -260,8 +269,22 @@ export function loadConfig(env: Env = process.env): Config {
       platformFeePercent: e.PLATFORM_FEE_PERCENT,
       earningsHoldDays: e.EARNINGS_HOLD_DAYS,
     },
+    bot: { emergencyNumbers: parseEmergencyNumbers(e.EMERGENCY_NUMBERS), termsVersion: e.TERMS_VERSION },
   };
   return deepFreeze(config);
+}
+
+/** "IN=112,PK=1122,DEFAULT=112" → {IN: "112", PK: "1122", DEFAULT: "112"}; DEFAULT falls back to 112. */
+function parseEmergencyNumbers(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of raw.split(",")) {
+    const [country, number] = part.split("=").map((s) => s.trim());
+    if (!country || !number || !/^[0-9+ ]{2,15}$/.test(number))
+      throw new ConfigError(`EMERGENCY_NUMBERS: "${part}" is not COUNTRY=NUMBER`);
+    out[country.toUpperCase()] = number;
+  }
+  out.DEFAULT ??= "112";
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
+import { chatRoutes } from "./chat.js";
 import { doctorRoutes } from "./doctors.js";
 import { deliveryWebhook } from "../webhooks/delivery.js";
 import { healthRoutes } from "./health.js";
@@ -30,4 +31,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(paymentRoutes);
   await app.register(payRoutes);
   await app.register(stripeWebhook);
+  await app.register(chatRoutes);
 };

@@ -9,3 +9,4 @@ export * from "./plans.js";
 export * from "./pharmacy.js";
 export * from "./labs.js";
 export * from "./payments.js";
+export * from "./conversations.js";

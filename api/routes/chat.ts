@@ -1,0 +1,190 @@
+import websocket from "@fastify/websocket";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { Engine } from "../../bot/engine.js";
+import type { OutboundMessage } from "../../bot/types.js";
+import { newOpaqueToken } from "../../domain/accounts/secrets.js";
+import type { TokenClaims } from "../../domain/accounts/auth-service.js";
+import { WebClient, type WebSocketLike } from "../../channels/web/client.js";
+import {
+  parseFrame,
+  toInbound,
+  userExternalId,
+  visitorExternalId,
+  type WebPrincipal,
+} from "../../channels/web/inbound.js";
+import { render } from "../../channels/web/render.js";
+import { CHAT_PAGE } from "../../channels/web/page.js";
+import { DomainError } from "../../domain/shared/errors.js";
+import { errors } from "../schemas.js";
+
+interface Socket extends WebSocketLike {
+  on(event: "message", listener: (data: Buffer | string) => void): void;
+  on(event: "close", listener: () => void): void;
+}
+
+const SESSIONS_PER_HOUR = 60;
+
+const VisitorSession = Type.Object({
+  token: Type.String({ description: "Opaque visitor token: pass it as visitor_token to /chat/ws." }),
+});
+
+/**
+ * The web chat: a plain page (GET /chat), visitor sessions (POST /chat/session) and the socket
+ * (GET /chat/ws?access_token=… or ?visitor_token=…). Frames in: {type:"message", id:uuid, text, choice?}
+ * and {type:"resume", after:id}. Frames out: {type:"message", id, part, text, buttons, links},
+ * {type:"typing"}, {type:"ready"}, {type:"error", code}.
+ */
+export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
+  const engine = new Engine({
+    services: app.services,
+    database: app.deps.database,
+    clock: app.deps.clock,
+    config: app.deps.config,
+  });
+  const client = new WebClient();
+
+  app.get("/chat", { schema: { hide: true } }, async (_request, reply) => {
+    return reply
+      .type("text/html; charset=utf-8")
+      .header(
+        "content-security-policy",
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+      )
+      .send(CHAT_PAGE);
+  });
+
+  app.post(
+    "/chat/session",
+    {
+      schema: {
+        tags: ["chat"],
+        summary: "Opens a visitor chat session",
+        description: "For people who are not signed in. The token is shown once; only its hash is stored.",
+        response: { 201: VisitorSession, ...errors(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      // Opening sessions costs a row each: a generous cap per address and hour.
+      if ((await app.deps.cache.incr(`chat:session:${request.ip}`, 3600)) > SESSIONS_PER_HOUR)
+        throw new DomainError(
+          "rate_limited",
+          "TOO_MANY_SESSIONS",
+          "Too many chat sessions. Try again later.",
+        );
+      const { token } = newOpaqueToken();
+      await engine.store.identity("web", visitorExternalId(token));
+      return reply.code(201).header("cache-control", "no-store").send({ token });
+    },
+  );
+
+  /** The sender, or undefined: a valid access token of an open session, or a known visitor token. */
+  async function principalOf(
+    query: Record<string, unknown>,
+    requestId: string,
+  ): Promise<WebPrincipal | undefined> {
+    const access = typeof query.access_token === "string" ? query.access_token : undefined;
+    const visitor = typeof query.visitor_token === "string" ? query.visitor_token : undefined;
+    if (access) {
+      try {
+        const claims = app.jwt.verify<TokenClaims>(access);
+        const actor = await app.services.auth.actorFor(claims, "web", requestId);
+        return { externalUserId: userExternalId(actor.userId), verifiedUserId: actor.userId };
+      } catch {
+        return undefined;
+      }
+    }
+    if (visitor && visitor.length <= 200) {
+      const externalId = visitorExternalId(visitor);
+      return (await engine.store.findIdentity("web", externalId))
+        ? { externalUserId: externalId }
+        : undefined;
+    }
+    return undefined;
+  }
+
+  app.get("/chat/ws", { websocket: true, schema: { hide: true } }, (raw, request) => {
+    const socket = raw as unknown as Socket;
+    let conversationId: number | undefined;
+    // Frames are handled one after another, in the order they came (listeners attach synchronously).
+    let queue: Promise<unknown> = Promise.resolve();
+    const query = request.query as Record<string, unknown>;
+    const ready = (async () => {
+      const principal = await principalOf(query, request.id);
+      if (!principal) {
+        client.sendFrame(socket, { type: "error", code: "UNAUTHENTICATED" });
+        socket.close(4401, "unauthenticated");
+        return undefined;
+      }
+      const identity = await engine.store.identity("web", principal.externalUserId);
+      const conversation = await engine.store.conversationFor(identity, "web");
+      conversationId = conversation.id;
+      client.attach(conversationId, socket);
+      client.sendFrame(socket, { type: "ready" });
+      return principal;
+    })();
+
+    const handle = async (data: string): Promise<void> => {
+      const principal = await ready;
+      if (!principal || conversationId === undefined) return;
+      // A signed-in session can end (logout, expiry) while the socket is open: checked on every frame.
+      if (principal.verifiedUserId !== undefined && !(await principalOf(query, request.id))) {
+        client.sendFrame(socket, { type: "error", code: "UNAUTHENTICATED" });
+        return socket.close(4401, "unauthenticated");
+      }
+      const frame = parseFrame(data);
+      if (!frame) return void client.sendFrame(socket, { type: "error", code: "BAD_FRAME" });
+      if (frame.type === "resume") {
+        const missed = await engine.store.outboundAfter(conversationId, frame.after);
+        const sent = missed.filter((m) => {
+          const payload = m.payload as Pick<OutboundMessage, "choices" | "links">;
+          const frames = render({
+            id: m.id,
+            text: m.text ?? "",
+            choices: payload.choices,
+            links: payload.links,
+          });
+          return frames.every((f) => client.sendFrame(socket, f));
+        });
+        await engine.store.recordDelivery(
+          sent.map((m) => m.id),
+          { deliveredAt: app.deps.clock.now() },
+        );
+        return;
+      }
+      client.sendFrame(socket, { type: "typing" });
+      const out = await engine.handleTurn(toInbound(frame, principal, app.deps.clock.now()), {
+        verifiedUserId: principal.verifiedUserId,
+        requestId: request.id,
+      });
+      const now = out[0]?.conversationId;
+      if (now !== undefined && now !== conversationId) {
+        client.detach(conversationId, socket);
+        conversationId = now;
+        client.attach(conversationId, socket);
+      }
+      const ids = out.flatMap((m) => (m.id === undefined ? [] : [m.id]));
+      const delivered = client.send(conversationId, out) > 0;
+      await engine.store.recordDelivery(
+        ids,
+        delivered ? { deliveredAt: app.deps.clock.now() } : { error: "NO_OPEN_SOCKET" },
+      );
+    };
+
+    socket.on("message", (data) => {
+      queue = queue
+        .then(() => handle(typeof data === "string" ? data : data.toString("utf8")))
+        .catch((err: unknown) => {
+          request.log.error(
+            { err: { name: (err as Error).name, code: (err as { code?: string }).code } },
+            "chat turn failed",
+          );
+          client.sendFrame(socket, { type: "error", code: "TURN_FAILED" });
+        });
+    });
+    socket.on("close", () => {
+      if (conversationId !== undefined) client.detach(conversationId, socket);
+    });
+  });
+};

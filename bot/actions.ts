@@ -1,0 +1,103 @@
+import { formatMoney } from "./format.js";
+import type { PendingAction } from "./state.js";
+import { say, type Turn } from "./turn.js";
+import type { AppointmentView } from "../domain/scheduling/views.js";
+import { showMenu } from "./guided/menu.js";
+
+export const PENDING_TTL_MS = 10 * 60_000;
+
+export const CONFIRM_CHOICES = [
+  { id: "confirm", label: "Confirm" },
+  { id: "change", label: "Change" },
+];
+
+/**
+ * Prepares a consequential action: stored on the conversation with a number and an expiry, shown as a
+ * summary with Confirm / Change. Nothing happens until the person confirms this exact action.
+ */
+export function prepareAction(turn: Turn, action: Omit<PendingAction, "n" | "expiresAt">): void {
+  const n = (turn.state.actionSeq ?? 0) + 1;
+  turn.state.actionSeq = n;
+  const expiresAt = new Date(turn.deps.clock.now().getTime() + PENDING_TTL_MS).toISOString();
+  turn.state.pending = { ...action, n, expiresAt };
+  say(turn, `${action.summary}\nShall I go ahead?`, { choices: CONFIRM_CHOICES });
+}
+
+export function idempotencyKey(turn: Turn, action: PendingAction): string {
+  return `conv:${turn.conversation.id}:action:${action.n}`;
+}
+
+/** Executes a confirmed action through the domain service, once per idempotency key. */
+export async function executeAction(turn: Turn, action: PendingAction): Promise<void> {
+  const actor = turn.actor;
+  if (!actor) throw new Error("no actor");
+  const { services } = turn.deps;
+  const key = idempotencyKey(turn, action);
+  // Cleared first: whatever happens next, this action is not executed again from this conversation.
+  turn.state.pending = undefined;
+  turn.state.guided = { step: "menu" };
+  switch (action.kind) {
+    case "book": {
+      const view = await turn.tools.call(
+        "book_appointment",
+        {
+          doctor_id: action.doctorId,
+          appointment_date: action.appointmentDate,
+          appointment_time: action.appointmentTime,
+        },
+        () =>
+          services.scheduling.book(actor, {
+            doctorId: action.doctorId!,
+            appointmentDate: action.appointmentDate!,
+            appointmentTime: action.appointmentTime!,
+          }),
+        key,
+      );
+      const payment = (view as AppointmentView & { payment?: { checkout_url?: string } }).payment;
+      const sent =
+        view.status === "confirmed"
+          ? `Booked: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time} is confirmed.`
+          : `Request sent to the doctor: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time}. I'll let you know when they accept.`;
+      say(turn, `${sent} (Appointment #${view.id})`, {
+        ...(payment?.checkout_url
+          ? { links: [{ label: `Pay ${formatMoney(view.fee, view.currency)}`, url: payment.checkout_url }] }
+          : {}),
+      });
+      break;
+    }
+    case "cancel": {
+      const view = await turn.tools.call(
+        "cancel_appointment",
+        { appointment_id: action.appointmentId },
+        () =>
+          services.scheduling.cancel(actor, action.appointmentId!, "Cancelled by the patient in the chat."),
+        key,
+      );
+      say(turn, `Cancelled: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time}.`);
+      break;
+    }
+    case "reschedule": {
+      const view = await turn.tools.call(
+        "reschedule_appointment",
+        {
+          appointment_id: action.appointmentId,
+          appointment_date: action.appointmentDate,
+          appointment_time: action.appointmentTime,
+        },
+        () =>
+          services.scheduling.reschedule(actor, action.appointmentId!, {
+            appointmentDate: action.appointmentDate!,
+            appointmentTime: action.appointmentTime!,
+          }),
+        key,
+      );
+      say(
+        turn,
+        `Moved: ${view.doctor_name} is now on ${view.appointment_date} at ${view.appointment_time}` +
+          (view.status === "pending" ? " (waiting for the doctor to accept)." : "."),
+      );
+      break;
+    }
+  }
+  showMenu(turn, "Anything else?");
+}

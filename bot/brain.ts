@@ -1,0 +1,36 @@
+import type { Turn } from "./turn.js";
+
+/**
+ * What answers once the middleware have had their say: the guided menus now, the AI agent later.
+ * A brain reads turn.input and turn.state, calls turn.tools, prepares pending actions (it never executes a
+ * consequential action itself) and pushes to turn.out.
+ */
+export interface Brain {
+  readonly name: string;
+  respond(turn: Turn): Promise<void>;
+}
+
+/**
+ * The seam for the agent: an AgentBrain (LangChain, when an LLM is configured) goes first and the guided
+ * brain answers whenever it fails, so the person always gets a reply.
+ */
+export class FallbackBrain implements Brain {
+  readonly name: string;
+  constructor(
+    private readonly primary: Brain,
+    private readonly fallback: Brain,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {
+    this.name = `${primary.name}+${fallback.name}`;
+  }
+  async respond(turn: Turn): Promise<void> {
+    const before = turn.out.length;
+    try {
+      await this.primary.respond(turn);
+    } catch (err) {
+      this.onError(err);
+      turn.out.length = before;
+      await this.fallback.respond(turn);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import type { Config } from "../config/index.js";
+import type { Database } from "../db/client.js";
+import type { Services } from "../domain/index.js";
+import type { Clock } from "../domain/shared/clock.js";
+import type { Brain } from "./brain.js";
+import { GuidedBrain } from "./guided/machine.js";
+import { MIDDLEWARE, runMiddleware } from "./middleware/index.js";
+import type { ConversationState } from "./state.js";
+import { ConversationStore } from "./store.js";
+import { Tools } from "./tools.js";
+import type { EngineDeps, Turn } from "./turn.js";
+import type { Choice, InboundMessage, OutboundMessage, TurnContext } from "./types.js";
+
+export interface EngineOptions {
+  services: Services;
+  database: Database;
+  clock: Clock;
+  config: Config;
+  /** Defaults to the guided mode. The agent (later) comes in as FallbackBrain(agent, guided). */
+  brain?: Brain | undefined;
+}
+
+/** Picks the brain: the guided mode until an LLM is configured (then FallbackBrain(new AgentBrain(), guided)). */
+export function chooseBrain(_config: Config): Brain {
+  return new GuidedBrain();
+}
+
+/** The offered choice this input means: a picked id, a number ("2"), or a label typed out. */
+export function resolveInput(inbound: InboundMessage, offered: Choice[] | undefined): Turn["input"] {
+  const text = inbound.text.trim();
+  const list = offered ?? [];
+  if (inbound.choice !== undefined) {
+    return list.some((c) => c.id === inbound.choice) ? { text, choice: inbound.choice } : { text };
+  }
+  if (/^\d{1,2}$/.test(text)) {
+    const c = list[Number(text) - 1];
+    if (c) return { text, choice: c.id };
+  }
+  const byLabel = list.find((c) => c.label.toLowerCase() === text.toLowerCase());
+  return byLabel ? { text, choice: byLabel.id } : { text };
+}
+
+/**
+ * The conversation engine: one turn at a time per conversation, through the middleware list, with no
+ * knowledge of any channel. Channels parse to InboundMessage and render the OutboundMessage[] it returns.
+ */
+export class Engine {
+  readonly deps: EngineDeps;
+
+  constructor(opts: EngineOptions) {
+    this.deps = {
+      services: opts.services,
+      database: opts.database,
+      clock: opts.clock,
+      config: opts.config,
+      store: new ConversationStore(opts.database.db),
+      brain: opts.brain ?? chooseBrain(opts.config),
+    };
+  }
+
+  get store(): ConversationStore {
+    return this.deps.store;
+  }
+
+  async handleTurn(inbound: InboundMessage, ctx: TurnContext = {}): Promise<OutboundMessage[]> {
+    const { store, clock } = this.deps;
+    let identity = await store.identity(inbound.channel, inbound.externalUserId);
+    if (
+      ctx.verifiedUserId !== undefined &&
+      (identity.userId !== ctx.verifiedUserId || identity.verifiedAt === null)
+    ) {
+      await store.linkIdentity(identity.id, ctx.verifiedUserId, clock.now());
+      identity = { ...identity, userId: ctx.verifiedUserId, verifiedAt: clock.now() };
+    }
+    const found = await store.conversationFor(identity, inbound.channel);
+    const token = await store.lock(found.id);
+    try {
+      const conversation = (await store.load(found.id)) ?? found;
+      const state = structuredClone(conversation.state) as ConversationState;
+      const turn: Turn = {
+        inbound,
+        ctx,
+        deps: this.deps,
+        conversation,
+        identity,
+        state,
+        input: resolveInput(inbound, state.choices),
+        tools: new Tools(
+          this.deps.services,
+          store,
+          clock,
+          conversation.id,
+          () => turn.inboundMessageId ?? null,
+        ),
+        out: [],
+      };
+      await runMiddleware(MIDDLEWARE, turn);
+      return turn.out;
+    } finally {
+      await store.unlock(found.id, token);
+    }
+  }
+}

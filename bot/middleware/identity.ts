@@ -1,0 +1,214 @@
+import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { AccountsRepository } from "../../domain/accounts/repository.js";
+import {
+  createPatientFromConversation,
+  findPatientByContact,
+  type ContactPoint,
+} from "../../domain/accounts/conversation-signup.js";
+import { enqueueNotification } from "../../domain/notifications/outbox.js";
+import { isIsoDate } from "../../domain/shared/time.js";
+import { showMenu } from "../guided/menu.js";
+import { say, type Middleware, type Turn } from "../turn.js";
+
+export const CODE_TTL_MS = 10 * 60_000;
+export const CODE_MAX_ATTEMPTS = 5;
+const MAX_CODES = 5;
+
+const AGREE = /^(i agree|agree|yes|y|ok|okay|accept|i accept)$/i;
+
+/**
+ * Who is this? A verified identity of a patient passes with an Actor (always the session's patient).
+ * Anyone else is onboarded here: consent to the terms and privacy notice, name, date of birth, phone or
+ * email, then a one-time code sent through the notifications outbox. No patient data is shown before that.
+ */
+export const identity: Middleware = async (turn, next) => {
+  const { identity: id } = turn;
+  if (id.userId !== null && id.verifiedAt !== null) {
+    const user = await new AccountsRepository(turn.deps.database.db).findById(id.userId);
+    if (!user?.active) return void say(turn, "This account is not active. Please contact support.");
+    if (user.patientId === null)
+      return void say(turn, "This chat is for patients. Please use the HealthLink console for your account.");
+    turn.user = user;
+    turn.userId = user.id;
+    turn.actor = {
+      userId: user.id,
+      role: "patient",
+      patientId: user.patientId,
+      channel: turn.inbound.channel,
+      requestId: turn.ctx.requestId,
+    };
+    return next();
+  }
+  turn.handledBy = "identity";
+  await onboard(turn);
+};
+
+function hashCode(turn: Turn, code: string): string {
+  return createHash("sha256").update(`${turn.conversation.id}:${turn.identity.id}:${code}`).digest("hex");
+}
+
+function parseDate(text: string): string | undefined {
+  const t = text.trim();
+  if (isIsoDate(t)) return t;
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  if (!m) return undefined;
+  const iso = `${m[3]}-${m[2]!.padStart(2, "0")}-${m[1]!.padStart(2, "0")}`;
+  return isIsoDate(iso) ? iso : undefined;
+}
+
+function parseContact(text: string): ContactPoint | undefined {
+  const t = text.trim();
+  if (/^[^\s@]{1,64}@[^\s@]{1,200}\.[a-z]{2,}$/i.test(t)) return { kind: "email", value: t.toLowerCase() };
+  const digits = t.replace(/[\s().-]/g, "");
+  if (/^\+?\d{8,15}$/.test(digits))
+    return { kind: "phone", value: digits.startsWith("+") ? digits : `+${digits}` };
+  return undefined;
+}
+
+async function sendCode(turn: Turn, userId: number, contact: string): Promise<void> {
+  const ob = turn.state.onboarding!;
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  const sent = (ob.codesSent ?? 0) + 1;
+  ob.userId = userId;
+  ob.codeHash = hashCode(turn, code);
+  ob.codeExpiresAt = new Date(turn.deps.clock.now().getTime() + CODE_TTL_MS).toISOString();
+  ob.attempts = 0;
+  ob.codesSent = sent;
+  ob.step = "code";
+  await enqueueNotification(turn.deps.database.db, {
+    userId,
+    template: "chat.verification_code",
+    data: { code, conversation_id: turn.conversation.id },
+    idempotencyKey: `chat-code:${turn.conversation.id}:${turn.identity.id}:${sent}`,
+    channel: contact.includes("@") ? "email" : "sms",
+  });
+  say(turn, `I've sent a 6-digit code to ${contact}. Please type it here. It is valid for 10 minutes.`, {
+    choices: [{ id: "resend", label: "Send a new code" }],
+  });
+}
+
+async function onboard(turn: Turn): Promise<void> {
+  const { store, clock, config, database } = turn.deps;
+  const ob = turn.state.onboarding;
+  const text = turn.input.text.trim();
+
+  if (!ob || ob.step === "consent") {
+    if (ob && (turn.input.choice === "agree" || (turn.input.choice === undefined && AGREE.test(text)))) {
+      await store.recordConsent(turn.identity.id, null, config.bot.termsVersion, clock.now());
+      turn.state.onboarding = { step: "name" };
+      return void say(turn, "Thank you. What is your full name?");
+    }
+    if (ob && turn.input.choice === "decline") {
+      return void say(
+        turn,
+        "Without your consent I can't help in this chat. You can still call the emergency number if you need urgent help.",
+        {
+          choices: [{ id: "agree", label: "I agree" }],
+        },
+      );
+    }
+    turn.state.onboarding = { step: "consent" };
+    return void say(
+      turn,
+      "Welcome to HealthLink. I can help you find a doctor and book an appointment. " +
+        `To continue, please agree to our terms of service and privacy notice (version ${config.bot.termsVersion}): ` +
+        "we keep this conversation and your details to provide care, and never share them without your consent.",
+      {
+        choices: [
+          { id: "agree", label: "I agree" },
+          { id: "decline", label: "No, thanks" },
+        ],
+        links: [{ label: "Terms and privacy", url: `${config.publicBaseUrl}/terms` }],
+      },
+    );
+  }
+
+  switch (ob.step) {
+    case "name": {
+      if (text.length < 2 || text.length > 100 || !/\p{L}/u.test(text) || /\d/.test(text))
+        return void say(turn, "Please type your full name (letters only).");
+      turn.state.onboarding = { step: "dob", name: text.replace(/\s+/g, " ") };
+      return void say(turn, "Thanks. What is your date of birth? (e.g. 1990-05-31 or 31/05/1990)");
+    }
+    case "dob": {
+      const dob = parseDate(text);
+      const today = clock.now().toISOString().slice(0, 10);
+      if (!dob || dob > today || dob < "1900-01-01")
+        return void say(turn, "I couldn't read that date. Please type it like 1990-05-31 or 31/05/1990.");
+      turn.state.onboarding = { ...ob, step: "contact", dateOfBirth: dob };
+      return void say(
+        turn,
+        "What is your mobile number (with country code, e.g. +91 98765 43210) or email address?",
+      );
+    }
+    case "contact": {
+      if ((ob.codesSent ?? 0) >= MAX_CODES * 2)
+        return void say(
+          turn,
+          'Too many codes were sent in this conversation. Please pick "Talk to a human" or try later.',
+        );
+      // A contact shared through the channel (a phone channel's "share contact") counts as typed.
+      const shared = turn.inbound.contact?.phone ?? turn.inbound.contact?.email;
+      const contact = parseContact(shared ?? text);
+      if (!contact)
+        return void say(turn, "Please type a mobile number with its country code, or an email address.");
+      let user = await findPatientByContact(database, contact);
+      if (user && user.patientId === null)
+        return void say(turn, "That contact belongs to a staff account. Please use another one.");
+      user ??= await createPatientFromConversation(database, {
+        name: ob.name ?? "Patient",
+        dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
+        contact,
+      });
+      return sendCode(turn, user.id, contact.value);
+    }
+    case "code": {
+      const expired = !ob.codeExpiresAt || new Date(ob.codeExpiresAt) <= clock.now();
+      if (turn.input.choice === "resend" || /^(resend|new code)$/i.test(text)) {
+        if ((ob.codesSent ?? 0) >= MAX_CODES || ob.userId === undefined) {
+          turn.state.onboarding = {
+            step: "contact",
+            name: ob.name,
+            dateOfBirth: ob.dateOfBirth,
+            codesSent: ob.codesSent,
+          };
+          return void say(turn, "Too many codes. Please type your mobile number or email again.");
+        }
+        const u = await new AccountsRepository(database.db).findById(ob.userId);
+        return sendCode(turn, ob.userId, u?.phone ?? u?.email ?? "your contact");
+      }
+      if (expired)
+        return void say(turn, 'That code has expired. Type "resend" for a new one.', {
+          choices: [{ id: "resend", label: "Send a new code" }],
+        });
+      const attempts = (ob.attempts ?? 0) + 1;
+      ob.attempts = attempts;
+      const given = Buffer.from(hashCode(turn, text.replace(/\s/g, "")), "hex");
+      const expected = Buffer.from(ob.codeHash ?? "", "hex");
+      const ok =
+        /^\d{6}$/.test(text.replace(/\s/g, "")) &&
+        given.length === expected.length &&
+        timingSafeEqual(given, expected);
+      if (!ok) {
+        if (attempts >= CODE_MAX_ATTEMPTS) {
+          turn.state.onboarding = {
+            step: "contact",
+            name: ob.name,
+            dateOfBirth: ob.dateOfBirth,
+            codesSent: ob.codesSent,
+          };
+          return void say(
+            turn,
+            "That code was wrong too many times. Please type your mobile number or email again.",
+          );
+        }
+        return void say(turn, `That code is not right. ${CODE_MAX_ATTEMPTS - attempts} attempts left.`);
+      }
+      await store.linkIdentity(turn.identity.id, ob.userId!, clock.now());
+      turn.identity = { ...turn.identity, userId: ob.userId!, verifiedAt: clock.now() };
+      turn.userId = ob.userId!;
+      turn.state.onboarding = undefined;
+      return showMenu(turn, "Thank you, you're verified. How can I help you today?");
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import type { Middleware } from "../turn.js";
+
+/**
+ * Wraps everything after it: once the turn is answered, stores every outbound message, the state (with the
+ * choices just offered, so "2" means the second of them next time) and the person on the conversation.
+ */
+export const persist: Middleware = async (turn, next) => {
+  await next();
+  const { store, clock } = turn.deps;
+  const lastChoices = [...turn.out].reverse().find((m) => m.choices?.length)?.choices;
+  turn.state.choices = lastChoices;
+  for (const m of turn.out) {
+    const { id: _id, conversationId: _c, text, ...payload } = m;
+    m.id = await store.recordOutbound({
+      conversationId: turn.conversation.id,
+      channel: turn.inbound.channel,
+      text,
+      payload,
+      createdAt: clock.now(),
+    });
+    m.conversationId = turn.conversation.id;
+  }
+  await store.save(
+    turn.conversation.id,
+    {
+      state: turn.state,
+      channel: turn.inbound.channel,
+      ...(turn.userId !== undefined ? { userId: turn.userId } : {}),
+      ...(turn.flagged ? { flagged: true } : {}),
+    },
+    clock.now(),
+  );
+};

@@ -1,0 +1,57 @@
+import type { Choice } from "./types.js";
+
+/** A consequential action prepared and waiting for the person's confirmation. */
+export interface PendingAction {
+  /** The action's number in this conversation: the idempotency key is conv:<id>:action:<n>. */
+  n: number;
+  kind: "book" | "cancel" | "reschedule";
+  doctorId?: number | undefined;
+  appointmentId?: number | undefined;
+  appointmentDate?: string | undefined;
+  appointmentTime?: string | undefined;
+  summary: string;
+  priceMinor?: number | undefined;
+  currency?: string | undefined;
+  /** ISO instant. */
+  expiresAt: string;
+}
+
+export interface OnboardingState {
+  step: "consent" | "name" | "dob" | "contact" | "code";
+  name?: string | undefined;
+  dateOfBirth?: string | undefined;
+  userId?: number | undefined;
+  codeHash?: string | undefined;
+  codeExpiresAt?: string | undefined;
+  attempts?: number | undefined;
+  codesSent?: number | undefined;
+}
+
+export interface GuidedState {
+  step:
+    | "menu"
+    | "find_query"
+    | "find_city"
+    | "pick_doctor"
+    | "pick_day"
+    | "pick_slot"
+    | "my_appointments"
+    | "appointment_action";
+  query?: string | undefined;
+  city?: string | undefined;
+  doctorId?: number | undefined;
+  date?: string | undefined;
+  /** Reschedule: the appointment being moved. */
+  rescheduleOf?: number | undefined;
+  appointmentId?: number | undefined;
+}
+
+/** conversations.state */
+export interface ConversationState {
+  onboarding?: OnboardingState | undefined;
+  guided?: GuidedState | undefined;
+  pending?: PendingAction | undefined;
+  /** The last choices offered, so "2" means the second of them on any channel. */
+  choices?: Choice[] | undefined;
+  actionSeq?: number | undefined;
+}

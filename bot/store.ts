@@ -1,0 +1,274 @@
+import { randomUUID } from "node:crypto";
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import {
+  channelIdentities,
+  consents,
+  conversationMessages,
+  conversations,
+  patients,
+  supportTickets,
+  toolCalls,
+  users,
+} from "../db/schema/index.js";
+import type { ConversationState } from "./state.js";
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type IdentityRow = typeof channelIdentities.$inferSelect;
+export type MessageRow = typeof conversationMessages.$inferSelect;
+
+const LEASE_MS = 30_000;
+
+/** The engine's repository: conversations, identities, messages, tool calls, consents, tickets, the turn lock. */
+export class ConversationStore {
+  constructor(private readonly db: Db) {}
+
+  async identity(channel: string, externalId: string): Promise<IdentityRow> {
+    await this.db.insert(channelIdentities).values({ channel, externalId }).onConflictDoNothing();
+    const [row] = await this.db
+      .select()
+      .from(channelIdentities)
+      .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
+    return row!;
+  }
+
+  async findIdentity(channel: string, externalId: string): Promise<IdentityRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(channelIdentities)
+      .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
+    return row;
+  }
+
+  async linkIdentity(identityId: number, userId: number, verifiedAt: Date): Promise<void> {
+    await this.db
+      .update(channelIdentities)
+      .set({ userId, verifiedAt })
+      .where(eq(channelIdentities.id, identityId));
+    await this.db
+      .update(consents)
+      .set({ userId })
+      .where(and(eq(consents.identityId, identityId), isNull(consents.userId)));
+  }
+
+  /** The person's conversation: their latest open one, else this identity's, else a new one. */
+  async conversationFor(identity: IdentityRow, channel: string): Promise<ConversationRow> {
+    if (identity.userId !== null && identity.verifiedAt !== null) {
+      const [latest] = await this.db
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.userId, identity.userId), isNull(conversations.closedAt)))
+        .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+        .limit(1);
+      if (latest) return latest;
+    }
+    if (identity.conversationId !== null) {
+      const [own] = await this.db
+        .select()
+        .from(conversations)
+        .where(eq(conversations.id, identity.conversationId));
+      if (own) return own;
+    }
+    const [created] = await this.db
+      .insert(conversations)
+      .values({ channel, userId: identity.verifiedAt !== null ? identity.userId : null, state: {} })
+      .returning();
+    // Two first messages at once: one conversation wins, the other is left unused.
+    await this.db
+      .update(channelIdentities)
+      .set({ conversationId: created!.id })
+      .where(and(eq(channelIdentities.id, identity.id), isNull(channelIdentities.conversationId)));
+    const [again] = await this.db
+      .select()
+      .from(channelIdentities)
+      .where(eq(channelIdentities.id, identity.id));
+    if (again?.conversationId && again.conversationId !== created!.id && identity.verifiedAt === null) {
+      const [own] = await this.db
+        .select()
+        .from(conversations)
+        .where(eq(conversations.id, again.conversationId));
+      if (own) return own;
+    }
+    return created!;
+  }
+
+  async load(id: number): Promise<ConversationRow | undefined> {
+    const [row] = await this.db.select().from(conversations).where(eq(conversations.id, id));
+    return row;
+  }
+
+  async save(
+    id: number,
+    values: { state: ConversationState; channel: string; userId?: number | null; flagged?: boolean },
+    now: Date,
+  ): Promise<void> {
+    await this.db
+      .update(conversations)
+      .set({
+        state: values.state as Record<string, unknown>,
+        channel: values.channel,
+        ...(values.userId !== undefined ? { userId: values.userId } : {}),
+        ...(values.flagged ? { flagged: true } : {}),
+        updatedAt: now,
+      })
+      .where(eq(conversations.id, id));
+  }
+
+  /**
+   * Takes the conversation's lease (compare-and-set on a token with an expiry, the semantics of Redis
+   * SET NX PX, kept in Postgres so embedded mode has it too), retrying with backoff. Returns the token.
+   */
+  async lock(id: number, waitMs = 20_000): Promise<string> {
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    let delay = 5;
+    for (;;) {
+      const now = new Date();
+      const rows = await this.db
+        .update(conversations)
+        .set({ lockToken: token, lockedUntil: new Date(now.getTime() + LEASE_MS) })
+        .where(
+          and(
+            eq(conversations.id, id),
+            or(isNull(conversations.lockedUntil), lt(conversations.lockedUntil, now)),
+          ),
+        )
+        .returning({ id: conversations.id });
+      if (rows.length > 0) return token;
+      if (Date.now() > deadline) throw new Error("conversation is busy");
+      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      delay = Math.min(delay * 2, 200);
+    }
+  }
+
+  /** Releases the lease only if it is still ours (compare-and-delete). */
+  async unlock(id: number, token: string): Promise<void> {
+    await this.db
+      .update(conversations)
+      .set({ lockToken: null, lockedUntil: null })
+      .where(and(eq(conversations.id, id), eq(conversations.lockToken, token)));
+  }
+
+  /** Records an inbound message; undefined when this provider message id was already recorded (a duplicate). */
+  async recordInbound(values: {
+    conversationId: number;
+    channel: string;
+    text: string;
+    payload: Record<string, unknown>;
+    providerMessageId: string;
+    createdAt: Date;
+  }): Promise<number | undefined> {
+    const [row] = await this.db
+      .insert(conversationMessages)
+      .values({ ...values, direction: "in" })
+      .onConflictDoNothing()
+      .returning({ id: conversationMessages.id });
+    return row?.id;
+  }
+
+  async recordOutbound(values: {
+    conversationId: number;
+    channel: string;
+    text: string;
+    payload: Record<string, unknown>;
+    createdAt: Date;
+  }): Promise<number> {
+    const [row] = await this.db
+      .insert(conversationMessages)
+      .values({ ...values, direction: "out" })
+      .returning({ id: conversationMessages.id });
+    return row!.id;
+  }
+
+  /** Records the outcome of handing outbound messages to a channel: delivered, or a failure code. */
+  async recordDelivery(ids: number[], outcome: { deliveredAt: Date } | { error: string }): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(conversationMessages)
+      .set(
+        "deliveredAt" in outcome
+          ? {
+              deliveredAt: outcome.deliveredAt,
+              sendError: null,
+              sendAttempts: sql`${conversationMessages.sendAttempts} + 1`,
+            }
+          : { sendError: outcome.error, sendAttempts: sql`${conversationMessages.sendAttempts} + 1` },
+      )
+      .where(inArray(conversationMessages.id, ids));
+  }
+
+  /** Outbound messages after this id (a reconnecting client catching up). */
+  async outboundAfter(conversationId: number, afterId: number, limit = 100): Promise<MessageRow[]> {
+    return this.db
+      .select()
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.conversationId, conversationId),
+          eq(conversationMessages.direction, "out"),
+          gt(conversationMessages.id, afterId),
+        ),
+      )
+      .orderBy(conversationMessages.id)
+      .limit(limit);
+  }
+
+  async recordToolCall(values: {
+    conversationId: number;
+    messageId: number | null;
+    name: string;
+    args: Record<string, unknown>;
+    result: unknown;
+    error: string | null;
+    idempotencyKey: string | null;
+    durationMs: number;
+    createdAt: Date;
+  }): Promise<void> {
+    await this.db.insert(toolCalls).values(values).onConflictDoNothing();
+  }
+
+  async completedAction(idempotencyKey: string): Promise<unknown> {
+    const [row] = await this.db
+      .select({ result: toolCalls.result })
+      .from(toolCalls)
+      .where(eq(toolCalls.idempotencyKey, idempotencyKey));
+    return row?.result;
+  }
+
+  async recordConsent(identityId: number, userId: number | null, version: string, at: Date): Promise<void> {
+    await this.db
+      .insert(consents)
+      .values({ identityId, userId, kind: "terms_privacy", version, acceptedAt: at });
+  }
+
+  async openTicket(values: {
+    conversationId: number;
+    userId: number | null;
+    reason: string;
+    urgent: boolean;
+  }): Promise<number> {
+    const [row] = await this.db.insert(supportTickets).values(values).returning({ id: supportTickets.id });
+    return row!.id;
+  }
+
+  /** The city and phone of a person's patient profile (for the emergency number). */
+  async contactOf(userId: number): Promise<{ city: string | null; phone: string | null } | undefined> {
+    const [row] = await this.db
+      .select({ city: patients.city, phone: patients.phone, userPhone: users.phone })
+      .from(users)
+      .leftJoin(patients, eq(patients.userId, users.id))
+      .where(eq(users.id, userId))
+      .limit(1);
+    return row && { city: row.city, phone: row.phone ?? row.userPhone };
+  }
+
+  /** Counts rows for tests and the admin tool. */
+  async count(table: "messages" | "tool_calls", conversationId: number): Promise<number> {
+    const t = table === "messages" ? conversationMessages : toolCalls;
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(t)
+      .where(eq(t.conversationId, conversationId));
+    return row?.n ?? 0;
+  }
+}

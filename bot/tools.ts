@@ -1,0 +1,125 @@
+import type { AppointmentView } from "../domain/scheduling/views.js";
+import type { DoctorListItem } from "../domain/doctors/service.js";
+import type { Services } from "../domain/index.js";
+import type { Actor } from "../domain/shared/actor.js";
+import type { Clock } from "../domain/shared/clock.js";
+import { addDays } from "../domain/shared/time.js";
+import type { ConversationStore } from "./store.js";
+
+export interface DoctorOption extends DoctorListItem {
+  next_available_date: string | null;
+}
+
+/**
+ * The operations the guided mode (and later the agent) may use, over the same domain services as the API.
+ * Every call is stored as a tool call (name, arguments, result or error, duration). The patient is always
+ * the session's actor: no tool takes a patient id.
+ */
+export class Tools {
+  constructor(
+    private readonly services: Services,
+    private readonly store: ConversationStore,
+    private readonly clock: Clock,
+    private readonly conversationId: number,
+    private readonly messageId: () => number | null,
+  ) {}
+
+  /** Runs and records one call. With an idempotency key, a call that already succeeded returns its result. */
+  async call<T>(
+    name: string,
+    args: Record<string, unknown>,
+    fn: () => Promise<T>,
+    idempotencyKey?: string,
+  ): Promise<T> {
+    if (idempotencyKey !== undefined) {
+      const done = await this.store.completedAction(idempotencyKey);
+      if (done !== undefined) return done as T;
+    }
+    const started = Date.now();
+    try {
+      const result = await fn();
+      await this.store.recordToolCall({
+        conversationId: this.conversationId,
+        messageId: this.messageId(),
+        name,
+        args,
+        result: result ?? null,
+        error: null,
+        idempotencyKey: idempotencyKey ?? null,
+        durationMs: Date.now() - started,
+        createdAt: this.clock.now(),
+      });
+      return result;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      await this.store.recordToolCall({
+        conversationId: this.conversationId,
+        messageId: this.messageId(),
+        name,
+        args,
+        result: null,
+        error: typeof code === "string" ? code : "ERROR",
+        idempotencyKey: null,
+        durationMs: Date.now() - started,
+        createdAt: this.clock.now(),
+      });
+      throw err;
+    }
+  }
+
+  searchDoctors(input: { q: string; city?: string | undefined }): Promise<DoctorOption[]> {
+    return this.call("search_doctors", input, async () => {
+      const result = await this.services.doctors.search({ q: input.q, city: input.city, per_page: 5 });
+      return Promise.all(
+        result.doctors.slice(0, 5).map(async (d) => ({
+          ...d,
+          next_available_date: await this.services.scheduling.nextAvailableDate(d.id),
+        })),
+      );
+    });
+  }
+
+  /** The next `count` dates with a free slot. */
+  freeDays(doctorId: number, count = 5): Promise<string[]> {
+    return this.call("free_days", { doctor_id: doctorId }, async () => {
+      const days: string[] = [];
+      let from: string | undefined;
+      while (days.length < count) {
+        const next = await this.services.scheduling.nextAvailableDate(doctorId, from);
+        if (next === null || days.includes(next)) break;
+        days.push(next);
+        from = addDays(next, 1);
+      }
+      return days;
+    });
+  }
+
+  daySlots(doctorId: number, date: string) {
+    return this.call("day_slots", { doctor_id: doctorId, date }, () =>
+      this.services.scheduling.daySlots(doctorId, date),
+    );
+  }
+
+  doctor(doctorId: number) {
+    return this.call("get_doctor", { doctor_id: doctorId }, () =>
+      this.services.doctors.getBookable(doctorId),
+    );
+  }
+
+  upcomingAppointments(actor: Actor): Promise<AppointmentView[]> {
+    return this.call("list_appointments", { scope: "upcoming" }, async () => {
+      const page = await this.services.scheduling.listForPatient(actor, {
+        scope: "upcoming",
+        page: 1,
+        perPage: 5,
+      });
+      return page.appointments.filter((a) => !["cancelled", "rejected"].includes(a.status));
+    });
+  }
+
+  appointment(actor: Actor, id: number): Promise<AppointmentView> {
+    return this.call("get_appointment", { appointment_id: id }, () =>
+      this.services.scheduling.get(actor, id),
+    );
+  }
+}

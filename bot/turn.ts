@@ -1,0 +1,50 @@
+import type { Config } from "../config/index.js";
+import type { Database } from "../db/client.js";
+import type { UserWithProfile } from "../domain/accounts/repository.js";
+import type { Services } from "../domain/index.js";
+import type { Actor } from "../domain/shared/actor.js";
+import type { Clock } from "../domain/shared/clock.js";
+import type { Brain } from "./brain.js";
+import type { ConversationStore, ConversationRow, IdentityRow } from "./store.js";
+import type { ConversationState } from "./state.js";
+import type { Tools } from "./tools.js";
+import type { InboundMessage, OutboundMessage, TurnContext } from "./types.js";
+
+export interface EngineDeps {
+  services: Services;
+  database: Database;
+  clock: Clock;
+  config: Config;
+  store: ConversationStore;
+  brain: Brain;
+}
+
+/** One turn of a conversation as the middleware see it. */
+export interface Turn {
+  readonly inbound: InboundMessage;
+  readonly ctx: TurnContext;
+  readonly deps: EngineDeps;
+  conversation: ConversationRow;
+  identity: IdentityRow;
+  state: ConversationState;
+  /** The person's input: the text, and the choice id when they picked one (by button, number or label). */
+  input: { text: string; choice?: string | undefined };
+  inboundMessageId?: number | undefined;
+  /** Set by the identity middleware once the person is a verified patient. */
+  user?: UserWithProfile | undefined;
+  actor?: Actor | undefined;
+  tools: Tools;
+  /** The person's user id to store on the conversation (set when identified during this turn). */
+  userId?: number | undefined;
+  flagged?: boolean | undefined;
+  out: OutboundMessage[];
+  /** Middleware that stopped the chain (for the logs and tests). */
+  handledBy?: string | undefined;
+}
+
+export type Next = () => Promise<void>;
+export type Middleware = (turn: Turn, next: Next) => Promise<void>;
+
+export function say(turn: Turn, text: string, extra: Omit<OutboundMessage, "text"> = {}): void {
+  turn.out.push({ text, ...extra });
+}

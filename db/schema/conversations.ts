@@ -1,0 +1,136 @@
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { users } from "./accounts.js";
+
+/**
+ * The conversation engine's tables. A conversation belongs to a person (user_id, null until identified),
+ * not to a channel; channel identities (a web session, a Telegram user id, a phone number) link to the person.
+ */
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer().references(() => users.id, { onDelete: "set null" }),
+    /** The channel of the last activity. */
+    channel: text().notNull(),
+    /** The guided mode's state, the onboarding step and the pending action (bot/state.ts). */
+    state: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    flagged: boolean().notNull().default(false),
+    closedAt: timestamp({ withTimezone: true }),
+    /** A lease serialising the turns of this conversation: token + expiry (compare-and-set, like SET NX PX). */
+    lockToken: text(),
+    lockedUntil: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("conversations_user_idx").on(t.userId, t.updatedAt)],
+);
+
+export const channelIdentities = pgTable(
+  "channel_identities",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    channel: text().notNull(),
+    /** The channel's id of the person: a hashed web session token, a Telegram user id, a phone number. */
+    externalId: text().notNull(),
+    userId: integer().references(() => users.id, { onDelete: "cascade" }),
+    /** Set once the identity is proven to belong to the user (signed in, or a one-time code). */
+    verifiedAt: timestamp({ withTimezone: true }),
+    /** The conversation of a not yet identified person. */
+    conversationId: bigint({ mode: "number" }).references(() => conversations.id, { onDelete: "set null" }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("channel_identities_key").on(t.channel, t.externalId),
+    index("channel_identities_user_idx").on(t.userId),
+  ],
+);
+
+/** Consent to the terms and privacy notice, with the time and the version consented to. */
+export const consents = pgTable(
+  "consents",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    identityId: integer()
+      .notNull()
+      .references(() => channelIdentities.id, { onDelete: "cascade" }),
+    userId: integer().references(() => users.id, { onDelete: "cascade" }),
+    kind: text().notNull(),
+    version: text().notNull(),
+    acceptedAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [index("consents_identity_idx").on(t.identityId), index("consents_user_idx").on(t.userId)],
+);
+
+export const conversationMessages = pgTable(
+  "conversation_messages",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    conversationId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    direction: text().$type<"in" | "out">().notNull(),
+    channel: text().notNull(),
+    text: text(),
+    payload: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    providerMessageId: text(),
+    /** Outbound: when a channel client handed it over; null while undelivered (sent again on reconnect). */
+    deliveredAt: timestamp({ withTimezone: true }),
+    sendAttempts: integer().notNull().default(0),
+    /** Outbound: the last send failure (a code, never the text). */
+    sendError: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("conversation_messages_provider_key").on(t.channel, t.providerMessageId),
+    index("conversation_messages_conversation_idx").on(t.conversationId, t.id),
+  ],
+);
+
+export const toolCalls = pgTable(
+  "tool_calls",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    conversationId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    messageId: bigint({ mode: "number" }).references(() => conversationMessages.id, { onDelete: "set null" }),
+    name: text().notNull(),
+    args: jsonb().$type<Record<string, unknown>>().notNull(),
+    result: jsonb().$type<unknown>(),
+    error: text(),
+    /** Set on a successful consequential action: a repeat with the same key returns this result. */
+    idempotencyKey: text(),
+    durationMs: integer().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("tool_calls_conversation_idx").on(t.conversationId),
+    uniqueIndex("tool_calls_idempotency_key").on(t.idempotencyKey),
+  ],
+);
+
+export const supportTickets = pgTable(
+  "support_tickets",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    conversationId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: integer().references(() => users.id, { onDelete: "set null" }),
+    reason: text().notNull(),
+    urgent: boolean().notNull().default(false),
+    status: text().notNull().default("open"),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("support_tickets_status_idx").on(t.status, t.createdAt)],
+);
