@@ -10,6 +10,7 @@ import {
   notificationsOutbox,
   supportTickets,
   toolCalls,
+  users,
 } from "../db/schema/index.js";
 import { buildTestApp, TEST_NOW, type TestApp } from "../test/app.js";
 import { signUp, uniqueEmail, verifiedDoctor, type Session } from "../test/factories.js";
@@ -139,6 +140,9 @@ describe("onboarding a visitor", () => {
       .from(notificationsOutbox)
       .where(eq(notificationsOutbox.template, "chat.verification_code"))
       .orderBy(notificationsOutbox.id);
+    // Sent to the address itself: no account is made for a contact before its owner proves it.
+    expect(row).toMatchObject({ userId: null, toAddress: email });
+    expect(await t.database.db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
     const code = String((row!.data as { code: string }).code);
     expect(code).toMatch(/^\d{6}$/);
     const wrong = code === "000000" ? "111111" : "000000";
@@ -147,14 +151,16 @@ describe("onboarding a visitor", () => {
     expect(allText(done)).toMatch(/verified/);
     expect(choiceIds(done)).toEqual(["find", "appointments", "human"]);
 
+    const [account] = await t.database.db.select().from(users).where(eq(users.email, email));
+    expect(account).toMatchObject({ role: "patient", name: "Asha Verma" });
     const [linked] = await t.database.db
       .select()
       .from(channelIdentities)
       .where(eq(channelIdentities.id, identity!.id));
-    expect(linked!.userId).toBe(row!.userId);
+    expect(linked!.userId).toBe(account!.id);
     expect(linked!.verifiedAt).not.toBeNull();
     const [c2] = await t.database.db.select().from(consents).where(eq(consents.identityId, identity!.id));
-    expect(c2!.userId).toBe(row!.userId);
+    expect(c2!.userId).toBe(account!.id);
     // Now a patient: "My appointments" works.
     expect(allText(await c.send("2"))).toMatch(/no upcoming appointments/);
   });

@@ -20,7 +20,9 @@ export interface OnboardingState {
   step: "consent" | "name" | "dob" | "contact" | "code";
   name?: string | undefined;
   dateOfBirth?: string | undefined;
+  /** The existing account the contact belongs to; absent for a new person (created once verified). */
   userId?: number | undefined;
+  contact?: { kind: "phone" | "email"; value: string } | undefined;
   codeHash?: string | undefined;
   codeExpiresAt?: string | undefined;
   attempts?: number | undefined;

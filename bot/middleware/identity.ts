@@ -65,26 +65,38 @@ function parseContact(text: string): ContactPoint | undefined {
   return undefined;
 }
 
-async function sendCode(turn: Turn, userId: number, contact: string): Promise<void> {
+/**
+ * Sends a one-time code to the contact: through the account when one exists, otherwise straight to the
+ * address. No account is created before the person proves the contact is theirs.
+ */
+async function sendCode(turn: Turn, contact: ContactPoint, userId: number | undefined): Promise<void> {
   const ob = turn.state.onboarding!;
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const sent = (ob.codesSent ?? 0) + 1;
   ob.userId = userId;
+  ob.contact = contact;
   ob.codeHash = hashCode(turn, code);
   ob.codeExpiresAt = new Date(turn.deps.clock.now().getTime() + CODE_TTL_MS).toISOString();
   ob.attempts = 0;
   ob.codesSent = sent;
   ob.step = "code";
-  await enqueueNotification(turn.deps.database.db, {
-    userId,
+  const message = {
     template: "chat.verification_code",
     data: { code, conversation_id: turn.conversation.id },
     idempotencyKey: `chat-code:${turn.conversation.id}:${turn.identity.id}:${sent}`,
-    channel: contact.includes("@") ? "email" : "sms",
-  });
-  say(turn, `I've sent a 6-digit code to ${contact}. Please type it here. It is valid for 10 minutes.`, {
-    choices: [{ id: "resend", label: "Send a new code" }],
-  });
+    channel: contact.kind === "email" ? "email" : "sms",
+  };
+  await enqueueNotification(
+    turn.deps.database.db,
+    userId !== undefined ? { ...message, userId } : { ...message, toAddress: contact.value },
+  );
+  say(
+    turn,
+    `I've sent a 6-digit code to ${contact.value}. Please type it here. It is valid for 10 minutes.`,
+    {
+      choices: [{ id: "resend", label: "Send a new code" }],
+    },
+  );
 }
 
 async function onboard(turn: Turn): Promise<void> {
@@ -152,20 +164,15 @@ async function onboard(turn: Turn): Promise<void> {
       const contact = parseContact(shared ?? text);
       if (!contact)
         return void say(turn, "Please type a mobile number with its country code, or an email address.");
-      let user = await findPatientByContact(database, contact);
+      const user = await findPatientByContact(database, contact);
       if (user && user.patientId === null)
         return void say(turn, "That contact belongs to a staff account. Please use another one.");
-      user ??= await createPatientFromConversation(database, {
-        name: ob.name ?? "Patient",
-        dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
-        contact,
-      });
-      return sendCode(turn, user.id, contact.value);
+      return sendCode(turn, contact, user?.id);
     }
     case "code": {
       const expired = !ob.codeExpiresAt || new Date(ob.codeExpiresAt) <= clock.now();
       if (turn.input.choice === "resend" || /^(resend|new code)$/i.test(text)) {
-        if ((ob.codesSent ?? 0) >= MAX_CODES || ob.userId === undefined) {
+        if ((ob.codesSent ?? 0) >= MAX_CODES || ob.contact === undefined) {
           turn.state.onboarding = {
             step: "contact",
             name: ob.name,
@@ -174,8 +181,7 @@ async function onboard(turn: Turn): Promise<void> {
           };
           return void say(turn, "Too many codes. Please type your mobile number or email again.");
         }
-        const u = await new AccountsRepository(database.db).findById(ob.userId);
-        return sendCode(turn, ob.userId, u?.phone ?? u?.email ?? "your contact");
+        return sendCode(turn, ob.contact, ob.userId);
       }
       if (expired)
         return void say(turn, 'That code has expired. Type "resend" for a new one.', {
@@ -204,9 +210,20 @@ async function onboard(turn: Turn): Promise<void> {
         }
         return void say(turn, `That code is not right. ${CODE_MAX_ATTEMPTS - attempts} attempts left.`);
       }
-      await store.linkIdentity(turn.identity.id, ob.userId!, clock.now());
-      turn.identity = { ...turn.identity, userId: ob.userId!, verifiedAt: clock.now() };
-      turn.userId = ob.userId!;
+      // Proven: now the person gets their account (or is linked to the one the contact belongs to).
+      const userId =
+        ob.userId ??
+        (
+          (await findPatientByContact(database, ob.contact!)) ??
+          (await createPatientFromConversation(database, {
+            name: ob.name ?? "Patient",
+            dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
+            contact: ob.contact!,
+          }))
+        ).id;
+      await store.linkIdentity(turn.identity.id, userId, clock.now());
+      turn.identity = { ...turn.identity, userId, verifiedAt: clock.now() };
+      turn.userId = userId;
       turn.state.onboarding = undefined;
       return showMenu(turn, "Thank you, you're verified. How can I help you today?");
     }

@@ -267,7 +267,8 @@ CREATE TABLE "audit_log" (
 --> statement-breakpoint
 CREATE TABLE "notifications_outbox" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "notifications_outbox_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"user_id" integer NOT NULL,
+	"user_id" integer,
+	"to_address" text,
 	"channel" text,
 	"template" text NOT NULL,
 	"data" jsonb NOT NULL,
@@ -277,7 +278,8 @@ CREATE TABLE "notifications_outbox" (
 	"last_error" text,
 	"not_before" timestamp with time zone DEFAULT now() NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"sent_at" timestamp with time zone
+	"sent_at" timestamp with time zone,
+	CONSTRAINT "notifications_outbox_recipient" CHECK ("notifications_outbox"."user_id" IS NOT NULL OR "notifications_outbox"."to_address" IS NOT NULL)
 );
 --> statement-breakpoint
 CREATE TABLE "prescription_items" (

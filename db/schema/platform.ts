@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
+  check,
   index,
   integer,
   jsonb,
@@ -51,9 +53,10 @@ export const notificationsOutbox = pgTable(
   "notifications_outbox",
   {
     id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    userId: integer()
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** The person; null only for a message to an address with no account yet (a one-time code). */
+    userId: integer().references(() => users.id, { onDelete: "cascade" }),
+    /** A phone number or email to send to directly, when there is no account to look it up from. */
+    toAddress: text(),
     /** Null: the person's preferred channel. */
     channel: text(),
     template: text().notNull(),
@@ -70,5 +73,6 @@ export const notificationsOutbox = pgTable(
     uniqueIndex("notifications_outbox_key").on(t.idempotencyKey),
     index("notifications_outbox_pending_idx").on(t.status, t.notBefore),
     index("notifications_outbox_user_idx").on(t.userId),
+    check("notifications_outbox_recipient", sql`${t.userId} IS NOT NULL OR ${t.toAddress} IS NOT NULL`),
   ],
 );

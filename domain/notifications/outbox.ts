@@ -1,8 +1,10 @@
 import type { DbOrTx } from "../../db/client.js";
 import { notificationsOutbox } from "../../db/schema/index.js";
 
-export interface OutboxMessage {
-  userId: number;
+export type OutboxMessage = OutboxMessageFields &
+  ({ userId: number; toAddress?: undefined } | { userId?: undefined; toAddress: string });
+
+interface OutboxMessageFields {
   /** The event: appointment.requested, appointment.accepted, auth.password_reset … */
   template: string;
   data: Record<string, unknown>;
@@ -20,7 +22,8 @@ export async function enqueueNotification(db: DbOrTx, message: OutboxMessage): P
   await db
     .insert(notificationsOutbox)
     .values({
-      userId: message.userId,
+      userId: message.userId ?? null,
+      toAddress: message.toAddress ?? null,
       template: message.template,
       data: message.data,
       idempotencyKey: message.idempotencyKey,

@@ -8,6 +8,7 @@ import {
   channelIdentities,
   conversationMessages,
   notificationsOutbox,
+  users,
 } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { signUp, uniqueEmail, verifiedDoctor } from "../factories.js";
@@ -197,14 +198,19 @@ describe("the socket", () => {
       .where(eq(notificationsOutbox.template, "chat.verification_code"))
       .orderBy(desc(notificationsOutbox.id))
       .limit(1);
+    // The code goes to the address itself: no account exists for it until the person proves it is theirs.
+    expect(row).toMatchObject({ userId: null, toAddress: email, channel: "email" });
+    expect(await t.database.db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
     const code = String((row!.data as { code: string }).code);
     const verified = await tab.say(code);
     expect(text(verified)).toMatch(/verified/);
     expect(buttons(verified).map((b) => b.id)).toEqual(["find", "appointments", "human"]);
+    const [account] = await t.database.db.select().from(users).where(eq(users.email, email));
+    expect(account).toMatchObject({ role: "patient", name: "Asha Verma" });
     const [identity] = await t.database.db
       .select()
       .from(channelIdentities)
-      .where(and(eq(channelIdentities.channel, "web"), eq(channelIdentities.userId, row!.userId)));
+      .where(and(eq(channelIdentities.channel, "web"), eq(channelIdentities.userId, account!.id)));
     expect(identity!.verifiedAt).not.toBeNull();
     expect(identity!.externalId).not.toContain(token); // only the hash is kept
     expect(text(await tab.say("2"))).toMatch(/no upcoming appointments/);
