@@ -9,7 +9,7 @@ import {
 import { signPayload } from "../../domain/orders/pharmacy/signature.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { signInAs, type Session } from "../../test/factories.js";
-import { patient, withCatalog } from "../../test/orders.js";
+import { patient, payThroughSandbox, withCatalog } from "../../test/orders.js";
 
 const SECRET = "whsec_test_delivery_partner_secret";
 
@@ -35,15 +35,22 @@ function deliver(body: unknown, opts: { secret?: string; timestamp?: number; hea
   });
 }
 
-/** An order confirmed by the pharmacist, ready to be picked up by the courier. */
-async function confirmedOrder(): Promise<number> {
+/** An order placed by Asha (unpaid). */
+async function placedOrder() {
   const res = await t.app.inject({
     method: "POST",
     url: "/api/purchase/medicine/",
     headers: asha.headers,
     payload: { medicine_name: "Paracetamol 500 mg tablet", quantity: 1, delivery_address: "1 Main Road" },
   });
-  const id: number = res.json().medicine_purchase.purchase_id;
+  expect(res.statusCode, res.body).toBe(201);
+  return { id: res.json().medicine_purchase.purchase_id as number, payment: res.json().payment };
+}
+
+/** An order paid and confirmed by the pharmacist, ready to be picked up by the courier. */
+async function confirmedOrder(): Promise<number> {
+  const { id, payment } = await placedOrder();
+  await payThroughSandbox(t, payment);
   await t.app.inject({
     method: "POST",
     url: `/api/pharmacy/orders/${id}/status`,
