@@ -267,6 +267,26 @@ describe("a pharmacy order's payment", () => {
     await ledgerBalanced();
   });
 
+  it("ends cancelled and refunded once, without a deadlock, when the payment and a cancellation race", async () => {
+    const p = await patient(t);
+    for (let i = 0; i < 6; i++) {
+      const { id, payment } = await buy(p, "Paracetamol 500 mg tablet");
+      const [paid, cancel] = await Promise.all([
+        t.app.inject({ method: "POST", url: `${new URL(payment.checkout_url).pathname}/succeed` }),
+        post(p, `/api/patient/orders/${id}/cancel`, {}),
+      ]);
+      expect(paid.statusCode).toBe(303);
+      expect(cancel.statusCode, cancel.body).toBe(200);
+      expect((await orderRow(id)).status).toBe("cancelled");
+      expect(await paymentRow(payment.id)).toMatchObject({
+        status: "refunded",
+        refundedMinor: minor(payment.amount),
+      });
+      expect((await refundsOf(payment.id)).map((r) => r.status)).toEqual(["succeeded"]);
+    }
+    await ledgerBalanced();
+  });
+
   it("becomes platform revenue, once, when the order is delivered", async () => {
     const p = await patient(t);
     const { id, payment } = await buy(p, "Paracetamol 500 mg tablet", 2);
