@@ -9,7 +9,9 @@ import { DoctorsService } from "./doctors/service.js";
 import { AdherenceService } from "./orders/adherence/service.js";
 import { PrescriptionsService } from "./orders/prescriptions/service.js";
 import { PlansService } from "./records/plans/service.js";
+import { LabBookingPurpose } from "./orders/labs/purpose.js";
 import { LabsService } from "./orders/labs/service.js";
+import { PharmacyOrderPurpose } from "./orders/pharmacy/purpose.js";
 import { PharmacyService } from "./orders/pharmacy/service.js";
 import { createPaymentProvider } from "./payments/index.js";
 import type { PaymentProvider } from "./payments/provider.js";
@@ -56,8 +58,10 @@ export function createServices(deps: Deps) {
   const prescriptions = new PrescriptionsService(ctx);
   const adherence = new AdherenceService(ctx);
   const plans = new PlansService(ctx);
-  const pharmacy = new PharmacyService(ctx);
-  const labs = new LabsService(ctx, deps.storage);
+  const pharmacy = new PharmacyService(ctx, payments);
+  const labs = new LabsService(ctx, deps.storage, payments);
+  payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
+  payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   return {
     audit,
     access,

@@ -129,3 +129,27 @@ export async function labTestId(t: TestApp, code: string): Promise<number> {
   const [row] = await t.database.db.select({ id: labTests.id }).from(labTests).where(eq(labTests.code, code));
   return row!.id;
 }
+
+/** The payment returned beside an order or booking (`payment` in the response). */
+export interface PaymentLink {
+  id: number;
+  status: string;
+  amount: number;
+  currency: string;
+  checkout_url: string;
+  expires_at: string;
+}
+
+/** Pays (or fails) a payment through the sandbox's checkout page, as the patient's browser would. */
+export async function payThroughSandbox(
+  t: TestApp,
+  payment: PaymentLink | null | undefined,
+  outcome: "succeed" | "fail" = "succeed",
+): Promise<void> {
+  if (!payment) throw new Error("no payment to pay");
+  const res = await t.app.inject({
+    method: "POST",
+    url: `${new URL(payment.checkout_url).pathname}/${outcome}`,
+  });
+  if (res.statusCode !== 303) throw new Error(`sandbox ${outcome} failed: ${res.statusCode} ${res.body}`);
+}

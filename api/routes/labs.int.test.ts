@@ -4,7 +4,7 @@ import { labResults, medicalRecords, notificationsOutbox, nurseAssignments } fro
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { signInAs, type Session } from "../../test/factories.js";
 import { samplePdf, ZIP_BYTES } from "../../test/multipart.js";
-import { careTeam, doctor, patient, prescribe, withCatalog } from "../../test/orders.js";
+import { careTeam, doctor, patient, payThroughSandbox, prescribe, withCatalog } from "../../test/orders.js";
 
 let t: TestApp;
 let lena: Session & { patientId: number };
@@ -42,6 +42,7 @@ async function collectedCbc(): Promise<number> {
   });
   expect(res.statusCode).toBe(201);
   const id: number = res.json().lab_test_booking.booking_id;
+  await payThroughSandbox(t, res.json().payment);
   const collected = await post(lab, `/api/lab/bookings/${id}/status`, { status: "sample_collected" });
   expect(collected.statusCode).toBe(200);
   return id;

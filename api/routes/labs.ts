@@ -73,6 +73,21 @@ const Booking = Type.Object({
 });
 const BookingBody = Type.Object({ booking: Booking });
 
+const PaymentSummary = Type.Object(
+  {
+    id: Type.Integer(),
+    status: Type.String({ examples: ["requires_payment"] }),
+    amount: Type.Number(),
+    currency: Type.String(),
+    checkout_url: Type.String(),
+    expires_at: Type.String({ format: "date-time" }),
+  },
+  {
+    description:
+      "The payment to make (null when there is nothing to pay). The sample is collected once it is paid.",
+  },
+);
+
 const ContractBooking = Type.Object({
   lab_test_booking: Type.Object({
     booking_id: Type.Integer(),
@@ -89,6 +104,7 @@ const ContractBooking = Type.Object({
     ordering_doctor_id: Nullable(Type.Integer()),
     prescription_lab_test_id: Nullable(Type.Integer()),
   }),
+  payment: Nullable(PaymentSummary),
 });
 
 const Report = Type.Object({
@@ -134,7 +150,9 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Book a lab test (the patient), or order one for a patient (a care-team doctor)",
         description:
           "test_name is matched against the catalog (422 UNKNOWN_LAB_TEST with suggestions). Home collection needs " +
-          "a test that allows it and an address (given, or the profile's).",
+          "a test that allows it and an address (given, or the profile's). Returns the payment (checkout link) " +
+          "beside the booking; unpaid at the end of the payment window (a patient's booking: PAYMENT_HOLD_MINUTES; " +
+          "a doctor's order: 24 hours), the booking is cancelled.",
         security: bearer,
         body: Type.Object(
           {
@@ -201,6 +219,8 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: LABS,
         summary: "Record the sample's progress, or cancel (lab staff)",
+        description:
+          "sample_collected needs a paid booking (422 PAYMENT_REQUIRED). Cancelling a paid booking refunds it in full.",
         security: bearer,
         params: IdParams,
         body: Type.Object(

@@ -9,7 +9,15 @@ import {
 } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { signInAs, type Session } from "../../test/factories.js";
-import { careTeam, doctor, fillsRemaining, patient, prescribe, withCatalog } from "../../test/orders.js";
+import {
+  careTeam,
+  doctor,
+  fillsRemaining,
+  patient,
+  payThroughSandbox,
+  prescribe,
+  withCatalog,
+} from "../../test/orders.js";
 
 let t: TestApp;
 let omar: Session & { patientId: number };
@@ -310,6 +318,10 @@ describe("the delivery lifecycle", () => {
     const skip = await setStatus(id, "dispatched");
     expect(skip.statusCode).toBe(422);
     expect(skip.json().error.code).toBe("INVALID_TRANSITION");
+    const unpaid = await setStatus(id, "confirmed");
+    expect(unpaid.statusCode).toBe(422);
+    expect(unpaid.json().error.code).toBe("PAYMENT_REQUIRED");
+    await payThroughSandbox(t, created.json().payment);
 
     for (const status of ["confirmed", "dispatched", "out_for_delivery", "delivered"]) {
       t.clock.advance(60_000);
@@ -328,14 +340,17 @@ describe("the delivery lifecycle", () => {
     const mine = (await get(omar, "/api/patient/orders/")).json();
     const order = mine.orders.find((o: { order_id: number }) => o.order_id === id);
     expect(order.tracking).toBe("AWB123");
+    expect(order.payment_status).toBe("paid");
     expect(order.history.map((h: { status: string }) => h.status)).toEqual([
+      "pending",
       "pending",
       "confirmed",
       "dispatched",
       "out_for_delivery",
       "delivered",
     ]);
-    expect(order.history[2]).toMatchObject({ from_status: "confirmed", by: "pharmacist", note: "Packed" });
+    expect(order.history[1]).toMatchObject({ from_status: "pending", by: "payment", note: "paid" });
+    expect(order.history[3]).toMatchObject({ from_status: "confirmed", by: "pharmacist", note: "Packed" });
     const notes = (await outbox(omar.userId, "pharmacy_order.")).filter((n) => n.data.order_id === id);
     expect(notes.map((n) => n.template).sort()).toEqual(
       [
@@ -343,6 +358,7 @@ describe("the delivery lifecycle", () => {
         "pharmacy_order.delivered",
         "pharmacy_order.dispatched",
         "pharmacy_order.out_for_delivery",
+        "pharmacy_order.paid",
         "pharmacy_order.pending",
       ].sort(),
     );
@@ -373,6 +389,7 @@ describe("the delivery lifecycle", () => {
 
     const second = await buy(p, { medicine_name: "Metformin 500 mg tablet", quantity: 3 });
     const id2: number = second.json().medicine_purchase.purchase_id;
+    await payThroughSandbox(t, second.json().payment);
     await setStatus(id2, "confirmed");
     await setStatus(id2, "dispatched");
     const late = await post(p, `/api/patient/orders/${id2}/cancel`, {});

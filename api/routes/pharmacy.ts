@@ -81,6 +81,20 @@ const orderFields = {
   updated_at: Type.String({ format: "date-time" }),
   history: Type.Array(OrderEvent),
 };
+const PaymentSummary = Type.Object(
+  {
+    id: Type.Integer(),
+    status: Type.String({ examples: ["requires_payment"] }),
+    amount: Type.Number(),
+    currency: Type.String(),
+    checkout_url: Type.String(),
+    expires_at: Type.String({ format: "date-time" }),
+  },
+  {
+    description: "The payment to make (null when there is nothing to pay). Delivery starts once it is paid.",
+  },
+);
+
 const Order = Type.Object(orderFields);
 const OrderBody = Type.Object({ order: Order });
 const PlacedOrder = Type.Object({
@@ -91,6 +105,7 @@ const PlacedOrder = Type.Object({
       description: "Per order item id: fills of its prescription item left after this order.",
     }),
   }),
+  payment: Nullable(PaymentSummary),
 });
 
 const Purchase = Type.Object({
@@ -107,6 +122,7 @@ const Purchase = Type.Object({
     fills_remaining: Nullable(Type.Integer()),
     safety_alerts: Type.Array(Alert),
   }),
+  payment: Nullable(PaymentSummary),
 });
 
 const OrderList = Type.Object({ orders: Type.Array(Order) });
@@ -156,7 +172,8 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: PHARMACY,
         summary: "Order one medicine for delivery (price computed by the server; unpaid until payment)",
         description:
-          "Prescription-only medicines spend one fill of a matching active prescription: 422 PRESCRIPTION_REQUIRED, " +
+          "Returns the payment (checkout link) beside the purchase; the order is cancelled (a spent fill " +
+          "returned) if it is not paid within the payment window. Prescription-only medicines spend one fill of a matching active prescription: 422 PRESCRIPTION_REQUIRED, " +
           "NO_REFILLS_LEFT or QUANTITY_EXCEEDS_PRESCRIPTION otherwise. Over-the-counter medicines with a serious " +
           "interaction or allergy finding are refused with 422 SAFETY_ALERT.",
         security: bearer,
@@ -255,7 +272,8 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Move an order along its delivery lifecycle (pharmacist)",
         description:
           "pending → confirmed → dispatched → out_for_delivery → delivered; cancelled from pending, confirmed or " +
-          "dispatched (a spent prescription fill is returned). Anything else: 422 INVALID_TRANSITION.",
+          "dispatched (a spent prescription fill is returned; a paid order is refunded in full). Anything else: " +
+          "422 INVALID_TRANSITION. Confirming (and every later step) needs a paid order: 422 PAYMENT_REQUIRED.",
         security: bearer,
         params: IdParams,
         body: Type.Object(

@@ -5,11 +5,12 @@ import {
   pharmacyOrderEvents,
   pharmacyOrders,
   processedWebhookEvents,
+  refunds,
 } from "../../db/schema/index.js";
 import { signPayload } from "../../domain/orders/pharmacy/signature.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { signInAs, type Session } from "../../test/factories.js";
-import { patient, withCatalog } from "../../test/orders.js";
+import { patient, payThroughSandbox, withCatalog } from "../../test/orders.js";
 
 const SECRET = "whsec_test_delivery_partner_secret";
 
@@ -35,15 +36,22 @@ function deliver(body: unknown, opts: { secret?: string; timestamp?: number; hea
   });
 }
 
-/** An order confirmed by the pharmacist, ready to be picked up by the courier. */
-async function confirmedOrder(): Promise<number> {
+/** An order placed by Asha (unpaid). */
+async function placedOrder() {
   const res = await t.app.inject({
     method: "POST",
     url: "/api/purchase/medicine/",
     headers: asha.headers,
     payload: { medicine_name: "Paracetamol 500 mg tablet", quantity: 1, delivery_address: "1 Main Road" },
   });
-  const id: number = res.json().medicine_purchase.purchase_id;
+  expect(res.statusCode, res.body).toBe(201);
+  return { id: res.json().medicine_purchase.purchase_id as number, payment: res.json().payment };
+}
+
+/** An order paid and confirmed by the pharmacist, ready to be picked up by the courier. */
+async function confirmedOrder(): Promise<number> {
+  const { id, payment } = await placedOrder();
+  await payThroughSandbox(t, payment);
   await t.app.inject({
     method: "POST",
     url: `/api/pharmacy/orders/${id}/status`,
@@ -179,6 +187,50 @@ describe("the delivery partner's webhook", () => {
       expect(res.json().outcome).toBe("applied");
     }
     expect(await statusOf(id)).toBe("delivered");
+  });
+
+  it("cancels and refunds in full an order the partner reports undeliverable, once it holds it", async () => {
+    const id = await confirmedOrder();
+    const tooEarly = await deliver({
+      event_id: `evt-undeliverable-early-${id}`,
+      order_id: id,
+      status: "undeliverable",
+    });
+    expect(tooEarly.json().outcome).toBe("ignored_invalid_transition");
+    expect(await statusOf(id)).toBe("confirmed");
+
+    for (const [i, status] of ["dispatched", "out_for_delivery", "undeliverable"].entries()) {
+      const res = await deliver({ event_id: `evt-undeliverable-${id}-${i}`, order_id: id, status });
+      expect(res.json().outcome).toBe("applied");
+    }
+    expect(await statusOf(id)).toBe("cancelled");
+    expect((await eventsOf(id)).at(-1)).toMatchObject({
+      fromStatus: "out_for_delivery",
+      toStatus: "cancelled",
+      source: "delivery_partner",
+      note: "undeliverable",
+    });
+    const payment = await t.services.payments.findByPurpose("pharmacy_order", id);
+    expect(payment).toMatchObject({ status: "refunded", refundedMinor: payment!.amountMinor });
+    const rows = await t.database.db.select().from(refunds).where(eq(refunds.paymentId, payment!.id));
+    expect(rows).toEqual([expect.objectContaining({ status: "succeeded", reason: "order_undeliverable" })]);
+    const [order] = await t.database.db.select().from(pharmacyOrders).where(eq(pharmacyOrders.id, id));
+    expect(order!.paymentStatus).toBe("refunded");
+  });
+
+  it("does not advance an unpaid order, and says so", async () => {
+    const { id } = await placedOrder();
+    // Confirmed without a payment (only possible for orders from before payments existed).
+    await t.database.db.update(pharmacyOrders).set({ status: "confirmed" }).where(eq(pharmacyOrders.id, id));
+    const res = await deliver({ event_id: `evt-unpaid-${id}`, order_id: id, status: "dispatched" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().outcome).toBe("ignored_unpaid");
+    expect(await statusOf(id)).toBe("confirmed");
+    const [seen] = await t.database.db
+      .select()
+      .from(processedWebhookEvents)
+      .where(eq(processedWebhookEvents.eventId, `evt-unpaid-${id}`));
+    expect(seen!.outcome).toBe("ignored_unpaid");
   });
 });
 

@@ -34,7 +34,12 @@ export function parseDeliveryEvent(raw: Buffer): Parsed {
     return { ok: false, problem: "event_id" };
   if (typeof orderId !== "number" || !Number.isInteger(orderId) || orderId < 1 || orderId > 2147483647)
     return { ok: false, problem: "order_id" };
-  if (typeof status !== "string" || !(ORDER_STATUSES as readonly string[]).includes(status))
+  // "undeliverable": the partner could not deliver it; the order is cancelled (and refunded).
+  const undeliverable = status === "undeliverable";
+  if (
+    typeof status !== "string" ||
+    !(undeliverable || (ORDER_STATUSES as readonly string[]).includes(status))
+  )
     return { ok: false, problem: "status" };
   let at: Date | undefined;
   if (b.at !== undefined && b.at !== null) {
@@ -43,7 +48,13 @@ export function parseDeliveryEvent(raw: Buffer): Parsed {
   }
   return {
     ok: true,
-    event: { event_id: eventId, order_id: orderId, status: status as PharmacyOrderStatus, at },
+    event: {
+      event_id: eventId,
+      order_id: orderId,
+      status: undeliverable ? "cancelled" : (status as PharmacyOrderStatus),
+      at,
+      ...(undeliverable ? { undeliverable: true } : {}),
+    },
   };
 }
 
@@ -74,7 +85,9 @@ export const deliveryWebhook: FastifyPluginAsync = async (app) => {
         summary: "Delivery partner status events (signed)",
         description:
           "Body `{event_id, order_id, status, at}`; header `X-HealthLink-Signature: t=<unix>,v1=<hex HMAC-SHA256 " +
-          'of "<t>.<raw body>">`. Each event_id is processed once.',
+          'of "<t>.<raw body>">`. Each event_id is processed once. status `undeliverable` (or `cancelled`) from ' +
+          "dispatched or out_for_delivery cancels the order and refunds its payment; an unpaid order is not " +
+          "advanced (outcome `ignored_unpaid`).",
         response: { 200: Ack, ...errors(403, 404) },
       },
     },

@@ -141,6 +141,15 @@ export class LabsRepository {
       .where(eq(labBookings.id, id));
   }
 
+  async setPaymentStatus(
+    tx: Tx,
+    id: number,
+    paymentStatus: "unpaid" | "paid" | "refunded",
+    now: Date,
+  ): Promise<void> {
+    await tx.update(labBookings).set({ paymentStatus, updatedAt: now }).where(eq(labBookings.id, id));
+  }
+
   async insertResults(tx: Tx, rows: (typeof labResults.$inferInsert)[]): Promise<void> {
     if (rows.length > 0) await tx.insert(labResults).values(rows);
   }

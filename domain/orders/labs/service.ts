@@ -8,10 +8,11 @@ import { encrypt } from "../../records/crypto.js";
 import { sanitizeFilename, sniffDocumentType } from "../../records/files.js";
 import { RecordsRepository } from "../../records/repository.js";
 import type { DocumentStorage } from "../../records/storage.js";
-import type { Actor } from "../../shared/actor.js";
+import { systemActor, type Actor } from "../../shared/actor.js";
 import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from "../../shared/errors.js";
 import { addDays, isIsoDate, todayIn } from "../../shared/time.js";
 import { searchCatalog } from "../catalog/index.js";
+import { isPaid, type OrderPayments, type PaymentSummary } from "../payments.js";
 import { foldText } from "../safety/index.js";
 import { CatalogCache } from "../pharmacy/cache.js";
 import { LabsRepository, type BookingRow, type LabTestRow } from "./repository.js";
@@ -38,6 +39,13 @@ const RESULTS = "lab_result";
 export const MAX_BOOKING_DAYS_AHEAD = 180;
 /** Search hits at or above this score (exact, prefix, word prefix, substring, all words) are taken as the test. */
 const CONFIDENT_MATCH = 60;
+/**
+ * A test ordered by a doctor waits this long for the patient's payment (the patient was not there when it was
+ * booked); a patient's own booking has the usual payment window (PAYMENT_HOLD_MINUTES).
+ */
+export const DOCTOR_ORDER_PAYMENT_HOURS = 24;
+/** Said to the patient when an unpaid booking is cancelled at the end of its payment window. */
+const PAYMENT_TIMEOUT_NOTE = "The payment was not received in time; the booking was cancelled.";
 
 export interface BookInput {
   patient_id?: number | undefined;
@@ -87,6 +95,11 @@ export interface BookingContractView {
  * results. Results are stored, flagged against the catalog's ranges and summarised into the patient's clinical
  * record in one transaction; the patient is told, and the ordering doctor too when a value is abnormal (at once
  * when critical).
+ *
+ * Payment: each booking carries a payment (purpose "lab_booking") created in the booking's transaction; the sample
+ * is collected only once it is paid (422 PAYMENT_REQUIRED before). Unpaid at the end of its payment window: the
+ * booking is cancelled. A paid booking that is cancelled is refunded in full; a resulted one becomes platform
+ * revenue. Transactions that change a booking lock its payment row first, then the booking.
  */
 export class LabsService {
   private readonly repo: LabsRepository;
@@ -96,6 +109,7 @@ export class LabsService {
   constructor(
     readonly ctx: ServiceContext,
     readonly storage: DocumentStorage,
+    private readonly payments: OrderPayments,
   ) {
     this.repo = new LabsRepository(ctx.db);
     this.records = new RecordsRepository(ctx.db);
@@ -134,7 +148,10 @@ export class LabsService {
   // --- booking -------------------------------------------------------------------------------------
 
   /** The patient books for themself, or a care-team doctor orders it for the patient. */
-  async book(actor: Actor, input: BookInput): Promise<{ lab_test_booking: BookingContractView }> {
+  async book(
+    actor: Actor,
+    input: BookInput,
+  ): Promise<{ lab_test_booking: BookingContractView; payment: PaymentSummary | null }> {
     if (actor.role !== "patient" && actor.role !== "doctor")
       throw forbidden(
         "BOOKING_NOT_ALLOWED",
@@ -190,7 +207,7 @@ export class LabsService {
 
     const now = this.ctx.clock.now();
     try {
-      const id = await this.ctx.db.transaction(async (tx) => {
+      const { id, payment } = await this.ctx.db.transaction(async (tx) => {
         const newId = await this.repo.insertBooking(tx, {
           patientId,
           labTestId: test.id,
@@ -199,6 +216,8 @@ export class LabsService {
           collection,
           address,
           status: "scheduled",
+          // Nothing to pay (a free test) counts as paid.
+          paymentStatus: test.priceMinor > 0 ? "unpaid" : "paid",
           priceMinor: test.priceMinor,
           currency: test.currency,
           orderingDoctorId,
@@ -224,8 +243,23 @@ export class LabsService {
           { patientId, action: "create", resourceType: BOOKING, resourceId: newId, outcome: "allowed" },
           tx,
         );
-        return newId;
+        const p =
+          test.priceMinor > 0
+            ? await this.payments.createPayment(tx, {
+                purpose: BOOKING,
+                referenceId: newId,
+                patientId,
+                amountMinor: test.priceMinor,
+                currency: test.currency,
+                expiresAt:
+                  actor.role === "doctor"
+                    ? new Date(now.getTime() + DOCTOR_ORDER_PAYMENT_HOURS * 3_600_000)
+                    : undefined,
+              })
+            : undefined;
+        return { id: newId, payment: p };
       });
+      if (payment) await this.payments.settle(BOOKING, id);
       const b = (await this.repo.bookingDetail(id))!;
       const v = bookingView(b);
       return {
@@ -244,6 +278,7 @@ export class LabsService {
           ordering_doctor_id: v.ordering_doctor_id,
           prescription_lab_test_id: v.prescription_lab_test_id,
         },
+        payment: payment ? this.payments.summary(payment) : null,
       };
     } catch (err) {
       if (
@@ -355,10 +390,11 @@ export class LabsService {
   ): Promise<{ booking: BookingView }> {
     if (actor.role !== "lab") throw forbidden("LAB_STAFF_ONLY", "Sample status is set by the lab.");
     await this.ctx.db.transaction(async (tx) => {
-      const b = await this.repo.lockBooking(tx, id);
+      const b = await this.lock(tx, id);
       if (!b) throw notFound("Lab booking");
       await this.transition(tx, actor, b, input.status, input.note);
     });
+    if (input.status === "cancelled") await this.payments.settle(BOOKING, id);
     return { booking: bookingView((await this.repo.bookingDetail(id))!) };
   }
 
@@ -382,7 +418,7 @@ export class LabsService {
       );
     }
     await this.ctx.db.transaction(async (tx) => {
-      const b = (await this.repo.lockBooking(tx, id))!;
+      const b = (await this.lock(tx, id))!;
       if (b.status !== "scheduled")
         throw unprocessable(
           "INVALID_TRANSITION",
@@ -394,6 +430,7 @@ export class LabsService {
         );
       await this.transition(tx, actor, b, "cancelled", reason);
     });
+    await this.payments.settle(BOOKING, id);
     return { booking: bookingView((await this.repo.bookingDetail(id))!) };
   }
 
@@ -405,13 +442,31 @@ export class LabsService {
     note?: string,
   ): Promise<void> {
     assertBookingTransition(b.status, to);
+    if (to === "sample_collected" && b.paymentStatus !== "paid") {
+      throw unprocessable(
+        "PAYMENT_REQUIRED",
+        "This lab test is not paid yet; the sample can be collected once the patient has paid.",
+        { payment_status: b.paymentStatus },
+      );
+    }
+    if (to === "cancelled") {
+      // What was paid goes back in full (the provider call runs after the commit, in settle).
+      const payment = await this.payments.lockPayment(tx, BOOKING, b.id);
+      if (payment && isPaid(payment)) {
+        await this.payments.requestRefund(tx, payment, {
+          amountMinor: payment.amountMinor,
+          reason: "booking_cancelled",
+          key: `${BOOKING}:${b.id}:refund`,
+        });
+      }
+    }
     const now = this.ctx.clock.now();
     await this.repo.updateBooking(tx, b.id, { status: to }, now);
     await this.repo.insertEvent(tx, {
       bookingId: b.id,
       fromStatus: b.status,
       toStatus: to,
-      actorUserId: actor.userId,
+      actorUserId: actor.userId || null,
       note: note?.trim() || null,
       at: now,
     });
@@ -476,7 +531,7 @@ export class LabsService {
 
   private async writeResults(actor: Actor, input: ResultsInput, now: Date, doc: SealedDocument | undefined) {
     await this.ctx.db.transaction(async (tx) => {
-      const b = await this.repo.lockBooking(tx, input.booking_id);
+      const b = await this.lock(tx, input.booking_id);
       if (!b) throw notFound("Lab booking");
       if (b.status === "resulted")
         throw conflict("RESULTS_ALREADY_POSTED", "Results for this booking have already been posted.");
@@ -524,6 +579,8 @@ export class LabsService {
         { status: "resulted", resultedAt: now, recordId, resultSummary: summary },
         now,
       );
+      // The test was done: what was paid becomes platform revenue.
+      await this.payments.delivered(tx, BOOKING, b.id);
       await this.repo.insertEvent(tx, {
         bookingId: b.id,
         fromStatus: b.status,
@@ -589,6 +646,55 @@ export class LabsService {
         tx,
       );
     });
+  }
+
+  /** Locks a booking for a change: its payment row first, then the booking (the payments module's order). */
+  private async lock(tx: Tx, id: number): Promise<BookingRow | undefined> {
+    await this.payments.lockPayment(tx, BOOKING, id);
+    return this.repo.lockBooking(tx, id);
+  }
+
+  // --- payment (called by LabBookingPurpose inside the payments module's transaction) ------------------
+
+  /**
+   * The booking's payment succeeded: marked paid (an event, a message to the patient); the sample may now be
+   * collected. "unwanted" when it was cancelled meanwhile: the payment is then refunded in full.
+   */
+  async paymentReceived(tx: Tx, bookingId: number, now: Date): Promise<"accepted" | "unwanted"> {
+    const b = await this.repo.lockBooking(tx, bookingId);
+    if (!b || b.status === "cancelled") return "unwanted";
+    if (b.paymentStatus !== "unpaid") return "accepted";
+    await this.repo.setPaymentStatus(tx, bookingId, "paid", now);
+    await this.repo.insertEvent(tx, {
+      bookingId,
+      fromStatus: b.status,
+      toStatus: b.status,
+      actorUserId: null,
+      note: "paid",
+      at: now,
+    });
+    await this.notifyPatient(tx, b, "paid", { status: b.status, payment_status: "paid" });
+    await this.audit(
+      systemActor,
+      { patientId: b.patientId, action: "paid", resourceType: BOOKING, resourceId: b.id, outcome: "allowed" },
+      tx,
+    );
+    if (b.status === "resulted") await this.payments.delivered(tx, BOOKING, bookingId);
+    return "accepted";
+  }
+
+  /** The payment window closed unpaid: the booking is cancelled (before any sample was taken). */
+  async paymentExpired(tx: Tx, bookingId: number): Promise<void> {
+    const b = await this.repo.lockBooking(tx, bookingId);
+    if (!b || b.paymentStatus !== "unpaid" || b.status !== "scheduled") return;
+    await this.transition(tx, systemActor, b, "cancelled", PAYMENT_TIMEOUT_NOTE);
+  }
+
+  /** Money went back: a paid booking refunded in full shows as refunded. */
+  async paymentRefunded(tx: Tx, bookingId: number, fully: boolean): Promise<void> {
+    const b = await this.repo.findBooking(bookingId, tx);
+    if (fully && b?.paymentStatus === "paid")
+      await this.repo.setPaymentStatus(tx, bookingId, "refunded", this.ctx.clock.now());
   }
 
   private async notifyPatient(

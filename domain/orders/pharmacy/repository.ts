@@ -211,6 +211,15 @@ export class PharmacyRepository {
       .where(eq(pharmacyOrders.id, id));
   }
 
+  async setPaymentStatus(
+    tx: Tx,
+    id: number,
+    paymentStatus: "unpaid" | "paid" | "refunded",
+    now: Date,
+  ): Promise<void> {
+    await tx.update(pharmacyOrders).set({ paymentStatus, updatedAt: now }).where(eq(pharmacyOrders.id, id));
+  }
+
   async itemsOf(orderIds: number[], db: DbOrTx = this.db): Promise<OrderItemRow[]> {
     if (orderIds.length === 0) return [];
     return db

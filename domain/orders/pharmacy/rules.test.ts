@@ -38,7 +38,7 @@ describe("the pharmacy order lifecycle", () => {
     expect(code(() => assertOrderTransition("patient", "pending", "confirmed"))).toBe("INVALID_TRANSITION");
   });
 
-  it("lets the delivery partner report delivery steps but not confirm or cancel", () => {
+  it("lets the delivery partner report delivery steps, and cancel (undeliverable) only what it holds", () => {
     expect(code(() => assertOrderTransition("delivery_partner", "confirmed", "dispatched"))).toBeUndefined();
     expect(code(() => assertOrderTransition("delivery_partner", "pending", "confirmed"))).toBe(
       "INVALID_TRANSITION",
@@ -46,6 +46,22 @@ describe("the pharmacy order lifecycle", () => {
     expect(code(() => assertOrderTransition("delivery_partner", "confirmed", "cancelled"))).toBe(
       "INVALID_TRANSITION",
     );
+    expect(code(() => assertOrderTransition("delivery_partner", "dispatched", "cancelled"))).toBeUndefined();
+    expect(
+      code(() => assertOrderTransition("delivery_partner", "out_for_delivery", "cancelled")),
+    ).toBeUndefined();
+    expect(code(() => assertOrderTransition("delivery_partner", "delivered", "cancelled"))).toBe(
+      "INVALID_TRANSITION",
+    );
+    // Only the partner: the pharmacy cannot cancel an order the courier is carrying.
+    expect(code(() => assertOrderTransition("pharmacist", "out_for_delivery", "cancelled"))).toBe(
+      "INVALID_TRANSITION",
+    );
+  });
+
+  it("lets the system only cancel (an unpaid order whose payment window closed)", () => {
+    expect(code(() => assertOrderTransition("system", "pending", "cancelled"))).toBeUndefined();
+    expect(code(() => assertOrderTransition("system", "pending", "confirmed"))).toBe("INVALID_TRANSITION");
   });
 });
 

@@ -2,8 +2,11 @@ import type { PharmacyOrderStatus } from "../../../db/schema/index.js";
 import type { SafetyAlert } from "../safety/index.js";
 import { unprocessable } from "../../shared/errors.js";
 
-/** Who moves an order: the pharmacist at the counter, the patient (cancel only), the delivery partner (webhook). */
-export type OrderSource = "pharmacist" | "patient" | "delivery_partner";
+/**
+ * Who moves an order: the pharmacist at the counter, the patient (cancel only), the delivery partner (webhook),
+ * the system (cancels an order whose payment window closed unpaid).
+ */
+export type OrderSource = "pharmacist" | "patient" | "delivery_partner" | "system";
 
 export const ORDER_STATUSES = [
   "pending",
@@ -28,11 +31,23 @@ const NEXT: Record<PharmacyOrderStatus, readonly PharmacyOrderStatus[]> = {
 const MAY_SET: Record<OrderSource, readonly PharmacyOrderStatus[]> = {
   pharmacist: ["confirmed", "dispatched", "out_for_delivery", "delivered", "cancelled"],
   patient: ["cancelled"],
-  delivery_partner: ["dispatched", "out_for_delivery", "delivered"],
+  delivery_partner: ["dispatched", "out_for_delivery", "delivered", "cancelled"],
+  system: ["cancelled"],
 };
 
 /** Patients may cancel only before the order leaves the pharmacy. */
 const PATIENT_CANCELS_FROM: readonly PharmacyOrderStatus[] = ["pending", "confirmed"];
+
+/** The delivery partner cancels only what it holds: an order it could not deliver ("undeliverable"). */
+const PARTNER_CANCELS_FROM: readonly PharmacyOrderStatus[] = ["dispatched", "out_for_delivery"];
+
+/** The delivery steps: an order moves along them only once it is paid. */
+export const NEEDS_PAYMENT: readonly PharmacyOrderStatus[] = [
+  "confirmed",
+  "dispatched",
+  "out_for_delivery",
+  "delivered",
+];
 
 export function canTransition(from: PharmacyOrderStatus, to: PharmacyOrderStatus): boolean {
   return NEXT[from].includes(to);
@@ -44,10 +59,12 @@ export function assertOrderTransition(
   from: PharmacyOrderStatus,
   to: PharmacyOrderStatus,
 ): void {
+  const partnerCancel = source === "delivery_partner" && to === "cancelled";
   const allowed =
-    canTransition(from, to) &&
+    (canTransition(from, to) || (partnerCancel && PARTNER_CANCELS_FROM.includes(from))) &&
     MAY_SET[source].includes(to) &&
-    (source !== "patient" || PATIENT_CANCELS_FROM.includes(from));
+    (source !== "patient" || PATIENT_CANCELS_FROM.includes(from)) &&
+    (!partnerCancel || PARTNER_CANCELS_FROM.includes(from));
   if (!allowed) {
     throw unprocessable(
       "INVALID_TRANSITION",

@@ -3,10 +3,11 @@ import type { PharmacyOrderStatus } from "../../../db/schema/index.js";
 import type { AuditEntry } from "../../audit/audit.js";
 import type { ServiceContext } from "../../context.js";
 import { enqueueNotification } from "../../notifications/outbox.js";
-import type { Actor } from "../../shared/actor.js";
+import { systemActor, type Actor } from "../../shared/actor.js";
 import { DomainError, forbidden, invalid, notFound, unprocessable } from "../../shared/errors.js";
 import { todayIn } from "../../shared/time.js";
 import { searchCatalog } from "../catalog/index.js";
+import { isPaid, type OrderPayments, type PaymentSummary } from "../payments.js";
 import { checkMedicationSafety, foldText, type SafetyAlert } from "../safety/index.js";
 import { CatalogCache } from "./cache.js";
 import { PharmacyRepository, type ActiveRxItem, type MedicineRow, type OrderRow } from "./repository.js";
@@ -14,6 +15,7 @@ import {
   assertOrderTransition,
   deliveryFee,
   isBlocking,
+  NEEDS_PAYMENT,
   packsPerFill,
   sameGenerics,
   type OrderSource,
@@ -70,9 +72,15 @@ export interface DeliveryEvent {
   order_id: number;
   status: PharmacyOrderStatus;
   at?: Date | undefined;
+  /** The partner reported the order undeliverable (status is then "cancelled"). */
+  undeliverable?: boolean | undefined;
 }
 
-export type DeliveryOutcome = "applied" | "duplicate" | "unknown_order" | "ignored_invalid_transition";
+export type DeliveryOutcome =
+  "applied" | "duplicate" | "unknown_order" | "ignored_invalid_transition" | "ignored_unpaid";
+
+/** Said to the patient when an unpaid order is cancelled at the end of its payment window. */
+const PAYMENT_TIMEOUT_NOTE = "The payment was not received in time; the order was cancelled.";
 
 /** One resolved line of an order, before it is written. */
 interface Line {
@@ -93,12 +101,23 @@ interface Line {
  * transaction (`fills_remaining > 0` in the UPDATE): parallel purchases of the last fill give one order.
  * Prices come from the catalog, never from the client. Every status change is an event row, an audit row and a
  * notification for the patient, in one transaction.
+ *
+ * Payment: each order carries a payment (purpose "pharmacy_order") created in the order's transaction. Delivery
+ * starts only once it is paid: the pharmacist's confirmation (and every later delivery step) is refused with
+ * 422 PAYMENT_REQUIRED until then. Payment does not confirm the order by itself: the pharmacist still checks it.
+ * An order unpaid at the end of its payment window is cancelled (its spent fills returned); a paid order that is
+ * cancelled (by the patient, the pharmacy, or the partner as undeliverable) is refunded in full, in the cancel's
+ * transaction; a delivered one becomes platform revenue. Transactions that change an order lock its payment row
+ * first, then the order, the order in which the payments module locks them.
  */
 export class PharmacyService {
   private readonly repo: PharmacyRepository;
   private readonly catalog: CatalogCache<MedicineRow>;
 
-  constructor(readonly ctx: ServiceContext) {
+  constructor(
+    readonly ctx: ServiceContext,
+    private readonly payments: OrderPayments,
+  ) {
     this.repo = new PharmacyRepository(ctx.db);
     this.catalog = new CatalogCache(() => this.repo.activeMedicines());
   }
@@ -161,8 +180,11 @@ export class PharmacyService {
   // --- placing orders ------------------------------------------------------------------------------
 
   /** The contract's single-medicine purchase. */
-  async purchase(actor: Actor, input: PurchaseInput): Promise<{ medicine_purchase: PurchaseView }> {
-    const { order } = await this.placeOrder(actor, {
+  async purchase(
+    actor: Actor,
+    input: PurchaseInput,
+  ): Promise<{ medicine_purchase: PurchaseView; payment: PaymentSummary | null }> {
+    const { order, payment } = await this.placeOrder(actor, {
       patient_id: input.patient_id,
       items: [{ medicine_name: input.medicine_name, quantity: input.quantity }],
       prescription_id: input.prescription_id,
@@ -183,6 +205,7 @@ export class PharmacyService {
         fills_remaining: order.fills_remaining[item.item_id] ?? null,
         safety_alerts: order.safety_alerts,
       },
+      payment,
     };
   }
 
@@ -190,7 +213,10 @@ export class PharmacyService {
   async placeOrder(
     actor: Actor,
     input: OrderInput,
-  ): Promise<{ order: OrderView & { safety_alerts: AlertView[]; fills_remaining: Record<number, number> } }> {
+  ): Promise<{
+    order: OrderView & { safety_alerts: AlertView[]; fills_remaining: Record<number, number> };
+    payment: PaymentSummary | null;
+  }> {
     if (actor.role !== "patient" || actor.patientId === undefined)
       throw forbidden("PATIENTS_ONLY", "Only patients order medicines.");
     const patientId = await this.ctx.access.patientScope(actor, input.patient_id, {
@@ -242,14 +268,17 @@ export class PharmacyService {
     const fee = deliveryFee(subtotal, this.ctx.config.pharmacy);
     const now = this.ctx.clock.now();
 
-    const orderId = await this.ctx.db.transaction(async (tx) => {
+    const total = subtotal + fee;
+    const { orderId, payment } = await this.ctx.db.transaction(async (tx) => {
       for (const line of lines) if (line.needsFill) line.spent = await this.spendOneFill(tx, line);
       const id = await this.repo.insertOrder(tx, {
         patientId,
         status: "pending",
+        // Nothing to pay (a free order) counts as paid.
+        paymentStatus: total > 0 ? "unpaid" : "paid",
         subtotalMinor: subtotal,
         deliveryFeeMinor: fee,
-        totalMinor: subtotal + fee,
+        totalMinor: total,
         currency,
         deliveryAddress: address,
         createdByUserId: actor.userId,
@@ -283,8 +312,19 @@ export class PharmacyService {
         { patientId, action: "create", resourceType: ORDER, resourceId: id, outcome: "allowed" },
         tx,
       );
-      return id;
+      const p =
+        total > 0
+          ? await this.payments.createPayment(tx, {
+              purpose: ORDER,
+              referenceId: id,
+              patientId,
+              amountMinor: total,
+              currency,
+            })
+          : undefined;
+      return { orderId: id, payment: p };
     });
+    if (payment) await this.payments.settle(ORDER, orderId);
     const detail = (await this.repo.orderDetail(orderId))!;
     const view = orderView(detail);
     const fills: Record<number, number> = {};
@@ -292,7 +332,10 @@ export class PharmacyService {
       const line = lines.find((l) => l.medicine.id === item.medicineId);
       if (line?.spent) fills[item.id] = line.spent.fillsRemaining;
     }
-    return { order: { ...view, safety_alerts: alerts.map(alertView), fills_remaining: fills } };
+    return {
+      order: { ...view, safety_alerts: alerts.map(alertView), fills_remaining: fills },
+      payment: payment ? this.payments.summary(payment) : null,
+    };
   }
 
   /** Resolves the medicine and decides which prescription items may fill it; refuses what cannot be sold. */
@@ -465,7 +508,7 @@ export class PharmacyService {
     if (actor.role !== "pharmacist")
       throw forbidden("PHARMACISTS_ONLY", "Order status is set by the pharmacy.");
     await this.ctx.db.transaction(async (tx) => {
-      const order = await this.repo.lockOrder(tx, id);
+      const order = await this.lock(tx, id);
       if (!order) throw notFound("Order");
       await this.transition(tx, order, input.status, {
         source: "pharmacist",
@@ -474,6 +517,7 @@ export class PharmacyService {
         tracking: input.tracking,
       });
     });
+    if (input.status === "cancelled") await this.payments.settle(ORDER, id);
     return { order: orderView((await this.repo.orderDetail(id))!) };
   }
 
@@ -493,9 +537,10 @@ export class PharmacyService {
       );
     }
     await this.ctx.db.transaction(async (tx) => {
-      const order = (await this.repo.lockOrder(tx, id))!;
+      const order = (await this.lock(tx, id))!;
       await this.transition(tx, order, "cancelled", { source: "patient", actor, note: reason });
     });
+    await this.payments.settle(ORDER, id);
     return { order: orderView((await this.repo.orderDetail(id))!) };
   }
 
@@ -505,10 +550,10 @@ export class PharmacyService {
    * recorded, never retried.
    */
   async applyDeliveryEvent(event: DeliveryEvent): Promise<DeliveryOutcome> {
-    return this.ctx.db.transaction(async (tx): Promise<DeliveryOutcome> => {
+    const result = await this.ctx.db.transaction(async (tx): Promise<DeliveryOutcome> => {
       const claimed = await this.repo.claimWebhookEvent(tx, DELIVERY_PROVIDER, event.event_id, "applied");
       if (!claimed) return "duplicate";
-      const order = await this.repo.lockOrder(tx, event.order_id);
+      const order = await this.lock(tx, event.order_id);
       const outcome = async (o: DeliveryOutcome): Promise<DeliveryOutcome> => {
         await this.repo.setWebhookOutcome(tx, DELIVERY_PROVIDER, event.event_id, o);
         return o;
@@ -520,13 +565,86 @@ export class PharmacyService {
         if (err instanceof DomainError) return outcome("ignored_invalid_transition");
         throw err;
       }
+      // An unpaid order is not ours to deliver: acknowledged and recorded, nothing changes.
+      if (NEEDS_PAYMENT.includes(event.status) && order.paymentStatus !== "paid")
+        return outcome("ignored_unpaid");
       await this.transition(tx, order, event.status, {
         source: "delivery_partner",
-        actor: { userId: 0, role: "admin", channel: "system" },
+        actor: systemActor,
+        note: event.undeliverable ? "undeliverable" : undefined,
         reportedAt: event.at,
       });
       return "applied";
     });
+    if (result === "applied" && event.status === "cancelled")
+      await this.payments.settle(ORDER, event.order_id);
+    return result;
+  }
+
+  /** Locks an order for a change: its payment row first, then the order (the payments module's order). */
+  private async lock(tx: Tx, id: number): Promise<OrderRow | undefined> {
+    await this.payments.lockPayment(tx, ORDER, id);
+    return this.repo.lockOrder(tx, id);
+  }
+
+  // --- payment (called by PharmacyOrderPurpose inside the payments module's transaction) -----------------
+
+  /**
+   * The order's payment succeeded: the order is marked paid (an event, a message to the patient) and may now be
+   * confirmed by the pharmacist. "unwanted" when it was cancelled meanwhile: the payment is then refunded in full.
+   */
+  async paymentReceived(tx: Tx, orderId: number, now: Date): Promise<"accepted" | "unwanted"> {
+    const order = await this.repo.lockOrder(tx, orderId);
+    if (!order || order.status === "cancelled") return "unwanted";
+    if (order.paymentStatus !== "unpaid") return "accepted";
+    await this.repo.setPaymentStatus(tx, orderId, "paid", now);
+    await this.repo.insertEvent(tx, {
+      orderId,
+      fromStatus: order.status,
+      toStatus: order.status,
+      actorUserId: null,
+      source: "payment",
+      note: "paid",
+      at: now,
+    });
+    await enqueueNotification(tx, {
+      userId: order.patientUserId,
+      template: "pharmacy_order.paid",
+      data: { order_id: orderId, status: order.status, payment_status: "paid" },
+      idempotencyKey: `pharmacy_order:${orderId}:paid`,
+    });
+    await this.audit(
+      systemActor,
+      {
+        patientId: order.patientId,
+        action: "paid",
+        resourceType: ORDER,
+        resourceId: orderId,
+        outcome: "allowed",
+      },
+      tx,
+    );
+    // Delivered before it was paid (orders placed before payments existed): revenue now.
+    if (order.status === "delivered") await this.payments.delivered(tx, ORDER, orderId);
+    return "accepted";
+  }
+
+  /** The payment window closed unpaid: the pending order is cancelled and its spent fills returned. */
+  async paymentExpired(tx: Tx, orderId: number): Promise<void> {
+    const order = await this.repo.lockOrder(tx, orderId);
+    if (!order || order.paymentStatus !== "unpaid" || order.status !== "pending") return;
+    await this.transition(tx, order, "cancelled", {
+      source: "system",
+      actor: systemActor,
+      note: PAYMENT_TIMEOUT_NOTE,
+    });
+  }
+
+  /** Money went back: a paid order that is refunded in full shows as refunded. */
+  async paymentRefunded(tx: Tx, orderId: number, fully: boolean): Promise<void> {
+    const order = await this.repo.findOrder(orderId, tx);
+    if (fully && order?.paymentStatus === "paid")
+      await this.repo.setPaymentStatus(tx, orderId, "refunded", this.ctx.clock.now());
   }
 
   private async transition(
@@ -542,13 +660,30 @@ export class PharmacyService {
     },
   ): Promise<void> {
     assertOrderTransition(how.source, order.status, to);
+    if (NEEDS_PAYMENT.includes(to) && order.paymentStatus !== "paid") {
+      throw unprocessable(
+        "PAYMENT_REQUIRED",
+        "This order is not paid yet; it can be confirmed and delivered once the patient has paid.",
+        { payment_status: order.paymentStatus },
+      );
+    }
     const now = this.ctx.clock.now();
     if (to === "cancelled") {
       // Spent fills go back to the prescription, in the same transaction as the cancellation.
       for (const item of await this.repo.itemsOf([order.id], tx)) {
         if (item.prescriptionItemId !== null) await this.repo.returnFill(tx, item.prescriptionItemId);
       }
+      // What was paid goes back in full (the provider call runs after the commit, in settle).
+      const payment = await this.payments.lockPayment(tx, ORDER, order.id);
+      if (payment && isPaid(payment)) {
+        await this.payments.requestRefund(tx, payment, {
+          amountMinor: payment.amountMinor,
+          reason: how.source === "delivery_partner" ? "order_undeliverable" : "order_cancelled",
+          key: `${ORDER}:${order.id}:refund`,
+        });
+      }
     }
+    if (to === "delivered") await this.payments.delivered(tx, ORDER, order.id);
     await this.repo.updateOrder(
       tx,
       order.id,
