@@ -11,56 +11,22 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { Redis } from "ioredis";
-import { createDatabase, migrationsHash } from "../db/client.js";
-import { seedDemoData } from "../db/seed/index.js";
 import { buildSearchQuery, buildViewQuery, renderQuery } from "../domain/doctors/repository.js";
 import { searchParamsOf, type SearchInput } from "../domain/doctors/service.js";
-import { databaseUrl, TEST_PG_URL, TEST_REDIS_URL } from "../test/env.js";
-import { fmt, load, startProcess, stopProcess, type Figures } from "./lib.js";
+import { TEST_REDIS_URL } from "../test/env.js";
+import {
+  BENCH_DOCTORS as DOCTORS,
+  fmt,
+  load,
+  prepareBenchDatabase,
+  startProcess,
+  stopProcess,
+  type Figures,
+} from "./lib.js";
 
-/** Named by the migrations' hash, so a schema change gets a fresh, freshly seeded database. */
-const DB = process.env.BENCH_DATABASE ?? `hl_bench_${migrationsHash()}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const DOCTORS = 10_000;
-
-async function prepareDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  const url = databaseUrl(DB);
-  try {
-    const exists = (await admin.query("select 1 from pg_database where datname = $1", [DB])).rowCount === 1;
-    let count = 0;
-    if (exists) {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      const result = await c
-        .query<{ count: string }>("select count(*) from doctors")
-        .catch(() => ({ rows: [{ count: "0" }] }));
-      count = Number(result.rows[0]?.count ?? 0);
-      await c.end();
-    }
-    if (count < DOCTORS) {
-      await admin.query(`drop database if exists "${DB}" with (force)`);
-      await admin.query(`create database "${DB}"`);
-      const database = await createDatabase({ kind: "pg", url, poolSize: 4 });
-      await database.migrate();
-      const started = Date.now();
-      await seedDemoData(database, { doctorCount: DOCTORS });
-      console.log(`seeded ${DOCTORS} doctors in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      await database.close();
-    }
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query("analyze");
-    await c.end();
-  } finally {
-    await admin.end();
-  }
-  return url;
-}
 
 function searchInputs(): SearchInput[] {
   const cities = ["Delhi", "Mumbai", "Lahore", "Karachi", "Vikas Puri", "Bengaluru", "Wah", "Chennai"];
@@ -97,7 +63,7 @@ async function main(): Promise<void> {
   console.log(
     `HealthLink API benchmark: ${os.cpus().length} cores, ${CONNECTIONS} connections, ${SECONDS} s per run\n`,
   );
-  const url = await prepareDatabase();
+  const url = await prepareBenchDatabase();
 
   // The exact SQL the app runs for each path, built by the app's own code.
   const searchPaths = searchInputs().map(toPath);

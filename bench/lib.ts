@@ -1,6 +1,52 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
+import pg from "pg";
+import { createDatabase, migrationsHash } from "../db/client.js";
+import { seedDemoData } from "../db/seed/index.js";
+import { databaseUrl, TEST_PG_URL } from "../test/env.js";
+
+export const BENCH_DOCTORS = 10_000;
+/** Named by the migrations' hash, so a schema change gets a fresh, freshly seeded database. */
+const DB = process.env.BENCH_DATABASE ?? `hl_bench_${migrationsHash()}`;
+const DOCTORS = BENCH_DOCTORS;
+
+/** The benchmark database with 10,000 seeded doctors, created (once per schema) on the test server. */
+export async function prepareBenchDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  const url = databaseUrl(DB);
+  try {
+    const exists = (await admin.query("select 1 from pg_database where datname = $1", [DB])).rowCount === 1;
+    let count = 0;
+    if (exists) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const result = await c
+        .query<{ count: string }>("select count(*) from doctors")
+        .catch(() => ({ rows: [{ count: "0" }] }));
+      count = Number(result.rows[0]?.count ?? 0);
+      await c.end();
+    }
+    if (count < DOCTORS) {
+      await admin.query(`drop database if exists "${DB}" with (force)`);
+      await admin.query(`create database "${DB}"`);
+      const database = await createDatabase({ kind: "pg", url, poolSize: 4 });
+      await database.migrate();
+      const started = Date.now();
+      await seedDemoData(database, { doctorCount: DOCTORS });
+      console.log(`seeded ${DOCTORS} doctors in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await database.close();
+    }
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query("analyze");
+    await c.end();
+  } finally {
+    await admin.end();
+  }
+  return url;
+}
 
 export interface Figures {
   rps: number;
