@@ -113,6 +113,10 @@ export function parseUpdate(json: unknown, receivedAt: Date): TelegramUpdate {
     return { kind: "turn", chatId: m.chat.id, inbound: { ...base, text: "", contact: { phone } } };
   }
   if (m.text !== undefined && m.text.trim() !== "")
-    return { kind: "turn", chatId: m.chat.id, inbound: { ...base, text: commandWord(m.text).slice(0, 2000) } };
+    return {
+      kind: "turn",
+      chatId: m.chat.id,
+      inbound: { ...base, text: commandWord(m.text).slice(0, 2000) },
+    };
   return { kind: "ignored", reason: "message_type" };
 }

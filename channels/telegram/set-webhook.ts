@@ -5,8 +5,10 @@ import { registerTelegramWebhook } from "./webhook-setup.js";
 try {
   const url = await registerTelegramWebhook(loadConfig());
   if (!url.startsWith("https://")) console.warn("warning: Telegram only calls https:// webhooks");
-  console.log(`Telegram webhook set to ${url}`);
+  process.stdout.write(`Telegram webhook set to ${url}\n`);
 } catch (err) {
-  console.error(`Could not set the Telegram webhook: ${(err as Error).message.replace(/bot[^/\s]+/g, "bot***")}`);
+  console.error(
+    `Could not set the Telegram webhook: ${(err as Error).message.replace(/bot[^/\s]+/g, "bot***")}`,
+  );
   process.exitCode = 1;
 }

@@ -189,7 +189,9 @@ describe("POST /webhooks/telegram", () => {
       await t.database.db
         .select()
         .from(channelIdentities)
-        .where(and(eq(channelIdentities.channel, "telegram"), eq(channelIdentities.externalId, String(stranger)))),
+        .where(
+          and(eq(channelIdentities.channel, "telegram"), eq(channelIdentities.externalId, String(stranger))),
+        ),
     ).toHaveLength(0);
     expect(sentTo(stranger)).toEqual([]);
   });

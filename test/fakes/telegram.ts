@@ -54,7 +54,11 @@ export async function startFakeTelegram(): Promise<FakeTelegram> {
       switch (call.method) {
         case "sendMessage":
           if (behaviour.blocked)
-            return send(403, { ok: false, error_code: 403, description: "Forbidden: bot was blocked by the user" });
+            return send(403, {
+              ok: false,
+              error_code: 403,
+              description: "Forbidden: bot was blocked by the user",
+            });
           return send(200, {
             ok: true,
             result: {
