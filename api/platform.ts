@@ -54,6 +54,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       cache: cache.kind === "redis" ? "Redis" : "in-memory (REDIS_URL unset)",
       jobs: config.redisUrl ? "BullMQ on Redis" : "in-process (not durable: REDIS_URL unset)",
       storage: storage.kind,
+      telegram: config.telegram ? "on" : "off (TELEGRAM_BOT_TOKEN unset)",
     },
     "HealthLink components",
   );

@@ -38,7 +38,7 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
   turn.state.guided = { step: "menu" };
   switch (action.kind) {
     case "book": {
-      const view = await turn.tools.call(
+      const booking = await turn.tools.call(
         "book_appointment",
         {
           doctor_id: action.doctorId,
@@ -46,14 +46,14 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
           appointment_time: action.appointmentTime,
         },
         () =>
-          services.scheduling.book(actor, {
+          services.scheduling.bookWithPayment(actor, {
             doctorId: action.doctorId!,
             appointmentDate: action.appointmentDate!,
             appointmentTime: action.appointmentTime!,
           }),
         key,
       );
-      const payment = (view as AppointmentView & { payment?: { checkout_url?: string } }).payment;
+      const { appointment: view, payment } = booking;
       const sent =
         view.status === "confirmed"
           ? `Booked: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time} is confirmed.`

@@ -284,6 +284,10 @@ describe("guided booking", () => {
     expect(await appointmentsOf(s.patientId!)).toHaveLength(0); // nothing before confirmation
     const done = await c.send("yes");
     expect(allText(done)).toMatch(/Request sent to the doctor/);
+    // The doctor charges a fee: the reply carries the payment link (the sandbox's test-mode page).
+    expect(done.flatMap((m) => m.links ?? []).map((l) => l.url)).toEqual([
+      expect.stringMatching(/\/pay\/[A-Za-z0-9_-]+$/),
+    ]);
     let rows = await appointmentsOf(s.patientId!);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ doctorId, status: "pending" });

@@ -30,6 +30,8 @@ export interface OutboundMessage {
   links?: { label: string; url: string }[] | undefined;
   attachments?: { url: string; name: string }[] | undefined;
   typing?: boolean | undefined;
+  /** The engine asks for the person's contact: phone channels offer a "share contact" button. */
+  requestContact?: boolean | undefined;
   /** Set once stored: the conversation_messages id and the conversation. */
   id?: number | undefined;
   conversationId?: number | undefined;

@@ -66,6 +66,9 @@ const EnvSchema = z.object({
   EARNINGS_HOLD_DAYS: z.coerce.number().min(0).max(365).default(7),
   EMERGENCY_NUMBERS: z.string().default("IN=112,PK=1122,US=911,GB=999,DEFAULT=112"),
   TERMS_VERSION: z.string().min(1).default("2030-01"),
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_API_ROOT: z.string().default("https://api.telegram.org"),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -144,6 +147,16 @@ export interface Config {
     /** The version of the terms and privacy notice a person consents to in the chat. */
     readonly termsVersion: string;
   };
+  /** The Telegram channel; undefined (off: the webhook answers 404) unless both the token and the secret are set. */
+  readonly telegram:
+    | {
+        readonly botToken: string;
+        /** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call. */
+        readonly webhookSecret: string;
+        /** The Bot API's root (a local fake in tests). */
+        readonly apiRoot: string;
+      }
+    | undefined;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +217,16 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (e.STRIPE_API_BASE !== undefined && !URL.canParse(e.STRIPE_API_BASE)) {
     throw new ConfigError("STRIPE_API_BASE must be a URL like http://127.0.0.1:12111");
+  }
+
+  if ((e.TELEGRAM_BOT_TOKEN === undefined) !== (e.TELEGRAM_WEBHOOK_SECRET === undefined)) {
+    throw new ConfigError("TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET must be set together");
+  }
+  if (e.TELEGRAM_WEBHOOK_SECRET !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(e.TELEGRAM_WEBHOOK_SECRET)) {
+    throw new ConfigError("TELEGRAM_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -");
+  }
+  if (!URL.canParse(e.TELEGRAM_API_ROOT)) {
+    throw new ConfigError("TELEGRAM_API_ROOT must be a URL like https://api.telegram.org");
   }
 
   const config: Config = {
@@ -270,6 +293,14 @@ export function loadConfig(env: Env = process.env): Config {
       earningsHoldDays: e.EARNINGS_HOLD_DAYS,
     },
     bot: { emergencyNumbers: parseEmergencyNumbers(e.EMERGENCY_NUMBERS), termsVersion: e.TERMS_VERSION },
+    telegram:
+      e.TELEGRAM_BOT_TOKEN !== undefined && e.TELEGRAM_WEBHOOK_SECRET !== undefined
+        ? {
+            botToken: e.TELEGRAM_BOT_TOKEN,
+            webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+            apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+          }
+        : undefined,
   };
   return deepFreeze(config);
 }

@@ -11,6 +11,7 @@ import { labRoutes } from "./labs.js";
 import { pharmacyRoutes } from "./pharmacy.js";
 import { payRoutes } from "../pay/index.js";
 import { stripeWebhook } from "../webhooks/stripe.js";
+import { telegramWebhook } from "../webhooks/telegram.js";
 import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { schedulingRoutes } from "./scheduling.js";
@@ -32,4 +33,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(payRoutes);
   await app.register(stripeWebhook);
   await app.register(chatRoutes);
+  await app.register(telegramWebhook);
 };

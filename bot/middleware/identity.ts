@@ -151,6 +151,7 @@ async function onboard(turn: Turn): Promise<void> {
       return void say(
         turn,
         "What is your mobile number (with country code, e.g. +91 98765 43210) or email address?",
+        { requestContact: true },
       );
     }
     case "contact": {

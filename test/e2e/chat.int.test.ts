@@ -133,6 +133,7 @@ describe("the socket", () => {
     expect(buttons(summary).map((b) => b.id)).toEqual(["confirm", "change"]);
     const done = await tab.say("Confirm", "confirm");
     expect(text(done)).toMatch(/Request sent to the doctor/);
+    expect(done.flatMap((m) => m.links ?? []).map((l) => l.url)).toEqual([expect.stringMatching(/\/pay\//)]);
     const rows = await t.database.db
       .select()
       .from(appointments)
