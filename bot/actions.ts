@@ -1,7 +1,6 @@
 import { formatMoney } from "./format.js";
 import type { PendingAction } from "./state.js";
 import { say, type Turn } from "./turn.js";
-import type { AppointmentView } from "../domain/scheduling/views.js";
 import { showMenu } from "./guided/menu.js";
 
 export const PENDING_TTL_MS = 10 * 60_000;
