@@ -13,6 +13,7 @@ import { payRoutes } from "../pay/index.js";
 import { stripeWebhook } from "../webhooks/stripe.js";
 import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
+import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
 
 /** Every route module, registered in one place. */
@@ -20,6 +21,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(reviewRoutes);
   await app.register(doctorRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);
