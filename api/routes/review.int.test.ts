@@ -377,3 +377,52 @@ describe("authorization", () => {
     }
   });
 });
+
+describe("robustness as an admin", () => {
+  it("never answers 5xx to junk input", async () => {
+    const junk: unknown[] = [
+      "",
+      " ",
+      "0",
+      "-1",
+      "2147483648",
+      "1e309",
+      "NaN",
+      "2026-02-30",
+      "\u0000",
+      "💉",
+      "%",
+      "'; --",
+      1,
+      -5,
+      true,
+      null,
+      [],
+      {},
+    ];
+    const str = (v: unknown) => encodeURIComponent(typeof v === "string" ? v : JSON.stringify(v));
+    for (const v of junk) {
+      const urls = [
+        `/api/admin/conversations?channel=${str(v)}&q=${str(v)}`,
+        `/api/admin/conversations?from=${str(v)}&to=${str(v)}&flagged=${str(v)}&page=${str(v)}`,
+        `/api/admin/conversations/${str(v)}`,
+        `/api/admin/conversations/${str(v)}/export`,
+        `/api/admin/prompts?name=${str(v)}`,
+      ];
+      for (const url of urls) expect((await get(url)).statusCode, url).toBeLessThan(500);
+      const posts: [string, unknown][] = [
+        [`/api/admin/conversations/${webId}/flag`, { flagged: v, reason: v }],
+        [`/api/admin/conversations/${webId}/annotations`, { text: v, message_id: v }],
+        [`/api/admin/conversations/${str(v)}/annotations`, { text: "x" }],
+        ["/api/admin/prompts", { name: v, text: v, version: v }],
+        [`/api/admin/prompts/${str(v)}/activate`, {}],
+        ["/api/admin/prompts/rollback", { name: v }],
+        [`/api/admin/prompts/${str(v)}/replay`, { conversation_id: v }],
+      ];
+      for (const [url, payload] of posts) {
+        const res = await post(url, payload);
+        expect(res.statusCode, `${url} ${JSON.stringify(payload)}`).toBeLessThan(500);
+      }
+    }
+  });
+});

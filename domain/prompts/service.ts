@@ -71,12 +71,18 @@ export class PromptsService {
   /** The highest-numbered prompts/<name>.v<N>.md. */
   async defaultFile(name: string): Promise<PromptFile | null> {
     if (!NAME.test(name)) return null;
-    const dir = this.opts.dir ?? DEFAULT_PROMPTS_DIR;
-    let files: string[];
-    try {
-      files = await readdir(dir);
-    } catch {
-      return null;
+    // Beside the sources (tsx, tests), else under the working directory (a build in dist/ without a copy of prompts/).
+    const dirs = this.opts.dir ? [this.opts.dir] : [DEFAULT_PROMPTS_DIR, path.resolve("prompts")];
+    let dir = "";
+    let files: string[] = [];
+    for (const candidate of dirs) {
+      try {
+        files = await readdir(candidate);
+        dir = candidate;
+        break;
+      } catch {
+        continue;
+      }
     }
     let best: { file: string; version: string; n: number } | null = null;
     for (const f of files) {
