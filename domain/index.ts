@@ -13,6 +13,8 @@ import { LabBookingPurpose } from "./orders/labs/purpose.js";
 import { LabsService } from "./orders/labs/service.js";
 import { PharmacyOrderPurpose } from "./orders/pharmacy/purpose.js";
 import { PharmacyService } from "./orders/pharmacy/service.js";
+import { PromptsService, type ReplayRunner } from "./prompts/service.js";
+import { ReviewService } from "./review/service.js";
 import { createPaymentProvider } from "./payments/index.js";
 import type { PaymentProvider } from "./payments/provider.js";
 import { PaymentsService } from "./payments/service.js";
@@ -32,6 +34,8 @@ export interface Deps {
   storage: DocumentStorage;
   /** Default: from the configuration (Stripe when STRIPE_SECRET_KEY is set, the sandbox otherwise). */
   paymentProvider?: PaymentProvider;
+  /** Runs the agent for prompt replay (admin tool); absent when no LLM is configured. */
+  replayRunner?: ReplayRunner;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -62,6 +66,8 @@ export function createServices(deps: Deps) {
   const labs = new LabsService(ctx, deps.storage, payments);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
+  const review = new ReviewService(ctx);
+  const prompts = new PromptsService(ctx, { runner: deps.replayRunner, source: review });
   return {
     audit,
     access,
@@ -75,5 +81,7 @@ export function createServices(deps: Deps) {
     pharmacy,
     labs,
     payments,
+    review,
+    prompts,
   };
 }

@@ -14,6 +14,7 @@ import { stripeWebhook } from "../webhooks/stripe.js";
 import { telegramWebhook } from "../webhooks/telegram.js";
 import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
+import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
 
 /** Every route module, registered in one place. */
@@ -21,6 +22,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(reviewRoutes);
   await app.register(doctorRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);

@@ -10,3 +10,4 @@ export * from "./pharmacy.js";
 export * from "./labs.js";
 export * from "./payments.js";
 export * from "./conversations.js";
+export * from "./review.js";

@@ -1,0 +1,437 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { ConversationDetail } from "../../domain/review/service.js";
+import type { ConversationSummaryRow } from "../../domain/review/repository.js";
+import type { PromptVersionRow } from "../../domain/prompts/repository.js";
+import { actorOf } from "../plugins/auth.js";
+import { bearer, errors, Id, IsoDate, Page } from "../schemas.js";
+
+const Json = Type.Unknown();
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const ConversationSummary = Type.Object({
+  id: Type.Integer(),
+  user_id: Nullable(Type.Integer()),
+  patient_id: Nullable(Type.Integer()),
+  channel: Type.String(),
+  flagged: Type.Boolean(),
+  message_count: Type.Integer(),
+  human_requested: Type.Boolean(),
+  tool_failed: Type.Boolean(),
+  created_at: Type.String(),
+  last_activity_at: Type.String(),
+  closed_at: Nullable(Type.String()),
+});
+
+const Annotation = Type.Object({
+  id: Type.Integer(),
+  message_id: Nullable(Type.Integer()),
+  author_user_id: Nullable(Type.Integer()),
+  text: Type.String(),
+  created_at: Type.String(),
+});
+
+const ConversationDetailSchema = Type.Object({
+  conversation: ConversationSummary,
+  outcome: Type.String(),
+  flag: Nullable(
+    Type.Object({
+      reason: Nullable(Type.String()),
+      flagged_by_user_id: Nullable(Type.Integer()),
+      flagged_at: Type.String(),
+    }),
+  ),
+  messages: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      direction: Type.String(),
+      channel: Type.String(),
+      text: Nullable(Type.String()),
+      payload: Json,
+      delivered_at: Nullable(Type.String()),
+      send_error: Nullable(Type.String()),
+      created_at: Type.String(),
+    }),
+  ),
+  tool_calls: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      message_id: Nullable(Type.Integer()),
+      name: Type.String(),
+      args: Json,
+      result: Json,
+      error: Nullable(Type.String()),
+      duration_ms: Type.Integer(),
+      created_at: Type.String(),
+    }),
+  ),
+  support_tickets: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      reason: Type.String(),
+      urgent: Type.Boolean(),
+      status: Type.String(),
+      created_at: Type.String(),
+    }),
+  ),
+  annotations: Type.Array(Annotation),
+});
+
+const PromptVersion = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  version: Type.String(),
+  text: Type.String(),
+  author_user_id: Nullable(Type.Integer()),
+  created_at: Type.String(),
+  activated_at: Nullable(Type.String()),
+  deactivated_at: Nullable(Type.String()),
+  active: Type.Boolean(),
+});
+
+const ActivePrompt = Type.Object({
+  id: Nullable(Type.Integer()),
+  version: Type.String(),
+  text: Type.String(),
+});
+const PromptName = Type.String({ pattern: "^[a-z][a-z0-9_-]{0,63}$" });
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+function summaryView(c: ConversationSummaryRow) {
+  return {
+    id: c.id,
+    user_id: c.userId,
+    patient_id: c.patientId,
+    channel: c.channel,
+    flagged: c.flagged,
+    message_count: c.messageCount,
+    human_requested: c.humanRequested,
+    tool_failed: c.toolFailed,
+    created_at: c.createdAt.toISOString(),
+    last_activity_at: c.lastActivityAt.toISOString(),
+    closed_at: iso(c.closedAt),
+  };
+}
+
+function annotationView(a: ConversationDetail["annotations"][number]) {
+  return {
+    id: a.id,
+    message_id: a.messageId,
+    author_user_id: a.authorUserId,
+    text: a.text,
+    created_at: a.createdAt.toISOString(),
+  };
+}
+
+function detailView(d: ConversationDetail) {
+  return {
+    conversation: summaryView(d.conversation),
+    outcome: d.outcome,
+    flag: d.flag
+      ? {
+          reason: d.flag.reason,
+          flagged_by_user_id: d.flag.flaggedByUserId,
+          flagged_at: d.flag.flaggedAt.toISOString(),
+        }
+      : null,
+    messages: d.messages.map((m) => ({
+      id: m.id,
+      direction: m.direction,
+      channel: m.channel,
+      text: m.text,
+      payload: m.payload,
+      delivered_at: iso(m.deliveredAt),
+      send_error: m.sendError,
+      created_at: m.createdAt.toISOString(),
+    })),
+    tool_calls: d.toolCalls.map((c) => ({
+      id: c.id,
+      message_id: c.messageId,
+      name: c.name,
+      args: c.args,
+      result: c.result ?? null,
+      error: c.error,
+      duration_ms: c.durationMs,
+      created_at: c.createdAt.toISOString(),
+    })),
+    support_tickets: d.tickets.map((s) => ({
+      id: s.id,
+      reason: s.reason,
+      urgent: s.urgent,
+      status: s.status,
+      created_at: s.createdAt.toISOString(),
+    })),
+    annotations: d.annotations.map(annotationView),
+  };
+}
+
+function promptView(p: PromptVersionRow) {
+  return {
+    id: p.id,
+    name: p.name,
+    version: p.version,
+    text: p.text,
+    author_user_id: p.authorUserId,
+    created_at: p.createdAt.toISOString(),
+    activated_at: iso(p.activatedAt),
+    deactivated_at: iso(p.deactivatedAt),
+    active: p.activatedAt !== null && p.deactivatedAt === null,
+  };
+}
+
+/** The admin review tool: conversations (read, flag, annotate, export) and the agent's prompt versions. */
+export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { review, prompts } = app.services;
+  const admin = app.requireRole("admin");
+  const ConversationParams = Type.Object({ id: Id });
+
+  app.get(
+    "/api/admin/conversations",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "List the agent's conversations for review",
+        security: bearer,
+        querystring: Type.Object({
+          channel: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+          q: Type.Optional(Type.String({ maxLength: 200 })),
+          from: Type.Optional(IsoDate),
+          to: Type.Optional(IsoDate),
+          flagged: Type.Optional(Type.Boolean()),
+          page: Page,
+          per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+        }),
+        response: {
+          200: Type.Object({
+            conversations: Type.Array(ConversationSummary),
+            total: Type.Integer(),
+            page: Type.Integer(),
+            per_page: Type.Integer(),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { conversations, total } = await review.list(actorOf(request), {
+        channel: q.channel,
+        q: q.q,
+        from: q.from,
+        to: q.to,
+        flagged: q.flagged,
+        page: q.page,
+        perPage: q.per_page,
+      });
+      return { conversations: conversations.map(summaryView), total, page: q.page, per_page: q.per_page };
+    },
+  );
+
+  app.get(
+    "/api/admin/conversations/:id",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "A conversation: messages, tool calls, outcome, annotations",
+        security: bearer,
+        params: ConversationParams,
+        response: { 200: ConversationDetailSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => detailView(await review.detail(actorOf(request), request.params.id)),
+  );
+
+  app.get(
+    "/api/admin/conversations/:id/export",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Download a whole conversation as JSON",
+        security: bearer,
+        params: ConversationParams,
+        response: { 200: ConversationDetailSchema, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const data = detailView(await review.export(actorOf(request), request.params.id));
+      return reply
+        .header("content-disposition", `attachment; filename="conversation-${request.params.id}.json"`)
+        .send(data);
+    },
+  );
+
+  app.post(
+    "/api/admin/conversations/:id/flag",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Flag or unflag a conversation",
+        security: bearer,
+        params: ConversationParams,
+        body: Type.Object(
+          { flagged: Type.Boolean(), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await review.setFlag(actorOf(request), request.params.id, request.body.flagged, request.body.reason);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/admin/conversations/:id/annotations",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Add a note to a conversation (or to one of its messages)",
+        security: bearer,
+        params: ConversationParams,
+        body: Type.Object(
+          {
+            text: Type.String({ minLength: 1, maxLength: 10000, pattern: "\\S" }),
+            message_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ annotation: Annotation }), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const row = await review.annotate(actorOf(request), request.params.id, {
+        text: request.body.text,
+        messageId: request.body.message_id,
+      });
+      return reply.status(201).send({ annotation: annotationView(row) });
+    },
+  );
+
+  app.get(
+    "/api/admin/prompts",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "A prompt's default file version and its edited versions",
+        security: bearer,
+        querystring: Type.Object({ name: Type.Optional(PromptName) }),
+        response: {
+          200: Type.Object({
+            name: Type.String(),
+            default: Nullable(Type.Object({ version: Type.String(), text: Type.String() })),
+            versions: Type.Array(PromptVersion),
+            active_id: Nullable(Type.Integer()),
+            active_version: Nullable(Type.String()),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const r = await prompts.list(actorOf(request), request.query.name ?? "assistant");
+      const active = r.versions.find((v) => v.id === r.activeId);
+      return {
+        name: r.name,
+        default: r.default ? { version: r.default.version, text: r.default.text } : null,
+        versions: r.versions.map(promptView),
+        active_id: r.activeId,
+        active_version: active?.version ?? r.default?.version ?? null,
+      };
+    },
+  );
+
+  app.post(
+    "/api/admin/prompts",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Save a draft prompt version",
+        security: bearer,
+        body: Type.Object(
+          {
+            name: PromptName,
+            text: Type.String({ minLength: 1, maxLength: 100000 }),
+            version: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "\\S" })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ prompt: PromptVersion }), ...errors(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send({ prompt: promptView(await prompts.createDraft(actorOf(request), request.body)) }),
+  );
+
+  app.post(
+    "/api/admin/prompts/:id/activate",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Make a prompt version the active one",
+        security: bearer,
+        params: Type.Object({ id: Id }),
+        response: { 200: Type.Object({ prompt: PromptVersion }), ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ prompt: promptView(await prompts.activate(actorOf(request), request.params.id)) }),
+  );
+
+  app.post(
+    "/api/admin/prompts/rollback",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Re-activate the previously active version (or the default file)",
+        security: bearer,
+        body: Type.Object({ name: PromptName }, { additionalProperties: false }),
+        response: { 200: Type.Object({ active: ActivePrompt }), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => ({ active: await prompts.rollback(actorOf(request), request.body.name) }),
+  );
+
+  app.post(
+    "/api/admin/prompts/:id/replay",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Re-run a stored conversation's user messages against a prompt version",
+        security: bearer,
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ conversation_id: Id }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            prompt_id: Type.Integer(),
+            conversation_id: Type.Integer(),
+            turns: Type.Array(
+              Type.Object({
+                user: Type.String(),
+                original: Type.Array(Type.String()),
+                replay: Type.String(),
+              }),
+            ),
+          }),
+          ...errors(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const r = await prompts.replay(actorOf(request), request.params.id, request.body.conversation_id);
+      return { prompt_id: r.promptId, conversation_id: r.conversationId, turns: r.turns };
+    },
+  );
+};
