@@ -13,6 +13,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY db/migrations ./dist/db/migrations
+COPY prompts ./prompts
 USER node
 EXPOSE 3000
 CMD ["node", "dist/api/server.js"]
