@@ -66,6 +66,11 @@ const EnvSchema = z.object({
   EARNINGS_HOLD_DAYS: z.coerce.number().min(0).max(365).default(7),
   EMERGENCY_NUMBERS: z.string().default("IN=112,PK=1122,US=911,GB=999,DEFAULT=112"),
   TERMS_VERSION: z.string().min(1).default("2030-01"),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(1),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -144,6 +149,16 @@ export interface Config {
     /** The version of the terms and privacy notice a person consents to in the chat. */
     readonly termsVersion: string;
   };
+  /** The AI agent's model (OpenAI-compatible). Undefined without OPENAI_API_KEY: the chat runs guided only. */
+  readonly llm:
+    | {
+        readonly apiKey: string;
+        readonly baseUrl: string | undefined;
+        readonly model: string;
+        readonly timeoutMs: number;
+        readonly maxRetries: number;
+      }
+    | undefined;
 }
 
 export class ConfigError extends Error {
@@ -270,6 +285,15 @@ export function loadConfig(env: Env = process.env): Config {
       earningsHoldDays: e.EARNINGS_HOLD_DAYS,
     },
     bot: { emergencyNumbers: parseEmergencyNumbers(e.EMERGENCY_NUMBERS), termsVersion: e.TERMS_VERSION },
+    llm: e.OPENAI_API_KEY
+      ? {
+          apiKey: e.OPENAI_API_KEY,
+          baseUrl: e.OPENAI_BASE_URL,
+          model: e.LLM_MODEL,
+          timeoutMs: e.LLM_TIMEOUT_MS,
+          maxRetries: e.LLM_MAX_RETRIES,
+        }
+      : undefined,
   };
   return deepFreeze(config);
 }
