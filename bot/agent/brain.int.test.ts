@@ -134,6 +134,33 @@ describe("the agent with a scripted model", () => {
     expect(contentOf(model.calls[1]!.messages.at(-1))).toBe("Not found.");
   });
 
+  it("shows a doctor's profile and prepares moving the person's own appointment, done only on yes", async () => {
+    const s = await signUp(t, "patient");
+    await bookFor(s, "2030-01-14");
+    const [mine] = await t.database.db
+      .select()
+      .from(appointments)
+      .where(eq(appointments.patientId, s.patientId!));
+    const day = await t.services.scheduling.daySlots(meera, "2030-01-15");
+    const time = day.slots[2]!.appointment_time;
+    const model = fakeModel()
+      .respondWithTools([{ name: "doctor_details", args: { doctor_id: meera } }])
+      .respondWithTools([
+        { name: "reschedule_appointment", args: { appointment_id: mine!.id, date: "2030-01-15", time } },
+      ])
+      .respond(new AIMessage("Please confirm."));
+    const send = withModel(model);
+    const summary = await send(s, "move my Meera appointment to the 15th");
+    expect(contentOf(model.calls[1]!.messages.at(-1))).toMatch(/Dr Meera Shah, Dentist/);
+    expect(allText(summary)).toMatch(/^Move your appointment with Dr Meera Shah to .* at /);
+    const now = async () =>
+      (await t.database.db.select().from(appointments).where(eq(appointments.id, mine!.id)))[0]!;
+    const before = (await now()).startsAt.getTime();
+    expect(before).toBe(mine!.startsAt.getTime());
+    await send(s, "yes");
+    expect((await now()).startsAt.getTime()).toBeGreaterThan(before + 12 * 3600_000);
+  });
+
   it("replays a list of messages against a prompt text and returns the answers", async () => {
     const model = fakeModel()
       .respondWithTools([{ name: "search_doctors", args: { query: "dentist", city: "Delhi" } }])

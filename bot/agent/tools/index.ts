@@ -1,7 +1,9 @@
 import { bookTool } from "./book.js";
 import { cancelTool } from "./cancel.js";
+import { doctorDetailsTool } from "./doctor-details.js";
 import { freeSlotsTool } from "./free-slots.js";
 import { myAppointmentsTool } from "./my-appointments.js";
+import { rescheduleTool } from "./reschedule.js";
 import { searchDoctorsTool } from "./search-doctors.js";
 import type { AgentToolContext } from "./shared.js";
 import { talkToHumanTool } from "./talk-to-human.js";
@@ -13,9 +15,11 @@ import { talkToHumanTool } from "./talk-to-human.js";
 export function agentTools(ctx: AgentToolContext) {
   return [
     searchDoctorsTool(ctx),
+    doctorDetailsTool(ctx),
     freeSlotsTool(ctx),
     myAppointmentsTool(ctx),
     bookTool(ctx),
+    rescheduleTool(ctx),
     cancelTool(ctx),
     talkToHumanTool(ctx),
   ];
