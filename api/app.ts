@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
+import { replayRunner } from "../bot/engine.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -82,6 +83,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     config: opts.config,
     storage: opts.storage,
   });
+  services.prompts.setReplayRunner(replayRunner(opts.config, services));
   app.decorate("services", services);
   app.decorate("deps", { config: opts.config, database: opts.database, cache: opts.cache, clock });
   app.addHook("onSend", async (request, reply) => {

@@ -1,8 +1,10 @@
+import type { ReplayRunner } from "../domain/prompts/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import type { Services } from "../domain/index.js";
 import type { Clock } from "../domain/shared/clock.js";
-import type { Brain } from "./brain.js";
+import { AgentBrain } from "./agent/brain.js";
+import { FallbackBrain, type Brain } from "./brain.js";
 import { GuidedBrain } from "./guided/machine.js";
 import { MIDDLEWARE, runMiddleware } from "./middleware/index.js";
 import type { ConversationState } from "./state.js";
@@ -20,9 +22,23 @@ export interface EngineOptions {
   brain?: Brain | undefined;
 }
 
-/** Picks the brain: the guided mode until an LLM is configured (then FallbackBrain(new AgentBrain(), guided)). */
-export function chooseBrain(_config: Config): Brain {
-  return new GuidedBrain();
+/**
+ * Picks the brain: the guided mode without an LLM; with one, the agent first and the guided menu whenever
+ * the agent fails (model down, timeout, a refused reply).
+ */
+/**
+ * An admin's "replay this conversation against a draft prompt", run by the agent; undefined without an LLM
+ * (the replay endpoint then answers 409 LLM_NOT_CONFIGURED).
+ */
+export function replayRunner(config: Config, services: Services): ReplayRunner | undefined {
+  if (!config.llm) return undefined;
+  const agent = AgentBrain.fromConfig(config.llm);
+  return { run: (promptText, messages) => agent.replay(services, promptText, messages) };
+}
+
+export function chooseBrain(config: Config, prompt?: () => Promise<string>): Brain {
+  if (!config.llm) return new GuidedBrain();
+  return new FallbackBrain(AgentBrain.fromConfig(config.llm, prompt), new GuidedBrain());
 }
 
 /** The offered choice this input means: a picked id, a number ("2"), or a label typed out. */
@@ -54,7 +70,7 @@ export class Engine {
       clock: opts.clock,
       config: opts.config,
       store: new ConversationStore(opts.database.db),
-      brain: opts.brain ?? chooseBrain(opts.config),
+      brain: opts.brain ?? chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text),
     };
   }
 

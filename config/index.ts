@@ -69,6 +69,11 @@ const EnvSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: optionalString,
   TELEGRAM_API_ROOT: z.string().default("https://api.telegram.org"),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(1),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -155,6 +160,16 @@ export interface Config {
         readonly webhookSecret: string;
         /** The Bot API's root (a local fake in tests). */
         readonly apiRoot: string;
+      }
+    | undefined;
+  /** The AI agent's model (OpenAI-compatible). Undefined without OPENAI_API_KEY: the chat runs guided only. */
+  readonly llm:
+    | {
+        readonly apiKey: string;
+        readonly baseUrl: string | undefined;
+        readonly model: string;
+        readonly timeoutMs: number;
+        readonly maxRetries: number;
       }
     | undefined;
 }
@@ -301,6 +316,15 @@ export function loadConfig(env: Env = process.env): Config {
             apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
           }
         : undefined,
+    llm: e.OPENAI_API_KEY
+      ? {
+          apiKey: e.OPENAI_API_KEY,
+          baseUrl: e.OPENAI_BASE_URL,
+          model: e.LLM_MODEL,
+          timeoutMs: e.LLM_TIMEOUT_MS,
+          maxRetries: e.LLM_MAX_RETRIES,
+        }
+      : undefined,
   };
   return deepFreeze(config);
 }

@@ -1,0 +1,136 @@
+import { ChatOpenAI } from "@langchain/openai";
+import { AIMessage, createAgent, HumanMessage, type BaseMessage } from "langchain";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { Config } from "../../config/index.js";
+import type { Services } from "../../domain/index.js";
+import type { Channel } from "../../domain/shared/actor.js";
+import type { Brain } from "../brain.js";
+import { GuidedBrain } from "../guided/machine.js";
+import { say, type Turn } from "../turn.js";
+import { openItems, recentMessages } from "./context.js";
+import { DEFAULT_PROMPT } from "./default-prompt.js";
+import { checkReply } from "./output.js";
+import { agentTools } from "./tools/index.js";
+import { replayTools } from "./tools/replay.js";
+
+export type LlmConfig = NonNullable<Config["llm"]>;
+
+export interface AgentBrainOptions {
+  /** The model: ChatOpenAI from the configuration, or any tool-calling chat model (tests). */
+  model: BaseChatModel;
+  /** The system prompt's text (the admin-managed prompt once wired); defaults to DEFAULT_PROMPT. */
+  prompt?: (() => Promise<string>) | undefined;
+  /** Answers picked choices (menu buttons, Confirm / Change follow-ups); the guided brain by default. */
+  guided?: Brain | undefined;
+  /** Model round trips (model + tool steps) allowed per turn. */
+  recursionLimit?: number | undefined;
+}
+
+/** The OpenAI-compatible chat model from the configuration (OPENAI_BASE_URL, LLM_MODEL, timeout, retries). */
+export function chatModel(llm: LlmConfig): ChatOpenAI {
+  return new ChatOpenAI({
+    model: llm.model,
+    apiKey: llm.apiKey,
+    temperature: 0,
+    timeout: llm.timeoutMs,
+    maxRetries: llm.maxRetries,
+    ...(llm.baseUrl ? { configuration: { baseURL: llm.baseUrl } } : {}),
+  });
+}
+
+/** The final text of an agent run: the last AI message's text content. */
+function finalText(messages: BaseMessage[]): string {
+  const lastAi = [...messages].reverse().find((m) => AIMessage.isInstance(m));
+  if (!lastAi) return "";
+  const c = lastAi.content;
+  if (typeof c === "string") return c;
+  return c
+    .map((part) =>
+      typeof part === "object" && "text" in part && typeof part.text === "string" ? part.text : "",
+    )
+    .join("");
+}
+
+/**
+ * The AI agent (LangChain createAgent). It sees the conversation's recent messages and a summary of the
+ * person's open items, and acts only through tools bound to the session's patient; booking and cancelling
+ * are prepared for the person's confirmation (the pending middleware executes). Any failure of the model
+ * throws, so FallbackBrain answers with the guided menu. Its reply is checked before it is sent.
+ */
+export class AgentBrain implements Brain {
+  readonly name = "agent";
+  private readonly prompt: () => Promise<string>;
+  private readonly guided: Brain;
+  private readonly recursionLimit: number;
+
+  constructor(private readonly opts: AgentBrainOptions) {
+    this.prompt = opts.prompt ?? (() => Promise.resolve(DEFAULT_PROMPT));
+    this.guided = opts.guided ?? new GuidedBrain();
+    this.recursionLimit = opts.recursionLimit ?? 12;
+  }
+
+  static fromConfig(llm: LlmConfig, prompt?: () => Promise<string>): AgentBrain {
+    return new AgentBrain({ model: chatModel(llm), prompt });
+  }
+
+  async respond(turn: Turn): Promise<void> {
+    // Buttons and numbers picked from an offered list are the guided dialog's; so is a person not yet a patient.
+    if (!turn.actor || turn.input.choice !== undefined) return this.guided.respond(turn);
+    const text = turn.input.text.trim();
+    if (text === "") return this.guided.respond(turn);
+
+    const before = { pending: turn.state.pending, actionSeq: turn.state.actionSeq };
+    try {
+      const system = `${await this.prompt()}\n\n${await openItems(turn)}`;
+      const history = await recentMessages(turn);
+      const reply = await this.run(system, [...history, new HumanMessage(text)], agentTools({ turn }));
+      // A prepared action already showed its summary with Confirm / Change: that is the answer.
+      if (turn.state.pending !== before.pending && turn.state.pending !== undefined) return;
+      say(turn, checkReply(reply, turn.inbound.channel));
+      turn.state.guided = { step: "menu" };
+    } catch (err) {
+      // Nothing half-prepared survives a failed turn: the fallback starts from the state as it was.
+      turn.state.pending = before.pending;
+      turn.state.actionSeq = before.actionSeq;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs a list of user messages, one after another in one conversation, against the given prompt text and
+   * returns the answers (the admin "replay" of a prompt version). Only the read-only search tools are live;
+   * nothing is prepared or booked and no person's data is reachable.
+   */
+  async replay(
+    services: Services,
+    promptText: string,
+    messages: string[],
+    channel: Channel = "web",
+  ): Promise<string[]> {
+    const answers: string[] = [];
+    const history: BaseMessage[] = [];
+    const tools = replayTools(services);
+    for (const m of messages) {
+      history.push(new HumanMessage(m));
+      let answer: string;
+      try {
+        answer = checkReply(await this.run(promptText, history, tools), channel);
+      } catch (err) {
+        answer = `[no answer: ${err instanceof Error ? err.message : String(err)}]`;
+      }
+      history.push(new AIMessage(answer));
+      answers.push(answer);
+    }
+    return answers;
+  }
+
+  private async run(
+    systemPrompt: string,
+    messages: BaseMessage[],
+    tools: ReturnType<typeof agentTools> | ReturnType<typeof replayTools>,
+  ): Promise<string> {
+    const agent = createAgent({ model: this.opts.model, tools, systemPrompt });
+    const result = await agent.invoke({ messages }, { recursionLimit: this.recursionLimit });
+    return finalText(result.messages);
+  }
+}

@@ -1,0 +1,50 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { AIMessage, HumanMessage, type BaseMessage } from "langchain";
+import { conversationMessages } from "../../db/schema/index.js";
+import type { Turn } from "../turn.js";
+
+export const HISTORY_MESSAGES = 12;
+
+/** The conversation's recent messages (as the engine stored them), oldest first, before this turn's. */
+export async function recentMessages(turn: Turn, limit = HISTORY_MESSAGES): Promise<BaseMessage[]> {
+  const { db } = turn.deps.database;
+  const before = turn.inboundMessageId;
+  const rows = await db
+    .select({ direction: conversationMessages.direction, text: conversationMessages.text })
+    .from(conversationMessages)
+    .where(
+      and(
+        eq(conversationMessages.conversationId, turn.conversation.id),
+        ...(before !== undefined ? [lt(conversationMessages.id, before)] : []),
+      ),
+    )
+    .orderBy(desc(conversationMessages.id))
+    .limit(limit);
+  return rows
+    .reverse()
+    .filter((r) => r.text)
+    .map((r) => (r.direction === "in" ? new HumanMessage(r.text!) : new AIMessage(r.text!)));
+}
+
+/** A short summary of the person's open items, from domain data (not from the model's memory). */
+export async function openItems(turn: Turn): Promise<string> {
+  if (!turn.actor) return "";
+  const page = await turn.deps.services.scheduling.listForPatient(turn.actor, {
+    scope: "upcoming",
+    page: 1,
+    perPage: 5,
+  });
+  const open = page.appointments.filter((a) => !["cancelled", "rejected"].includes(a.status));
+  const today = turn.deps.clock.now().toISOString().slice(0, 10);
+  const lines = open.map(
+    (a) =>
+      `- appointment ${a.id}: ${a.doctor_name}, ${a.appointment_date} ${a.appointment_time} (${a.status})`,
+  );
+  return [
+    `Today is ${today}.`,
+    `The person: ${turn.user?.name ?? "a patient"}.`,
+    lines.length
+      ? `Their upcoming appointments:\n${lines.join("\n")}`
+      : "They have no upcoming appointments.",
+  ].join("\n");
+}

@@ -1,0 +1,29 @@
+import { tool } from "langchain";
+import { z } from "zod";
+import { prepareAction } from "../../actions.js";
+import { formatDay } from "../../format.js";
+import { AWAITING } from "./book.js";
+import { safely, type AgentToolContext } from "./shared.js";
+
+/** Prepares cancelling one of the person's own appointments (the domain answers not found otherwise). */
+export function cancelTool({ turn }: AgentToolContext) {
+  return tool(
+    ({ appointment_id }) =>
+      safely(async () => {
+        const a = await turn.tools.appointment(turn.actor!, appointment_id);
+        if (["cancelled", "rejected", "completed", "no_show"].includes(a.status))
+          return `That appointment is ${a.status}; it cannot be cancelled.`;
+        prepareAction(turn, {
+          kind: "cancel",
+          appointmentId: a.id,
+          summary: `Cancel your appointment with ${a.doctor_name} on ${formatDay(a.appointment_date)} at ${a.appointment_time}.`,
+        });
+        return AWAITING;
+      }),
+    {
+      name: "cancel_appointment",
+      description: "Prepare cancelling one of the person's own appointments. The person confirms it.",
+      schema: z.object({ appointment_id: z.number().int().positive() }),
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import { bookTool } from "./book.js";
+import { cancelTool } from "./cancel.js";
+import { doctorDetailsTool } from "./doctor-details.js";
+import { freeSlotsTool } from "./free-slots.js";
+import { myAppointmentsTool } from "./my-appointments.js";
+import { rescheduleTool } from "./reschedule.js";
+import { searchDoctorsTool } from "./search-doctors.js";
+import type { AgentToolContext } from "./shared.js";
+import { talkToHumanTool } from "./talk-to-human.js";
+
+/**
+ * The agent's tools for one turn. Each is a thin call through turn.tools (recorded in tool_calls) with the
+ * session's patient as the actor; consequential ones only prepare. None executes, none takes a patient id.
+ */
+export function agentTools(ctx: AgentToolContext) {
+  return [
+    searchDoctorsTool(ctx),
+    doctorDetailsTool(ctx),
+    freeSlotsTool(ctx),
+    myAppointmentsTool(ctx),
+    bookTool(ctx),
+    rescheduleTool(ctx),
+    cancelTool(ctx),
+    talkToHumanTool(ctx),
+  ];
+}

@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One scripted answer of the fake model. */
+export type FakeReply =
+  | { text: string }
+  | { toolCalls: { name: string; args: Record<string, unknown> }[] }
+  | { status: number }
+  /** Never answers (the client's timeout fires). */
+  | { hang: true };
+
+export interface ChatRequest {
+  model: string;
+  messages: { role: string; content: unknown; tool_calls?: unknown; tool_call_id?: string }[];
+  tools?: { type: string; function: { name: string } }[];
+  [k: string]: unknown;
+}
+
+/**
+ * A local OpenAI-compatible `/v1/chat/completions` server for tests: it answers from a script (tool calls,
+ * texts, failures) one reply per request and records every request it received.
+ */
+export class FakeOpenAI {
+  readonly requests: ChatRequest[] = [];
+  private script: FakeReply[] = [];
+  private readonly open = new Set<ServerResponse>();
+  private seq = 0;
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<FakeOpenAI> {
+    const server = createServer();
+    const fake = new FakeOpenAI(server);
+    server.on("request", (req, res) => void fake.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return fake;
+  }
+
+  get baseUrl(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/v1`;
+  }
+
+  /** Replaces the script: the next requests get these replies in order (then a 500 when it runs out). */
+  answer(...replies: FakeReply[]): void {
+    this.script = [...replies];
+  }
+
+  reset(): void {
+    this.script = [];
+    this.requests.length = 0;
+  }
+
+  /** The tool names the person's last request offered, and the tool results sent back so far. */
+  toolResults(request: ChatRequest): string[] {
+    return request.messages.filter((m) => m.role === "tool").map((m) => String(m.content));
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequest;
+    this.requests.push(body);
+    const reply = this.script.shift() ?? { status: 500 };
+    if ("hang" in reply) {
+      this.open.add(res);
+      res.on("close", () => this.open.delete(res));
+      return;
+    }
+    if ("status" in reply) {
+      res.writeHead(reply.status, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: "scripted failure", type: "server_error" } }));
+      return;
+    }
+    const n = ++this.seq;
+    const message =
+      "text" in reply
+        ? { role: "assistant", content: reply.text }
+        : {
+            role: "assistant",
+            content: null,
+            tool_calls: reply.toolCalls.map((c, i) => ({
+              id: `call_${n}_${i}`,
+              type: "function",
+              function: { name: c.name, arguments: JSON.stringify(c.args) },
+            })),
+          };
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-${n}`,
+        object: "chat.completion",
+        created: 1_900_000_000,
+        model: body.model,
+        choices: [
+          { index: 0, message, finish_reason: "text" in reply ? "stop" : "tool_calls", logprobs: null },
+        ],
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+      }),
+    );
+  }
+}
