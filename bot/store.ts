@@ -23,6 +23,26 @@ const LEASE_MS = 30_000;
 export class ConversationStore {
   constructor(private readonly db: Db) {}
 
+  /** The last `limit` messages of a conversation before message `beforeId` (all, if unset), oldest first. */
+  async recentMessages(
+    conversationId: number,
+    beforeId: number | undefined,
+    limit: number,
+  ): Promise<{ direction: "in" | "out"; text: string | null }[]> {
+    const rows = await this.db
+      .select({ direction: conversationMessages.direction, text: conversationMessages.text })
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.conversationId, conversationId),
+          ...(beforeId !== undefined ? [lt(conversationMessages.id, beforeId)] : []),
+        ),
+      )
+      .orderBy(desc(conversationMessages.id))
+      .limit(limit);
+    return rows.reverse();
+  }
+
   async identity(channel: string, externalId: string): Promise<IdentityRow> {
     await this.db.insert(channelIdentities).values({ channel, externalId }).onConflictDoNothing();
     const [row] = await this.db

@@ -89,6 +89,34 @@ export function pgErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * An error as it may be logged. Drizzle's query errors put the failed SQL and its parameters (which can be
+ * patient data) into their message and stack: log the driver's underlying error instead, which has neither.
+ */
+export function loggableError(err: unknown): {
+  name: string;
+  code?: string;
+  message: string;
+  stack?: string;
+} {
+  let e = err as {
+    name?: string;
+    message?: string;
+    stack?: string;
+    code?: unknown;
+    cause?: unknown;
+    params?: unknown;
+  };
+  if (e !== null && typeof e === "object" && "params" in e && e.cause) e = e.cause;
+  const code = pgErrorCode(e) ?? (typeof e?.code === "string" ? e.code : undefined);
+  return {
+    name: e?.name ?? "Error",
+    ...(code ? { code } : {}),
+    message: e?.message ?? String(err),
+    ...(e?.stack ? { stack: e.stack } : {}),
+  };
+}
+
 /** The constraint name of a database error, looking through drizzle's wrapping. */
 export function pgConstraint(err: unknown): string | undefined {
   let e: unknown = err;

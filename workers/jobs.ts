@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { loggableError } from "../db/client.js";
 import type { JobHandler, JobOptions, Jobs } from "../domain/shared/jobs.js";
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
@@ -64,11 +65,13 @@ export class BullJobs implements Jobs {
       );
       worker.on("failed", (job, err) => {
         this.log.warn(
-          { job: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message },
+          { job: name, jobId: job?.id, attempt: job?.attemptsMade, err: loggableError(err).message },
           "job failed",
         );
       });
-      worker.on("error", (err) => this.log.error({ job: name, err: err.message }, "worker error"));
+      worker.on("error", (err) =>
+        this.log.error({ job: name, err: loggableError(err).message }, "worker error"),
+      );
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
@@ -151,7 +154,7 @@ export class InProcessJobs implements Jobs {
     }
     const p = handler(data, { jobId, attempt })
       .catch((err: unknown) => {
-        this.log.warn({ job: name, jobId, attempt, err: (err as Error).message }, "job failed");
+        this.log.warn({ job: name, jobId, attempt, err: loggableError(err).message }, "job failed");
         if (attempt < attempts && !this.closed) {
           this.schedule(name, key, jobId, data, BACKOFF_MS * 2 ** (attempt - 1), attempt + 1, attempts);
         }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from "fastify";
-import { pgErrorCode } from "../../db/client.js";
+import { loggableError, pgErrorCode } from "../../db/client.js";
 import { DomainError, type ErrorKind } from "../../domain/shared/errors.js";
 
 const STATUS: Record<ErrorKind, number> = {
@@ -98,10 +98,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       return reply.status(status).send(errorBody(frameworkCode(err), err.message));
     }
-    request.log.error(
-      { err: { type: err.name, code: err.code, message: err.message, stack: err.stack } },
-      "unhandled error",
-    );
+    request.log.error({ err: loggableError(err) }, "unhandled error");
     return reply
       .status(500)
       .send(errorBody("INTERNAL_ERROR", "Something went wrong on our side. Please try again."));

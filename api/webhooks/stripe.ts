@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
+import { loggableError } from "../../db/client.js";
 import { toPaymentEvent, verifyStripeWebhook } from "../../domain/payments/stripe.js";
 import { errorBody } from "../plugins/errors.js";
 
@@ -32,7 +33,7 @@ export const stripeWebhook: FastifyPluginAsync = async (app) => {
     } catch (err) {
       // A transient failure (database): let Stripe retry. Nothing was applied (one transaction).
       request.log.error(
-        { stripeEvent: event.id, type: event.type, err: (err as Error).message },
+        { stripeEvent: event.id, type: event.type, err: loggableError(err).message },
         "stripe webhook failed",
       );
       return reply.status(503).send(errorBody("RETRY", "Please retry."));

@@ -1,4 +1,5 @@
 import { ChatOpenAI } from "@langchain/openai";
+import { loggableError } from "../../db/client.js";
 import { AIMessage, createAgent, HumanMessage, type BaseMessage } from "langchain";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../../config/index.js";
@@ -116,7 +117,7 @@ export class AgentBrain implements Brain {
       try {
         answer = checkReply(await this.run(promptText, history, tools), channel);
       } catch (err) {
-        answer = `[no answer: ${err instanceof Error ? err.message : String(err)}]`;
+        answer = `[no answer: ${loggableError(err).message}]`;
       }
       history.push(new AIMessage(answer));
       answers.push(answer);

@@ -1,27 +1,12 @@
-import { and, desc, eq, lt } from "drizzle-orm";
 import { AIMessage, HumanMessage, type BaseMessage } from "langchain";
-import { conversationMessages } from "../../db/schema/index.js";
 import type { Turn } from "../turn.js";
 
 export const HISTORY_MESSAGES = 12;
 
 /** The conversation's recent messages (as the engine stored them), oldest first, before this turn's. */
 export async function recentMessages(turn: Turn, limit = HISTORY_MESSAGES): Promise<BaseMessage[]> {
-  const { db } = turn.deps.database;
-  const before = turn.inboundMessageId;
-  const rows = await db
-    .select({ direction: conversationMessages.direction, text: conversationMessages.text })
-    .from(conversationMessages)
-    .where(
-      and(
-        eq(conversationMessages.conversationId, turn.conversation.id),
-        ...(before !== undefined ? [lt(conversationMessages.id, before)] : []),
-      ),
-    )
-    .orderBy(desc(conversationMessages.id))
-    .limit(limit);
+  const rows = await turn.deps.store.recentMessages(turn.conversation.id, turn.inboundMessageId, limit);
   return rows
-    .reverse()
     .filter((r) => r.text)
     .map((r) => (r.direction === "in" ? new HumanMessage(r.text!) : new AIMessage(r.text!)));
 }
