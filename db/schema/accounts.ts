@@ -26,6 +26,8 @@ export const users = pgTable(
     email: text().notNull(),
     phone: text(),
     passwordHash: text().notNull(),
+    /** The channel notifications go to first (telegram, whatsapp, sms, web); null → the most recently used. */
+    preferredChannel: text(),
     active: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -106,6 +108,8 @@ export const patients = pgTable(
     city: text(),
     bloodGroup: text(),
     timeZone: text().notNull().default("UTC"),
+    /** "HH:MM-HH:MM" in the patient's zone when reminders wait; null → the platform default (QUIET_HOURS). */
+    quietHours: text(),
     emergencyContact: jsonb().$type<EmergencyContact>(),
     insurance: jsonb().$type<Insurance>(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

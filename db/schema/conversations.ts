@@ -47,6 +47,10 @@ export const channelIdentities = pgTable(
     verifiedAt: timestamp({ withTimezone: true }),
     /** The conversation of a not yet identified person. */
     conversationId: bigint({ mode: "number" }).references(() => conversations.id, { onDelete: "set null" }),
+    /** STOP: nothing but the confirmation is sent to this identity until START. */
+    optedOutAt: timestamp({ withTimezone: true }),
+    /** The person's last message on this identity: opens WhatsApp's 24-hour customer-service window. */
+    lastInboundAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -88,6 +92,9 @@ export const conversationMessages = pgTable(
     sendAttempts: integer().notNull().default(0),
     /** Outbound: the last send failure (a code, never the text). */
     sendError: text(),
+    /** The provider's latest delivery status (queued, sent, delivered, read, failed, undelivered). */
+    deliveryStatus: text(),
+    deliveryStatusAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

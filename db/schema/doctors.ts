@@ -53,6 +53,12 @@ export const doctors = pgTable(
     summary: text(),
     timeZone: text().notNull().default("UTC"),
     phone: text(),
+    /** Set once the doctor proved the phone (a one-time code): only then do SMS commands from it run. */
+    phoneVerifiedAt: timestamp({ withTimezone: true }),
+    /** argon2id hash of the PIN that authorises WITHDRAW by SMS; null → WITHDRAW by SMS is refused. */
+    smsPinHash: text(),
+    smsPinFailures: smallint().notNull().default(0),
+    smsPinLockedUntil: timestamp({ withTimezone: true }),
     verificationStatus: verificationStatusEnum().notNull().default("pending"),
     verifiedAt: timestamp({ withTimezone: true }),
     verifiedBy: integer().references(() => users.id),

@@ -68,8 +68,14 @@ export const notificationsOutbox = pgTable(
     notBefore: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp({ withTimezone: true }),
+    /** Where it went: the channel used and the provider's message id (status callbacks find it by this). */
+    deliveredChannel: text(),
+    providerMessageId: text(),
+    /** The provider's latest delivery status (queued, sent, delivered, read, failed, undelivered). */
+    deliveryStatus: text(),
   },
   (t) => [
+    index("notifications_outbox_provider_idx").on(t.deliveredChannel, t.providerMessageId),
     uniqueIndex("notifications_outbox_key").on(t.idempotencyKey),
     index("notifications_outbox_pending_idx").on(t.status, t.notBefore),
     index("notifications_outbox_user_idx").on(t.userId),

@@ -52,6 +52,8 @@ export const appointments = pgTable(
     previousStartsAt: timestamp({ withTimezone: true }),
     previousEndsAt: timestamp({ withTimezone: true }),
     statusReason: text(),
+    /** The patient confirmed they will attend (answering a reminder). */
+    patientConfirmedAt: timestamp({ withTimezone: true }),
     createdByUserId: integer().references(() => users.id),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
