@@ -5,7 +5,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
-import { replayRunner } from "../bot/engine.js";
+import { Engine, replayRunner } from "../bot/engine.js";
+import { ChannelHub } from "../channels/hub.js";
+import { TelegramClient } from "../channels/telegram/client.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -30,6 +32,8 @@ export interface AppOptions {
 declare module "fastify" {
   interface FastifyInstance {
     services: Services;
+    /** The conversation engine and the channels that send its replies. */
+    hub: ChannelHub;
     deps: { config: Config; database: Database; cache: Cache; clock: Clock };
   }
 }
@@ -59,6 +63,19 @@ export function loggerOptions(level: string): FastifyServerOptions["logger"] {
   };
 }
 
+/** The engine, and a hub with an adapter for every configured channel. */
+function createHub(
+  opts: AppOptions,
+  services: Services,
+  clock: Clock,
+  log: FastifyInstance["log"],
+): ChannelHub {
+  const engine = new Engine({ services, database: opts.database, clock, config: opts.config });
+  const hub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
+  if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
+  return hub;
+}
+
 /** The whole HTTP application as one Fastify instance, without listening. Tests inject into it. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const clock = opts.clock ?? systemClock;
@@ -85,6 +102,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   services.prompts.setReplayRunner(replayRunner(opts.config, services));
   app.decorate("services", services);
+  app.decorate("hub", createHub(opts, services, clock, app.log));
   app.decorate("deps", { config: opts.config, database: opts.database, cache: opts.cache, clock });
   app.addHook("onSend", async (request, reply) => {
     void reply.header("x-request-id", request.id);

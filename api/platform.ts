@@ -59,7 +59,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     "HealthLink components",
   );
 
-  registerWorkers(jobs, app.services);
+  registerWorkers(jobs, app.services, app.hub);
   await jobs.start();
 
   let closing: Promise<void> | undefined;

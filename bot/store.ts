@@ -217,6 +217,66 @@ export class ConversationStore {
       .where(inArray(conversationMessages.id, ids));
   }
 
+  /** Outbound messages by id, in id order (what a delivery job sends). */
+  async outboundByIds(ids: number[]): Promise<MessageRow[]> {
+    if (ids.length === 0) return [];
+    return this.db
+      .select()
+      .from(conversationMessages)
+      .where(and(inArray(conversationMessages.id, ids), eq(conversationMessages.direction, "out")))
+      .orderBy(conversationMessages.id);
+  }
+
+  /** A delivered outbound message: when, and the provider's id (delivery status callbacks find it by it). */
+  async recordSent(id: number, at: Date, providerMessageId: string | undefined): Promise<void> {
+    await this.db
+      .update(conversationMessages)
+      .set({
+        deliveredAt: at,
+        sendError: null,
+        sendAttempts: sql`${conversationMessages.sendAttempts} + 1`,
+        ...(providerMessageId !== undefined ? { providerMessageId } : {}),
+      })
+      .where(eq(conversationMessages.id, id));
+  }
+
+  /** The person wrote on this identity: opens WhatsApp's 24-hour window. */
+  async touchInbound(channel: string, externalId: string, at: Date): Promise<void> {
+    await this.db
+      .update(channelIdentities)
+      .set({ lastInboundAt: at })
+      .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
+  }
+
+  /** STOP (at) / START (null) for an identity. */
+  async setOptOut(channel: string, externalId: string, at: Date | null): Promise<void> {
+    await this.db
+      .update(channelIdentities)
+      .set({ optedOutAt: at })
+      .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
+  }
+
+  /** A provider's delivery status callback for an outbound conversation message; false when unknown. */
+  async recordDeliveryStatus(
+    channel: string,
+    providerMessageId: string,
+    status: string,
+    at: Date,
+  ): Promise<boolean> {
+    const rows = await this.db
+      .update(conversationMessages)
+      .set({ deliveryStatus: status, deliveryStatusAt: at })
+      .where(
+        and(
+          eq(conversationMessages.channel, channel),
+          eq(conversationMessages.providerMessageId, providerMessageId),
+          eq(conversationMessages.direction, "out"),
+        ),
+      )
+      .returning({ id: conversationMessages.id });
+    return rows.length > 0;
+  }
+
   /** Outbound messages after this id (a reconnecting client catching up). */
   async outboundAfter(conversationId: number, afterId: number, limit = 100): Promise<MessageRow[]> {
     return this.db

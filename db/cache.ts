@@ -20,6 +20,10 @@ export class RedisCache implements Cache {
   async del(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
   }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const ok = await this.redis.set(this.prefix + key, value, "EX", Math.max(1, Math.ceil(ttlSeconds)), "NX");
+    return ok === "OK";
+  }
   async incr(key: string, ttlSeconds: number): Promise<number> {
     const k = this.prefix + key;
     const [[, count] = [null, 0]] =
@@ -49,6 +53,11 @@ export class MemoryCache implements Cache {
   }
   get(key: string): Promise<string | undefined> {
     return Promise.resolve(this.live(key)?.value);
+  }
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
   }
   set(key: string, value: string, ttlSeconds: number): Promise<void> {
     if (this.entries.size >= this.maxEntries) {

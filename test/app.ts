@@ -63,7 +63,7 @@ export async function buildTestApp(
   const jobs = createJobs(redis, quiet, `hl-test-jobs-${prefix}`);
   const app = await buildApp({ config, database: tdb.database, cache, storage, jobs, clock, logger: false });
   await app.ready();
-  registerWorkers(jobs, app.services);
+  registerWorkers(jobs, app.services, app.hub);
   await jobs.start();
   return {
     app,

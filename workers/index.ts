@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { HUB_JOBS, type ChannelHub, type DeliverJob, type TurnJob } from "../channels/hub.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
@@ -17,7 +18,7 @@ export function createJobs(redis: Redis | undefined, log: Log, prefix?: string):
  * Every job handler, registered in one place; started and stopped with the platform as a pair.
  * Handlers are thin: they call one domain service method, which is idempotent.
  */
-export function registerWorkers(jobs: Jobs, services: Services): void {
+export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub): void {
   const { payments } = services;
   jobs.handle<{ paymentId: number }>(PAYMENT_JOBS.expire, (d) => payments.expirePayment(d.paymentId));
   jobs.handle<{ refundId: number }>(PAYMENT_JOBS.refund, (d) => payments.executeRefund(d.refundId));
@@ -25,4 +26,7 @@ export function registerWorkers(jobs: Jobs, services: Services): void {
   jobs.handle<{ doctorId: number }>(PAYMENT_JOBS.releaseEarnings, (d) =>
     payments.releaseDueEarnings(d.doctorId),
   );
+  // Turns of different conversations run side by side; one conversation's wait on its lease.
+  jobs.handle<TurnJob>(HUB_JOBS.turn, (d) => hub.runTurn(d), { concurrency: 16 });
+  jobs.handle<DeliverJob>(HUB_JOBS.deliver, (d) => hub.deliver(d), { concurrency: 16 });
 }

@@ -9,6 +9,11 @@ type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg:
 const DEFAULT_ATTEMPTS = 5;
 const BACKOFF_MS = 1000;
 
+/** BullMQ reserves ':' in job ids (its key separator): ids keep their meaning with '|' instead. */
+function bullJobId(jobId: string): string {
+  return jobId.replaceAll(":", "|");
+}
+
 /** Jobs on Redis through BullMQ: durable, shared by every process, retried with exponential backoff. */
 export class BullJobs implements Jobs {
   readonly kind = "bullmq" as const;
@@ -40,17 +45,22 @@ export class BullJobs implements Jobs {
 
   async add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
     await this.queue(name).add(name, data, {
-      ...(opts.jobId ? { jobId: opts.jobId } : {}),
+      ...(opts.jobId ? { jobId: bullJobId(opts.jobId) } : {}),
       delay: Math.max(0, opts.delayMs ?? 0),
       attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
       backoff: { type: "exponential", delay: BACKOFF_MS },
-      removeOnComplete: { age: 86_400, count: 10_000 },
+      removeOnComplete: opts.removeOnComplete ? true : { age: 86_400, count: 10_000 },
       removeOnFail: { age: 7 * 86_400 },
     });
   }
 
   async remove(name: string, jobId: string): Promise<void> {
-    await this.queue(name).remove(jobId);
+    await this.queue(name).remove(bullJobId(jobId));
+  }
+
+  async busy(name: string): Promise<number> {
+    const c = await this.queue(name).getJobCounts("waiting", "active", "prioritized", "waiting-children");
+    return Object.values(c).reduce((a, b) => a + b, 0);
   }
 
   async start(): Promise<void> {
@@ -93,6 +103,8 @@ export class InProcessJobs implements Jobs {
   private readonly handlers = new Map<string, JobHandler<unknown>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  private readonly runningByName = new Map<string, number>();
+  private readonly dueAt = new Map<string, { name: string; at: number }>();
   private started = false;
   private closed = false;
   private readonly early: (() => void)[] = [];
@@ -129,8 +141,10 @@ export class InProcessJobs implements Jobs {
     attempt: number,
     attempts: number,
   ): void {
+    this.dueAt.set(key, { name, at: Date.now() + delay });
     const timer = setTimeout(() => {
       this.timers.delete(key);
+      this.dueAt.delete(key);
       const run = () => this.run(name, key, jobId, data, attempt, attempts);
       if (this.started) run();
       else this.early.push(run);
@@ -152,6 +166,7 @@ export class InProcessJobs implements Jobs {
       this.log.warn({ job: name }, "no handler for job");
       return;
     }
+    this.runningByName.set(name, (this.runningByName.get(name) ?? 0) + 1);
     const p = handler(data, { jobId, attempt })
       .catch((err: unknown) => {
         this.log.warn({ job: name, jobId, attempt, err: loggableError(err).message }, "job failed");
@@ -159,7 +174,10 @@ export class InProcessJobs implements Jobs {
           this.schedule(name, key, jobId, data, BACKOFF_MS * 2 ** (attempt - 1), attempt + 1, attempts);
         }
       })
-      .finally(() => this.running.delete(p));
+      .finally(() => {
+        this.running.delete(p);
+        this.runningByName.set(name, (this.runningByName.get(name) ?? 1) - 1);
+      });
     this.running.add(p);
   }
 
@@ -167,7 +185,17 @@ export class InProcessJobs implements Jobs {
     const key = `${name}:${jobId}`;
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
+    this.dueAt.delete(key);
     return Promise.resolve();
+  }
+
+  busy(name: string): Promise<number> {
+    const now = Date.now();
+    let due = 0;
+    for (const d of this.dueAt.values()) if (d.name === name && d.at <= now) due += 1;
+    return Promise.resolve(
+      (this.runningByName.get(name) ?? 0) + due + (this.started ? 0 : this.early.length),
+    );
   }
 
   start(): Promise<void> {

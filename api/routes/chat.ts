@@ -1,7 +1,6 @@
 import websocket from "@fastify/websocket";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { Engine } from "../../bot/engine.js";
 import type { OutboundMessage } from "../../bot/types.js";
 import { newOpaqueToken } from "../../domain/accounts/secrets.js";
 import type { TokenClaims } from "../../domain/accounts/auth-service.js";
@@ -37,13 +36,9 @@ const VisitorSession = Type.Object({
  */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
-  const engine = new Engine({
-    services: app.services,
-    database: app.deps.database,
-    clock: app.deps.clock,
-    config: app.deps.config,
-  });
+  const engine = app.hub.engine;
   const client = new WebClient();
+  app.hub.register(client);
 
   app.get("/chat", { schema: { hide: true } }, async (_request, reply) => {
     return reply
@@ -165,7 +160,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         client.attach(conversationId, socket);
       }
       const ids = out.flatMap((m) => (m.id === undefined ? [] : [m.id]));
-      const delivered = client.send(conversationId, out) > 0;
+      const delivered = client.push(conversationId, out) > 0;
       await engine.store.recordDelivery(
         ids,
         delivered ? { deliveredAt: app.deps.clock.now() } : { error: "NO_OPEN_SOCKET" },

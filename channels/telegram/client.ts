@@ -1,16 +1,18 @@
 import { Telegram } from "telegraf";
 import type { OutboundMessage } from "../../bot/types.js";
+import {
+  httpSendError,
+  SendError,
+  type ChannelAdapter,
+  type SendContext,
+  type SendResult,
+} from "../contract.js";
 import { render } from "./render.js";
 
 export interface TelegramSettings {
   botToken: string;
   webhookSecret: string;
   apiRoot: string;
-}
-
-/** Where delivery outcomes are written (the engine's store: conversation_messages). */
-export interface DeliveryRecorder {
-  recordDelivery(ids: number[], outcome: { deliveredAt: Date } | { error: string }): Promise<void>;
 }
 
 /** A failure as a short code: never the error's message (a network error's carries the URL, and so the token). */
@@ -21,12 +23,19 @@ export function failureCode(err: unknown): string {
   return "TELEGRAM_UNREACHABLE";
 }
 
+/** Telegram's answer as a SendError: 429, 5xx and network failures are retried; 400/403 (blocked) are not. */
+export function sendError(err: unknown): SendError {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "number") return httpSendError("TELEGRAM", code);
+  return new SendError(failureCode(err), true);
+}
+
 /**
- * Sends through the Bot API (telegraf's client, at the configured apiRoot). Each stored message is sent
- * part by part; its outcome (delivered_at, or send_error) is recorded on its conversation_messages row.
- * Direct sends, never inside a transaction; a failed message is recorded, not retried.
+ * The Telegram channel's sender (telegraf's client at the configured apiRoot). The address is the chat id
+ * (a private chat's id is the user's id). Each message is sent part by part (render.ts).
  */
-export class TelegramClient {
+export class TelegramClient implements ChannelAdapter {
+  readonly channel = "telegram";
   readonly api: Telegram;
 
   constructor(settings: TelegramSettings) {
@@ -37,31 +46,19 @@ export class TelegramClient {
     await this.api.sendMessage(chatId, text);
   }
 
-  /** Sends the messages in order; returns how many were delivered. Stops at the first failure. */
-  async send(
-    chatId: number,
-    messages: OutboundMessage[],
-    recorder: DeliveryRecorder,
-    now: () => Date,
-  ): Promise<number> {
-    let delivered = 0;
-    for (const [i, m] of messages.entries()) {
-      try {
-        for (const part of render(m)) {
-          await this.api.sendMessage(chatId, part.text, {
-            ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}),
-          });
-        }
-        if (m.id !== undefined) await recorder.recordDelivery([m.id], { deliveredAt: now() });
-        delivered += 1;
-      } catch (err) {
-        // Later messages would arrive out of order: they are marked failed too.
-        const ids = messages.slice(i).flatMap((x) => (x.id === undefined ? [] : [x.id]));
-        await recorder.recordDelivery(ids, { error: failureCode(err) });
-        break;
+  async send(address: string, message: OutboundMessage, _ctx: SendContext): Promise<SendResult> {
+    const ids: string[] = [];
+    try {
+      for (const part of render(message)) {
+        const sent = await this.api.sendMessage(address, part.text, {
+          ...(part.reply_markup ? { reply_markup: part.reply_markup } : {}),
+        });
+        ids.push(`${address}:${sent.message_id}`);
       }
+    } catch (err) {
+      throw sendError(err);
     }
-    return delivered;
+    return { providerMessageIds: ids };
   }
 
   async answerCallback(id: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { OutboundMessage } from "../../bot/types.js";
+import { SendError, type ChannelAdapter, type SendContext, type SendResult } from "../contract.js";
 import { render, type WebFrame } from "./render.js";
 
 /** The part of a WebSocket this channel uses. */
@@ -14,7 +15,9 @@ const OPEN = 1;
  * Sends to the connected sockets of a conversation (this process's). A message no socket took stays in the
  * conversation: the page asks for everything after its last seen id when it reconnects.
  */
-export class WebClient {
+export class WebClient implements ChannelAdapter {
+  readonly channel = "web";
+
   private readonly sockets = new Map<number, Set<WebSocketLike>>();
 
   attach(conversationId: number, socket: WebSocketLike): void {
@@ -42,8 +45,18 @@ export class WebClient {
     }
   }
 
+  /**
+   * The adapter's send (a notification posted into a web conversation): pushed to the conversation's open
+   * sockets; with none open the message waits in the conversation and the page fetches it on reconnect.
+   */
+  send(_address: string, message: OutboundMessage, _ctx: SendContext): Promise<SendResult> {
+    if (message.conversationId === undefined || this.push(message.conversationId, [message]) === 0)
+      return Promise.reject(new SendError("WEB_OFFLINE", false));
+    return Promise.resolve({ providerMessageIds: [] });
+  }
+
   /** Pushes stored messages to every open socket of the conversation; returns how many sockets took them. */
-  send(conversationId: number, messages: OutboundMessage[]): number {
+  push(conversationId: number, messages: OutboundMessage[]): number {
     const frames: WebFrame[] = messages.flatMap((m) =>
       m.id === undefined ? [] : render({ ...m, id: m.id }),
     );

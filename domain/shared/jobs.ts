@@ -11,6 +11,8 @@ export interface JobOptions {
   jobId?: string | undefined;
   /** Attempts in all, with exponential backoff between them. Default 5. */
   attempts?: number | undefined;
+  /** Drop the job from Redis as soon as it completes (its data holds message text). Default: kept a day. */
+  removeOnComplete?: boolean | undefined;
 }
 
 export type JobHandler<T> = (data: T, meta: { jobId: string; attempt: number }) => Promise<void>;
@@ -22,6 +24,8 @@ export interface Jobs {
   add<T>(name: string, data: T, opts?: JobOptions): Promise<void>;
   /** Removes a pending (e.g. delayed) job; no-op when it already ran or never existed. */
   remove(name: string, jobId: string): Promise<void>;
+  /** Jobs of a name waiting to run now or running (delayed ones not yet due are not counted). */
+  busy(name: string): Promise<number>;
   /** Starts processing the registered names. */
   start(): Promise<void>;
   /** Stops taking jobs, waits for running ones, closes connections. */

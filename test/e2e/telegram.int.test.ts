@@ -8,6 +8,7 @@ import {
 } from "../../db/schema/index.js";
 import { registerTelegramWebhook } from "../../channels/telegram/webhook-setup.js";
 import { buildTestApp, type TestApp } from "../app.js";
+import { settle } from "../settle.js";
 import { signUp, verifiedDoctor } from "../factories.js";
 import { startFakeTelegram, type FakeTelegram, type TelegramCall } from "../fakes/telegram.js";
 
@@ -106,6 +107,7 @@ async function turn(from: number, update: Record<string, unknown>): Promise<Sent
   const before = sentTo(from).length;
   const res = await post(update);
   expect(res.statusCode).toBe(200);
+  await settle(t.jobs);
   return sentTo(from).slice(before);
 }
 const textOf = (sent: Sent[]) => sent.map((s) => s.text).join("\n");
@@ -201,6 +203,7 @@ describe("POST /webhooks/telegram", () => {
     const update = textUpdate(ana, "hello");
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => post(update)));
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    await settle(t.jobs);
     expect(sentTo(ana)).toHaveLength(1);
     expect(sentTo(ana)[0]!.text).toMatch(/terms of service/);
   });
@@ -255,6 +258,7 @@ describe("POST /webhooks/telegram", () => {
     fake.behaviour.blocked = true;
     try {
       expect((await post(textUpdate(lee, "hi"))).statusCode).toBe(200);
+      await settle(t.jobs);
     } finally {
       fake.behaviour.blocked = false;
     }
