@@ -261,6 +261,10 @@ describe("a pharmacy order's payment", () => {
     const { id, payment } = await buy(p, "Paracetamol 500 mg tablet");
     expect((await post(p, `/api/patient/orders/${id}/cancel`, {})).statusCode).toBe(200);
     expect(await refundsOf(payment.id)).toHaveLength(0);
+    // The link closes with the order; a payment that gets through anyway (a race) is refunded.
+    expect(await paymentRow(payment.id)).toMatchObject({ status: "expired" });
+    const page = await t.app.inject({ method: "GET", url: new URL(payment.checkout_url).pathname });
+    expect(page.body).toContain("This payment link has expired.");
     await payThroughSandbox(t, payment);
     expect(await paymentRow(payment.id)).toMatchObject({ status: "refunded" });
     expect(await orderRow(id)).toMatchObject({ status: "cancelled", paymentStatus: "unpaid" });

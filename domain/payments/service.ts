@@ -741,6 +741,16 @@ export class PaymentsService {
     return this.repo.lockByPurpose(tx, purpose, referenceId);
   }
 
+  /**
+   * The thing to pay for was cancelled before it was paid: its payment closes (expired) so the link stops
+   * taking money, in the caller's transaction; settle() afterwards closes the provider's checkout. A payment
+   * that arrives anyway is refunded by the purpose's late-payment rule.
+   */
+  async closeUnpaid(tx: Tx, p: PaymentRow): Promise<void> {
+    if (p.status !== "requires_payment" && p.status !== "failed") return;
+    await this.repo.updatePayment(tx, p.id, { status: "expired", updatedAt: this.now() });
+  }
+
   findByPurpose(purpose: PaymentPurpose, referenceId: number): Promise<PaymentRow | undefined> {
     return this.repo.findByPurpose(purpose, referenceId);
   }

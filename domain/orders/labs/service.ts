@@ -458,6 +458,9 @@ export class LabsService {
           reason: "booking_cancelled",
           key: `${BOOKING}:${b.id}:refund`,
         });
+      } else if (payment) {
+        // Unpaid: the payment link closes with the booking.
+        await this.payments.closeUnpaid(tx, payment);
       }
     }
     const now = this.ctx.clock.now();

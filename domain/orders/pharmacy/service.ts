@@ -681,6 +681,9 @@ export class PharmacyService {
           reason: how.source === "delivery_partner" ? "order_undeliverable" : "order_cancelled",
           key: `${ORDER}:${order.id}:refund`,
         });
+      } else if (payment) {
+        // Unpaid: the payment link closes with the order.
+        await this.payments.closeUnpaid(tx, payment);
       }
     }
     if (to === "delivered") await this.payments.delivered(tx, ORDER, order.id);
