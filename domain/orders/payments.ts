@@ -3,11 +3,11 @@ import type { PaymentsService } from "../payments/service.js";
 /**
  * What pharmacy orders and lab bookings use of the payments module: a payment created in the order's
  * transaction, locked (payment row first, then the order row: the order the payments module itself locks in),
- * refunded on cancellation, recognised as revenue on delivery, settled after each commit.
+ * refunded (or, unpaid, closed) on cancellation, recognised as revenue on delivery, settled after each commit.
  */
 export type OrderPayments = Pick<
   PaymentsService,
-  "createPayment" | "summary" | "lockPayment" | "requestRefund" | "delivered" | "settle"
+  "createPayment" | "summary" | "lockPayment" | "requestRefund" | "closeUnpaid" | "delivered" | "settle"
 >;
 
 /** A payment that took money which is not (all) refunded yet. */
