@@ -124,6 +124,17 @@ describe("the doctor's SMS phone", () => {
     expect((await doctorRow(second.doctorId)).phoneVerifiedAt).toBeNull();
   });
 
+  it("sends at most five codes an hour to one doctor (429)", async () => {
+    const dr = await verifiedDoctor(t);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await call("POST", "/api/doctors/me/phone", dr.headers, { phone: "+919876500006" })).statusCode,
+      );
+    expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+    expect(await codeRows(dr.doctorId)).toHaveLength(5);
+  });
+
   it("answers bad input with 400 and a code, and other roles with 403", async () => {
     const dr = await verifiedDoctor(t);
     for (const phone of ["98765", "+0123456789", "call me", "+91987650000512345"]) {

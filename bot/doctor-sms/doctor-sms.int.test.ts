@@ -368,6 +368,31 @@ describe("doctors' SMS commands", () => {
     expect(answer).toContain("terms of service");
   });
 
+  it("takes commands by SMS only: the same number on WhatsApp reaches the assistant", async () => {
+    const dr = await smsDoctor();
+    const before = sent.length;
+    const whatsapp: { text: string }[] = [];
+    t.app.hub.register({
+      channel: "whatsapp",
+      send: (_address, m) => {
+        whatsapp.push({ text: m.text });
+        return Promise.resolve({ providerMessageIds: [] });
+      },
+    });
+    await t.app.hub.runTurn({
+      inbound: {
+        channel: "whatsapp",
+        externalUserId: dr.phone,
+        text: "TODAY",
+        providerMessageId: `WA${++messages}`,
+        receivedAt: t.clock.now().toISOString(),
+      },
+    });
+    await settle(t.jobs);
+    expect(sent.length).toBe(before);
+    expect(whatsapp[0]?.text).toMatch(/^Welcome to HealthLink/);
+  });
+
   it("stops taking commands from a phone changed in the profile until the new one is verified", async () => {
     const dr = await smsDoctor();
     expect(await reply(dr.phone, "HELP")).toBe(HELP_TEXT);
