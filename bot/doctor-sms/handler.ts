@@ -1,5 +1,4 @@
 import { DateTime } from "luxon";
-import type { Interceptor } from "../../channels/hub.js";
 import type { Services } from "../../domain/index.js";
 import type { SmsDoctor } from "../../domain/doctors/sms.js";
 import type { AppointmentView } from "../../domain/scheduling/views.js";
@@ -7,7 +6,7 @@ import type { Actor } from "../../domain/shared/actor.js";
 import type { Clock } from "../../domain/shared/clock.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { addDays, isIsoDate, minutesToTime, todayIn } from "../../domain/shared/time.js";
-import type { InboundMessage } from "../types.js";
+import type { InboundMessage, OutboundMessage } from "../types.js";
 import { HELP_TEXT, parseCommand, type DateSpec, type DoctorCommand } from "./commands.js";
 
 /** Items a list reply shows before "+N more" (one SMS holds about five lines). */
@@ -29,7 +28,9 @@ export interface DoctorSmsDeps {
  * (answered here, never stored in a conversation: it may carry a PIN); any other number falls through to
  * the patient assistant. SMS only: WhatsApp numbers are not doctors' command lines.
  */
-export function doctorSmsInterceptor(deps: DoctorSmsDeps): Interceptor {
+export function doctorSmsInterceptor(
+  deps: DoctorSmsDeps,
+): (inbound: InboundMessage) => Promise<OutboundMessage[] | undefined> {
   return async (inbound) => {
     if (inbound.channel !== "sms") return undefined;
     const doctor = await deps.services.doctorSms.doctorForPhone(inbound.externalUserId);
