@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
+import { doctorSmsInterceptor } from "../bot/doctor-sms/handler.js";
 import { Engine, replayRunner } from "../bot/engine.js";
 import { ChannelHub } from "../channels/hub.js";
 import { TelegramClient } from "../channels/telegram/client.js";
@@ -73,6 +74,8 @@ function createHub(
   const engine = new Engine({ services, database: opts.database, clock, config: opts.config });
   const hub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
   if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
+  // A doctor's verified phone texting commands (after the STOP/START/HELP keywords, before the assistant).
+  hub.intercept(doctorSmsInterceptor({ services, clock, log }));
   return hub;
 }
 

@@ -6,6 +6,7 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { DoctorsService } from "./doctors/service.js";
+import { DoctorSmsService } from "./doctors/sms.js";
 import { AdherenceService } from "./orders/adherence/service.js";
 import { PrescriptionsService } from "./orders/prescriptions/service.js";
 import { PlansService } from "./records/plans/service.js";
@@ -68,6 +69,7 @@ export function createServices(deps: Deps) {
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const review = new ReviewService(ctx);
   const prompts = new PromptsService(ctx, { runner: deps.replayRunner, source: review });
+  const doctorSms = new DoctorSmsService(ctx);
   return {
     audit,
     access,
@@ -83,5 +85,6 @@ export function createServices(deps: Deps) {
     payments,
     review,
     prompts,
+    doctorSms,
   };
 }

@@ -3,6 +3,7 @@ import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { chatRoutes } from "./chat.js";
 import { doctorRoutes } from "./doctors.js";
+import { doctorSmsRoutes } from "./doctor-sms.js";
 import { deliveryWebhook } from "../webhooks/delivery.js";
 import { healthRoutes } from "./health.js";
 import { planRoutes } from "./plans.js";
@@ -24,6 +25,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(adminRoutes);
   await app.register(reviewRoutes);
   await app.register(doctorRoutes);
+  await app.register(doctorSmsRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);
   await app.register(prescriptionRoutes);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 
 /** argon2id with the library's defaults (OWASP's minimum: m=19 MiB, t=2, p=1). */
@@ -29,4 +29,16 @@ export function newOpaqueToken(): { token: string; hash: string } {
 
 export function sha256(value: string): string {
   return createHash("sha256").update(value).digest("hex");
+}
+
+/** A one-time numeric code (six digits by default), uniformly random, zero-padded. */
+export function newNumericCode(digits = 6): string {
+  return String(randomInt(0, 10 ** digits)).padStart(digits, "0");
+}
+
+/** Compares two hex digests in constant time (false when their lengths differ). */
+export function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }

@@ -380,6 +380,8 @@ export interface ProfilePatch {
   summary?: string | null;
   timeZone?: string;
   phone?: string | null;
+  /** Cleared whenever the phone changes: SMS commands run only from a proven number. */
+  phoneVerifiedAt?: Date | null;
   autoAccept?: boolean;
 }
 

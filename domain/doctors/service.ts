@@ -472,7 +472,11 @@ export class DoctorsService {
     }
     if (input.summary !== undefined) patch.summary = blankToNull(input.summary) ?? null;
     if (input.time_zone !== undefined) patch.timeZone = assertTimeZone(input.time_zone);
-    if (input.phone !== undefined) patch.phone = blankToNull(input.phone) ?? null;
+    if (input.phone !== undefined) {
+      patch.phone = blankToNull(input.phone) ?? null;
+      // A new number is not proven: SMS commands stop until it is verified again.
+      if (patch.phone !== current.phone) patch.phoneVerifiedAt = null;
+    }
     if (input.auto_accept !== undefined) patch.autoAccept = input.auto_accept;
 
     let specialtyList: { specialtyId: number; isPrimary: boolean }[] | undefined;
