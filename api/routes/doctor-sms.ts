@@ -22,7 +22,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const doctor = app.requireRole("doctor");
 
   app.get(
-    "/api/doctors/me/phone",
+    "/api/doctor/phone",
     {
       preHandler: doctor,
       schema: {
@@ -36,7 +36,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    "/api/doctors/me/phone",
+    "/api/doctor/phone",
     {
       preHandler: doctor,
       schema: {
@@ -59,7 +59,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    "/api/doctors/me/phone/verify",
+    "/api/doctor/phone/verify",
     {
       preHandler: doctor,
       schema: {
@@ -77,7 +77,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.put(
-    "/api/doctors/me/sms-pin",
+    "/api/doctor/sms-pin",
     {
       preHandler: doctor,
       schema: {

@@ -67,9 +67,9 @@ async function smsDoctor(setup: DoctorSetup = {}): Promise<SmsDoctor> {
   const dr = await verifiedDoctor(t, { feeMinor: 0, ...setup });
   phones += 1;
   const phone = `+91980000${String(phones).padStart(4, "0")}`;
-  const set = await post(dr.headers, "/api/doctors/me/phone", { phone });
+  const set = await post(dr.headers, "/api/doctor/phone", { phone });
   expect(set.statusCode, set.body).toBe(202);
-  const ok = await post(dr.headers, "/api/doctors/me/phone/verify", { code: await lastCode(dr.doctorId) });
+  const ok = await post(dr.headers, "/api/doctor/phone/verify", { code: await lastCode(dr.doctorId) });
   expect(ok.statusCode, ok.body).toBe(200);
   return { ...dr, phone };
 }
@@ -280,7 +280,7 @@ describe("doctors' SMS commands", () => {
     expect(await reply(dr.phone, "WITHDRAW 1000 4321")).toBe("Set an SMS PIN in the console first.");
     const pin = await t.app.inject({
       method: "PUT",
-      url: "/api/doctors/me/sms-pin",
+      url: "/api/doctor/sms-pin",
       headers: dr.headers,
       payload: { pin: "4321", password: dr.password },
     });
@@ -309,7 +309,7 @@ describe("doctors' SMS commands", () => {
     const setPin = (p: string) =>
       t.app.inject({
         method: "PUT",
-        url: "/api/doctors/me/sms-pin",
+        url: "/api/doctor/sms-pin",
         headers: dr.headers,
         payload: { pin: p, password: dr.password },
       });
@@ -328,7 +328,7 @@ describe("doctors' SMS commands", () => {
     const [d] = await t.database.db.select().from(doctors).where(eq(doctors.id, dr.doctorId));
     expect(d).toMatchObject({ smsPinFailures: 5 });
     expect(d!.smsPinLockedUntil?.toISOString()).toBe(new Date(TEST_NOW.getTime() + 3600_000).toISOString());
-    const status = await t.app.inject({ method: "GET", url: "/api/doctors/me/phone", headers: dr.headers });
+    const status = await t.app.inject({ method: "GET", url: "/api/doctor/phone", headers: dr.headers });
     expect(status.json()).toMatchObject({
       sms_pin_set: true,
       sms_pin_locked_until: d!.smsPinLockedUntil!.toISOString(),
@@ -362,7 +362,7 @@ describe("doctors' SMS commands", () => {
   it("sends a phone the doctor has not verified yet to the patient assistant", async () => {
     const dr = await verifiedDoctor(t);
     const phone = "+919811122233";
-    expect((await post(dr.headers, "/api/doctors/me/phone", { phone })).statusCode).toBe(202);
+    expect((await post(dr.headers, "/api/doctor/phone", { phone })).statusCode).toBe(202);
     const [answer] = await sms(phone, "TODAY");
     expect(answer).toMatch(/^Welcome to HealthLink/);
     expect(answer).toContain("terms of service");

@@ -146,7 +146,7 @@ export class DoctorSmsService {
     const doctorId = await this.own(actor);
     const raw = await this.ctx.cache.get(codeKey(doctorId));
     if (raw === undefined)
-      throw unprocessable("CODE_EXPIRED", "No valid code: ask for a new one (POST /api/doctors/me/phone).");
+      throw unprocessable("CODE_EXPIRED", "No valid code: ask for a new one (POST /api/doctor/phone).");
     const stored = JSON.parse(raw) as StoredCode;
     const code = input.code.replace(/\s/g, "");
     const right =
