@@ -9,6 +9,7 @@ import { doctorSmsInterceptor } from "../bot/doctor-sms/handler.js";
 import { Engine, replayRunner } from "../bot/engine.js";
 import { ChannelHub } from "../channels/hub.js";
 import { TelegramClient } from "../channels/telegram/client.js";
+import { WhatsAppClient } from "../channels/whatsapp/client.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -74,6 +75,9 @@ function createHub(
   const engine = new Engine({ services, database: opts.database, clock, config: opts.config });
   const hub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
   if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
+  // Meta's Cloud API after any other "whatsapp" adapter (Twilio): when configured, it wins.
+  if (opts.config.whatsapp)
+    hub.register(new WhatsAppClient(opts.config.whatsapp, clock, opts.config.storage.maxBytes));
   // A doctor's verified phone texting commands (after the STOP/START/HELP keywords, before the assistant).
   hub.intercept(doctorSmsInterceptor({ services, clock, log }));
   return hub;

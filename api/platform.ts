@@ -55,6 +55,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
       jobs: config.redisUrl ? "BullMQ on Redis" : "in-process (not durable: REDIS_URL unset)",
       storage: storage.kind,
       telegram: config.telegram ? "on" : "off (TELEGRAM_BOT_TOKEN unset)",
+      whatsapp: config.whatsapp ? "on" : "off (WHATSAPP_ACCESS_TOKEN unset)",
     },
     "HealthLink components",
   );

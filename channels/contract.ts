@@ -13,6 +13,7 @@ export interface ChannelAdapter {
    * number). Throws SendError; returns the provider's ids of what it sent (one per part).
    */
   send(address: string, message: OutboundMessage, ctx: SendContext): Promise<SendResult>;
+  fetchMedia?(url: string): Promise<{ bytes: Buffer; mimeType: string }>;
 }
 
 export interface SendContext {

@@ -69,6 +69,12 @@ const EnvSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: optionalString,
   TELEGRAM_API_ROOT: z.string().default("https://api.telegram.org"),
+  WHATSAPP_ACCESS_TOKEN: optionalString,
+  WHATSAPP_PHONE_NUMBER_ID: optionalString,
+  WHATSAPP_APP_SECRET: optionalString,
+  WHATSAPP_VERIFY_TOKEN: optionalString,
+  WHATSAPP_GRAPH_API_BASE: z.string().default("https://graph.facebook.com/v21.0"),
+  WHATSAPP_TEMPLATES: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
   LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
@@ -162,6 +168,24 @@ export interface Config {
         readonly apiRoot: string;
       }
     | undefined;
+  /**
+   * The WhatsApp Cloud API (Meta) channel; undefined (off: its webhook answers 404) unless the access token,
+   * phone number id, app secret and verify token are all set.
+   */
+  readonly whatsapp:
+    | {
+        readonly accessToken: string;
+        readonly phoneNumberId: string;
+        /** Signs every webhook POST (X-Hub-Signature-256). */
+        readonly appSecret: string;
+        /** Answers Meta's GET verification challenge. */
+        readonly verifyToken: string;
+        /** The Graph API with its version, e.g. https://graph.facebook.com/v21.0 (a local fake in tests). */
+        readonly graphApiBase: string;
+        /** Notification template name → the approved WhatsApp template sent outside the 24-hour window. */
+        readonly templates: Readonly<Record<string, WhatsAppTemplate>>;
+      }
+    | undefined;
   /** The AI agent's model (OpenAI-compatible). Undefined without OPENAI_API_KEY: the chat runs guided only. */
   readonly llm:
     | {
@@ -172,6 +196,38 @@ export interface Config {
         readonly maxRetries: number;
       }
     | undefined;
+}
+
+/** An approved WhatsApp message template: its body parameters are the notification's data keys, in order. */
+export interface WhatsAppTemplate {
+  readonly name: string;
+  readonly language: string;
+  readonly params: readonly string[];
+}
+
+const WhatsAppTemplates = z.record(
+  z.string().min(1),
+  z.object({
+    name: z.string().regex(/^[a-z0-9_]{1,512}$/),
+    language: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/),
+    params: z.array(z.string().min(1)).max(60).default([]),
+  }),
+);
+
+function parseWhatsAppTemplates(raw: string | undefined): Record<string, WhatsAppTemplate> {
+  if (raw === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError("WHATSAPP_TEMPLATES must be JSON");
+  }
+  const parsed = WhatsAppTemplates.safeParse(json);
+  if (!parsed.success)
+    throw new ConfigError(
+      'WHATSAPP_TEMPLATES must map names to {"name": "lower_snake", "language": "en_US", "params": ["data_key"]}',
+    );
+  return parsed.data;
 }
 
 export class ConfigError extends Error {
@@ -244,6 +300,26 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("TELEGRAM_API_ROOT must be a URL like https://api.telegram.org");
   }
 
+  const whatsappVars = {
+    WHATSAPP_ACCESS_TOKEN: e.WHATSAPP_ACCESS_TOKEN,
+    WHATSAPP_PHONE_NUMBER_ID: e.WHATSAPP_PHONE_NUMBER_ID,
+    WHATSAPP_APP_SECRET: e.WHATSAPP_APP_SECRET,
+    WHATSAPP_VERIFY_TOKEN: e.WHATSAPP_VERIFY_TOKEN,
+  };
+  const whatsappMissing = Object.entries(whatsappVars).filter(([, v]) => v === undefined);
+  if (whatsappMissing.length > 0 && whatsappMissing.length < 4) {
+    throw new ConfigError(
+      `WhatsApp needs all of WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN; missing: ${whatsappMissing.map(([k]) => k).join(", ")}`,
+    );
+  }
+  if (!URL.canParse(e.WHATSAPP_GRAPH_API_BASE)) {
+    throw new ConfigError("WHATSAPP_GRAPH_API_BASE must be a URL like https://graph.facebook.com/v21.0");
+  }
+  if (e.WHATSAPP_PHONE_NUMBER_ID !== undefined && !/^\d{1,30}$/.test(e.WHATSAPP_PHONE_NUMBER_ID)) {
+    throw new ConfigError("WHATSAPP_PHONE_NUMBER_ID must be the numeric id of the business phone number");
+  }
+  const whatsappTemplates = parseWhatsAppTemplates(e.WHATSAPP_TEMPLATES);
+
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -314,6 +390,17 @@ export function loadConfig(env: Env = process.env): Config {
             botToken: e.TELEGRAM_BOT_TOKEN,
             webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
             apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+          }
+        : undefined,
+    whatsapp:
+      whatsappMissing.length === 0
+        ? {
+            accessToken: e.WHATSAPP_ACCESS_TOKEN!,
+            phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID!,
+            appSecret: e.WHATSAPP_APP_SECRET!,
+            verifyToken: e.WHATSAPP_VERIFY_TOKEN!,
+            graphApiBase: e.WHATSAPP_GRAPH_API_BASE.replace(/\/+$/, ""),
+            templates: whatsappTemplates,
           }
         : undefined,
     llm: e.OPENAI_API_KEY
