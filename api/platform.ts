@@ -55,6 +55,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
       jobs: config.redisUrl ? "BullMQ on Redis" : "in-process (not durable: REDIS_URL unset)",
       storage: storage.kind,
       telegram: config.telegram ? "on" : "off (TELEGRAM_BOT_TOKEN unset)",
+      sms: config.twilio?.phoneNumber ? "on (Twilio)" : "off (TWILIO_* unset)",
+      whatsappTwilio: config.twilio?.whatsappNumber ? "on (Twilio)" : "off (TWILIO_WHATSAPP_NUMBER unset)",
     },
     "HealthLink components",
   );

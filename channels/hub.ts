@@ -34,7 +34,15 @@ export interface DeliverJob {
  * Runs before the engine for every queued turn; returning replies answers the message without the engine
  * (STOP/START/HELP, a doctor's SMS command). Undefined → next interceptor, then the engine.
  */
-export type Interceptor = (inbound: InboundMessage) => Promise<OutboundMessage[] | undefined>;
+export type Interceptor = (
+  inbound: InboundMessage,
+) => Promise<OutboundMessage[] | InterceptorReply | undefined>;
+
+/** An interceptor's replies that must reach even an opted-out identity (the STOP confirmation itself). */
+export interface InterceptorReply {
+  replies: OutboundMessage[];
+  evenIfOptedOut: boolean;
+}
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
 
@@ -83,9 +91,16 @@ export class ChannelHub {
     const inbound: InboundMessage = { ...job.inbound, receivedAt: new Date(job.inbound.receivedAt) };
     const { channel, externalUserId: address } = inbound;
     for (const interceptor of this.interceptors) {
-      const replies = await interceptor(inbound);
-      if (replies) {
-        if (replies.length > 0) await this.enqueueDelivery({ channel, address, inline: replies }, inbound);
+      const result = await interceptor(inbound);
+      if (result) {
+        const { replies, evenIfOptedOut } = Array.isArray(result)
+          ? { replies: result, evenIfOptedOut: false }
+          : result;
+        if (replies.length > 0)
+          await this.enqueueDelivery(
+            { channel, address, inline: replies, ...(evenIfOptedOut ? { evenIfOptedOut } : {}) },
+            inbound,
+          );
         return;
       }
     }

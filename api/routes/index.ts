@@ -12,6 +12,7 @@ import { pharmacyRoutes } from "./pharmacy.js";
 import { payRoutes } from "../pay/index.js";
 import { stripeWebhook } from "../webhooks/stripe.js";
 import { telegramWebhook } from "../webhooks/telegram.js";
+import { twilioWebhook } from "../webhooks/twilio.js";
 import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
@@ -36,4 +37,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(stripeWebhook);
   await app.register(chatRoutes);
   await app.register(telegramWebhook);
+  await app.register(twilioWebhook);
 };
