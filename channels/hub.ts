@@ -195,8 +195,16 @@ export class ChannelHub {
 
     if (job.inline) {
       if (optedOut) return;
-      for (const [i, m] of job.inline.entries())
-        await adapter.send(job.address, m, ctx(`inline:${job.channel}:${job.address}:${i}`));
+      for (const [i, m] of job.inline.entries()) {
+        try {
+          await adapter.send(job.address, m, ctx(`inline:${job.channel}:${job.address}:${i}`));
+        } catch (err) {
+          // A permanent refusal (e.g. the provider already opted the number out) is not worth a retry.
+          if (!(err instanceof SendError) || err.retryable) throw err;
+          this.log.warn({ channel: job.channel, code: err.code }, "reply not delivered");
+          return;
+        }
+      }
       return;
     }
     const pending = rows.filter((r) => r.deliveredAt === null);

@@ -267,6 +267,15 @@ describe("SMS through Twilio", () => {
       expect(await turn(omar, word)).toEqual([STOP_REPLY]);
       expect(await turn(omar, "unstop")).toEqual([START_REPLY]);
     }
+    // Twilio's own opt-out handling may already block the number: the confirmation's 21610 is not retried.
+    fake.fail("unsubscribed", 1);
+    const before = fake.attempts.filter((a) => a.to === omar).length;
+    expect(await turn(omar, "stop")).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1300)); // past the first retry's backoff (1 s): none comes
+    await settle(t.jobs);
+    expect(fake.attempts.filter((a) => a.to === omar).length).toBe(before + 1);
+    expect(await turn(omar, "start")).toEqual([START_REPLY]);
+
     const notStop = await turn(omar, "please stop the reminders");
     expect(notStop).not.toContain(STOP_REPLY);
     expect((await identityOf("sms", omar))!.optedOutAt).toBeNull();
@@ -422,6 +431,17 @@ describe("SMS through Twilio", () => {
       (await t.database.db.select().from(documents)).filter((d) => d.uploadedByUserId === identity.userId),
     ).toHaveLength(1);
 
+    // Only PDF, PNG and JPEG are kept, whatever the declared type.
+    await turn(ivy, "", "sms", {
+      NumMedia: "1",
+      MediaUrl0: fake.addMedia(Buffer.from("just some text"), "image/png"),
+      MediaContentType0: "image/png",
+    });
+    expect((await turn(ivy, "yes")).join("\n")).toMatch(/Only PDF, PNG and JPEG/);
+    expect(
+      (await t.database.db.select().from(documents)).filter((d) => d.uploadedByUserId === identity.userId),
+    ).toHaveLength(1);
+
     const stranger = "+919876500019";
     const reply = await turn(stranger, "", "sms", {
       NumMedia: "1",
@@ -429,7 +449,8 @@ describe("SMS through Twilio", () => {
       MediaContentType0: "image/png",
     });
     expect(reply.join("\n")).toMatch(/once you're verified/);
-    expect(fake.mediaFetches).toHaveLength(1);
+    expect(reply.join("\n")).toMatch(/terms of service/);
+    expect(fake.mediaFetches).toHaveLength(2);
     expect(await t.database.db.select().from(documents)).toHaveLength(1);
   });
 });
