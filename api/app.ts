@@ -94,9 +94,10 @@ function createHub(
     const { publicBaseUrl, storage } = opts.config;
     if (twilio.phoneNumber)
       hub.register(new TwilioClient("sms", twilio, publicBaseUrl, storage.maxBytes, now));
-    // WhatsApp over Twilio; when the direct WhatsApp Cloud channel is configured too, the one registered
-    // last for "whatsapp" sends (ChannelRegistry keeps one adapter per channel).
-    if (twilio.whatsappNumber)
+    // WhatsApp over Twilio only when the direct WhatsApp Cloud API channel (config.whatsapp) is not configured:
+    // that one sends for "whatsapp" then.
+    const cloudWhatsApp = "whatsapp" in opts.config && Boolean(opts.config.whatsapp);
+    if (twilio.whatsappNumber && !cloudWhatsApp)
       hub.register(new TwilioClient("whatsapp", twilio, publicBaseUrl, storage.maxBytes, now));
     hub.intercept(optOutInterceptor(engine.store, clock));
   }
