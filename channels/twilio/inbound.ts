@@ -38,13 +38,18 @@ export function parseMessage(
     attachments.push({ url, ...(mimeType ? { mimeType: mimeType.slice(0, 100) } : {}) });
   }
   const text = (fields.get("Body") ?? "").trim().slice(0, 2000);
-  if (text === "" && attachments.length === 0) return { kind: "ignored", reason: "empty" };
+  // A tap on a WhatsApp quick-reply button (a Content template's): its payload is the choice id.
+  const payload = fields.get("ButtonPayload")?.trim();
+  const choice = payload && payload.length <= 200 ? payload : undefined;
+  if (text === "" && attachments.length === 0 && choice === undefined)
+    return { kind: "ignored", reason: "empty" };
   return {
     kind: "turn",
     inbound: {
       channel,
       externalUserId: address,
-      text,
+      text: text || (fields.get("ButtonText") ?? choice ?? "").slice(0, 200),
+      ...(choice !== undefined ? { choice } : {}),
       ...(attachments.length ? { attachments } : {}),
       providerMessageId: sid,
       receivedAt,

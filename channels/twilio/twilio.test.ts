@@ -113,6 +113,15 @@ describe("parseMessage / parseStatus", () => {
     });
   });
 
+  it("takes a WhatsApp quick-reply button's payload as the choice", () => {
+    const parsed = parseMessage(
+      "whatsapp",
+      fields({ MessageSid: sid, From: "whatsapp:+919876500001", Body: "Confirm", ButtonPayload: "confirm" }),
+      at,
+    );
+    expect(parsed).toMatchObject({ kind: "turn", inbound: { text: "Confirm", choice: "confirm" } });
+  });
+
   it("ignores a bad sid, a sender of the other kind, a non-E.164 sender and an empty message", () => {
     expect(
       parseMessage("sms", fields({ MessageSid: "x", From: "+919876500001", Body: "hi" }), at),
