@@ -15,17 +15,24 @@ const hasFiles = (files: unknown[] | undefined): boolean => (files?.length ?? 0)
 
 /**
  * Before identity: a file from someone not yet verified is not kept; they are told to verify first, and the
- * onboarding goes on (its question follows in the same turn).
+ * onboarding asks its question again (the message's caption is not taken as an answer: it is no name, date
+ * or code). At the code step the question is asked here, so no code attempt is spent.
  */
 export const attachmentsUnverified: Middleware = async (turn, next) => {
   const verified = turn.identity.userId !== null && turn.identity.verifiedAt !== null;
-  if (!verified && hasFiles(turn.inbound.attachments)) {
-    turn.state.attachmentOffer = undefined;
-    say(
-      turn,
-      "I can add documents to your records once you're verified. I haven't kept this file: please send it again after verifying.",
-    );
+  if (verified || !hasFiles(turn.inbound.attachments)) return next();
+  turn.state.attachmentOffer = undefined;
+  say(
+    turn,
+    "I can add documents to your records once you're verified. I haven't kept this file: please send it again after verifying.",
+  );
+  if (turn.state.onboarding?.step === "code") {
+    turn.handledBy = "attachments";
+    return void say(turn, "Please type the 6-digit code I sent you.", {
+      choices: [{ id: "resend", label: "Send a new code" }],
+    });
   }
+  turn.input = { text: "" };
   await next();
 };
 

@@ -450,6 +450,16 @@ describe("SMS through Twilio", () => {
     });
     expect(reply.join("\n")).toMatch(/once you're verified/);
     expect(reply.join("\n")).toMatch(/terms of service/);
+    // Mid-onboarding, a file's caption is not taken for an answer (here: a name).
+    await turn(stranger, "1");
+    const again = await turn(stranger, "my lab report", "sms", {
+      NumMedia: "1",
+      MediaUrl0: fake.addMedia(PNG, "image/png"),
+      MediaContentType0: "image/png",
+    });
+    expect(again.join("\n")).toMatch(/once you're verified/);
+    expect(again.join("\n")).toMatch(/full name/);
+    expect((await turn(stranger, "Sara Khan")).join("\n")).toMatch(/date of birth/);
     expect(fake.mediaFetches).toHaveLength(2);
     expect(await t.database.db.select().from(documents)).toHaveLength(1);
   });
