@@ -2,6 +2,7 @@ import { and, desc, eq } from "drizzle-orm";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twilioWebhook } from "../../api/webhooks/twilio.js";
+import { TwilioClient } from "../../channels/twilio/client.js";
 import { HELP_REPLY, START_REPLY, STOP_REPLY } from "../../channels/twilio/optout.js";
 import {
   appointments,
@@ -504,6 +505,52 @@ describe("WhatsApp through Twilio", () => {
       .from(conversationMessages)
       .where(eq(conversationMessages.id, unknown!));
     expect(row).toMatchObject({ sendError: "WHATSAPP_WINDOW_CLOSED", deliveredAt: null });
+  });
+});
+
+describe("TwilioClient", () => {
+  const settings = () => ({
+    accountSid: SID,
+    authToken: TOKEN,
+    phoneNumber: SMS_NUMBER,
+    whatsappNumber: WA_NUMBER,
+    apiBaseUrl: fake.url,
+    whatsappTemplates: {},
+  });
+
+  it("downloads media with the account's credentials, only from the API's origin and within the size cap", async () => {
+    const client = new TwilioClient("sms", settings(), BASE, 1024);
+    const small = await client.fetchMedia(fake.addMedia(PNG, "image/png"));
+    expect(small).toEqual({ bytes: PNG, mimeType: "image/png" });
+    await expect(client.fetchMedia(fake.addMedia(Buffer.alloc(2048, 1), "image/jpeg"))).rejects.toMatchObject(
+      {
+        code: "MEDIA_TOO_LARGE",
+        retryable: false,
+      },
+    );
+    await expect(client.fetchMedia("http://169.254.169.254/latest/meta-data")).rejects.toMatchObject({
+      code: "TWILIO_MEDIA_URL",
+    });
+    const wrongToken = new TwilioClient("sms", { ...settings(), authToken: "wrong" }, BASE, 1024);
+    await expect(wrongToken.fetchMedia(fake.addMedia(PNG, "image/png"))).rejects.toMatchObject({
+      code: "TWILIO_MEDIA_401",
+      retryable: false,
+    });
+  });
+
+  it("classifies Twilio's refusals: 429 and 5xx retryable, 21610 permanent; an unreachable API is retryable", async () => {
+    const client = new TwilioClient("sms", settings(), BASE, 1024);
+    const send = (c = client) => c.send("+919876500030", { text: "hi" }, { idempotencyKey: "k" });
+    fake.fail(429, 1);
+    await expect(send()).rejects.toMatchObject({ code: "TWILIO_20429", retryable: true });
+    fake.fail(500, 1);
+    await expect(send()).rejects.toMatchObject({ code: "TWILIO_20500", retryable: true });
+    fake.fail("unsubscribed", 1);
+    await expect(send()).rejects.toMatchObject({ code: "TWILIO_21610", retryable: false });
+    const down = new TwilioClient("sms", { ...settings(), apiBaseUrl: "http://127.0.0.1:9" }, BASE, 1024);
+    await expect(send(down)).rejects.toMatchObject({ code: "TWILIO_UNREACHABLE", retryable: true });
+    const sent = await send();
+    expect(sent.providerMessageIds).toEqual([fake.to("+919876500030").at(-1)!.sid]);
   });
 });
 
