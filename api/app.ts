@@ -7,9 +7,13 @@ import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { doctorSmsInterceptor } from "../bot/doctor-sms/handler.js";
 import { Engine, replayRunner } from "../bot/engine.js";
+import type { MediaFetcher } from "../bot/turn.js";
+import type { ChannelAdapter } from "../channels/contract.js";
 import { ChannelHub } from "../channels/hub.js";
 import { TelegramClient } from "../channels/telegram/client.js";
 import { WhatsAppClient } from "../channels/whatsapp/client.js";
+import { TwilioClient } from "../channels/twilio/client.js";
+import { optOutInterceptor } from "../channels/twilio/optout.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -51,6 +55,7 @@ export function loggerOptions(level: string): FastifyServerOptions["logger"] {
         "req.headers.authorization",
         "req.headers.cookie",
         "req.headers['x-telegram-bot-api-secret-token']",
+        "req.headers['x-twilio-signature']",
       ],
       remove: true,
     },
@@ -72,9 +77,30 @@ function createHub(
   clock: Clock,
   log: FastifyInstance["log"],
 ): ChannelHub {
-  const engine = new Engine({ services, database: opts.database, clock, config: opts.config });
-  const hub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
+  const engine: Engine = new Engine({
+    services,
+    database: opts.database,
+    clock,
+    config: opts.config,
+    // Inbound attachments are downloaded through their channel's adapter (credentials, size cap).
+    media: (channel: string): MediaFetcher | undefined => {
+      const adapter: ChannelAdapter | undefined = hub.registry.get(channel);
+      return adapter?.fetchMedia ? (url) => adapter.fetchMedia!(url) : undefined;
+    },
+  });
+  const hub: ChannelHub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
   if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
+  const twilio = opts.config.twilio;
+  if (twilio) {
+    const now = () => clock.now();
+    const { publicBaseUrl, storage } = opts.config;
+    if (twilio.phoneNumber)
+      hub.register(new TwilioClient("sms", twilio, publicBaseUrl, storage.maxBytes, now));
+    // WhatsApp over Twilio only when the WhatsApp Cloud API channel is not configured (that one sends then).
+    if (twilio.whatsappNumber && !opts.config.whatsapp)
+      hub.register(new TwilioClient("whatsapp", twilio, publicBaseUrl, storage.maxBytes, now));
+    hub.intercept(optOutInterceptor(engine.store, clock));
+  }
   // Meta's Cloud API after any other "whatsapp" adapter (Twilio): when configured, it wins.
   if (opts.config.whatsapp)
     hub.register(new WhatsAppClient(opts.config.whatsapp, clock, opts.config.storage.maxBytes));

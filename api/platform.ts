@@ -56,6 +56,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
       storage: storage.kind,
       telegram: config.telegram ? "on" : "off (TELEGRAM_BOT_TOKEN unset)",
       whatsapp: config.whatsapp ? "on" : "off (WHATSAPP_ACCESS_TOKEN unset)",
+      sms: config.twilio?.phoneNumber ? "on (Twilio)" : "off (TWILIO_* unset)",
+      whatsappTwilio: config.twilio?.whatsappNumber ? "on (Twilio)" : "off (TWILIO_WHATSAPP_NUMBER unset)",
     },
     "HealthLink components",
   );

@@ -20,6 +20,8 @@ export interface EngineOptions {
   config: Config;
   /** Defaults to the guided mode. The agent (later) comes in as FallbackBrain(agent, guided). */
   brain?: Brain | undefined;
+  /** How to download a channel's inbound attachments (the hub's adapters); without it none are stored. */
+  media?: EngineDeps["media"];
 }
 
 /**
@@ -71,6 +73,7 @@ export class Engine {
       config: opts.config,
       store: new ConversationStore(opts.database.db),
       brain: opts.brain ?? chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text),
+      media: opts.media,
     };
   }
 

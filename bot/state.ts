@@ -56,4 +56,14 @@ export interface ConversationState {
   /** The last choices offered, so "2" means the second of them on any channel. */
   choices?: Choice[] | undefined;
   actionSeq?: number | undefined;
+  /** Files a verified patient sent, waiting for their "yes" to be added to their records. */
+  attachmentOffer?: AttachmentOffer | undefined;
+}
+
+export interface AttachmentOffer {
+  /** The channel the files came from (its adapter downloads them). */
+  channel: string;
+  files: { url: string; mimeType?: string | undefined }[];
+  /** The message's text, kept as the documents' title. */
+  caption?: string | undefined;
 }

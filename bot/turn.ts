@@ -10,6 +10,9 @@ import type { ConversationState } from "./state.js";
 import type { Tools } from "./tools.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "./types.js";
 
+/** Downloads an inbound attachment through its channel (channels/contract.ts ChannelAdapter.fetchMedia). */
+export type MediaFetcher = (url: string) => Promise<{ bytes: Buffer; mimeType: string }>;
+
 export interface EngineDeps {
   services: Services;
   database: Database;
@@ -17,6 +20,8 @@ export interface EngineDeps {
   config: Config;
   store: ConversationStore;
   brain: Brain;
+  /** The media fetcher of a channel, when it has one (inbound attachments added to the records). */
+  media?: ((channel: string) => MediaFetcher | undefined) | undefined;
 }
 
 /** One turn of a conversation as the middleware see it. */

@@ -1,3 +1,4 @@
+import type { MediaFetcher } from "../bot/turn.js";
 import type { OutboundMessage } from "../bot/types.js";
 
 /**
@@ -13,7 +14,11 @@ export interface ChannelAdapter {
    * number). Throws SendError; returns the provider's ids of what it sent (one per part).
    */
   send(address: string, message: OutboundMessage, ctx: SendContext): Promise<SendResult>;
-  fetchMedia?(url: string): Promise<{ bytes: Buffer; mimeType: string }>;
+  /**
+   * Downloads a file the person sent (an inbound attachment's url) with the channel's credentials, refusing
+   * anything over the size cap. Channels that receive no files leave it out.
+   */
+  fetchMedia?: MediaFetcher | undefined;
 }
 
 export interface SendContext {

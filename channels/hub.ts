@@ -34,7 +34,15 @@ export interface DeliverJob {
  * Runs before the engine for every queued turn; returning replies answers the message without the engine
  * (STOP/START/HELP, a doctor's SMS command). Undefined → next interceptor, then the engine.
  */
-export type Interceptor = (inbound: InboundMessage) => Promise<OutboundMessage[] | undefined>;
+export type Interceptor = (
+  inbound: InboundMessage,
+) => Promise<OutboundMessage[] | InterceptorReply | undefined>;
+
+/** An interceptor's replies that must reach even an opted-out identity (the STOP confirmation itself). */
+export interface InterceptorReply {
+  replies: OutboundMessage[];
+  evenIfOptedOut: boolean;
+}
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
 
@@ -83,9 +91,16 @@ export class ChannelHub {
     const inbound: InboundMessage = { ...job.inbound, receivedAt: new Date(job.inbound.receivedAt) };
     const { channel, externalUserId: address } = inbound;
     for (const interceptor of this.interceptors) {
-      const replies = await interceptor(inbound);
-      if (replies) {
-        if (replies.length > 0) await this.enqueueDelivery({ channel, address, inline: replies }, inbound);
+      const result = await interceptor(inbound);
+      if (result) {
+        const { replies, evenIfOptedOut } = Array.isArray(result)
+          ? { replies: result, evenIfOptedOut: false }
+          : result;
+        if (replies.length > 0)
+          await this.enqueueDelivery(
+            { channel, address, inline: replies, ...(evenIfOptedOut ? { evenIfOptedOut } : {}) },
+            inbound,
+          );
         return;
       }
     }
@@ -180,8 +195,16 @@ export class ChannelHub {
 
     if (job.inline) {
       if (optedOut) return;
-      for (const [i, m] of job.inline.entries())
-        await adapter.send(job.address, m, ctx(`inline:${job.channel}:${job.address}:${i}`));
+      for (const [i, m] of job.inline.entries()) {
+        try {
+          await adapter.send(job.address, m, ctx(`inline:${job.channel}:${job.address}:${i}`));
+        } catch (err) {
+          // A permanent refusal (e.g. the provider already opted the number out) is not worth a retry.
+          if (!(err instanceof SendError) || err.retryable) throw err;
+          this.log.warn({ channel: job.channel, code: err.code }, "reply not delivered");
+          return;
+        }
+      }
       return;
     }
     const pending = rows.filter((r) => r.deliveredAt === null);

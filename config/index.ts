@@ -75,6 +75,12 @@ const EnvSchema = z.object({
   WHATSAPP_VERIFY_TOKEN: optionalString,
   WHATSAPP_GRAPH_API_BASE: z.string().default("https://graph.facebook.com/v21.0"),
   WHATSAPP_TEMPLATES: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_PHONE_NUMBER: optionalString,
+  TWILIO_WHATSAPP_NUMBER: optionalString,
+  TWILIO_API_BASE_URL: z.string().default("https://api.twilio.com"),
+  TWILIO_WHATSAPP_TEMPLATES: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
   LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
@@ -186,6 +192,25 @@ export interface Config {
         readonly templates: Readonly<Record<string, WhatsAppTemplate>>;
       }
     | undefined;
+  /**
+   * SMS and WhatsApp through Twilio; undefined (off: the /webhooks/twilio/* routes answer 404) unless the
+   * account SID, the auth token and at least one number are set.
+   */
+  readonly twilio:
+    | {
+        readonly accountSid: string;
+        /** Signs every webhook (X-Twilio-Signature) and authenticates the REST calls. */
+        readonly authToken: string;
+        /** E.164 sender of SMS; undefined → no SMS adapter. */
+        readonly phoneNumber: string | undefined;
+        /** E.164 WhatsApp sender (without the "whatsapp:" prefix); undefined → no WhatsApp over Twilio. */
+        readonly whatsappNumber: string | undefined;
+        /** The REST API's root (a local fake in tests). */
+        readonly apiBaseUrl: string;
+        /** Notification template name → the Content template sent when WhatsApp's 24-hour window is closed. */
+        readonly whatsappTemplates: Readonly<Record<string, TwilioContentTemplate>>;
+      }
+    | undefined;
   /** The AI agent's model (OpenAI-compatible). Undefined without OPENAI_API_KEY: the chat runs guided only. */
   readonly llm:
     | {
@@ -228,6 +253,12 @@ function parseWhatsAppTemplates(raw: string | undefined): Record<string, WhatsAp
       'WHATSAPP_TEMPLATES must map names to {"name": "lower_snake", "language": "en_US", "params": ["data_key"]}',
     );
   return parsed.data;
+}
+
+/** A Twilio Content template: its ContentSid and, in order, the notification data keys for {{1}}, {{2}}… */
+export interface TwilioContentTemplate {
+  readonly contentSid: string;
+  readonly variables: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -320,6 +351,24 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const whatsappTemplates = parseWhatsAppTemplates(e.WHATSAPP_TEMPLATES);
 
+  const twilioNumbers = [e.TWILIO_PHONE_NUMBER, e.TWILIO_WHATSAPP_NUMBER].filter((n) => n !== undefined);
+  if ((e.TWILIO_ACCOUNT_SID === undefined) !== (e.TWILIO_AUTH_TOKEN === undefined)) {
+    throw new ConfigError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together");
+  }
+  if (e.TWILIO_ACCOUNT_SID !== undefined && !/^AC[0-9a-zA-Z]{32}$/.test(e.TWILIO_ACCOUNT_SID)) {
+    throw new ConfigError("TWILIO_ACCOUNT_SID must look like AC followed by 32 characters");
+  }
+  for (const n of twilioNumbers) {
+    if (!/^\+\d{6,15}$/.test(n))
+      throw new ConfigError(
+        "TWILIO_PHONE_NUMBER and TWILIO_WHATSAPP_NUMBER must be E.164 numbers like +14155550100",
+      );
+  }
+  if (!URL.canParse(e.TWILIO_API_BASE_URL)) {
+    throw new ConfigError("TWILIO_API_BASE_URL must be a URL like https://api.twilio.com");
+  }
+  const twilioTemplates = parseTwilioTemplates(e.TWILIO_WHATSAPP_TEMPLATES);
+
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -403,6 +452,17 @@ export function loadConfig(env: Env = process.env): Config {
             templates: whatsappTemplates,
           }
         : undefined,
+    twilio:
+      e.TWILIO_ACCOUNT_SID !== undefined && e.TWILIO_AUTH_TOKEN !== undefined && twilioNumbers.length > 0
+        ? {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            phoneNumber: e.TWILIO_PHONE_NUMBER,
+            whatsappNumber: e.TWILIO_WHATSAPP_NUMBER,
+            apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, ""),
+            whatsappTemplates: twilioTemplates,
+          }
+        : undefined,
     llm: e.OPENAI_API_KEY
       ? {
           apiKey: e.OPENAI_API_KEY,
@@ -427,6 +487,39 @@ function parseEmergencyNumbers(raw: string): Record<string, string> {
   }
   out.DEFAULT ??= "112";
   return out;
+}
+
+/**
+ * TWILIO_WHATSAPP_TEMPLATES: a JSON object, template name → "HX…" (the ContentSid; the notification's data
+ * values go as named variables) or {"contentSid": "HX…", "variables": ["doctor", "time"]} ({{1}}, {{2}}…).
+ */
+function parseTwilioTemplates(raw: string | undefined): Record<string, TwilioContentTemplate> {
+  if (raw === undefined) return {};
+  const fail = () =>
+    new ConfigError(
+      'TWILIO_WHATSAPP_TEMPLATES must be a JSON object like {"appointment.reminder": "HX…"} or {"name": {"contentSid": "HX…", "variables": ["key"]}}',
+    );
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw fail();
+  }
+  const Entry = z.union([
+    z.string().regex(/^HX[0-9a-zA-Z]{32}$/),
+    z.object({
+      contentSid: z.string().regex(/^HX[0-9a-zA-Z]{32}$/),
+      variables: z.array(z.string().min(1)).max(50).default([]),
+    }),
+  ]);
+  const parsed = z.record(z.string().min(1), Entry).safeParse(json);
+  if (!parsed.success) throw fail();
+  return Object.fromEntries(
+    Object.entries(parsed.data).map(([name, v]) => [
+      name,
+      typeof v === "string" ? { contentSid: v, variables: [] } : v,
+    ]),
+  );
 }
 
 function deepFreeze<T>(value: T): T {

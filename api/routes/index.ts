@@ -14,6 +14,7 @@ import { payRoutes } from "../pay/index.js";
 import { stripeWebhook } from "../webhooks/stripe.js";
 import { telegramWebhook } from "../webhooks/telegram.js";
 import { whatsappWebhook } from "../webhooks/whatsapp.js";
+import { twilioWebhook } from "../webhooks/twilio.js";
 import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
@@ -40,4 +41,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(chatRoutes);
   await app.register(telegramWebhook);
   await app.register(whatsappWebhook);
+  await app.register(twilioWebhook);
 };

@@ -1,4 +1,5 @@
 import type { Middleware, Turn } from "../turn.js";
+import { attachments, attachmentsUnverified } from "./attachments.js";
 import { brain } from "./brain.js";
 import { dedupe } from "./dedupe.js";
 import { identity } from "./identity.js";
@@ -12,14 +13,17 @@ import { triage } from "./triage.js";
  * THE order of a turn, in one list. `persist` and `recover` wrap what follows them: `persist` stores the
  * outbound messages and the state once the rest has answered, `recover` turns any failure into a reply.
  *
- *   dedupe → (persist → recover →) red-flag triage → identity & consent → keywords → pending confirmation → brain
+ *   dedupe → (persist → recover →) red-flag triage → identity & consent → attachments (files to records)
+ *   → keywords → pending confirmation → brain
  */
 export const MIDDLEWARE: readonly Middleware[] = [
   dedupe,
   persist,
   recover,
   triage,
+  attachmentsUnverified,
   identity,
+  attachments,
   keywords,
   pending,
   brain,

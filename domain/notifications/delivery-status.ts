@@ -3,15 +3,15 @@ import type { DbOrTx } from "../../db/client.js";
 import { notificationsOutbox } from "../../db/schema/index.js";
 
 /**
- * A provider's delivery status for a notification it carried (found by the channel it went out on and the
- * provider's message id). Returns how many outbox rows were updated (0 when the id is not a notification).
+ * A provider's delivery status callback for a notification sent from the outbox (found by the channel it
+ * went out on and the provider's message id). False when no notification matches.
  */
 export async function recordOutboxDeliveryStatus(
   db: DbOrTx,
   channel: string,
   providerMessageId: string,
   status: string,
-): Promise<number> {
+): Promise<boolean> {
   const rows = await db
     .update(notificationsOutbox)
     .set({ deliveryStatus: status })
@@ -22,5 +22,5 @@ export async function recordOutboxDeliveryStatus(
       ),
     )
     .returning({ id: notificationsOutbox.id });
-  return rows.length;
+  return rows.length > 0;
 }

@@ -1,0 +1,78 @@
+import type { InboundMessage } from "../../bot/types.js";
+import { WHATSAPP_PREFIX } from "./client.js";
+
+/** At most this many media files are taken from one message (Twilio allows 10 on MMS and WhatsApp). */
+export const MAX_MEDIA = 10;
+const SID = /^[A-Z]{2}[0-9a-zA-Z]{32}$/;
+const E164 = /^\+\d{6,15}$/;
+
+/** The form's fields, the last value of each name (Twilio sends each once). */
+export function formFields(params: URLSearchParams): Map<string, string> {
+  return new Map(params);
+}
+
+/** What an authentic messaging webhook means for us. */
+export type TwilioInbound = { kind: "turn"; inbound: InboundMessage } | { kind: "ignored"; reason: string };
+
+/**
+ * A verified messaging webhook's form → InboundMessage. The person's identity is their E.164 number
+ * ("whatsapp:" removed on the WhatsApp route; a message from the other kind of address is ignored);
+ * MediaUrlN/MediaContentTypeN become attachments; the provider message id is the MessageSid. Never throws.
+ */
+export function parseMessage(
+  channel: "sms" | "whatsapp",
+  fields: Map<string, string>,
+  receivedAt: Date,
+): TwilioInbound {
+  const sid = fields.get("MessageSid") ?? fields.get("SmsMessageSid") ?? "";
+  if (!SID.test(sid)) return { kind: "ignored", reason: "sid" };
+  const from = fields.get("From") ?? "";
+  const address = channel === "whatsapp" ? stripPrefix(from) : from;
+  if (address === undefined || !E164.test(address)) return { kind: "ignored", reason: "from" };
+  const count = Math.min(Number.parseInt(fields.get("NumMedia") ?? "0", 10) || 0, MAX_MEDIA);
+  const attachments: { url: string; mimeType?: string | undefined }[] = [];
+  for (let i = 0; i < count; i++) {
+    const url = fields.get(`MediaUrl${i}`);
+    if (url === undefined || !URL.canParse(url) || !/^https?:/.test(url)) continue;
+    const mimeType = fields.get(`MediaContentType${i}`);
+    attachments.push({ url, ...(mimeType ? { mimeType: mimeType.slice(0, 100) } : {}) });
+  }
+  const text = (fields.get("Body") ?? "").trim().slice(0, 2000);
+  // A tap on a WhatsApp quick-reply button (a Content template's): its payload is the choice id.
+  const payload = fields.get("ButtonPayload")?.trim();
+  const choice = payload && payload.length <= 200 ? payload : undefined;
+  if (text === "" && attachments.length === 0 && choice === undefined)
+    return { kind: "ignored", reason: "empty" };
+  return {
+    kind: "turn",
+    inbound: {
+      channel,
+      externalUserId: address,
+      text: text || (fields.get("ButtonText") ?? choice ?? "").slice(0, 200),
+      ...(choice !== undefined ? { choice } : {}),
+      ...(attachments.length ? { attachments } : {}),
+      providerMessageId: sid,
+      receivedAt,
+    },
+  };
+}
+
+function stripPrefix(address: string): string | undefined {
+  return address.startsWith(WHATSAPP_PREFIX) ? address.slice(WHATSAPP_PREFIX.length) : undefined;
+}
+
+/** A delivery status callback: which of our messages, on which channel, and its status. */
+export interface TwilioStatus {
+  channel: "sms" | "whatsapp";
+  providerMessageId: string;
+  status: string;
+}
+
+/** A verified status callback's form; undefined when it is not one we can use. */
+export function parseStatus(fields: Map<string, string>): TwilioStatus | undefined {
+  const sid = fields.get("MessageSid") ?? fields.get("SmsSid") ?? "";
+  const status = (fields.get("MessageStatus") ?? fields.get("SmsStatus") ?? "").toLowerCase();
+  if (!SID.test(sid) || !/^[a-z_]{2,30}$/.test(status)) return undefined;
+  const whatsapp = [fields.get("To"), fields.get("From")].some((a) => a?.startsWith(WHATSAPP_PREFIX));
+  return { channel: whatsapp ? "whatsapp" : "sms", providerMessageId: sid, status };
+}
