@@ -13,7 +13,7 @@ import { ChannelHub } from "../channels/hub.js";
 import { TelegramClient } from "../channels/telegram/client.js";
 import { WhatsAppClient } from "../channels/whatsapp/client.js";
 import { TwilioClient } from "../channels/twilio/client.js";
-import { optOutInterceptor } from "../channels/twilio/optout.js";
+import { isHelpKeyword, optOutInterceptor } from "../channels/optout.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -99,13 +99,16 @@ function createHub(
     // WhatsApp over Twilio only when the WhatsApp Cloud API channel is not configured (that one sends then).
     if (twilio.whatsappNumber && !opts.config.whatsapp)
       hub.register(new TwilioClient("whatsapp", twilio, publicBaseUrl, storage.maxBytes, now));
-    hub.intercept(optOutInterceptor(engine.store, clock));
   }
   // Meta's Cloud API after any other "whatsapp" adapter (Twilio): when configured, it wins.
   if (opts.config.whatsapp)
     hub.register(new WhatsAppClient(opts.config.whatsapp, clock, opts.config.storage.maxBytes));
-  // A doctor's verified phone texting commands (after the STOP/START/HELP keywords, before the assistant).
-  hub.intercept(doctorSmsInterceptor({ services, clock, log }));
+  // STOP/START/HELP on every phone channel (SMS and WhatsApp, whichever provider), then a doctor's verified
+  // phone texting commands, then the assistant. HELP from a doctor's phone gets the commands instead.
+  const doctorCommands = doctorSmsInterceptor({ services, clock, log });
+  hub.intercept((m) => (isHelpKeyword(m.text) ? doctorCommands(m) : Promise.resolve(undefined)));
+  hub.intercept(optOutInterceptor(engine.store, clock));
+  hub.intercept(doctorCommands);
   return hub;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { statusNotBehind } from "../domain/notifications/delivery-status.js";
 import type { Db } from "../db/client.js";
 import {
   channelIdentities,
@@ -271,6 +272,8 @@ export class ConversationStore {
           eq(conversationMessages.channel, channel),
           eq(conversationMessages.providerMessageId, providerMessageId),
           eq(conversationMessages.direction, "out"),
+          // Callbacks arrive out of order: a status never goes back (read stays read after a late "sent").
+          statusNotBehind(conversationMessages.deliveryStatus, status),
         ),
       )
       .returning({ id: conversationMessages.id });

@@ -26,6 +26,8 @@ export interface DeliverJob {
   /** Unstored replies (an opt-out confirmation, a doctor's command answer). */
   inline?: OutboundMessage[] | undefined;
   notification?: SendContext["notification"];
+  /** A reply to a message received at this time (ISO): the person just wrote, so WhatsApp's window is open. */
+  repliesTo?: string | undefined;
   /** Inline replies that must go even to an opted-out number (the STOP confirmation itself). */
   evenIfOptedOut?: boolean | undefined;
 }
@@ -111,7 +113,8 @@ export class ChannelHub {
   }
 
   private async enqueueDelivery(job: DeliverJob, inbound: InboundMessage): Promise<void> {
-    await this.jobs.add(HUB_JOBS.deliver, job, {
+    const reply: DeliverJob = { ...job, repliesTo: inbound.receivedAt.toISOString() };
+    await this.jobs.add(HUB_JOBS.deliver, reply, {
       jobId: `deliver:${inbound.channel}:${inbound.providerMessageId}`,
       removeOnComplete: true,
     });
@@ -190,7 +193,7 @@ export class ChannelHub {
     const ctx = (key: string): SendContext => ({
       idempotencyKey: key,
       notification: job.notification,
-      lastInboundAt: identity?.lastInboundAt ?? null,
+      lastInboundAt: latest(identity?.lastInboundAt ?? null, job.repliesTo),
     });
 
     if (job.inline) {
@@ -232,6 +235,13 @@ export class ChannelHub {
       }
     }
   }
+}
+
+/** The later of the identity's last inbound time and the message being answered. */
+function latest(stored: Date | null, repliesTo: string | undefined): Date | null {
+  const answered = repliesTo === undefined ? null : new Date(repliesTo);
+  if (!stored) return answered;
+  return answered && answered > stored ? answered : stored;
 }
 
 /** A stored outbound row back into the channel-neutral message it was. */

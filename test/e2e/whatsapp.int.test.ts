@@ -12,6 +12,7 @@ import {
 import { buildTestApp, type TestApp } from "../app.js";
 import { verifiedDoctor } from "../factories.js";
 import { MetaWebhooks, startFakeGraph, type FakeGraph, type GraphMessageCall } from "../fakes/graph.js";
+import { STOP_REPLY } from "../../channels/optout.js";
 import { settle } from "../settle.js";
 
 /** The WhatsApp Cloud API channel end to end: signed webhooks in, the fake Graph API records what went out. */
@@ -344,6 +345,16 @@ describe("POST /webhooks/whatsapp", () => {
     expect(textOf(fake.sentTo(ana))).toMatch(/terms of service/);
   });
 
+  it("honours STOP from a number that never wrote before: the confirmation goes, then nothing else", async () => {
+    const zoe = "919876500077";
+    expect((await post(hooks.text(zoe, "STOP"))).statusCode).toBe(200);
+    await settle(t.jobs);
+    expect(textOf(fake.sentTo(zoe))).toBe(STOP_REPLY);
+    expect((await post(hooks.text(zoe, "hello"))).statusCode).toBe(200);
+    await settle(t.jobs);
+    expect(fake.sentTo(zoe)).toHaveLength(1);
+  });
+
   it("accepts every message of a batched webhook", async () => {
     const [a, b] = ["919876500011", "919876500012"];
     const json = hooks.envelope({
@@ -369,6 +380,13 @@ describe("POST /webhooks/whatsapp", () => {
       .where(eq(conversationMessages.id, out[0]!.id));
     expect(row).toMatchObject({ deliveryStatus: "read" });
     expect(row!.deliveryStatusAt).toEqual(new Date(1893974400_000));
+    // A late "delivered" (callbacks arrive out of order) does not take the status back.
+    expect((await post(hooks.status(wamid, "delivered", "919876500003"))).statusCode).toBe(200);
+    const [after] = await t.database.db
+      .select()
+      .from(conversationMessages)
+      .where(eq(conversationMessages.id, out[0]!.id));
+    expect(after).toMatchObject({ deliveryStatus: "read" });
 
     const identity = (await identityOf("+919876500001"))!;
     const key = `test:${randomUUID()}`;

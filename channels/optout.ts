@@ -1,7 +1,7 @@
-import type { ConversationStore } from "../../bot/store.js";
-import type { InboundMessage } from "../../bot/types.js";
-import type { Clock } from "../../domain/shared/clock.js";
-import type { Interceptor } from "../hub.js";
+import type { ConversationStore } from "../bot/store.js";
+import type { InboundMessage } from "../bot/types.js";
+import type { Clock } from "../domain/shared/clock.js";
+import type { Interceptor } from "./hub.js";
 
 /**
  * The opt-out words, matched as the whole message (trimmed, any case, a trailing "." or "!" ignored), as
@@ -30,6 +30,11 @@ export const START_REPLY =
 export const HELP_REPLY =
   'HealthLink: book and manage doctor appointments by message. Reply "menu" to start, then pick "Talk to a human" ' +
   "to reach a person. Reply STOP to stop all messages, START to get them again. In an emergency, call your local emergency number.";
+
+/** HELP or INFO as the whole message. */
+export function isHelpKeyword(text: string): boolean {
+  return HELP.has(keyword(text));
+}
 
 function keyword(text: string): string {
   return text
