@@ -8,6 +8,7 @@ import type { Database } from "../db/client.js";
 import { Engine, replayRunner } from "../bot/engine.js";
 import { ChannelHub } from "../channels/hub.js";
 import { TelegramClient } from "../channels/telegram/client.js";
+import { hubSender } from "../channels/notify.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -73,6 +74,7 @@ function createHub(
   const engine = new Engine({ services, database: opts.database, clock, config: opts.config });
   const hub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
   if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
+  services.notifications.useSender(hubSender(hub, clock));
   return hub;
 }
 
