@@ -68,7 +68,12 @@ export async function buildTestApp(
   await app.ready();
   registerWorkers(jobs, app.services, app.hub);
   await jobs.start();
-  const relay = new NotificationRelay(app.services.notifications, clock, config.notifications.relayIntervalMs, quiet);
+  const relay = new NotificationRelay(
+    app.services.notifications,
+    clock,
+    config.notifications.relayIntervalMs,
+    quiet,
+  );
   relay.start();
   return {
     app,

@@ -16,6 +16,7 @@ import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
+import { notificationRoutes } from "./notifications.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -36,4 +37,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(stripeWebhook);
   await app.register(chatRoutes);
   await app.register(telegramWebhook);
+  await app.register(notificationRoutes);
 };

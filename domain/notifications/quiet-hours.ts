@@ -51,7 +51,7 @@ export function outsideQuietHours(due: Date, q: QuietHours, zone: string, eventA
   let end = at(endDay, q.end).toJSDate();
   // A repeated hour (DST ends) can resolve the end to its first occurrence, before `due`: count wall minutes.
   if (end.getTime() <= due.getTime())
-    end = new Date(due.getTime() + (((q.end - minute + 1440) % 1440) || 1440) * 60_000);
+    end = new Date(due.getTime() + ((q.end - minute + 1440) % 1440 || 1440) * 60_000);
   if (eventAt === undefined || end.getTime() <= eventAt.getTime()) return end;
   return at(startDay, q.start).minus({ minutes: 1 }).toJSDate();
 }

@@ -32,7 +32,10 @@ export class NotificationRelay {
       this.running = this.tick()
         .then(() => undefined)
         .catch((err: unknown) =>
-          this.log.error({ err: (err as { code?: string }).code ?? "RELAY_ERROR" }, "notifications relay failed"),
+          this.log.error(
+            { err: (err as { code?: string }).code ?? "RELAY_ERROR" },
+            "notifications relay failed",
+          ),
         )
         .finally(() => {
           this.running = undefined;

@@ -70,7 +70,10 @@ export class ReminderScheduler {
   }
 
   /** Replaces the queued reminders of an entity (index in the cache) with `jobs`. */
-  private async replace(indexKey: string, jobs: (Omit<ReminderJob, "dueAt"> & { dueAt: Date })[]): Promise<void> {
+  private async replace(
+    indexKey: string,
+    jobs: (Omit<ReminderJob, "dueAt"> & { dueAt: Date })[],
+  ): Promise<void> {
     const raw = await this.ctx.cache.get(indexKey);
     const before = raw ? (JSON.parse(raw) as string[]) : [];
     const wanted = new Map(jobs.map((j) => [reminderKey(j.kind, j.entityId, j.slot, j.dueAt), j]));
@@ -87,7 +90,10 @@ export class ReminderScheduler {
     try {
       await fn();
     } catch (err) {
-      this.log.warn({ what, err: (err as { code?: string }).code ?? (err as Error).name }, "reminders not scheduled");
+      this.log.warn(
+        { what, err: (err as { code?: string }).code ?? (err as Error).name },
+        "reminders not scheduled",
+      );
     }
   }
 
@@ -129,7 +135,11 @@ export class ReminderScheduler {
    */
   async syncPrescription(prescriptionId: number): Promise<void> {
     const now = this.ctx.clock.now();
-    const doses = await this.repo.dosesOfPrescription(prescriptionId, now, new Date(now.getTime() + DOSE_WINDOW_MS));
+    const doses = await this.repo.dosesOfPrescription(
+      prescriptionId,
+      now,
+      new Date(now.getTime() + DOSE_WINDOW_MS),
+    );
     const jobs: (Omit<ReminderJob, "dueAt"> & { dueAt: Date })[] = [];
     for (const d of doses) {
       const dose = await this.repo.dose(d.id);
@@ -151,7 +161,11 @@ export class ReminderScheduler {
       await this.ctx.jobs.add(
         REMINDER_JOBS.roll,
         { prescriptionId },
-        { jobId: `reminder-roll:${prescriptionId}:${Math.floor(at / 86_400_000)}`, delayMs: ROLL_EVERY_MS, removeOnComplete: true },
+        {
+          jobId: `reminder-roll:${prescriptionId}:${Math.floor(at / 86_400_000)}`,
+          delayMs: ROLL_EVERY_MS,
+          removeOnComplete: true,
+        },
       );
     }
   }

@@ -56,13 +56,19 @@ export class NotificationsRepository {
     const rows = await this.db
       .update(notificationsOutbox)
       .set({ status: "pending" })
-      .where(and(eq(notificationsOutbox.status, "sending"), sql`${notificationsOutbox.notBefore} < ${before}`))
+      .where(
+        and(eq(notificationsOutbox.status, "sending"), sql`${notificationsOutbox.notBefore} < ${before}`),
+      )
       .returning({ id: notificationsOutbox.id });
     return rows.length;
   }
 
   async lock(tx: Tx, id: number): Promise<OutboxRow | undefined> {
-    const [row] = await tx.select().from(notificationsOutbox).where(eq(notificationsOutbox.id, id)).for("update");
+    const [row] = await tx
+      .select()
+      .from(notificationsOutbox)
+      .where(eq(notificationsOutbox.id, id))
+      .for("update");
     return row;
   }
 
@@ -231,7 +237,11 @@ export class NotificationsRepository {
   }
 
   /** Scheduled doses of a prescription between two instants (the reminder window). */
-  async dosesOfPrescription(prescriptionId: number, from: Date, to: Date): Promise<{ id: number; scheduledAt: Date }[]> {
+  async dosesOfPrescription(
+    prescriptionId: number,
+    from: Date,
+    to: Date,
+  ): Promise<{ id: number; scheduledAt: Date }[]> {
     return this.db
       .select({ id: medicationDoses.id, scheduledAt: medicationDoses.scheduledAt })
       .from(medicationDoses)

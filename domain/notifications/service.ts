@@ -35,6 +35,11 @@ export interface NotificationSender {
 export const PREFERRED_CHANNELS = ["telegram", "whatsapp", "sms", "web"] as const;
 export type PreferredChannel = (typeof PREFERRED_CHANNELS)[number];
 
+export interface Preferences {
+  preferred_channel: PreferredChannel | null;
+  quiet_hours: string | null;
+}
+
 /** Where a notification goes, or why it cannot go. */
 type Route = { identity: IdentityRow } | { error: string };
 
@@ -145,10 +150,13 @@ export class NotificationService {
   }
 
   /** The person's notification settings (the "me" route). */
-  async preferences(actor: Actor): Promise<{ preferred_channel: string | null; quiet_hours: string | null }> {
+  async preferences(actor: Actor): Promise<Preferences> {
     const r = await this.repo.recipient(actor.userId);
+    const pc = r?.preferredChannel ?? null;
     return {
-      preferred_channel: r?.preferredChannel ?? null,
+      preferred_channel: (PREFERRED_CHANNELS as readonly (string | null)[]).includes(pc)
+        ? (pc as PreferredChannel)
+        : null,
       quiet_hours: r?.patientId != null ? (r.quietHours ?? null) : null,
     };
   }
@@ -157,7 +165,7 @@ export class NotificationService {
   async setPreferences(
     actor: Actor,
     input: { preferred_channel?: string | null | undefined; quiet_hours?: string | null | undefined },
-  ): Promise<{ preferred_channel: string | null; quiet_hours: string | null }> {
+  ): Promise<Preferences> {
     const pc = input.preferred_channel;
     if (pc !== undefined && pc !== null && !(PREFERRED_CHANNELS as readonly string[]).includes(pc))
       throw invalid("INVALID_CHANNEL", `preferred_channel must be one of ${PREFERRED_CHANNELS.join(", ")}.`);

@@ -39,7 +39,11 @@ function money(amount: unknown, currency: unknown): string {
   const c = str(currency) ?? "";
   if (!Number.isFinite(a)) return "";
   try {
-    return new Intl.NumberFormat("en-IN", { style: "currency", currency: c, maximumFractionDigits: 2 }).format(a);
+    return new Intl.NumberFormat("en-IN", {
+      style: "currency",
+      currency: c,
+      maximumFractionDigits: 2,
+    }).format(a);
   } catch {
     return `${a} ${c}`.trim();
   }
@@ -175,7 +179,8 @@ export function renderNotification(template: string, data: Data, role: Recipient
     }
     case "lab": {
       const test = str(data.test_name) ?? "a lab test";
-      if (event === "results_ready") return { text: `Your lab results are ready: ${test}. Ask me to show them.` };
+      if (event === "results_ready")
+        return { text: `Your lab results are ready: ${test}. Ask me to show them.` };
       if (event === "critical_value")
         return {
           text: `URGENT: a critical value in a patient's ${test} result. Please review it in the console now.`,
@@ -190,7 +195,8 @@ export function renderNotification(template: string, data: Data, role: Recipient
         return {
           text: `${who} issued you a prescription. Ask me "my medicines" to see it, or order it to your door.`,
         };
-      if (event === "cancelled") return { text: `${who} withdrew a prescription; its reminders have stopped.` };
+      if (event === "cancelled")
+        return { text: `${who} withdrew a prescription; its reminders have stopped.` };
       return { text: "Your prescription was updated." };
     }
     case "plan":

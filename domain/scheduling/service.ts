@@ -506,7 +506,10 @@ export class SchedulingService {
   async confirmAttendance(actor: Actor, id: number): Promise<AppointmentView> {
     const { appt } = await this.authorize(actor, id, "confirm_attendance", "patient");
     if (appt.status !== "confirmed")
-      throw conflict("APPOINTMENT_NOT_CONFIRMED", "Only a confirmed appointment can be confirmed by the patient.");
+      throw conflict(
+        "APPOINTMENT_NOT_CONFIRMED",
+        "Only a confirmed appointment can be confirmed by the patient.",
+      );
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.updateAppointment(tx, id, { patientConfirmedAt: now });

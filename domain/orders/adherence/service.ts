@@ -210,10 +210,18 @@ export class AdherenceService {
   async recordDoseById(actor: Actor, doseId: number, status: RecordDoseInput["status"]): Promise<DoseView> {
     const dose = await this.repo.findDoseById(doseId);
     if (!dose) {
-      await this.audit(actor, { action: "update", resourceType: DOSE, patientId: null, outcome: "not_found" });
+      await this.audit(actor, {
+        action: "update",
+        resourceType: DOSE,
+        patientId: null,
+        outcome: "not_found",
+      });
       throw notFound("Dose", "DOSE_NOT_FOUND");
     }
-    return this.recordDose(actor, dose.prescriptionItemId, { scheduled_at: dose.scheduledAt.toISOString(), status });
+    return this.recordDose(actor, dose.prescriptionItemId, {
+      scheduled_at: dose.scheduledAt.toISOString(),
+      status,
+    });
   }
 
   /** Taken / (taken + skipped + missed) over doses that have fallen due, per item and overall. */
