@@ -177,13 +177,17 @@ export class ReminderScheduler {
    * once) and queues its delivery at once. Returns the outbox id, or undefined when nothing was due.
    */
   async fire(job: ReminderJob): Promise<number | undefined> {
-    const message = await this.message(job);
-    if (!message) return undefined;
     const key = reminderKey(job.kind, job.entityId, job.slot, new Date(job.dueAt));
-    const row = await this.repo.insertClaimed({ ...message, idempotencyKey: key, now: this.ctx.clock.now() });
-    // Queued even when the row existed (the first run may have stopped before this line); delivery is idempotent.
-    await this.notifications.enqueueDelivery(row.id);
-    return row.id;
+    const message = await this.message(job);
+    let id: number | undefined;
+    if (message)
+      id = (await this.repo.insertClaimed({ ...message, idempotencyKey: key, now: this.ctx.clock.now() })).id;
+    // No longer due, but a first run wrote it: queued again (that run may have stopped before queueing it);
+    // delivery is idempotent, so it is still sent once.
+    else id = (await this.repo.byKey(key))?.id;
+    if (id === undefined) return undefined;
+    await this.notifications.enqueueDelivery(id);
+    return id;
   }
 
   private async message(
