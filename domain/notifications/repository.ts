@@ -1,5 +1,5 @@
-import { and, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
-import type { Db, DbOrTx, Tx } from "../../db/client.js";
+import { and, desc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../db/client.js";
 import {
   appointments,
   channelIdentities,
@@ -55,7 +55,7 @@ export class NotificationsRepository {
   async reclaimStuck(before: Date): Promise<number> {
     const rows = await this.db
       .update(notificationsOutbox)
-      .set({ status: "pending" })
+      .set({ status: "pending", sentAt: null })
       .where(
         and(eq(notificationsOutbox.status, "sending"), sql`${notificationsOutbox.notBefore} < ${before}`),
       )
@@ -63,13 +63,34 @@ export class NotificationsRepository {
     return rows.length;
   }
 
-  async lock(tx: Tx, id: number): Promise<OutboxRow | undefined> {
-    const [row] = await tx
-      .select()
-      .from(notificationsOutbox)
-      .where(eq(notificationsOutbox.id, id))
-      .for("update");
+  /**
+   * Takes a row for posting (compare-and-set on sent_at, so two jobs for one row cannot both post it); no
+   * row when it is already taken, sent, failed or cancelled. No transaction is held while posting (embedded
+   * PGlite has one connection).
+   */
+  async take(id: number, at: Date): Promise<OutboxRow | undefined> {
+    const [row] = await this.db
+      .update(notificationsOutbox)
+      .set({ sentAt: at })
+      .where(
+        and(
+          eq(notificationsOutbox.id, id),
+          inArray(notificationsOutbox.status, ["pending", "sending"]),
+          isNull(notificationsOutbox.sentAt),
+        ),
+      )
+      .returning();
     return row;
+  }
+
+  /** Gives a taken row back after a failure to post (the job is retried). */
+  async release(id: number): Promise<void> {
+    await this.db
+      .update(notificationsOutbox)
+      .set({ sentAt: null })
+      .where(
+        and(eq(notificationsOutbox.id, id), inArray(notificationsOutbox.status, ["pending", "sending"])),
+      );
   }
 
   async find(id: number): Promise<OutboxRow | undefined> {
@@ -95,7 +116,7 @@ export class NotificationsRepository {
   async markFailed(tx: DbOrTx, id: number, error: string): Promise<void> {
     await tx
       .update(notificationsOutbox)
-      .set({ status: "failed", lastError: error })
+      .set({ status: "failed", lastError: error, sentAt: null })
       .where(eq(notificationsOutbox.id, id));
   }
 

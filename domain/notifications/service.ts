@@ -76,14 +76,15 @@ export class NotificationService {
   async deliver(outboxId: number): Promise<void> {
     const sender = this.sender;
     if (!sender) throw new Error("notifications: no sender wired");
-    await this.ctx.db.transaction(async (tx) => {
-      // Locked while handled: a second job for the same row waits here, then sees it sent.
-      const row = await this.repo.lock(tx, outboxId);
-      if (!row || (row.status !== "pending" && row.status !== "sending")) return;
+    const now = this.ctx.clock.now();
+    // Taken while handled: a second job for the same row finds it taken (or sent) and does nothing.
+    const row = await this.repo.take(outboxId, now);
+    if (!row) return;
+    try {
       const recipient = row.userId !== null ? await this.repo.recipient(row.userId) : undefined;
       const route = await this.route(sender, row, recipient);
       if ("error" in route) {
-        await this.repo.markFailed(tx, row.id, route.error);
+        await this.repo.markFailed(this.ctx.db, row.id, route.error);
         return;
       }
       const message = renderNotification(row.template, row.data, roleOf(recipient));
@@ -91,8 +92,11 @@ export class NotificationService {
         key: deliverJobId(row.id),
         notification: { template: row.template, data: row.data },
       });
-      await this.repo.markSent(tx, row.id, route.identity.channel, this.ctx.clock.now());
-    });
+      await this.repo.markSent(this.ctx.db, row.id, route.identity.channel, now);
+    } catch (err) {
+      await this.repo.release(row.id);
+      throw err;
+    }
   }
 
   private async route(
