@@ -14,6 +14,7 @@ import { TelegramClient } from "../channels/telegram/client.js";
 import { WhatsAppClient } from "../channels/whatsapp/client.js";
 import { TwilioClient } from "../channels/twilio/client.js";
 import { isHelpKeyword, optOutInterceptor } from "../channels/optout.js";
+import { hubSender } from "../channels/notify.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -109,6 +110,7 @@ function createHub(
   hub.intercept((m) => (isHelpKeyword(m.text) ? doctorCommands(m) : Promise.resolve(undefined)));
   hub.intercept(optOutInterceptor(engine.store, clock));
   hub.intercept(doctorCommands);
+  services.notifications.useSender(hubSender(hub, clock));
   return hub;
 }
 

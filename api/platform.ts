@@ -9,6 +9,7 @@ import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { createStorage } from "../db/storage/index.js";
 import type { Cache } from "../domain/shared/cache.js";
 import { createJobs, registerWorkers } from "../workers/index.js";
+import { NotificationRelay } from "../domain/notifications/relay.js";
 import { buildApp, loggerOptions } from "./app.js";
 
 export interface Platform {
@@ -64,6 +65,13 @@ export async function startPlatform(config: Config): Promise<Platform> {
 
   registerWorkers(jobs, app.services, app.hub);
   await jobs.start();
+  const relay = new NotificationRelay(
+    app.services.notifications,
+    app.deps.clock,
+    config.notifications.relayIntervalMs,
+    log,
+  );
+  relay.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -72,6 +80,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
     cache,
     close: () =>
       (closing ??= (async () => {
+        await relay.stop();
         await app.close();
         await jobs.close();
         await cache.close();

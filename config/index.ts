@@ -86,6 +86,15 @@ const EnvSchema = z.object({
   LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(1),
+  QUIET_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "HH:MM-HH:MM")
+    .default("22:00-07:00"),
+  APPOINTMENT_REMINDER_OFFSETS: z
+    .string()
+    .regex(/^\s*\d+[hm](\s*,\s*\d+[hm])*\s*$/, "like 24h,2h or 30m")
+    .default("24h,2h"),
+  NOTIFY_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -221,6 +230,15 @@ export interface Config {
         readonly maxRetries: number;
       }
     | undefined;
+  /** Notifications and reminders (domain/notifications). */
+  readonly notifications: {
+    /** Default quiet hours "HH:MM-HH:MM" on the patient's clock (a patient's own setting wins). */
+    readonly quietHours: string;
+    /** Appointment reminders: milliseconds before the start, largest first. */
+    readonly appointmentReminderOffsetsMs: readonly number[];
+    /** How often the outbox relay looks for due rows. */
+    readonly relayIntervalMs: number;
+  };
 }
 
 /** An approved WhatsApp message template: its body parameters are the notification's data keys, in order. */
@@ -472,6 +490,11 @@ export function loadConfig(env: Env = process.env): Config {
           maxRetries: e.LLM_MAX_RETRIES,
         }
       : undefined,
+    notifications: {
+      quietHours: e.QUIET_HOURS,
+      appointmentReminderOffsetsMs: parseOffsets(e.APPOINTMENT_REMINDER_OFFSETS),
+      relayIntervalMs: e.NOTIFY_RELAY_INTERVAL_MS,
+    },
   };
   return deepFreeze(config);
 }
@@ -520,6 +543,18 @@ function parseTwilioTemplates(raw: string | undefined): Record<string, TwilioCon
       typeof v === "string" ? { contentSid: v, variables: [] } : v,
     ]),
   );
+}
+
+/** "24h,2h,30m" → [86400000, 7200000, 1800000] (distinct, largest first). */
+function parseOffsets(raw: string): number[] {
+  const out = new Set<number>();
+  for (const part of raw.split(",")) {
+    const m = /^(\d+)([hm])$/.exec(part.trim());
+    if (!m) throw new ConfigError(`APPOINTMENT_REMINDER_OFFSETS: "${part}" is not like 24h or 30m`);
+    const ms = Number(m[1]) * (m[2] === "h" ? 3_600_000 : 60_000);
+    if (ms > 0) out.add(ms);
+  }
+  return [...out].sort((a, b) => b - a);
 }
 
 function deepFreeze<T>(value: T): T {

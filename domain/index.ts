@@ -22,6 +22,8 @@ import { PaymentsService } from "./payments/service.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
+import { NotificationService } from "./notifications/service.js";
+import { ReminderScheduler } from "./notifications/reminders.js";
 import type { Cache } from "./shared/cache.js";
 import type { Clock } from "./shared/clock.js";
 import type { Jobs } from "./shared/jobs.js";
@@ -70,6 +72,11 @@ export function createServices(deps: Deps) {
   const review = new ReviewService(ctx);
   const prompts = new PromptsService(ctx, { runner: deps.replayRunner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
+  const notifications = new NotificationService(ctx);
+  const reminders = new ReminderScheduler(ctx, notifications);
+  // Reminders follow appointments and prescriptions, after each commit.
+  scheduling.onChanged = (id) => reminders.safely("appointment", () => reminders.syncAppointment(id));
+  prescriptions.onChanged = (id) => reminders.safely("prescription", () => reminders.syncPrescription(id));
   return {
     audit,
     access,
@@ -86,5 +93,7 @@ export function createServices(deps: Deps) {
     review,
     prompts,
     doctorSms,
+    notifications,
+    reminders,
   };
 }

@@ -13,6 +13,7 @@ import type { DocumentStorage } from "../domain/records/storage.js";
 import { ManualClock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { createJobs, registerWorkers } from "../workers/index.js";
+import { NotificationRelay } from "../domain/notifications/relay.js";
 import { createTestDatabase } from "./db.js";
 import { TEST_REDIS_URL } from "./env.js";
 
@@ -26,6 +27,8 @@ export interface TestApp {
   cache: RedisCache;
   clock: ManualClock;
   jobs: Jobs;
+  /** The notifications outbox relay (running; tests may also call tick()). */
+  relay: NotificationRelay;
   config: Config;
   storage: DocumentStorage;
   close(): Promise<void>;
@@ -65,6 +68,13 @@ export async function buildTestApp(
   await app.ready();
   registerWorkers(jobs, app.services, app.hub);
   await jobs.start();
+  const relay = new NotificationRelay(
+    app.services.notifications,
+    clock,
+    config.notifications.relayIntervalMs,
+    quiet,
+  );
+  relay.start();
   return {
     app,
     services: app.services,
@@ -72,9 +82,11 @@ export async function buildTestApp(
     cache,
     clock,
     jobs,
+    relay,
     config,
     storage,
     close: async () => {
+      await relay.stop();
       await app.close();
       await jobs.close();
       await cache.close();

@@ -2,6 +2,8 @@ import type { Redis } from "ioredis";
 import { HUB_JOBS, type ChannelHub, type DeliverJob, type TurnJob } from "../channels/hub.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
+import { REMINDER_JOBS, type ReminderJob } from "../domain/notifications/reminders.js";
+import { NOTIFY_JOBS } from "../domain/notifications/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { BullJobs, InProcessJobs } from "./jobs.js";
 
@@ -29,4 +31,15 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   // Turns of different conversations run side by side; one conversation's wait on its lease.
   jobs.handle<TurnJob>(HUB_JOBS.turn, (d) => hub.runTurn(d), { concurrency: 16 });
   jobs.handle<DeliverJob>(HUB_JOBS.deliver, (d) => hub.deliver(d), { concurrency: 16 });
+  const { notifications, reminders } = services;
+  jobs.handle<{ outboxId: number }>(NOTIFY_JOBS.deliver, (d) => notifications.deliver(d.outboxId), {
+    concurrency: 16,
+  });
+  // Reminders due at the same minute come in bursts (every 9:00 dose): fired wide.
+  jobs.handle<ReminderJob>(REMINDER_JOBS.fire, async (d) => void (await reminders.fire(d)), {
+    concurrency: 64,
+  });
+  jobs.handle<{ prescriptionId: number }>(REMINDER_JOBS.roll, (d) =>
+    reminders.syncPrescription(d.prescriptionId),
+  );
 }

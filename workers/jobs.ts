@@ -8,6 +8,7 @@ type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg:
 
 const DEFAULT_ATTEMPTS = 5;
 const BACKOFF_MS = 1000;
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** BullMQ reserves ':' in job ids (its key separator): ids keep their meaning with '|' instead. */
 function bullJobId(jobId: string): string {
@@ -142,6 +143,15 @@ export class InProcessJobs implements Jobs {
     attempts: number,
   ): void {
     this.dueAt.set(key, { name, at: Date.now() + delay });
+    // Node's timers hold at most ~24.8 days (longer ones fire at once): a reminder weeks ahead waits in steps.
+    if (delay > MAX_TIMER_MS) {
+      const step = setTimeout(() => {
+        this.schedule(name, key, jobId, data, delay - MAX_TIMER_MS, attempt, attempts);
+      }, MAX_TIMER_MS);
+      step.unref();
+      this.timers.set(key, step);
+      return;
+    }
     const timer = setTimeout(() => {
       this.timers.delete(key);
       this.dueAt.delete(key);

@@ -7,14 +7,15 @@ import { keywords } from "./keywords.js";
 import { pending } from "./pending.js";
 import { persist } from "./persist.js";
 import { recover } from "./recover.js";
+import { reminders } from "./reminders.js";
 import { triage } from "./triage.js";
 
 /**
  * THE order of a turn, in one list. `persist` and `recover` wrap what follows them: `persist` stores the
  * outbound messages and the state once the rest has answered, `recover` turns any failure into a reply.
  *
- *   dedupe → (persist → recover →) red-flag triage → identity & consent → attachments (files to records)
- *   → keywords → pending confirmation → brain
+ *   dedupe → (persist → recover →) red-flag triage → identity & consent → answers to reminders
+ *   → attachments (files to records) → keywords → pending confirmation → brain
  */
 export const MIDDLEWARE: readonly Middleware[] = [
   dedupe,
@@ -23,6 +24,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   triage,
   attachmentsUnverified,
   identity,
+  reminders,
   attachments,
   keywords,
   pending,

@@ -129,6 +129,8 @@ const noPayments: AppointmentPaymentHooks = {
  */
 export class SchedulingService {
   private readonly repo: SchedulingRepository;
+  /** Called after the commit of every booking or change (reminders follow the appointment). */
+  onChanged: ((appointmentId: number) => Promise<void>) | undefined;
 
   constructor(
     readonly ctx: ServiceContext,
@@ -497,6 +499,35 @@ export class SchedulingService {
     }));
   }
 
+  /**
+   * The patient confirms they will come (a reminder's "Confirm"): records patient_confirmed_at on a
+   * confirmed appointment; again is harmless.
+   */
+  async confirmAttendance(actor: Actor, id: number): Promise<AppointmentView> {
+    const { appt } = await this.authorize(actor, id, "confirm_attendance", "patient");
+    if (appt.status !== "confirmed")
+      throw conflict(
+        "APPOINTMENT_NOT_CONFIRMED",
+        "Only a confirmed appointment can be confirmed by the patient.",
+      );
+    const now = this.ctx.clock.now();
+    await this.ctx.db.transaction(async (tx) => {
+      await this.repo.updateAppointment(tx, id, { patientConfirmedAt: now });
+      await this.ctx.audit.record(
+        actor,
+        {
+          patientId: appt.patientId,
+          action: "confirm_attendance",
+          resourceType: "appointment",
+          resourceId: id,
+          outcome: "allowed",
+        },
+        tx,
+      );
+    });
+    return appointmentView(appt);
+  }
+
   async complete(actor: Actor, id: number): Promise<AppointmentView> {
     const { side } = await this.authorize(actor, id, "complete", "doctor");
     return this.change(actor, id, side, "completed", (appt) => {
@@ -794,6 +825,7 @@ export class SchedulingService {
       throw err;
     }
     await this.scheduleChanged(view.doctor_id);
+    if (this.onChanged) await this.onChanged(view.id);
     return view;
   }
 

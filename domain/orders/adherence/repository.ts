@@ -97,6 +97,11 @@ export class AdherenceRepository {
       .orderBy(asc(medicationDoses.scheduledAt), asc(medicationDoses.id));
   }
 
+  async findDoseById(id: number, db: DbOrTx = this.db): Promise<DoseRow | undefined> {
+    const [row] = await db.select().from(medicationDoses).where(eq(medicationDoses.id, id)).limit(1);
+    return row;
+  }
+
   async findDose(itemId: number, scheduledAt: Date, db: DbOrTx = this.db): Promise<DoseRow | undefined> {
     const [row] = await db
       .select()

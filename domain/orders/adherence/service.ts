@@ -203,6 +203,27 @@ export class AdherenceService {
     return doseView(saved, zone, now);
   }
 
+  /**
+   * Answers one dose by its id (a reminder's Taken / Skip): the same checks as recordDose, so another
+   * patient's dose id is "not found".
+   */
+  async recordDoseById(actor: Actor, doseId: number, status: RecordDoseInput["status"]): Promise<DoseView> {
+    const dose = await this.repo.findDoseById(doseId);
+    if (!dose) {
+      await this.audit(actor, {
+        action: "update",
+        resourceType: DOSE,
+        patientId: null,
+        outcome: "not_found",
+      });
+      throw notFound("Dose", "DOSE_NOT_FOUND");
+    }
+    return this.recordDose(actor, dose.prescriptionItemId, {
+      scheduled_at: dose.scheduledAt.toISOString(),
+      status,
+    });
+  }
+
   /** Taken / (taken + skipped + missed) over doses that have fallen due, per item and overall. */
   async adherence(actor: Actor, requested: number | undefined): Promise<AdherenceView> {
     const patientId = await this.ctx.access.patientScope(actor, requested, {

@@ -117,6 +117,8 @@ const LAB_MATCH_MIN_SCORE = 60;
 export class PrescriptionsService {
   private readonly repo: PrescriptionsRepository;
   private readonly doses: AdherenceRepository;
+  /** Called after the commit of an issue or a withdrawal (dose reminders follow the prescription). */
+  onChanged: ((prescriptionId: number) => Promise<void>) | undefined;
 
   constructor(readonly ctx: ServiceContext) {
     this.repo = new PrescriptionsRepository(ctx.db);
@@ -245,6 +247,7 @@ export class PrescriptionsService {
       }
       throw err;
     }
+    if (this.onChanged) await this.onChanged(done.id);
     const saved = (await this.repo.findPrescription(done.id))!;
     return {
       prescription: prescriptionView(saved, today),
@@ -471,6 +474,7 @@ export class PrescriptionsService {
         });
       }
     });
+    if (this.onChanged) await this.onChanged(id);
     const { today } = await this.patientToday(p.patientId);
     return prescriptionView((await this.repo.findPrescription(id))!, today);
   }

@@ -1,0 +1,205 @@
+import type { ServiceContext } from "../context.js";
+import { invalid } from "../shared/errors.js";
+import type { Actor } from "../shared/actor.js";
+import { parseQuietHours } from "./quiet-hours.js";
+import { NotificationsRepository, type IdentityRow, type OutboxRow, type Recipient } from "./repository.js";
+import { renderNotification, type NotificationMessage, type RecipientRole } from "./templates.js";
+
+export const NOTIFY_JOBS = { deliver: "notify.deliver" } as const;
+
+/** The outbox row's delivery job id: one job per row while it is queued. */
+export const deliverJobId = (outboxId: number): string => `notify:${outboxId}`;
+
+/**
+ * What the notifications module needs from the channels (implemented over the ChannelHub in
+ * channels/notify.ts; the domain does not import the channels).
+ */
+export interface NotificationSender {
+  /** Is this channel able to send now (an adapter is registered)? */
+  has(channel: string): boolean;
+  /** The identity row of an address on a channel, created (linked to nobody) if new. */
+  identity(channel: string, externalId: string): Promise<IdentityRow>;
+  /** The person's web chat identity (the signed-in web chat's), linked to them. */
+  webIdentity(userId: number): Promise<IdentityRow>;
+  /**
+   * Stores the messages in the person's conversation (choices become what "1"/"2" mean) and queues their
+   * delivery on the identity's channel.
+   */
+  post(
+    identity: IdentityRow,
+    messages: NotificationMessage[],
+    opts: { key: string; notification: { template: string; data: Record<string, unknown> } },
+  ): Promise<void>;
+}
+
+export const PREFERRED_CHANNELS = ["telegram", "whatsapp", "sms", "web"] as const;
+export type PreferredChannel = (typeof PREFERRED_CHANNELS)[number];
+
+export interface Preferences {
+  preferred_channel: PreferredChannel | null;
+  quiet_hours: string | null;
+}
+
+/** Where a notification goes, or why it cannot go. */
+type Route = { identity: IdentityRow } | { error: string };
+
+const PHONE = /^\+\d{8,15}$/;
+
+/**
+ * Delivers the notifications outbox: picks the person's channel (preferred → most recently active other
+ * → SMS to their phone → the web chat), renders the template and posts it into their conversation. Each
+ * row is posted at most once: the row is locked while it is handled and a sent row is left alone.
+ */
+export class NotificationService {
+  readonly repo: NotificationsRepository;
+  private sender: NotificationSender | undefined;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.repo = new NotificationsRepository(ctx.db);
+  }
+
+  /** Wired at boot by the app (the hub lives above the domain). */
+  useSender(sender: NotificationSender): void {
+    this.sender = sender;
+  }
+
+  /** Queues the delivery job of an outbox row (the relay does this for rows it claims). */
+  async enqueueDelivery(outboxId: number): Promise<void> {
+    await this.ctx.jobs.add(
+      NOTIFY_JOBS.deliver,
+      { outboxId },
+      { jobId: deliverJobId(outboxId), removeOnComplete: true },
+    );
+  }
+
+  /** The `notify.deliver` job. Idempotent: a row already sent, failed or cancelled is left as it is. */
+  async deliver(outboxId: number): Promise<void> {
+    const sender = this.sender;
+    if (!sender) throw new Error("notifications: no sender wired");
+    const now = this.ctx.clock.now();
+    // Taken while handled: a second job for the same row finds it taken (or sent) and does nothing.
+    const row = await this.repo.take(outboxId, now);
+    if (!row) return;
+    try {
+      const recipient = row.userId !== null ? await this.repo.recipient(row.userId) : undefined;
+      const route = await this.route(sender, row, recipient);
+      if ("error" in route) {
+        await this.repo.markFailed(this.ctx.db, row.id, route.error);
+        return;
+      }
+      const message = renderNotification(row.template, row.data, roleOf(recipient));
+      await sender.post(route.identity, [message], {
+        key: deliverJobId(row.id),
+        notification: { template: row.template, data: row.data },
+      });
+      await this.repo.markSent(this.ctx.db, row.id, route.identity.channel, now);
+    } catch (err) {
+      await this.repo.release(row.id);
+      throw err;
+    }
+  }
+
+  private async route(
+    sender: NotificationSender,
+    row: OutboxRow,
+    recipient: Recipient | undefined,
+  ): Promise<Route> {
+    if (row.userId !== null && (!recipient || !recipient.active)) return { error: "NO_RECIPIENT" };
+    if (row.channel !== null) return this.pinned(sender, row, recipient);
+    if (!recipient) return { error: "NO_CHANNEL" };
+    const usable = (await this.repo.verifiedIdentities(recipient.userId)).filter(
+      (i) => i.optedOutAt === null && sender.has(i.channel),
+    );
+    const preferred = recipient.preferredChannel;
+    const onPreferred = preferred ? usable.find((i) => i.channel === preferred) : undefined;
+    if (onPreferred) return { identity: onPreferred };
+    const other = usable.find((i) => i.channel !== "web");
+    if (other) return { identity: other };
+    if (sender.has("sms") && recipient.phone && PHONE.test(recipient.phone)) {
+      const sms = await sender.identity("sms", recipient.phone);
+      const mine = sms.userId === null || sms.userId === recipient.userId;
+      if (sms.optedOutAt === null && mine) return { identity: sms };
+    }
+    const web = usable.find((i) => i.channel === "web");
+    if (web) return { identity: web };
+    if (sender.has("web")) return { identity: await sender.webIdentity(recipient.userId) };
+    return { error: "NO_CHANNEL" };
+  }
+
+  /** A row for one channel (a one-time code by SMS, a reset link by email): that channel only. */
+  private async pinned(
+    sender: NotificationSender,
+    row: OutboxRow,
+    recipient: Recipient | undefined,
+  ): Promise<Route> {
+    const channel = row.channel!;
+    if (channel === "email") return { error: "EMAIL_NOT_CONFIGURED" };
+    if (!sender.has(channel)) return { error: "NO_CHANNEL" };
+    if (row.toAddress !== null) {
+      const identity = await sender.identity(channel, row.toAddress);
+      return identity.optedOutAt === null ? { identity } : { error: "OPTED_OUT" };
+    }
+    if (!recipient) return { error: "NO_CHANNEL" };
+    const usable = (await this.repo.verifiedIdentities(recipient.userId)).filter(
+      (i) => i.channel === channel && i.optedOutAt === null,
+    );
+    if (usable[0]) return { identity: usable[0] };
+    if ((channel === "sms" || channel === "whatsapp") && recipient.phone && PHONE.test(recipient.phone)) {
+      const identity = await sender.identity(channel, recipient.phone);
+      if (identity.optedOutAt !== null) return { error: "OPTED_OUT" };
+      if (identity.userId === null || identity.userId === recipient.userId) return { identity };
+    }
+    if (channel === "web") return { identity: await sender.webIdentity(recipient.userId) };
+    return { error: "NO_CHANNEL" };
+  }
+
+  /** The person's notification settings (the "me" route). */
+  async preferences(actor: Actor): Promise<Preferences> {
+    const r = await this.repo.recipient(actor.userId);
+    const pc = r?.preferredChannel ?? null;
+    return {
+      preferred_channel: (PREFERRED_CHANNELS as readonly (string | null)[]).includes(pc)
+        ? (pc as PreferredChannel)
+        : null,
+      quiet_hours: r?.patientId != null ? (r.quietHours ?? null) : null,
+    };
+  }
+
+  /** Sets the person's preferred channel and (patients) quiet hours; null clears either. */
+  async setPreferences(
+    actor: Actor,
+    input: { preferred_channel?: string | null | undefined; quiet_hours?: string | null | undefined },
+  ): Promise<Preferences> {
+    const pc = input.preferred_channel;
+    if (pc !== undefined && pc !== null && !(PREFERRED_CHANNELS as readonly string[]).includes(pc))
+      throw invalid("INVALID_CHANNEL", `preferred_channel must be one of ${PREFERRED_CHANNELS.join(", ")}.`);
+    const qh = input.quiet_hours;
+    if (qh !== undefined && qh !== null) {
+      if (!parseQuietHours(qh)) throw invalid("INVALID_QUIET_HOURS", 'quiet_hours must be "HH:MM-HH:MM".');
+      if (actor.role !== "patient")
+        throw invalid("INVALID_QUIET_HOURS", "Quiet hours are a patient's setting.");
+    }
+    await this.repo.setPreferences(
+      actor.userId,
+      {
+        ...(pc !== undefined ? { preferredChannel: pc } : {}),
+        ...(qh !== undefined ? { quietHours: qh === null ? null : qh.trim() } : {}),
+      },
+      this.ctx.clock.now(),
+    );
+    await this.ctx.audit.record(actor, {
+      patientId: actor.patientId ?? null,
+      action: "update",
+      resourceType: "notification_preferences",
+      outcome: "allowed",
+    });
+    return this.preferences(actor);
+  }
+}
+
+function roleOf(r: Recipient | undefined): RecipientRole {
+  if (!r) return "unknown";
+  return r.role === "patient" || r.role === "doctor" || r.role === "nurse" || r.role === "admin"
+    ? r.role
+    : "unknown";
+}

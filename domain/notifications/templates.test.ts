@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import { renderNotification } from "./templates.js";
+
+/** Every template the domain writes to the outbox (grep enqueueNotification) and the reminders. */
+const IN_USE = [
+  ...[
+    "requested",
+    "booked",
+    "accepted",
+    "rejected",
+    "proposed",
+    "rescheduled",
+    "cancelled",
+    "proposal_accepted",
+    "proposal_declined",
+    "completed",
+    "no_show",
+    "paid",
+  ].map((e) => `appointment.${e}`),
+  "payment.link",
+  "payment.receipt",
+  "payment.refunded",
+  ...["paid", "pending", "confirmed", "dispatched", "out_for_delivery", "delivered", "cancelled"].map(
+    (s) => `pharmacy_order.${s}`,
+  ),
+  ...["scheduled", "paid", "sample_collected", "processing", "resulted", "cancelled"].map(
+    (s) => `lab_booking.${s}`,
+  ),
+  "lab.results_ready",
+  "lab.critical_value",
+  "lab.abnormal_result",
+  "prescription.issued",
+  "prescription.cancelled",
+  "plan.created",
+  "care_team.added",
+  "doctor.verified",
+  "doctor.rejected",
+  "auth.password_reset",
+  "chat.verification_code",
+  "support.ticket_answered",
+  "reminder.appointment",
+  "reminder.medication",
+  "reminder.refill",
+  "reminder.lab_prep",
+];
+
+const DATA = {
+  appointment_id: 42,
+  payment_id: 9876,
+  order_id: 5555,
+  booking_id: 4444,
+  prescription_id: 3333,
+  patient_id: 2222,
+  doctor_id: 1111,
+  dose_id: 7777,
+  doctor_name: "Meera Shah",
+  patient_name: "Asha Verma",
+  appointment_date: "2030-01-08",
+  appointment_time: "09:00 AM",
+  time_zone: "Asia/Kolkata",
+  description: "Consultation with Dr Meera Shah",
+  amount: 500,
+  currency: "INR",
+  checkout_url: "http://healthlink.test/pay/abc",
+  test_name: "Complete blood count",
+  medicine_name: "Metformin",
+  dose: "500 mg",
+  code: "123456",
+  reset_url: "http://healthlink.test/reset-password#token=x",
+};
+
+describe("notification templates", () => {
+  it("render every template in use with its own words, never the generic line", () => {
+    for (const template of IN_USE) {
+      const m = renderNotification(template, DATA, template.startsWith("lab.c") ? "doctor" : "patient");
+      expect(m.text, template).not.toBe("You have a new update in HealthLink.");
+      expect(m.text.length, template).toBeLessThan(320);
+    }
+  });
+
+  it("show patients no internal ids except the appointment reference", () => {
+    for (const template of IN_USE) {
+      const text = renderNotification(template, DATA, "patient").text;
+      for (const id of ["9876", "5555", "4444", "3333", "2222", "1111", "7777"])
+        expect(text, template).not.toContain(id);
+    }
+    expect(renderNotification("appointment.accepted", DATA, "patient").text).toContain("Appointment #42");
+  });
+
+  it("offer the answers a reminder expects and the payment link as a link", () => {
+    expect(renderNotification("reminder.appointment", DATA, "patient").choices).toEqual([
+      { id: "reminder.confirm:42", label: "Confirm" },
+      { id: "reminder.cancel:42", label: "Cancel" },
+    ]);
+    expect(renderNotification("reminder.medication", DATA, "patient").choices).toEqual([
+      { id: "dose.taken:7777", label: "Taken" },
+      { id: "dose.skip:7777", label: "Skip" },
+    ]);
+    expect(renderNotification("payment.link", DATA, "patient").links).toEqual([
+      { label: "Pay ₹500.00", url: "http://healthlink.test/pay/abc" },
+    ]);
+  });
+});

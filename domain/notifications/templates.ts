@@ -1,0 +1,270 @@
+/**
+ * Every notification's words, channel-neutral: template name + data + the recipient's role → a message
+ * (short text, links, choices where an answer is expected). Each channel's render.ts turns it into its own
+ * form (buttons, numbered lines, split SMS). No internal ids in a patient's text except appointment
+ * references ("Appointment #12"), which the chat already shows.
+ */
+
+/** The shape of the engine's OutboundMessage (bot/types.ts) that notifications use. */
+export interface NotificationMessage {
+  text: string;
+  choices?: { id: string; label: string }[] | undefined;
+  links?: { label: string; url: string }[] | undefined;
+}
+
+export type RecipientRole = "patient" | "doctor" | "nurse" | "admin" | "unknown";
+
+type Data = Record<string, unknown>;
+
+export const REMINDER_TEMPLATES = {
+  appointment: "reminder.appointment",
+  medication: "reminder.medication",
+  refill: "reminder.refill",
+  labPrep: "reminder.lab_prep",
+} as const;
+
+/** Choice ids of the answers to reminders (handled by bot/middleware/reminders.ts). */
+export const REMINDER_CHOICES = {
+  confirm: "reminder.confirm:",
+  cancel: "reminder.cancel:",
+  taken: "dose.taken:",
+  skip: "dose.skip:",
+} as const;
+
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined;
+
+function money(amount: unknown, currency: unknown): string {
+  const a = typeof amount === "number" ? amount : Number(amount);
+  const c = str(currency) ?? "";
+  if (!Number.isFinite(a)) return "";
+  try {
+    return new Intl.NumberFormat("en-IN", {
+      style: "currency",
+      currency: c,
+      maximumFractionDigits: 2,
+    }).format(a);
+  } catch {
+    return `${a} ${c}`.trim();
+  }
+}
+
+/** "Dr Rao on 2030-01-08 at 10:00" — the date and time as the appointment view shows them (doctor's zone). */
+function when(d: Data): string {
+  const date = str(d.appointment_date);
+  const time = str(d.appointment_time);
+  const zone = str(d.time_zone);
+  if (!date) return "";
+  return `${date}${time ? ` at ${time}` : ""}${zone && zone !== "UTC" ? ` (${zone.replace(/_/g, " ")})` : ""}`;
+}
+
+function withWhom(d: Data, role: RecipientRole): string {
+  if (role === "doctor") return str(d.patient_name) ?? "a patient";
+  const name = str(d.doctor_name);
+  return name ? (/^dr\.?\s/i.test(name) ? name : `Dr ${name}`) : "your doctor";
+}
+
+function ref(d: Data): string {
+  const id = str(d.appointment_id);
+  return id ? ` (Appointment #${id})` : "";
+}
+
+function appointment(event: string, d: Data, role: RecipientRole): NotificationMessage {
+  const who = withWhom(d, role);
+  const at = when(d);
+  const online = d.mode === "online" || d.mode === "video";
+  switch (event) {
+    case "requested":
+      return { text: `New appointment request from ${who} for ${at}.${ref(d)}` };
+    case "booked":
+      return {
+        text:
+          role === "doctor"
+            ? `New appointment: ${who} on ${at}.${ref(d)}`
+            : `Your appointment with ${who} on ${at} is booked.${ref(d)}`,
+      };
+    case "accepted":
+    case "proposal_accepted":
+      return {
+        text:
+          role === "doctor"
+            ? `${who} accepted the new time: ${at}.${ref(d)}`
+            : `Confirmed: your appointment with ${who} on ${at}${online ? " (video visit: the link comes before the start)" : ""}.${ref(d)}`,
+      };
+    case "rejected":
+      return {
+        text: `${who} could not take your appointment on ${at}. Any payment will be refunded. Write "menu" to book another time.${ref(d)}`,
+      };
+    case "proposed":
+      return {
+        text: `${who} proposed another time for your appointment: ${at}. Write "menu" and open your appointments to accept or decline.${ref(d)}`,
+      };
+    case "proposal_declined":
+      return { text: `${who} declined the proposed time; the appointment is cancelled.${ref(d)}` };
+    case "rescheduled": {
+      const before = str(d.previous_appointment_date);
+      return {
+        text: `Your appointment with ${who} was moved to ${at}${before ? ` (was ${before}${str(d.previous_appointment_time) ? ` at ${str(d.previous_appointment_time)}` : ""})` : ""}.${ref(d)}`,
+      };
+    }
+    case "cancelled":
+      return { text: `Your appointment with ${who} on ${at} was cancelled.${ref(d)}` };
+    case "completed":
+      return { text: `Your visit with ${who} is complete. Your summary will follow here.${ref(d)}` };
+    case "no_show":
+      return { text: `Your appointment with ${who} on ${at} was marked as missed.${ref(d)}` };
+    case "paid":
+      return { text: `An appointment was paid.${ref(d)}` };
+    default:
+      return { text: `Your appointment${ref(d)} was updated.` };
+  }
+}
+
+const ORDER_STATUS: Record<string, string> = {
+  paid: "Payment received for your medicine order",
+  pending: "Your medicine order was received",
+  confirmed: "Your medicine order is confirmed by the pharmacy",
+  dispatched: "Your medicine order has been dispatched",
+  out_for_delivery: "Your medicine order is out for delivery",
+  delivered: "Your medicine order was delivered",
+  cancelled: "Your medicine order was cancelled",
+};
+
+const LAB_EVENT: Record<string, string> = {
+  scheduled: "Your lab test is booked",
+  paid: "Payment received for your lab test",
+  sample_collected: "Your lab sample was collected",
+  processing: "Your lab sample is being processed",
+  resulted: "Your lab results are ready",
+  results_ready: "Your lab results are ready",
+  cancelled: "Your lab test booking was cancelled",
+};
+
+/** The message for a template; an unknown template gets a neutral line rather than nothing. */
+export function renderNotification(template: string, data: Data, role: RecipientRole): NotificationMessage {
+  const [family, event = ""] = template.split(/\.(.*)/s) as [string, string?];
+  switch (family) {
+    case "appointment":
+      return appointment(event, data, role);
+    case "reminder":
+      return reminder(event, data, role);
+    case "payment": {
+      const what = str(data.description) ?? "your booking";
+      const amount = money(data.amount, data.currency);
+      if (event === "link") {
+        const url = str(data.checkout_url);
+        return {
+          text: `Please pay ${amount} for ${what}.`,
+          ...(url ? { links: [{ label: `Pay ${amount}`, url }] } : {}),
+        };
+      }
+      if (event === "receipt") return { text: `Payment received: ${amount} for ${what}. Thank you.` };
+      if (event === "refunded") {
+        const refunded = data.refund_amount !== undefined ? money(data.refund_amount, data.currency) : amount;
+        return { text: `Refund of ${refunded} for ${what} is on its way to your payment method.` };
+      }
+      return { text: `There is an update about your payment for ${what}.` };
+    }
+    case "pharmacy_order":
+      return { text: `${ORDER_STATUS[event] ?? "Your medicine order was updated"}.` };
+    case "lab_booking": {
+      const test = str(data.test_name);
+      let text = `${LAB_EVENT[event] ?? "Your lab booking was updated"}${test ? `: ${test}` : ""}.`;
+      if (event === "scheduled") {
+        const date = str(data.appointment_date);
+        const prep = str(data.preparation);
+        text = `${text.slice(0, -1)}${date ? ` on ${date}` : ""}.${prep ? ` Preparation: ${prep}` : ""}`;
+      }
+      return { text };
+    }
+    case "lab": {
+      const test = str(data.test_name) ?? "a lab test";
+      if (event === "results_ready")
+        return { text: `Your lab results are ready: ${test}. Ask me to show them.` };
+      if (event === "critical_value")
+        return {
+          text: `URGENT: a critical value in a patient's ${test} result. Please review it in the console now.`,
+        };
+      if (event === "abnormal_result")
+        return { text: `An abnormal value in a patient's ${test} result. Please review it in the console.` };
+      return { text: `There is an update about ${test}.` };
+    }
+    case "prescription": {
+      const who = withWhom(data, "patient");
+      if (event === "issued")
+        return {
+          text: `${who} issued you a prescription. Ask me "my medicines" to see it, or order it to your door.`,
+        };
+      if (event === "cancelled")
+        return { text: `${who} withdrew a prescription; its reminders have stopped.` };
+      return { text: "Your prescription was updated." };
+    }
+    case "plan":
+      return { text: "Your doctor shared a care plan with you. Ask me to show it." };
+    case "care_team":
+      return { text: "You were added to a patient's care team." };
+    case "doctor":
+      return {
+        text:
+          event === "verified"
+            ? "Your HealthLink doctor profile is verified: patients can now find and book you."
+            : `Your HealthLink doctor verification: ${event.replace(/_/g, " ")}.${str(data.note) ? ` Note: ${str(data.note)}` : ""}`,
+      };
+    case "support":
+      return {
+        text: `Our team answered your request${str(data.answer) ? `: ${str(data.answer)}` : ". Reply here to continue."}`,
+      };
+    case "auth":
+      if (event === "password_reset") {
+        const url = str(data.reset_url);
+        return {
+          text: "Someone asked to reset your HealthLink password. If it was you, use the link (valid for a short time).",
+          ...(url ? { links: [{ label: "Reset password", url }] } : {}),
+        };
+      }
+      return { text: "There is a security update on your HealthLink account." };
+    case "chat":
+      if (event === "verification_code")
+        return { text: `Your HealthLink code is ${str(data.code) ?? ""}. It is valid for 10 minutes.` };
+      return { text: "HealthLink: there is an update in your chat." };
+    default:
+      return { text: "You have a new update in HealthLink." };
+  }
+}
+
+function reminder(kind: string, d: Data, role: RecipientRole): NotificationMessage {
+  switch (kind) {
+    case "appointment": {
+      const id = str(d.appointment_id) ?? "";
+      return {
+        text: `Reminder: your appointment with ${withWhom(d, role)} is on ${when(d)}.${ref(d)} Will you come?`,
+        choices: [
+          { id: `${REMINDER_CHOICES.confirm}${id}`, label: "Confirm" },
+          { id: `${REMINDER_CHOICES.cancel}${id}`, label: "Cancel" },
+        ],
+      };
+    }
+    case "medication": {
+      const id = str(d.dose_id) ?? "";
+      const name = str(d.medicine_name) ?? "your medicine";
+      const dose = str(d.dose);
+      return {
+        text: `Time for ${name}${dose ? ` (${dose})` : ""}${str(d.local_time) ? ` at ${str(d.local_time)}` : ""}. Did you take it?`,
+        choices: [
+          { id: `${REMINDER_CHOICES.taken}${id}`, label: "Taken" },
+          { id: `${REMINDER_CHOICES.skip}${id}`, label: "Skip" },
+        ],
+      };
+    }
+    case "refill":
+      return {
+        text: `Your ${str(d.medicine_name) ?? "medicine"} runs out around ${str(d.runs_out_on) ?? "soon"}. Write "refill" to order more.`,
+      };
+    case "lab_prep":
+      return {
+        text: `Reminder: your ${str(d.test_name) ?? "lab test"} is on ${str(d.appointment_date) ?? "soon"}.${str(d.preparation) ? ` Preparation: ${str(d.preparation)}` : ""}`,
+      };
+    default:
+      return { text: "Reminder from HealthLink." };
+  }
+}
