@@ -114,7 +114,17 @@ describe("paying for a consultation in the sandbox", () => {
       .where(
         and(eq(notificationsOutbox.userId, patient.userId), eq(notificationsOutbox.template, "payment.link")),
       );
+    // The link is in the booking's answer; the message is a reminder to pay, five minutes into the hold …
     expect(link).toHaveLength(1);
+    expect(link[0]).toMatchObject({ status: "pending", notBefore: new Date(TEST_NOW.getTime() + 5 * MIN) });
+    // … withdrawn once the payment arrives.
+    const paid = await t.app.inject({ method: "POST", url: `${pathOf(b.payment!.checkout_url)}/succeed` });
+    expect(paid.statusCode).toBe(303);
+    const [after] = await t.database.db
+      .select()
+      .from(notificationsOutbox)
+      .where(eq(notificationsOutbox.id, link[0]!.id));
+    expect(after).toMatchObject({ status: "cancelled" });
   });
 
   it("books a free consultation with no payment", async () => {

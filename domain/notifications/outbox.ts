@@ -1,4 +1,5 @@
 import type { DbOrTx } from "../../db/client.js";
+import { and, eq } from "drizzle-orm";
 import { notificationsOutbox } from "../../db/schema/index.js";
 
 export type OutboxMessage = OutboxMessageFields &
@@ -31,4 +32,17 @@ export async function enqueueNotification(db: DbOrTx, message: OutboxMessage): P
       notBefore: message.notBefore ?? new Date(),
     })
     .onConflictDoNothing({ target: notificationsOutbox.idempotencyKey });
+}
+
+/**
+ * Withdraws a message that has not gone yet (the thing it asks for happened meanwhile: a payment link whose
+ * payment arrived), inside the caller's transaction. A message already sent stays sent.
+ */
+export async function withdrawNotification(db: DbOrTx, idempotencyKey: string): Promise<void> {
+  await db
+    .update(notificationsOutbox)
+    .set({ status: "cancelled" })
+    .where(
+      and(eq(notificationsOutbox.idempotencyKey, idempotencyKey), eq(notificationsOutbox.status, "pending")),
+    );
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Tx } from "../../db/client.js";
 import type { PaymentPurpose } from "../../db/schema/index.js";
 import type { ServiceContext } from "../context.js";
-import { enqueueNotification } from "../notifications/outbox.js";
+import { enqueueNotification, withdrawNotification } from "../notifications/outbox.js";
 import type { AppointmentDetail } from "../scheduling/repository.js";
 import type { AppointmentEvent } from "../scheduling/rules.js";
 import type { AppointmentPaymentHooks, BookingPayment, Side } from "../scheduling/service.js";
@@ -36,6 +36,9 @@ export const PAYMENT_JOBS = {
 
 /** A safety net behind the inline provider calls made after each commit. */
 const RETRY_DELAY_MS = 60_000;
+/** The "please pay" message goes this long after the payment is asked for (or half-way into a shorter hold). */
+const LINK_REMINDER_MS = 5 * 60_000;
+const linkKey = (paymentId: number): string => `payment:${paymentId}:link`;
 
 export interface CreatePaymentInput {
   purpose: PaymentPurpose;
@@ -138,10 +141,19 @@ export class PaymentsService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.notifyPatient(tx, payment, "payment.link", `payment:${payment.id}:link`, {
-      checkout_url: this.checkoutUrl(payment),
-      expires_at: expiresAt.toISOString(),
-    });
+    // The link is in the answer that created the payment (the chat's reply, the API's response); the message
+    // is a reminder to pay, sent part-way into the hold and withdrawn if the payment arrives or closes first.
+    const remindAt = new Date(
+      now.getTime() + Math.min(LINK_REMINDER_MS, (expiresAt.getTime() - now.getTime()) / 2),
+    );
+    await this.notifyPatient(
+      tx,
+      payment,
+      "payment.link",
+      linkKey(payment.id),
+      { checkout_url: this.checkoutUrl(payment), expires_at: expiresAt.toISOString() },
+      remindAt,
+    );
     return payment;
   }
 
@@ -155,6 +167,7 @@ export class PaymentsService {
     template: string,
     key: string,
     extra: Record<string, unknown> = {},
+    notBefore: Date = this.now(),
   ): Promise<void> {
     const userId = await this.appointments.patientUserId(tx, p.patientId);
     if (userId === undefined) return;
@@ -162,7 +175,7 @@ export class PaymentsService {
       userId,
       template,
       idempotencyKey: key,
-      notBefore: this.now(),
+      notBefore,
       data: {
         payment_id: p.id,
         purpose: p.purpose,
@@ -350,6 +363,7 @@ export class PaymentsService {
       paidAt: now,
       providerPaymentRef: providerPaymentRef ?? p.providerPaymentRef,
     };
+    await withdrawNotification(tx, linkKey(p.id));
     await this.notifyPatient(tx, current, "payment.receipt", `payment:${p.id}:receipt`);
     const verdict = await this.purpose(p.purpose).paid(tx, current, now);
     if (verdict === "delivered") await this.earn(tx, current, p.referenceId);
@@ -379,6 +393,7 @@ export class PaymentsService {
   private async applyExpiry(tx: Tx, p: PaymentRow): Promise<void> {
     if (p.status !== "requires_payment" && p.status !== "failed") return;
     await this.repo.updatePayment(tx, p.id, { status: "expired", updatedAt: this.now() });
+    await withdrawNotification(tx, linkKey(p.id));
     await this.purpose(p.purpose).expired(tx, p, this.now());
   }
 
@@ -749,6 +764,7 @@ export class PaymentsService {
   async closeUnpaid(tx: Tx, p: PaymentRow): Promise<void> {
     if (p.status !== "requires_payment" && p.status !== "failed") return;
     await this.repo.updatePayment(tx, p.id, { status: "expired", updatedAt: this.now() });
+    await withdrawNotification(tx, linkKey(p.id));
   }
 
   findByPurpose(purpose: PaymentPurpose, referenceId: number): Promise<PaymentRow | undefined> {
