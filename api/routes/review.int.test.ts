@@ -4,6 +4,7 @@ import {
   auditLog,
   conversationMessages,
   conversations,
+  notificationsOutbox,
   promptVersions,
   supportTickets,
   toolCalls,
@@ -250,6 +251,48 @@ describe("conversation review", () => {
     expect(res.json<{ messages: unknown[] }>().messages).toHaveLength(4);
     const audits = await t.database.db.select().from(auditLog).where(eq(auditLog.action, "export"));
     expect(audits).toHaveLength(1);
+  });
+
+  it("lists the open tickets and answers one: the answer goes to the person as a notification", async () => {
+    const [ticket] = await t.database.db
+      .insert(supportTickets)
+      .values({ conversationId: webId, userId: patient.userId, reason: "asked for a human", urgent: true })
+      .returning();
+    const open = await get("/api/admin/tickets");
+    expect(open.statusCode, open.body).toBe(200);
+    const queue = open.json<{ tickets: { id: number; urgent: boolean; conversation_id: number }[] }>()
+      .tickets;
+    expect(queue[0]).toMatchObject({ id: ticket!.id, urgent: true, conversation_id: webId });
+
+    const answer = "Dr Shah's clinic will call you at 5 pm today.";
+    expect((await post(`/api/admin/tickets/${ticket!.id}/answer`, { answer })).statusCode).toBe(204);
+    const [row] = await t.database.db
+      .select()
+      .from(notificationsOutbox)
+      .where(eq(notificationsOutbox.idempotencyKey, `ticket:${ticket!.id}:answer`));
+    expect(row).toMatchObject({
+      userId: patient.userId,
+      template: "support.ticket_answered",
+      data: { answer },
+    });
+    const answered = await get("/api/admin/tickets?status=answered");
+    expect(answered.json<{ tickets: { id: number }[] }>().tickets.map((x) => x.id)).toContain(ticket!.id);
+    expect(
+      (await get("/api/admin/tickets")).json<{ tickets: { id: number }[] }>().tickets.map((x) => x.id),
+    ).not.toContain(ticket!.id);
+    // Once answered it is no longer open; a ticket from someone never identified has nobody to answer to.
+    expect((await post(`/api/admin/tickets/${ticket!.id}/answer`, { answer })).statusCode).toBe(404);
+    const [anonymous] = await t.database.db
+      .select()
+      .from(supportTickets)
+      .where(eq(supportTickets.conversationId, smsId));
+    const res = await post(`/api/admin/tickets/${anonymous!.id}/answer`, { answer });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ error: { code: "NO_RECIPIENT" } });
+    expect((await post(`/api/admin/tickets/${ticket!.id}/answer`, { answer: "   " })).statusCode).toBe(400);
+    expect((await post(`/api/admin/tickets/${anonymous!.id}/answer`, { answer }, nurse)).statusCode).toBe(
+      403,
+    );
   });
 
   it("answers 404 for an unknown conversation", async () => {

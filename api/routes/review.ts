@@ -264,6 +264,78 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.get(
+    "/api/admin/tickets",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: 'The "talk to a human" tickets: open ones (urgent first, oldest first) or answered ones',
+        security: bearer,
+        querystring: Type.Object({
+          status: Type.Union([Type.Literal("open"), Type.Literal("answered")], { default: "open" }),
+          page: Page,
+          per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+        }),
+        response: {
+          200: Type.Object({
+            tickets: Type.Array(
+              Type.Object({
+                id: Type.Integer(),
+                conversation_id: Type.Integer(),
+                reason: Type.String(),
+                urgent: Type.Boolean(),
+                status: Type.String(),
+                created_at: Type.String({ format: "date-time" }),
+              }),
+            ),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const tickets = await review.tickets(actorOf(request), {
+        status: q.status,
+        page: q.page,
+        perPage: q.per_page,
+      });
+      return {
+        tickets: tickets.map((s) => ({
+          id: s.id,
+          conversation_id: s.conversationId,
+          reason: s.reason,
+          urgent: s.urgent,
+          status: s.status,
+          created_at: s.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    "/api/admin/tickets/:id/answer",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Answer a ticket: the answer reaches the person on their channel",
+        security: bearer,
+        params: ConversationParams,
+        body: Type.Object(
+          { answer: Type.String({ minLength: 1, maxLength: 2000, pattern: "\\S" }) },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await review.answerTicket(actorOf(request), request.params.id, request.body.answer);
+      return reply.status(204).send(null);
+    },
+  );
+
   app.post(
     "/api/admin/conversations/:id/flag",
     {

@@ -141,6 +141,35 @@ export class ReviewRepository {
       .orderBy(asc(supportTickets.id));
   }
 
+  /** Tickets by status, oldest first (urgent first): the staff's queue. */
+  async ticketQueue(status: string, limit: number, offset: number): Promise<TicketRow[]> {
+    return this.db
+      .select()
+      .from(supportTickets)
+      .where(eq(supportTickets.status, status))
+      .orderBy(desc(supportTickets.urgent), asc(supportTickets.createdAt), asc(supportTickets.id))
+      .limit(limit)
+      .offset(offset);
+  }
+
+  /** Locks an open ticket and marks it answered; undefined when there is no such open ticket. */
+  async answerTicket(
+    tx: DbOrTx,
+    id: number,
+  ): Promise<(TicketRow & { patientId: number | null }) | undefined> {
+    const [row] = await tx
+      .update(supportTickets)
+      .set({ status: "answered" })
+      .where(and(eq(supportTickets.id, id), eq(supportTickets.status, "open")))
+      .returning();
+    if (!row) return undefined;
+    const [p] =
+      row.userId === null
+        ? []
+        : await tx.select({ id: patients.id }).from(patients).where(eq(patients.userId, row.userId));
+    return { ...row, patientId: p?.id ?? null };
+  }
+
   async annotations(conversationId: number): Promise<AnnotationRow[]> {
     return this.db
       .select()

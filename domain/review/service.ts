@@ -1,7 +1,8 @@
 import { assertAdmin } from "../accounts/auth-service.js";
 import type { ServiceContext } from "../context.js";
 import type { Actor } from "../shared/actor.js";
-import { invalid, notFound } from "../shared/errors.js";
+import { enqueueNotification } from "../notifications/outbox.js";
+import { invalid, notFound, unprocessable } from "../shared/errors.js";
 import {
   ReviewRepository,
   type AnnotationRow,
@@ -111,6 +112,52 @@ export class ReviewService {
 
   async export(actor: Actor, id: number): Promise<ConversationDetail> {
     return this.detail(actor, id, "export");
+  }
+
+  /** The "talk to a human" tickets waiting for staff (open) or answered. */
+  async tickets(
+    actor: Actor,
+    query: { status: "open" | "answered"; page: number; perPage: number },
+  ): Promise<TicketRow[]> {
+    assertAdmin(actor);
+    return this.repo.ticketQueue(query.status, query.perPage, (query.page - 1) * query.perPage);
+  }
+
+  /**
+   * Staff answer a ticket: it closes as answered and the answer goes to the person as a notification (their
+   * preferred channel, else the one they use), in one transaction. A ticket from someone never identified
+   * has nobody to answer to (422); an answered or unknown ticket is 404.
+   */
+  async answerTicket(actor: Actor, id: number, answer: string): Promise<void> {
+    assertAdmin(actor);
+    const text = answer.trim();
+    if (text === "") throw invalid("EMPTY_ANSWER", "Write the answer.");
+    await this.ctx.db.transaction(async (tx) => {
+      const ticket = await this.repo.answerTicket(tx, id);
+      if (!ticket) throw notFound("Open ticket", "TICKET_NOT_FOUND");
+      if (ticket.userId === null)
+        throw unprocessable(
+          "NO_RECIPIENT",
+          "This person never identified themselves in the chat: answer them in the conversation's channel.",
+        );
+      await enqueueNotification(tx, {
+        userId: ticket.userId,
+        template: "support.ticket_answered",
+        data: { ticket_id: ticket.id, answer: text },
+        idempotencyKey: `ticket:${ticket.id}:answer`,
+      });
+      await this.ctx.audit.record(
+        actor,
+        {
+          patientId: ticket.patientId,
+          action: "answer",
+          resourceType: "support_ticket",
+          resourceId: ticket.id,
+          outcome: "allowed",
+        },
+        tx,
+      );
+    });
   }
 
   async setFlag(actor: Actor, id: number, flagged: boolean, reason?: string): Promise<void> {
