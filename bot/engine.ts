@@ -88,12 +88,18 @@ export class Engine {
       await store.linkIdentity(identity.id, ctx.verifiedUserId, clock.now());
       identity = { ...identity, userId: ctx.verifiedUserId, verifiedAt: clock.now() };
     }
-    const found = await store.conversationFor(identity, inbound.channel);
-    const token = await store.lock(found.id);
+    // Usually one statement picks, locks and loads the conversation; a new or busy one takes the long way.
+    let locked = await store.lockCurrent(identity);
+    if (!locked) {
+      const found = await store.conversationFor(identity, inbound.channel);
+      const taken = await store.lockAndLoad(found.id);
+      locked = { token: taken.token, conversation: taken.conversation ?? found };
+    }
+    const { token, conversation } = locked;
+    let turn: Turn | undefined;
     try {
-      const conversation = (await store.load(found.id)) ?? found;
       const state = structuredClone(conversation.state) as ConversationState;
-      const turn: Turn = {
+      turn = {
         inbound,
         ctx,
         deps: this.deps,
@@ -106,14 +112,15 @@ export class Engine {
           store,
           clock,
           conversation.id,
-          () => turn.inboundMessageId ?? null,
+          () => turn?.inboundMessageId ?? null,
         ),
         out: [],
+        lockToken: token,
       };
       await runMiddleware(MIDDLEWARE, turn);
       return turn.out;
     } finally {
-      await store.unlock(found.id, token);
+      if (!turn?.lockReleased) await store.unlock(conversation.id, token);
     }
   }
 }

@@ -38,6 +38,9 @@ export interface Turn {
   userId?: number | undefined;
   flagged?: boolean | undefined;
   out: OutboundMessage[];
+  /** The conversation's lease for this turn; persist releases it with the final save (lockReleased). */
+  lockToken?: string | undefined;
+  lockReleased?: boolean | undefined;
   /** Middleware that stopped the chain (for the logs and tests). */
   handledBy?: string | undefined;
 }
