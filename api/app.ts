@@ -70,7 +70,7 @@ function createHub(
   clock: Clock,
   log: FastifyInstance["log"],
 ): ChannelHub {
-  const engine = new Engine({ services, database: opts.database, clock, config: opts.config });
+  const engine = new Engine({ services, database: opts.database, clock, config: opts.config, log });
   const hub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
   if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
   return hub;

@@ -20,6 +20,12 @@ export interface EngineOptions {
   config: Config;
   /** Defaults to the guided mode. The agent (later) comes in as FallbackBrain(agent, guided). */
   brain?: Brain | undefined;
+  /** Where a failed agent turn is logged (its error class and code only). */
+  log?: EngineLog | undefined;
+}
+
+export interface EngineLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
 }
 
 /**
@@ -36,9 +42,18 @@ export function replayRunner(config: Config, services: Services): ReplayRunner |
   return { run: (promptText, messages) => agent.replay(services, promptText, messages) };
 }
 
-export function chooseBrain(config: Config, prompt?: () => Promise<string>): Brain {
+export function chooseBrain(config: Config, prompt?: () => Promise<string>, log?: EngineLog): Brain {
   if (!config.llm) return new GuidedBrain();
-  return new FallbackBrain(AgentBrain.fromConfig(config.llm, prompt), new GuidedBrain());
+  return new FallbackBrain(
+    AgentBrain.fromConfig(config.llm, prompt),
+    new GuidedBrain(),
+    (_err, failure, turn) =>
+      // The class and code only: an error's message may quote the person or the model's text.
+      log?.warn(
+        { err_class: failure.errorClass, code: failure.code, conversation_id: turn.conversation.id },
+        "agent turn failed; the guided menu answered",
+      ),
+  );
 }
 
 /** The offered choice this input means: a picked id, a number ("2"), or a label typed out. */
@@ -70,7 +85,9 @@ export class Engine {
       clock: opts.clock,
       config: opts.config,
       store: new ConversationStore(opts.database.db),
-      brain: opts.brain ?? chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text),
+      brain:
+        opts.brain ??
+        chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text, opts.log),
     };
   }
 
@@ -120,6 +137,8 @@ export class Engine {
       await runMiddleware(MIDDLEWARE, turn);
       return turn.out;
     } finally {
+      // Tool calls of a turn that did not reach persist's write are still recorded.
+      if (turn) await turn.tools.flush().catch(() => undefined);
       if (!turn?.lockReleased) await store.unlock(conversation.id, token);
     }
   }

@@ -4,6 +4,8 @@ import type { Db } from "../db/client.js";
 import {
   channelIdentities,
   consents,
+  conversationAnnotations,
+  conversationFlags,
   conversationMessages,
   conversations,
   patients,
@@ -16,6 +18,18 @@ import type { ConversationState } from "./state.js";
 export type ConversationRow = typeof conversations.$inferSelect;
 export type IdentityRow = typeof channelIdentities.$inferSelect;
 export type MessageRow = typeof conversationMessages.$inferSelect;
+
+export interface ToolCallValues {
+  conversationId: number;
+  messageId: number | null;
+  name: string;
+  args: Record<string, unknown>;
+  result: unknown;
+  error: string | null;
+  idempotencyKey: string | null;
+  durationMs: number;
+  createdAt: Date;
+}
 
 const LEASE_MS = 30_000;
 
@@ -120,7 +134,9 @@ export class ConversationStore {
    * conversationFor would pick (the person's latest open one, else this identity's own) and returns it as
    * it is under the lease. Undefined when there is none yet or it is busy: then take the slow path.
    */
-  async lockCurrent(identity: IdentityRow): Promise<{ token: string; conversation: ConversationRow } | undefined> {
+  async lockCurrent(
+    identity: IdentityRow,
+  ): Promise<{ token: string; conversation: ConversationRow } | undefined> {
     const token = randomUUID();
     const now = new Date();
     const free = or(isNull(conversations.lockedUntil), lt(conversations.lockedUntil, now));
@@ -381,18 +397,14 @@ export class ConversationStore {
       .limit(limit);
   }
 
-  async recordToolCall(values: {
-    conversationId: number;
-    messageId: number | null;
-    name: string;
-    args: Record<string, unknown>;
-    result: unknown;
-    error: string | null;
-    idempotencyKey: string | null;
-    durationMs: number;
-    createdAt: Date;
-  }): Promise<void> {
+  async recordToolCall(values: ToolCallValues): Promise<void> {
     await this.db.insert(toolCalls).values(values).onConflictDoNothing();
+  }
+
+  /** Several tool calls in one statement, in order. */
+  async recordToolCalls(rows: ToolCallValues[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(toolCalls).values(rows).onConflictDoNothing();
   }
 
   async completedAction(idempotencyKey: string): Promise<unknown> {
@@ -417,6 +429,31 @@ export class ConversationStore {
   }): Promise<number> {
     const [row] = await this.db.insert(supportTickets).values(values).returning({ id: supportTickets.id });
     return row!.id;
+  }
+
+  /**
+   * Flags the conversation for the admin review (unless an admin flagged it: their reason stays) and notes
+   * the reason on the message that caused it. The reason is a code, never message text.
+   */
+  async flagForReview(
+    conversationId: number,
+    messageId: number | null,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    await Promise.all([
+      this.db
+        .insert(conversationFlags)
+        .values({ conversationId, reason, flaggedByUserId: null, flaggedAt: at })
+        .onConflictDoUpdate({
+          target: conversationFlags.conversationId,
+          set: { reason, flaggedAt: at },
+          setWhere: isNull(conversationFlags.flaggedByUserId),
+        }),
+      this.db
+        .insert(conversationAnnotations)
+        .values({ conversationId, messageId, authorUserId: null, text: reason, createdAt: at }),
+    ]);
   }
 
   /** The city and phone of a person's patient profile (for the emergency number). */

@@ -3,8 +3,7 @@ import type { DoctorListItem } from "../domain/doctors/service.js";
 import type { Services } from "../domain/index.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
-import { addDays } from "../domain/shared/time.js";
-import type { ConversationStore } from "./store.js";
+import type { ConversationStore, ToolCallValues } from "./store.js";
 
 export interface DoctorOption extends DoctorListItem {
   next_available_date: string | null;
@@ -24,7 +23,25 @@ export class Tools {
     private readonly messageId: () => number | null,
   ) {}
 
-  /** Runs and records one call. With an idempotency key, a call that already succeeded returns its result. */
+  /** Recorded calls not yet written: written together, with the turn's replies (flush) or before a keyed call. */
+  private readonly unwritten: ToolCallValues[] = [];
+
+  /** Writes the recorded calls not yet written, in one statement. */
+  async flush(): Promise<void> {
+    const rows = this.unwritten.splice(0);
+    if (rows.length > 0) await this.store.recordToolCalls(rows);
+  }
+
+  private async record(values: ToolCallValues): Promise<void> {
+    this.unwritten.push(values);
+    // A consequential (keyed) call is written at once: a repeat must find it.
+    if (values.idempotencyKey !== null) await this.flush();
+  }
+
+  /**
+   * Runs and records one call. With an idempotency key, a call that already succeeded returns its result.
+   * Other calls are written with the turn's replies (one statement for all of them).
+   */
   async call<T>(
     name: string,
     args: Record<string, unknown>,
@@ -38,7 +55,7 @@ export class Tools {
     const started = Date.now();
     try {
       const result = await fn();
-      await this.store.recordToolCall({
+      await this.record({
         conversationId: this.conversationId,
         messageId: this.messageId(),
         name,
@@ -52,7 +69,7 @@ export class Tools {
       return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      await this.store.recordToolCall({
+      await this.record({
         conversationId: this.conversationId,
         messageId: this.messageId(),
         name,
@@ -81,17 +98,9 @@ export class Tools {
 
   /** The next `count` dates with a free slot. */
   freeDays(doctorId: number, count = 5): Promise<string[]> {
-    return this.call("free_days", { doctor_id: doctorId }, async () => {
-      const days: string[] = [];
-      let from: string | undefined;
-      while (days.length < count) {
-        const next = await this.services.scheduling.nextAvailableDate(doctorId, from);
-        if (next === null || days.includes(next)) break;
-        days.push(next);
-        from = addDays(next, 1);
-      }
-      return days;
-    });
+    return this.call("free_days", { doctor_id: doctorId }, () =>
+      this.services.scheduling.nextAvailableDates(doctorId, count),
+    );
   }
 
   daySlots(doctorId: number, date: string) {

@@ -9,18 +9,28 @@ export const persist: Middleware = async (turn, next) => {
   const { store, clock } = turn.deps;
   const lastChoices = [...turn.out].reverse().find((m) => m.choices?.length)?.choices;
   turn.state.choices = lastChoices;
-  const ids = await store.recordOutboundMany(
-    turn.out.map((m) => {
-      const { id: _id, conversationId: _c, text, ...payload } = m;
-      return {
-        conversationId: turn.conversation.id,
-        channel: turn.inbound.channel,
-        text,
-        payload,
-        createdAt: clock.now(),
-      };
-    }),
-  );
+  const [ids] = await Promise.all([
+    store.recordOutboundMany(
+      turn.out.map((m) => {
+        const { id: _id, conversationId: _c, text, ...payload } = m;
+        return {
+          conversationId: turn.conversation.id,
+          channel: turn.inbound.channel,
+          text,
+          payload,
+          createdAt: clock.now(),
+        };
+      }),
+    ),
+    turn.tools.flush(),
+    turn.agentFailure &&
+      store.flagForReview(
+        turn.conversation.id,
+        turn.inboundMessageId ?? null,
+        `llm_error: ${turn.agentFailure.code} (${turn.agentFailure.errorClass})`,
+        clock.now(),
+      ),
+  ]);
   turn.out.forEach((m, i) => {
     m.id = ids[i];
     m.conversationId = turn.conversation.id;
