@@ -109,8 +109,7 @@ export class Engine {
     let locked = await store.lockCurrent(identity);
     if (!locked) {
       const found = await store.conversationFor(identity, inbound.channel);
-      const taken = await store.lockAndLoad(found.id);
-      locked = { token: taken.token, conversation: taken.conversation ?? found };
+      locked = await store.lockAndLoad(found.id);
     }
     const { token, conversation } = locked;
     let turn: Turn | undefined;

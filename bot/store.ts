@@ -165,7 +165,7 @@ export class ConversationStore {
   }
 
   /** lock() that also returns the conversation as it is under the lease (no separate load). */
-  async lockAndLoad(id: number, waitMs = 20_000): Promise<{ token: string; conversation?: ConversationRow }> {
+  async lockAndLoad(id: number, waitMs = 20_000): Promise<{ token: string; conversation: ConversationRow }> {
     const token = randomUUID();
     const deadline = Date.now() + waitMs;
     let delay = 5;
@@ -224,26 +224,7 @@ export class ConversationStore {
    * SET NX PX, kept in Postgres so embedded mode has it too), retrying with backoff. Returns the token.
    */
   async lock(id: number, waitMs = 20_000): Promise<string> {
-    const token = randomUUID();
-    const deadline = Date.now() + waitMs;
-    let delay = 5;
-    for (;;) {
-      const now = new Date();
-      const rows = await this.db
-        .update(conversations)
-        .set({ lockToken: token, lockedUntil: new Date(now.getTime() + LEASE_MS) })
-        .where(
-          and(
-            eq(conversations.id, id),
-            or(isNull(conversations.lockedUntil), lt(conversations.lockedUntil, now)),
-          ),
-        )
-        .returning({ id: conversations.id });
-      if (rows.length > 0) return token;
-      if (Date.now() > deadline) throw new Error("conversation is busy");
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 200);
-    }
+    return (await this.lockAndLoad(id, waitMs)).token;
   }
 
   /** Releases the lease only if it is still ours (compare-and-delete). */
