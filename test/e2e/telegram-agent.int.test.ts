@@ -86,14 +86,12 @@ describe("the agent over Telegram", () => {
     const asha = 8101;
     // Asha's Telegram is already linked to her account (the linking itself is telegram.int.test.ts's).
     const account = await signUp(t, "patient", { name: "Asha Verma" });
-    await t.database.db
-      .insert(channelIdentities)
-      .values({
-        channel: "telegram",
-        externalId: String(asha),
-        userId: account.userId,
-        verifiedAt: t.clock.now(),
-      });
+    await t.database.db.insert(channelIdentities).values({
+      channel: "telegram",
+      externalId: String(asha),
+      userId: account.userId,
+      verifiedAt: t.clock.now(),
+    });
 
     llm.answer(
       { toolCalls: [{ name: "search_doctors", args: { query: "dentist", city: "Delhi" } }] },
