@@ -83,6 +83,7 @@ function createHub(
     database: opts.database,
     clock,
     config: opts.config,
+    log,
     // Inbound attachments are downloaded through their channel's adapter (credentials, size cap).
     media: (channel: string): MediaFetcher | undefined => {
       const adapter: ChannelAdapter | undefined = hub.registry.get(channel);

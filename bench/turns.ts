@@ -8,6 +8,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import os from "node:os";
 import { Redis } from "ioredis";
+import pg from "pg";
 import { Engine } from "../bot/engine.js";
 import type { InboundMessage } from "../bot/types.js";
 import { loadConfig } from "../config/index.js";
@@ -22,6 +23,15 @@ import { prepareBenchDatabase } from "./lib.js";
 
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 40);
 const DIALOG = ["menu", "1", "dentist", "Delhi", "1", "1", "1", "yes"];
+
+/** SQL statements sent (each a round trip to Postgres): counted to show what a turn costs beyond timing. */
+let statements = 0;
+const proto = pg.Client.prototype as unknown as { query: (this: unknown, ...args: unknown[]) => unknown };
+const query = proto.query;
+proto.query = function (this: unknown, ...args: unknown[]) {
+  statements++;
+  return query.apply(this, args);
+};
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -86,8 +96,10 @@ async function main(): Promise<void> {
   const sequential: number[] = [];
   const half = Math.floor(CONVERSATIONS / 2);
   const t0 = performance.now();
+  const s0 = statements;
   for (const p of patients.slice(1, half)) await dialog(p, sequential);
   const seqSeconds = (performance.now() - t0) / 1000;
+  const perTurn = (statements - s0) / sequential.length;
 
   const concurrent: number[] = [];
   const rest = patients.slice(half);
@@ -111,6 +123,7 @@ async function main(): Promise<void> {
   );
   report("one conversation at a time", sequential, seqSeconds);
   report("10 conversations at once", concurrent, conSeconds);
+  console.log(`SQL statements per turn (average over the dialog): ${perTurn.toFixed(1)}`);
   console.log("\ntarget: turn overhead p95 ≤ 50 ms");
 
   await jobs.close();

@@ -1,3 +1,4 @@
+import { agentFailure, type AgentFailure } from "./agent/failure.js";
 import type { Turn } from "./turn.js";
 
 /**
@@ -12,14 +13,15 @@ export interface Brain {
 
 /**
  * The seam for the agent: an AgentBrain (LangChain, when an LLM is configured) goes first and the guided
- * brain answers whenever it fails, so the person always gets a reply.
+ * brain answers whenever it fails, so the person always gets a reply. A failed turn is flagged for the admin
+ * review with its error class and code (persist stores the flag and a note on the message); onError logs it.
  */
 export class FallbackBrain implements Brain {
   readonly name: string;
   constructor(
     private readonly primary: Brain,
     private readonly fallback: Brain,
-    private readonly onError: (err: unknown) => void = () => undefined,
+    private readonly onError: (err: unknown, failure: AgentFailure, turn: Turn) => void = () => undefined,
   ) {
     this.name = `${primary.name}+${fallback.name}`;
   }
@@ -28,7 +30,10 @@ export class FallbackBrain implements Brain {
     try {
       await this.primary.respond(turn);
     } catch (err) {
-      this.onError(err);
+      const failure = agentFailure(err);
+      turn.flagged = true;
+      turn.agentFailure = failure;
+      this.onError(err, failure, turn);
       turn.out.length = before;
       await this.fallback.respond(turn);
     }

@@ -22,6 +22,12 @@ export interface EngineOptions {
   brain?: Brain | undefined;
   /** How to download a channel's inbound attachments (the hub's adapters); without it none are stored. */
   media?: EngineDeps["media"];
+  /** Where a failed agent turn is logged (its error class and code only). */
+  log?: EngineLog | undefined;
+}
+
+export interface EngineLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
 }
 
 /**
@@ -38,9 +44,18 @@ export function replayRunner(config: Config, services: Services): ReplayRunner |
   return { run: (promptText, messages) => agent.replay(services, promptText, messages) };
 }
 
-export function chooseBrain(config: Config, prompt?: () => Promise<string>): Brain {
+export function chooseBrain(config: Config, prompt?: () => Promise<string>, log?: EngineLog): Brain {
   if (!config.llm) return new GuidedBrain();
-  return new FallbackBrain(AgentBrain.fromConfig(config.llm, prompt), new GuidedBrain());
+  return new FallbackBrain(
+    AgentBrain.fromConfig(config.llm, prompt),
+    new GuidedBrain(),
+    (_err, failure, turn) =>
+      // The class and code only: an error's message may quote the person or the model's text.
+      log?.warn(
+        { err_class: failure.errorClass, code: failure.code, conversation_id: turn.conversation.id },
+        "agent turn failed; the guided menu answered",
+      ),
+  );
 }
 
 /** The offered choice this input means: a picked id, a number ("2"), or a label typed out. */
@@ -72,7 +87,9 @@ export class Engine {
       clock: opts.clock,
       config: opts.config,
       store: new ConversationStore(opts.database.db),
-      brain: opts.brain ?? chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text),
+      brain:
+        opts.brain ??
+        chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text, opts.log),
       media: opts.media,
     };
   }
@@ -91,12 +108,17 @@ export class Engine {
       await store.linkIdentity(identity.id, ctx.verifiedUserId, clock.now());
       identity = { ...identity, userId: ctx.verifiedUserId, verifiedAt: clock.now() };
     }
-    const found = await store.conversationFor(identity, inbound.channel);
-    const token = await store.lock(found.id);
+    // Usually one statement picks, locks and loads the conversation; a new or busy one takes the long way.
+    let locked = await store.lockCurrent(identity);
+    if (!locked) {
+      const found = await store.conversationFor(identity, inbound.channel);
+      locked = await store.lockAndLoad(found.id);
+    }
+    const { token, conversation } = locked;
+    let turn: Turn | undefined;
     try {
-      const conversation = (await store.load(found.id)) ?? found;
       const state = structuredClone(conversation.state) as ConversationState;
-      const turn: Turn = {
+      turn = {
         inbound,
         ctx,
         deps: this.deps,
@@ -109,14 +131,17 @@ export class Engine {
           store,
           clock,
           conversation.id,
-          () => turn.inboundMessageId ?? null,
+          () => turn?.inboundMessageId ?? null,
         ),
         out: [],
+        lockToken: token,
       };
       await runMiddleware(MIDDLEWARE, turn);
       return turn.out;
     } finally {
-      await store.unlock(found.id, token);
+      // Tool calls of a turn that did not reach persist's write are still recorded.
+      if (turn) await turn.tools.flush().catch(() => undefined);
+      if (!turn?.lockReleased) await store.unlock(conversation.id, token);
     }
   }
 }

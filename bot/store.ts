@@ -5,6 +5,8 @@ import type { Db } from "../db/client.js";
 import {
   channelIdentities,
   consents,
+  conversationAnnotations,
+  conversationFlags,
   conversationMessages,
   conversations,
   patients,
@@ -17,6 +19,18 @@ import type { ConversationState } from "./state.js";
 export type ConversationRow = typeof conversations.$inferSelect;
 export type IdentityRow = typeof channelIdentities.$inferSelect;
 export type MessageRow = typeof conversationMessages.$inferSelect;
+
+export interface ToolCallValues {
+  conversationId: number;
+  messageId: number | null;
+  name: string;
+  args: Record<string, unknown>;
+  result: unknown;
+  error: string | null;
+  idempotencyKey: string | null;
+  durationMs: number;
+  createdAt: Date;
+}
 
 const LEASE_MS = 30_000;
 
@@ -44,13 +58,16 @@ export class ConversationStore {
     return rows.reverse();
   }
 
+  /** The identity, created on first sight. One round trip when it exists (every turn but the first). */
   async identity(channel: string, externalId: string): Promise<IdentityRow> {
-    await this.db.insert(channelIdentities).values({ channel, externalId }).onConflictDoNothing();
-    const [row] = await this.db
-      .select()
-      .from(channelIdentities)
-      .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
-    return row!;
+    const found = await this.findIdentity(channel, externalId);
+    if (found) return found;
+    const [created] = await this.db
+      .insert(channelIdentities)
+      .values({ channel, externalId })
+      .onConflictDoNothing()
+      .returning();
+    return created ?? (await this.findIdentity(channel, externalId))!;
   }
 
   async findIdentity(channel: string, externalId: string): Promise<IdentityRow | undefined> {
@@ -113,16 +130,78 @@ export class ConversationStore {
     return created!;
   }
 
+  /**
+   * The fast path of conversationFor + lock in one statement: takes the lease of the conversation
+   * conversationFor would pick (the person's latest open one, else this identity's own) and returns it as
+   * it is under the lease. Undefined when there is none yet or it is busy: then take the slow path.
+   */
+  async lockCurrent(
+    identity: IdentityRow,
+  ): Promise<{ token: string; conversation: ConversationRow } | undefined> {
+    const token = randomUUID();
+    const now = new Date();
+    const free = or(isNull(conversations.lockedUntil), lt(conversations.lockedUntil, now));
+    const take = { lockToken: token, lockedUntil: new Date(now.getTime() + LEASE_MS) };
+    if (identity.userId !== null && identity.verifiedAt !== null) {
+      const latest = this.db
+        .select({ id: conversations.id })
+        .from(conversations)
+        .where(and(eq(conversations.userId, identity.userId), isNull(conversations.closedAt)))
+        .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+        .limit(1);
+      const [row] = await this.db
+        .update(conversations)
+        .set(take)
+        .where(and(eq(conversations.id, sql`(${latest})`), free))
+        .returning();
+      return row && { token, conversation: row };
+    }
+    if (identity.conversationId === null) return undefined;
+    const [row] = await this.db
+      .update(conversations)
+      .set(take)
+      .where(and(eq(conversations.id, identity.conversationId), free))
+      .returning();
+    return row && { token, conversation: row };
+  }
+
+  /** lock() that also returns the conversation as it is under the lease (no separate load). */
+  async lockAndLoad(id: number, waitMs = 20_000): Promise<{ token: string; conversation: ConversationRow }> {
+    const token = randomUUID();
+    const deadline = Date.now() + waitMs;
+    let delay = 5;
+    for (;;) {
+      const now = new Date();
+      const [row] = await this.db
+        .update(conversations)
+        .set({ lockToken: token, lockedUntil: new Date(now.getTime() + LEASE_MS) })
+        .where(
+          and(
+            eq(conversations.id, id),
+            or(isNull(conversations.lockedUntil), lt(conversations.lockedUntil, now)),
+          ),
+        )
+        .returning();
+      if (row) return { token, conversation: row };
+      if (Date.now() > deadline) throw new Error("conversation is busy");
+      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+      delay = Math.min(delay * 2, 200);
+    }
+  }
+
   async load(id: number): Promise<ConversationRow | undefined> {
     const [row] = await this.db.select().from(conversations).where(eq(conversations.id, id));
     return row;
   }
 
+  /** Saves the turn's outcome; with `releaseToken`, also releases the lease if it is still that one (unlock). */
   async save(
     id: number,
     values: { state: ConversationState; channel: string; userId?: number | null; flagged?: boolean },
     now: Date,
+    releaseToken?: string,
   ): Promise<void> {
+    const mine = sql`${conversations.lockToken} = ${releaseToken ?? null}`;
     await this.db
       .update(conversations)
       .set({
@@ -131,6 +210,12 @@ export class ConversationStore {
         ...(values.userId !== undefined ? { userId: values.userId } : {}),
         ...(values.flagged ? { flagged: true } : {}),
         updatedAt: now,
+        ...(releaseToken !== undefined
+          ? {
+              lockToken: sql`case when ${mine} then null else ${conversations.lockToken} end`,
+              lockedUntil: sql`case when ${mine} then null else ${conversations.lockedUntil} end`,
+            }
+          : {}),
       })
       .where(eq(conversations.id, id));
   }
@@ -140,26 +225,7 @@ export class ConversationStore {
    * SET NX PX, kept in Postgres so embedded mode has it too), retrying with backoff. Returns the token.
    */
   async lock(id: number, waitMs = 20_000): Promise<string> {
-    const token = randomUUID();
-    const deadline = Date.now() + waitMs;
-    let delay = 5;
-    for (;;) {
-      const now = new Date();
-      const rows = await this.db
-        .update(conversations)
-        .set({ lockToken: token, lockedUntil: new Date(now.getTime() + LEASE_MS) })
-        .where(
-          and(
-            eq(conversations.id, id),
-            or(isNull(conversations.lockedUntil), lt(conversations.lockedUntil, now)),
-          ),
-        )
-        .returning({ id: conversations.id });
-      if (rows.length > 0) return token;
-      if (Date.now() > deadline) throw new Error("conversation is busy");
-      await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 200);
-    }
+    return (await this.lockAndLoad(id, waitMs)).token;
   }
 
   /** Releases the lease only if it is still ours (compare-and-delete). */
@@ -199,6 +265,25 @@ export class ConversationStore {
       .values({ ...values, direction: "out" })
       .returning({ id: conversationMessages.id });
     return row!.id;
+  }
+
+  /** Records a turn's outbound messages in one statement; their ids, in the given order. */
+  async recordOutboundMany(
+    rows: {
+      conversationId: number;
+      channel: string;
+      text: string;
+      payload: Record<string, unknown>;
+      createdAt: Date;
+    }[],
+  ): Promise<number[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.db
+      .insert(conversationMessages)
+      .values(rows.map((r) => ({ ...r, direction: "out" as const })))
+      .returning({ id: conversationMessages.id });
+    // Identity values are drawn row by row in VALUES order: ascending ids are the rows in order.
+    return inserted.map((r) => r.id).sort((a, b) => a - b);
   }
 
   /** Records the outcome of handing outbound messages to a channel: delivered, or a failure code. */
@@ -296,18 +381,14 @@ export class ConversationStore {
       .limit(limit);
   }
 
-  async recordToolCall(values: {
-    conversationId: number;
-    messageId: number | null;
-    name: string;
-    args: Record<string, unknown>;
-    result: unknown;
-    error: string | null;
-    idempotencyKey: string | null;
-    durationMs: number;
-    createdAt: Date;
-  }): Promise<void> {
+  async recordToolCall(values: ToolCallValues): Promise<void> {
     await this.db.insert(toolCalls).values(values).onConflictDoNothing();
+  }
+
+  /** Several tool calls in one statement, in order. */
+  async recordToolCalls(rows: ToolCallValues[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(toolCalls).values(rows).onConflictDoNothing();
   }
 
   async completedAction(idempotencyKey: string): Promise<unknown> {
@@ -332,6 +413,31 @@ export class ConversationStore {
   }): Promise<number> {
     const [row] = await this.db.insert(supportTickets).values(values).returning({ id: supportTickets.id });
     return row!.id;
+  }
+
+  /**
+   * Flags the conversation for the admin review (unless an admin flagged it: their reason stays) and notes
+   * the reason on the message that caused it. The reason is a code, never message text.
+   */
+  async flagForReview(
+    conversationId: number,
+    messageId: number | null,
+    reason: string,
+    at: Date,
+  ): Promise<void> {
+    await Promise.all([
+      this.db
+        .insert(conversationFlags)
+        .values({ conversationId, reason, flaggedByUserId: null, flaggedAt: at })
+        .onConflictDoUpdate({
+          target: conversationFlags.conversationId,
+          set: { reason, flaggedAt: at },
+          setWhere: isNull(conversationFlags.flaggedByUserId),
+        }),
+      this.db
+        .insert(conversationAnnotations)
+        .values({ conversationId, messageId, authorUserId: null, text: reason, createdAt: at }),
+    ]);
   }
 
   /** The city and phone of a person's patient profile (for the emergency number). */

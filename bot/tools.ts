@@ -3,11 +3,30 @@ import type { DoctorListItem } from "../domain/doctors/service.js";
 import type { Services } from "../domain/index.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
-import { addDays } from "../domain/shared/time.js";
-import type { ConversationStore } from "./store.js";
+import type { ConversationStore, ToolCallValues } from "./store.js";
 
 export interface DoctorOption extends DoctorListItem {
   next_available_date: string | null;
+}
+
+/** What the health-summary tool reads out: short, and without internal ids. */
+export interface HealthSummary {
+  medicines: {
+    medicine: string;
+    dose: string;
+    schedule: string;
+    refills_left: number;
+    prescribed_by: string;
+    valid_until: string;
+  }[];
+  records: { date: string; title: string; by: string }[];
+  latest_lab: {
+    test: string;
+    date: string;
+    flagged: { name: string; value: string; unit: string | null; flag: string }[];
+    results: number;
+  } | null;
+  allergies: { name: string; severity: string | null; reaction: string | null }[];
 }
 
 /**
@@ -24,7 +43,25 @@ export class Tools {
     private readonly messageId: () => number | null,
   ) {}
 
-  /** Runs and records one call. With an idempotency key, a call that already succeeded returns its result. */
+  /** Recorded calls not yet written: written together, with the turn's replies (flush) or before a keyed call. */
+  private readonly unwritten: ToolCallValues[] = [];
+
+  /** Writes the recorded calls not yet written, in one statement. */
+  async flush(): Promise<void> {
+    const rows = this.unwritten.splice(0);
+    if (rows.length > 0) await this.store.recordToolCalls(rows);
+  }
+
+  private async record(values: ToolCallValues): Promise<void> {
+    this.unwritten.push(values);
+    // A consequential (keyed) call is written at once: a repeat must find it.
+    if (values.idempotencyKey !== null) await this.flush();
+  }
+
+  /**
+   * Runs and records one call. With an idempotency key, a call that already succeeded returns its result.
+   * Other calls are written with the turn's replies (one statement for all of them).
+   */
   async call<T>(
     name: string,
     args: Record<string, unknown>,
@@ -38,7 +75,7 @@ export class Tools {
     const started = Date.now();
     try {
       const result = await fn();
-      await this.store.recordToolCall({
+      await this.record({
         conversationId: this.conversationId,
         messageId: this.messageId(),
         name,
@@ -52,7 +89,7 @@ export class Tools {
       return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      await this.store.recordToolCall({
+      await this.record({
         conversationId: this.conversationId,
         messageId: this.messageId(),
         name,
@@ -67,9 +104,19 @@ export class Tools {
     }
   }
 
-  searchDoctors(input: { q: string; city?: string | undefined }): Promise<DoctorOption[]> {
+  /** With a date (YYYY-MM-DD), only doctors with a free slot that day. */
+  searchDoctors(input: {
+    q: string;
+    city?: string | undefined;
+    date?: string | undefined;
+  }): Promise<DoctorOption[]> {
     return this.call("search_doctors", input, async () => {
-      const result = await this.services.doctors.search({ q: input.q, city: input.city, per_page: 5 });
+      const result = await this.services.doctors.search({
+        q: input.q,
+        city: input.city,
+        per_page: 5,
+        ...(input.date !== undefined ? { date: input.date } : {}),
+      });
       return Promise.all(
         result.doctors.slice(0, 5).map(async (d) => ({
           ...d,
@@ -81,17 +128,9 @@ export class Tools {
 
   /** The next `count` dates with a free slot. */
   freeDays(doctorId: number, count = 5): Promise<string[]> {
-    return this.call("free_days", { doctor_id: doctorId }, async () => {
-      const days: string[] = [];
-      let from: string | undefined;
-      while (days.length < count) {
-        const next = await this.services.scheduling.nextAvailableDate(doctorId, from);
-        if (next === null || days.includes(next)) break;
-        days.push(next);
-        from = addDays(next, 1);
-      }
-      return days;
-    });
+    return this.call("free_days", { doctor_id: doctorId }, () =>
+      this.services.scheduling.nextAvailableDates(doctorId, count),
+    );
   }
 
   daySlots(doctorId: number, date: string) {
@@ -114,6 +153,56 @@ export class Tools {
         perPage: 5,
       });
       return page.appointments.filter((a) => !["cancelled", "rejected"].includes(a.status));
+    });
+  }
+
+  /**
+   * The person's own health summary: active prescriptions, recent records, the latest lab results with
+   * their flags, allergies. Read through the domain services as the actor (each read audited there).
+   */
+  healthSummary(actor: Actor): Promise<HealthSummary> {
+    return this.call("health_summary", {}, async () => {
+      const [prescriptions, records, labs, history] = await Promise.all([
+        this.services.prescriptions.list(actor, undefined, "active"),
+        this.services.records.listRecords(actor, undefined),
+        this.services.labs.patientResults(actor, undefined),
+        this.services.records.listHistory(actor, undefined),
+      ]);
+      const latestLab = [...labs.lab_results]
+        .filter((r) => r.resulted_at !== null)
+        .sort((a, b) => (a.resulted_at! < b.resulted_at! ? 1 : -1))[0];
+      return {
+        medicines: prescriptions.flatMap((p) =>
+          p.items.map((i) => ({
+            medicine: [i.medicine_name, i.strength].filter(Boolean).join(" "),
+            dose: i.dose,
+            schedule: i.frequency,
+            // Before the first fill one of the fills is the original; after it, every fill left is a refill.
+            refills_left: Math.min(i.refills, i.fills_remaining),
+            prescribed_by: p.doctor_name,
+            valid_until: p.valid_until,
+          })),
+        ),
+        records: records.slice(0, 5).map((r) => ({
+          date: r.date,
+          title: r.description,
+          by: r.doctor_name ?? (r.author === "patient" ? "you" : "your doctor"),
+        })),
+        latest_lab:
+          latestLab === undefined
+            ? null
+            : {
+                test: latestLab.test_name,
+                date: latestLab.resulted_at!.slice(0, 10),
+                flagged: latestLab.results
+                  .filter((x) => x.flag !== null && !/^n(ormal)?$/i.test(x.flag))
+                  .map((x) => ({ name: x.name, value: x.value, unit: x.unit, flag: x.flag! })),
+                results: latestLab.results.length,
+              },
+        allergies: history
+          .filter((h) => h.kind === "allergy")
+          .map((h) => ({ name: h.name, severity: h.severity, reaction: h.reaction })),
+      };
     });
   }
 

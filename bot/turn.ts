@@ -4,6 +4,7 @@ import type { UserWithProfile } from "../domain/accounts/repository.js";
 import type { Services } from "../domain/index.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
+import type { AgentFailure } from "./agent/failure.js";
 import type { Brain } from "./brain.js";
 import type { ConversationStore, ConversationRow, IdentityRow } from "./store.js";
 import type { ConversationState } from "./state.js";
@@ -42,7 +43,12 @@ export interface Turn {
   /** The person's user id to store on the conversation (set when identified during this turn). */
   userId?: number | undefined;
   flagged?: boolean | undefined;
+  /** The agent failed this turn (the guided brain answered): flagged for review with this class and code. */
+  agentFailure?: AgentFailure | undefined;
   out: OutboundMessage[];
+  /** The conversation's lease for this turn; persist releases it with the final save (lockReleased). */
+  lockToken?: string | undefined;
+  lockReleased?: boolean | undefined;
   /** Middleware that stopped the chain (for the logs and tests). */
   handledBy?: string | undefined;
 }

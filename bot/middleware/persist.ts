@@ -9,17 +9,33 @@ export const persist: Middleware = async (turn, next) => {
   const { store, clock } = turn.deps;
   const lastChoices = [...turn.out].reverse().find((m) => m.choices?.length)?.choices;
   turn.state.choices = lastChoices;
-  for (const m of turn.out) {
-    const { id: _id, conversationId: _c, text, ...payload } = m;
-    m.id = await store.recordOutbound({
-      conversationId: turn.conversation.id,
-      channel: turn.inbound.channel,
-      text,
-      payload,
-      createdAt: clock.now(),
-    });
+  const [ids] = await Promise.all([
+    store.recordOutboundMany(
+      turn.out.map((m) => {
+        const { id: _id, conversationId: _c, text, ...payload } = m;
+        return {
+          conversationId: turn.conversation.id,
+          channel: turn.inbound.channel,
+          text,
+          payload,
+          createdAt: clock.now(),
+        };
+      }),
+    ),
+    turn.tools.flush(),
+    turn.agentFailure &&
+      store.flagForReview(
+        turn.conversation.id,
+        turn.inboundMessageId ?? null,
+        `llm_error: ${turn.agentFailure.code} (${turn.agentFailure.errorClass})`,
+        clock.now(),
+      ),
+  ]);
+  turn.out.forEach((m, i) => {
+    m.id = ids[i];
     m.conversationId = turn.conversation.id;
-  }
+  });
+  // The last write of the turn: it releases the conversation's lease too (one round trip, not two).
   await store.save(
     turn.conversation.id,
     {
@@ -29,5 +45,7 @@ export const persist: Middleware = async (turn, next) => {
       ...(turn.flagged ? { flagged: true } : {}),
     },
     clock.now(),
+    turn.lockToken,
   );
+  turn.lockReleased = turn.lockToken !== undefined;
 };

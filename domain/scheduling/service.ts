@@ -306,6 +306,32 @@ export class SchedulingService {
     return date;
   }
 
+  /**
+   * The first `count` dates with a free slot, today on: each the nextAvailableDate from the day after the
+   * one before (up to 60 days on from it). The schedule is read once (the chat's "pick a day" list).
+   */
+  async nextAvailableDates(doctorId: number, count: number): Promise<string[]> {
+    const doctor = await this.doctors.find(doctorId);
+    if (!doctor) return [];
+    const start = todayIn(doctor.timeZone, this.ctx.clock.now());
+    const to = addDays(start, (NEXT_AVAILABLE_HORIZON_DAYS + 1) * count);
+    const [weekly, exceptions, busy] = await Promise.all([
+      this.repo.weeklyOf(doctorId),
+      this.exceptionsOf(doctorId, start, to),
+      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), this.ctx.clock.now()),
+    ]);
+    const q = { timeZone: doctor.timeZone, weekly, exceptions, busy, notBefore: this.notBefore() };
+    const days: string[] = [];
+    let from = start;
+    while (days.length < count) {
+      const next = nextAvailableDate({ ...q, from, days: NEXT_AVAILABLE_HORIZON_DAYS });
+      if (next === null) break;
+      days.push(next);
+      from = addDays(next, 1);
+    }
+    return days;
+  }
+
   private async computeNextAvailableDate(doctor: Bookable, start: string): Promise<string | null> {
     const doctorId = doctor.id;
     const to = addDays(start, NEXT_AVAILABLE_HORIZON_DAYS);

@@ -66,6 +66,23 @@ function zoneOf(timeZone: string): IANAZone {
 }
 
 /**
+ * A zone's UTC offset (minutes) at an instant, remembered: luxon asks Intl for it, which costs microseconds,
+ * and the same instants come up again and again (every doctor of a zone shares the grid times of a day).
+ */
+const offsetMemo = new Map<string, number>();
+const MAX_OFFSETS = 100_000;
+function offsetAt(zone: IANAZone, ts: number): number {
+  const key = `${zone.name}|${ts}`;
+  let o = offsetMemo.get(key);
+  if (o === undefined) {
+    o = zone.offset(ts);
+    if (offsetMemo.size >= MAX_OFFSETS) offsetMemo.clear();
+    offsetMemo.set(key, o);
+  }
+  return o;
+}
+
+/**
  * A wall-clock time on a date in a zone → the instant (ms). `exists` is false for a time skipped by a DST
  * jump; the instant is then the first one whose wall time is at or after the requested one (the jump).
  * A repeated wall time resolves to its first occurrence.
@@ -79,14 +96,14 @@ export function resolveWallTime(
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
   const naive = Date.UTC(y, m - 1, d) + minutes * MINUTE;
   const offsets = new Set([
-    zone.offset(naive - 14 * 60 * MINUTE),
-    zone.offset(naive),
-    zone.offset(naive + 14 * 60 * MINUTE),
+    offsetAt(zone, naive - 14 * 60 * MINUTE),
+    offsetAt(zone, naive),
+    offsetAt(zone, naive + 14 * 60 * MINUTE),
   ]);
   const hits: number[] = [];
   for (const o of offsets) {
     const t = naive - o * MINUTE;
-    if (zone.offset(t) === o) hits.push(t);
+    if (offsetAt(zone, t) === o) hits.push(t);
   }
   if (hits.length > 0) return { at: Math.min(...hits), exists: true };
   // In a gap: find the first minute whose wall time reaches the requested one.
@@ -94,7 +111,7 @@ export function resolveWallTime(
   let hi = naive - Math.min(...offsets) * MINUTE;
   while (hi - lo > MINUTE) {
     const mid = lo + Math.floor((hi - lo) / MINUTE / 2) * MINUTE;
-    if (mid + zone.offset(mid) * MINUTE >= naive) hi = mid;
+    if (mid + offsetAt(zone, mid) * MINUTE >= naive) hi = mid;
     else lo = mid;
   }
   return { at: hi, exists: false };

@@ -110,6 +110,22 @@ async function turn(from: number, update: Record<string, unknown>): Promise<Sent
   await settle(t.jobs);
   return sentTo(from).slice(before);
 }
+/** Consent, name, birth date, own contact, the code from the outbox: a verified patient on this chat. */
+async function onboard(from: number, name: string, phone: string): Promise<void> {
+  await turn(from, textUpdate(from, "/start"));
+  await turn(from, callbackUpdate(from, "agree"));
+  await turn(from, textUpdate(from, name));
+  await turn(from, textUpdate(from, "1990-05-31"));
+  await turn(from, contactUpdate(from, phone, from));
+  const [row] = await t.database.db
+    .select()
+    .from(notificationsOutbox)
+    .where(eq(notificationsOutbox.template, "chat.verification_code"))
+    .orderBy(desc(notificationsOutbox.id))
+    .limit(1);
+  const verified = await turn(from, textUpdate(from, String((row!.data as { code: string }).code)));
+  expect(textOf(verified)).toMatch(/verified/);
+}
 const textOf = (sent: Sent[]) => sent.map((s) => s.text).join("\n");
 const buttonsOf = (sent: Sent[]) => sent.flatMap((s) => (s.markup.inline_keyboard ?? []).flat());
 
@@ -179,6 +195,81 @@ describe("POST /webhooks/telegram", () => {
       .where(and(eq(conversationMessages.channel, "telegram"), eq(conversationMessages.direction, "out")));
     expect(out.length).toBeGreaterThan(10);
     expect(out.every((m) => m.deliveredAt !== null && m.sendError === null)).toBe(true);
+  });
+
+  it("Ravi pays in the sandbox, then reschedules and cancels with the buttons", async () => {
+    const ravi = 7101;
+    const account = await signUp(t, "patient", { name: "Ravi Iyer", phone: "+919876500011" });
+    await onboard(ravi, "Ravi Iyer", "919876500011");
+    const appointmentOf = async () => {
+      const rows = await t.database.db
+        .select()
+        .from(appointments)
+        .where(eq(appointments.patientId, account.patientId!));
+      expect(rows).toHaveLength(1);
+      return rows[0]!;
+    };
+
+    // Book (as Mei did), and take the payment link from the reply.
+    await turn(ravi, callbackUpdate(ravi, "find"));
+    await turn(ravi, textUpdate(ravi, "dentist"));
+    const doc = buttonsOf(await turn(ravi, textUpdate(ravi, "Delhi"))).find((b) =>
+      b.callback_data?.startsWith("doc:"),
+    )!;
+    const day = buttonsOf(await turn(ravi, callbackUpdate(ravi, doc.callback_data!)))[0]!;
+    const slot = buttonsOf(await turn(ravi, callbackUpdate(ravi, day.callback_data!)))[0]!;
+    await turn(ravi, callbackUpdate(ravi, slot.callback_data!));
+    const done = await turn(ravi, callbackUpdate(ravi, "confirm"));
+    expect(textOf(done)).toMatch(/Request sent to the doctor/);
+    const booked = await appointmentOf();
+    expect(booked).toMatchObject({ status: "pending", paymentStatus: "unpaid" });
+    const link = [textOf(done), ...buttonsOf(done).map((b) => b.url ?? "")].join("\n");
+    const payPath = /https?:\/\/[^\s/]+(\/pay\/[A-Za-z0-9_-]+)/.exec(link)?.[1];
+    expect(payPath).toBeDefined();
+
+    // The sandbox checkout page, then its "Pay" button, as the person's browser would.
+    const page = await t.app.inject({ method: "GET", url: payPath! });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`action="${payPath!}/succeed"`);
+    const paid = await t.app.inject({ method: "POST", url: `${payPath!}/succeed` });
+    expect(paid.statusCode).toBe(303);
+    expect(await appointmentOf()).toMatchObject({ status: "pending", paymentStatus: "paid" });
+    // The payment's notification is in the outbox (its delivery to a channel is the notifications worker's).
+    const [paidNote] = await t.database.db
+      .select()
+      .from(notificationsOutbox)
+      .where(eq(notificationsOutbox.idempotencyKey, `appointment:${booked.id}:paid`));
+    expect(paidNote).toMatchObject({ template: "appointment.paid" });
+
+    // My appointments → the appointment → Reschedule → another day → a slot → Confirm.
+    const mine = await turn(ravi, callbackUpdate(ravi, "appointments"));
+    expect(buttonsOf(mine).map((b) => b.callback_data)).toEqual([`appt:${booked.id}`, "menu"]);
+    const actions = await turn(ravi, callbackUpdate(ravi, `appt:${booked.id}`));
+    expect(buttonsOf(actions).map((b) => b.callback_data)).toEqual(["reschedule", "cancel", "menu"]);
+    const days = buttonsOf(await turn(ravi, callbackUpdate(ravi, "reschedule")));
+    const otherDay = days.find(
+      (d) => d.callback_data !== day.callback_data && d.callback_data?.startsWith("day:"),
+    )!;
+    const newSlot = buttonsOf(await turn(ravi, callbackUpdate(ravi, otherDay.callback_data!)))[0]!;
+    const moveSummary = await turn(ravi, callbackUpdate(ravi, newSlot.callback_data!));
+    expect(buttonsOf(moveSummary).map((b) => b.callback_data)).toEqual(["confirm", "change"]);
+    expect((await appointmentOf()).startsAt).toEqual(booked.startsAt);
+    await turn(ravi, callbackUpdate(ravi, "confirm"));
+    const moved = await appointmentOf();
+    expect(moved.startsAt).not.toEqual(booked.startsAt);
+    expect(moved.startsAt.getTime()).toBeGreaterThan(booked.startsAt.getTime());
+    expect(moved).toMatchObject({ status: "pending", paymentStatus: "paid" });
+
+    // My appointments → the appointment → Cancel → Confirm.
+    await turn(ravi, callbackUpdate(ravi, "appointments"));
+    await turn(ravi, callbackUpdate(ravi, `appt:${booked.id}`));
+    const cancelSummary = await turn(ravi, callbackUpdate(ravi, "cancel"));
+    expect(textOf(cancelSummary)).toMatch(/Cancel your appointment/);
+    expect((await appointmentOf()).status).toBe("pending");
+    await turn(ravi, callbackUpdate(ravi, "confirm"));
+    expect((await appointmentOf()).status).toBe("cancelled");
+    const none = await turn(ravi, callbackUpdate(ravi, "appointments"));
+    expect(textOf(none)).toMatch(/no upcoming appointments/);
   });
 
   it("refuses a forged or missing secret with 403 and stores nothing", async () => {

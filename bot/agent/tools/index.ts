@@ -3,6 +3,7 @@ import { cancelTool } from "./cancel.js";
 import { doctorDetailsTool } from "./doctor-details.js";
 import { freeSlotsTool } from "./free-slots.js";
 import { myAppointmentsTool } from "./my-appointments.js";
+import { myHealthTool } from "./my-health.js";
 import { rescheduleTool } from "./reschedule.js";
 import { searchDoctorsTool } from "./search-doctors.js";
 import type { AgentToolContext } from "./shared.js";
@@ -18,6 +19,7 @@ export function agentTools(ctx: AgentToolContext) {
     doctorDetailsTool(ctx),
     freeSlotsTool(ctx),
     myAppointmentsTool(ctx),
+    myHealthTool(ctx),
     bookTool(ctx),
     rescheduleTool(ctx),
     cancelTool(ctx),

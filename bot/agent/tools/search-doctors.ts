@@ -1,28 +1,49 @@
 import { tool } from "langchain";
 import { z } from "zod";
+import { addDays, isoDayOf } from "../../../domain/shared/time.js";
 import { formatMoney } from "../../format.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
+const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
+
+/** The next date (today included) falling on this weekday. */
+export function nextWeekday(today: string, weekday: (typeof WEEKDAYS)[number]): string {
+  const want = WEEKDAYS.indexOf(weekday) + 1;
+  return addDays(today, (want - isoDayOf(today) + 7) % 7);
+}
+
 export function searchDoctorsTool({ turn }: AgentToolContext) {
   return tool(
-    ({ query, city }) =>
+    ({ query, city, date, weekday }) =>
       safely(async () => {
-        const list = await turn.tools.searchDoctors({ q: query, city: city ?? undefined });
-        if (list.length === 0) return "No doctors found.";
+        const today = turn.deps.clock.now().toISOString().slice(0, 10);
+        const day = date ?? (weekday ? nextWeekday(today, weekday) : undefined);
+        const list = await turn.tools.searchDoctors({ q: query, city: city ?? undefined, date: day });
+        if (list.length === 0)
+          return day ? `No doctors found with a free time on ${day}.` : "No doctors found.";
         return list
           .map(
             (d) =>
               `doctor ${d.id}: ${d.doctor_name}, ${d.specialization}, ${d.city}, fee ${formatMoney(d.consultation_fees, d.currency)}, ` +
-              `rating ${d.rating}, first free day ${d.next_available_date ?? "none soon"}`,
+              `rating ${d.rating}, ` +
+              (day ? `free times on ${day}` : `first free day ${d.next_available_date ?? "none soon"}`),
           )
           .join("\n");
       }),
     {
       name: "search_doctors",
-      description: "Find doctors by specialty or symptom (e.g. dentist, fever), optionally in a city.",
+      description:
+        "Find doctors by specialty or symptom (e.g. dentist, fever), optionally in a city, optionally only " +
+        "those with a free time on a date (YYYY-MM-DD) or on the coming weekday (e.g. friday).",
       schema: z.object({
         query: z.string().min(2).max(100).describe("specialty or symptom"),
         city: z.string().max(60).nullish().describe("city name"),
+        date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .nullish()
+          .describe("only doctors free on this date (YYYY-MM-DD)"),
+        weekday: z.enum(WEEKDAYS).nullish().describe("only doctors free on the coming weekday"),
       }),
     },
   );
