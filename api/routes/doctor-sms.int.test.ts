@@ -82,9 +82,9 @@ describe("the doctor's SMS phone", () => {
     expect(again.json().error.code).toBe("CODE_EXPIRED");
 
     // A new number starts unverified again.
-    expect(
-      (await call("POST", "/api/doctor/phone", dr.headers, { phone: "+919876500002" })).statusCode,
-    ).toBe(202);
+    expect((await call("POST", "/api/doctor/phone", dr.headers, { phone: "+919876500002" })).statusCode).toBe(
+      202,
+    );
     expect(await doctorRow(dr.doctorId)).toMatchObject({ phone: "+919876500002", phoneVerifiedAt: null });
   });
 
@@ -167,8 +167,7 @@ describe("the doctor's SMS phone", () => {
 describe("the doctor's SMS PIN", () => {
   it("needs the account password, takes 4–8 digits and stores only an argon2id hash", async () => {
     const dr = await verifiedDoctor(t);
-    const put = (payload: Record<string, unknown>) =>
-      call("PUT", "/api/doctor/sms-pin", dr.headers, payload);
+    const put = (payload: Record<string, unknown>) => call("PUT", "/api/doctor/sms-pin", dr.headers, payload);
 
     const wrong = await put({ pin: "2468", password: "not the password" });
     expect(wrong.statusCode).toBe(403);
