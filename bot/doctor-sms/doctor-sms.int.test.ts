@@ -25,8 +25,9 @@ beforeAll(async () => {
   t = await buildTestApp();
   t.app.hub.register({
     channel: "sms",
-    send: (address, m) => {
-      sent.push({ address, text: m.text });
+    send: (address, m, ctx) => {
+      // Replies only: notifications (the phone's code, the patient's news) reach this number too.
+      if (!ctx.notification) sent.push({ address, text: m.text });
       return Promise.resolve({ providerMessageIds: [] });
     },
   });
