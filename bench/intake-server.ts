@@ -1,5 +1,5 @@
 /**
- * The app as the Telegram intake bench runs it (a child process): the platform's pieces booted the same way,
+ * The app as the intake benches (bench/intake.ts) run it (a child process): the platform's pieces booted the same way,
  * with the chat.turn / chat.deliver workers in this process only when BENCH_WORKERS=1 (otherwise the queued
  * turns wait in Redis: the intake alone is measured). Jobs go under BENCH_JOBS_PREFIX, removed afterwards.
  */
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await createDatabase(config.database);
   const redis = createRedis(config.redisUrl!);
-  const cache = new RedisCache(redis);
+  // Under the run's prefix, so the harness removes the dedupe keys with the queues.
+  const cache = new RedisCache(redis, `${process.env.BENCH_JOBS_PREFIX ?? "hl-bench"}:cache:`);
   const storage = await createStorage(config);
   const jobs = createJobs(
     redis,
