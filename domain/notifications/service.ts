@@ -53,6 +53,8 @@ const PHONE = /^\+\d{8,15}$/;
 export class NotificationService {
   readonly repo: NotificationsRepository;
   private sender: NotificationSender | undefined;
+  /** Run by the relay now and then (the reminders' sweep of overdue rows whose due job was lost). */
+  sweep: ((now: Date) => Promise<unknown>) | undefined;
 
   constructor(private readonly ctx: ServiceContext) {
     this.repo = new NotificationsRepository(ctx.db);
@@ -69,6 +71,17 @@ export class NotificationService {
       NOTIFY_JOBS.deliver,
       { outboxId },
       { jobId: deliverJobId(outboxId), removeOnComplete: true },
+    );
+  }
+
+  /** Queues the delivery jobs of many outbox rows at once (a batch of reminders). */
+  async enqueueDeliveries(outboxIds: number[]): Promise<void> {
+    await this.ctx.jobs.addBulk(
+      NOTIFY_JOBS.deliver,
+      outboxIds.map((outboxId) => ({
+        data: { outboxId },
+        opts: { jobId: deliverJobId(outboxId), removeOnComplete: true },
+      })),
     );
   }
 

@@ -6,9 +6,10 @@ import {
   medicationDoses,
   notificationsOutbox,
   patients,
+  scheduledReminders,
 } from "../../db/schema/index.js";
 import { enqueueNotification } from "../../domain/notifications/outbox.js";
-import { reminderKey, type ReminderJob } from "../../domain/notifications/reminders.js";
+import { dueSecond, reminderKey, type ReminderJob } from "../../domain/notifications/reminders.js";
 import { buildTestApp, TEST_NOW, type TestApp } from "../app.js";
 import { careTeamAppointment, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram.js";
@@ -20,7 +21,7 @@ import { settle } from "../settle.js";
  */
 
 const SECRET = "test_webhook_secret_0123456789";
-const QUEUES = ["notify.deliver", "reminder.fire", "chat.turn", "chat.deliver"];
+const QUEUES = ["notify.deliver", "reminder.due", "chat.turn", "chat.deliver"];
 let t: TestApp;
 let fake: FakeTelegram;
 let dr: Session & { doctorId: number };
@@ -127,10 +128,10 @@ async function bookAndAccept(
   return { id, startsAt: row!.startsAt };
 }
 
-/** The reminder job ids queued for an appointment (the scheduler's index). */
+/** The keys of an appointment's pending reminders, by due time. */
 async function queuedReminders(appointmentId: number): Promise<string[]> {
-  const raw = await t.cache.get(`reminders:appointment:${appointmentId}`);
-  return raw ? (JSON.parse(raw) as string[]) : [];
+  const rows = await t.services.reminders.rows.ofEntities("appointment", [appointmentId]);
+  return rows.filter((r) => r.status === "pending").map((r) => r.key);
 }
 
 function telegramUpdate(chatId: number, body: { text?: string; data?: string }): Record<string, unknown> {
@@ -303,7 +304,15 @@ describe("appointment reminders", () => {
     expect(reminder).toHaveLength(1);
     expect(reminder[0]).toContain("2030-01-08 at 09:00");
 
-    // The same job again (at-least-once delivery): same outbox row, nothing new sent.
+    // The reminder is marked fired, linked to its outbox row.
+    const [fired] = await t.database.db
+      .select()
+      .from(scheduledReminders)
+      .where(eq(scheduledReminders.key, key));
+    expect(fired).toMatchObject({ status: "fired", outboxId: row.id });
+    // The second's due job again (at-least-once delivery): nothing pending, nothing new.
+    expect(await t.services.reminders.dispatchDue(dueSecond(due))).toBe(0);
+    // The reminder fired by hand again: same outbox row, nothing new sent.
     const job: ReminderJob = {
       kind: "appointment",
       entityId: id,
@@ -353,6 +362,8 @@ describe("appointment reminders", () => {
     t.clock.set(new Date("2030-01-07T04:29:58Z"));
     const cancelled = await cancelFlow();
     expect(await queuedReminders(cancelled.id)).toEqual([]);
+    const cancelledRows = await t.services.reminders.rows.ofEntities("appointment", [cancelled.id]);
+    expect(cancelledRows.map((r) => r.status)).toEqual(["cancelled", "cancelled"]);
 
     t.clock.set(new Date("2030-01-07T04:59:58Z")); // the 10:30 slot's 24h reminder: 2 s away
     const moved = await bookAndAccept(b, "2030-01-08", "10:30 AM");
@@ -485,10 +496,13 @@ describe("answers to reminders", () => {
       eventAt: first.scheduledAt.toISOString(),
     };
     // Queued by the prescription's issue (the next 7 days), keyed by the dose.
-    const index = JSON.parse(
-      (await t.cache.get(`reminders:prescription:${rx.json().prescription.id}`)) ?? "[]",
-    ) as string[];
-    expect(index).toContain(reminderKey("medication", first.id, "dose", first.scheduledAt));
+    const queued = await t.services.reminders.rows.ofEntities(
+      "medication",
+      doses.map((d) => d.id),
+    );
+    expect(queued.filter((r) => r.status === "pending").map((r) => r.key)).toContain(
+      reminderKey("medication", first.id, "dose", first.scheduledAt),
+    );
 
     t.clock.set(first.scheduledAt);
     await t.services.reminders.fire(job);
