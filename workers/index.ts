@@ -35,6 +35,11 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   jobs.handle<{ outboxId: number }>(NOTIFY_JOBS.deliver, (d) => notifications.deliver(d.outboxId), {
     concurrency: 16,
   });
+  jobs.handle<{ outboxIds: number[] }>(
+    NOTIFY_JOBS.deliverMany,
+    (d) => notifications.deliverMany(d.outboxIds),
+    { concurrency: 4 },
+  );
   // One job per due second; it claims and sends that second's reminders in batches.
   jobs.handle<ReminderDueJob>(REMINDER_JOBS.due, async (d) => void (await reminders.dispatchDue(d.at)), {
     concurrency: 2,

@@ -26,7 +26,9 @@ export const scheduledReminders = pgTable(
   },
   (t) => [
     uniqueIndex("scheduled_reminders_key").on(t.key),
-    index("scheduled_reminders_due_idx").on(t.dueAt).where(sql`${t.status} = 'pending'`),
+    index("scheduled_reminders_due_idx")
+      .on(t.dueAt)
+      .where(sql`${t.status} = 'pending'`),
     index("scheduled_reminders_entity_idx").on(t.kind, t.entityId),
   ],
 );

@@ -21,7 +21,7 @@ import { settle } from "../settle.js";
  */
 
 const SECRET = "test_webhook_secret_0123456789";
-const QUEUES = ["notify.deliver", "reminder.due", "chat.turn", "chat.deliver"];
+const QUEUES = ["notify.deliver", "notify.deliver_many", "reminder.due", "chat.turn", "chat.deliver"];
 let t: TestApp;
 let fake: FakeTelegram;
 let dr: Session & { doctorId: number };
