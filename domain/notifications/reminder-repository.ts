@@ -150,20 +150,21 @@ export class ReminderRepository {
     await tx.execute(
       sql`INSERT INTO ${notificationsOutbox}
             (user_id, template, data, idempotency_key, status, attempts, not_before, created_at)
-          SELECT u, t, d::jsonb, k, 'sending', 1, ${now}, ${now}
+          SELECT u, t, d::jsonb, k, 'sending', 1, ${now}::timestamptz, ${now}::timestamptz
           FROM unnest(${sql.param(rows.map((r) => r.userId))}::int[],
                       ${sql.param(rows.map((r) => r.template))}::text[],
                       ${sql.param(rows.map((r) => JSON.stringify(r.data)))}::text[],
                       ${sql.param(rows.map((r) => r.idempotencyKey))}::text[]) AS v(u, t, d, k)
           ON CONFLICT (idempotency_key) DO NOTHING`,
     );
-    const linked = (await tx.execute(
+    const linked: unknown = await tx.execute(
       sql`UPDATE ${scheduledReminders} SET outbox_id = ${notificationsOutbox.id} FROM ${notificationsOutbox}
           WHERE ${scheduledReminders.id} = ANY(${sql.param(reminderIds)}::bigint[])
             AND ${notificationsOutbox.idempotencyKey} = ${scheduledReminders.key}
           RETURNING ${notificationsOutbox.id} AS outbox_id`,
-    )) as unknown as { rows: { outbox_id: string | number }[] };
-    return linked.rows.map((r) => Number(r.outbox_id));
+    );
+    // node-postgres and PGlite both answer { rows }; bigint comes back as a string from node-postgres.
+    return (linked as { rows: { outbox_id: string | number }[] }).rows.map((r) => Number(r.outbox_id));
   }
 
   // Batch reads of what the reminders are about ------------------------------------------------------------
