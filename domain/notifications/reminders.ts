@@ -210,7 +210,15 @@ export class ReminderScheduler {
    * with LOOPS claim loops side by side. Returns how many reminders were claimed.
    */
   async dispatchDue(at: number): Promise<number> {
-    const upTo = new Date(Math.max(at, this.ctx.clock.now().getTime()));
+    return this.dispatchUpTo(new Date(Math.max(at, this.ctx.clock.now().getTime())));
+  }
+
+  /** The relay's safety net: reminders overdue by more than OVERDUE_MS (their due job was lost). */
+  async sweepOverdue(now: Date): Promise<number> {
+    return this.dispatchUpTo(new Date(now.getTime() - OVERDUE_MS));
+  }
+
+  private async dispatchUpTo(upTo: Date): Promise<number> {
     const loops = this.ctx.database.kind === "pg" ? LOOPS : 1;
     const counts = await Promise.all(
       Array.from({ length: loops }, async () => {
@@ -223,11 +231,6 @@ export class ReminderScheduler {
       }),
     );
     return counts.reduce((a, b) => a + b, 0);
-  }
-
-  /** The relay's safety net: reminders overdue by more than OVERDUE_MS (their due job was lost). */
-  async sweepOverdue(now: Date): Promise<number> {
-    return this.dispatchDue(now.getTime() - OVERDUE_MS);
   }
 
   /**
