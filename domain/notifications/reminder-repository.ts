@@ -3,6 +3,8 @@ import type { Db, DbOrTx } from "../../db/client.js";
 import {
   appointments,
   doctors,
+  labBookings,
+  labTests,
   medicationDoses,
   notificationsOutbox,
   patients,
@@ -205,5 +207,60 @@ export class ReminderRepository {
       .innerJoin(prescriptionItems, eq(prescriptionItems.id, medicationDoses.prescriptionItemId))
       .innerJoin(prescriptions, eq(prescriptions.id, prescriptionItems.prescriptionId))
       .where(inArray(medicationDoses.id, ids));
+  }
+
+  /** The item ids of a prescription (a subquery for cancelOthers). */
+  itemsOf(prescriptionId: number): SQL {
+    return sql`SELECT ${prescriptionItems.id} FROM ${prescriptionItems} WHERE ${prescriptionItems.prescriptionId} = ${prescriptionId}`;
+  }
+
+  /** Prescription items with what a refill reminder needs: fills left and the time of the last dose. */
+  async refillItems(tx: DbOrTx, where: { prescriptionId: number } | { ids: number[] }) {
+    if ("ids" in where && where.ids.length === 0) return [];
+    const lastDose = sql<Date | null>`(SELECT max(${medicationDoses.scheduledAt}) FROM ${medicationDoses}
+      WHERE ${medicationDoses.prescriptionItemId} = ${prescriptionItems.id})`.mapWith(
+      (v: string | Date | null) => (v === null ? null : new Date(v)),
+    );
+    return tx
+      .select({
+        id: prescriptionItems.id,
+        prescriptionId: prescriptionItems.prescriptionId,
+        medicineName: prescriptionItems.medicineName,
+        refills: prescriptionItems.refills,
+        fillsRemaining: prescriptionItems.fillsRemaining,
+        prescriptionStatus: prescriptions.status,
+        patientUserId: patients.userId,
+        patientZone: patients.timeZone,
+        quietHours: patients.quietHours,
+        lastDoseAt: lastDose,
+      })
+      .from(prescriptionItems)
+      .innerJoin(prescriptions, eq(prescriptions.id, prescriptionItems.prescriptionId))
+      .innerJoin(patients, eq(patients.id, prescriptions.patientId))
+      .where(
+        "ids" in where
+          ? inArray(prescriptionItems.id, where.ids)
+          : eq(prescriptionItems.prescriptionId, where.prescriptionId),
+      );
+  }
+
+  /** Lab bookings with what a preparation reminder needs. */
+  async labBookings(tx: DbOrTx, ids: number[]) {
+    if (ids.length === 0) return [];
+    return tx
+      .select({
+        id: labBookings.id,
+        status: labBookings.status,
+        testName: labBookings.testName,
+        appointmentDate: labBookings.appointmentDate,
+        preparation: labTests.preparation,
+        patientUserId: patients.userId,
+        patientZone: patients.timeZone,
+        quietHours: patients.quietHours,
+      })
+      .from(labBookings)
+      .innerJoin(labTests, eq(labTests.id, labBookings.labTestId))
+      .innerJoin(patients, eq(patients.id, labBookings.patientId))
+      .where(inArray(labBookings.id, ids));
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import type { ServiceContext } from "../context.js";
-import { instantToZoned } from "../shared/time.js";
+import { addDays, instantToZoned, zonedToInstant } from "../shared/time.js";
 import { outsideQuietHours, parseQuietHours, type QuietHours } from "./quiet-hours.js";
 import { ReminderRepository, type NewReminder, type ReminderRow } from "./reminder-repository.js";
 import type { NotificationService } from "./service.js";
@@ -10,7 +10,12 @@ import { REMINDER_TEMPLATES } from "./templates.js";
 
 export const REMINDER_JOBS = { due: "reminder.due", roll: "reminder.roll_forward" } as const;
 
-export type ReminderKind = "appointment" | "medication";
+export type ReminderKind = "appointment" | "medication" | "refill" | "lab_prep";
+
+/** Lab preparation reminders go the evening before the booking's day, at this time on the patient's clock. */
+const LAB_PREP_MINUTES = 19 * 60;
+/** A catalog preparation that asks nothing of the patient: no reminder. */
+const NO_PREPARATION = /^\s*no special preparation/i;
 
 /** A reminder: what it reminds of and when it is meant to go. */
 export interface ReminderJob {
@@ -189,6 +194,7 @@ export class ReminderScheduler {
       });
     }
     await this.replace("medication", this.rows.dosesOf(prescriptionId), jobs);
+    await this.syncRefills(prescriptionId);
     if (jobs.length > 0) {
       const at = now.getTime() + ROLL_EVERY_MS;
       await this.ctx.jobs.add(
@@ -201,6 +207,57 @@ export class ReminderScheduler {
         },
       );
     }
+  }
+
+  /**
+   * Refill reminders: for each item of an active prescription with refills left, REFILL_REMINDER_DAYS before
+   * its last scheduled dose (out of quiet hours, never after that dose); none once withdrawn.
+   */
+  private async syncRefills(prescriptionId: number): Promise<void> {
+    const now = this.ctx.clock.now();
+    const days = this.ctx.config.notifications.refillReminderDays;
+    const planned: Planned[] = [];
+    for (const item of await this.rows.refillItems(this.ctx.db, { prescriptionId })) {
+      if (!refillHolds(item)) continue;
+      const last = item.lastDoseAt!;
+      const raw = new Date(last.getTime() - days * 86_400_000);
+      const quiet = this.quietHours(item.quietHours);
+      const dueAt = quiet ? outsideQuietHours(raw, quiet, item.patientZone, last) : raw;
+      if (dueAt <= now || dueAt >= last) continue;
+      planned.push({
+        kind: "refill",
+        entityId: item.id,
+        slot: "refill",
+        dueAt,
+        eventAt: last.toISOString(),
+      });
+    }
+    await this.replace("refill", this.rows.itemsOf(prescriptionId), planned);
+  }
+
+  /**
+   * A lab booking made, moved or cancelled: when its test asks for preparation (fasting …), one reminder the
+   * evening before its day (19:00 on the patient's clock, out of quiet hours); none otherwise.
+   */
+  async syncLabBooking(bookingId: number): Promise<void> {
+    const now = this.ctx.clock.now();
+    const [b] = await this.rows.labBookings(this.ctx.db, [bookingId]);
+    const planned: Planned[] = [];
+    if (b && b.status === "scheduled" && !NO_PREPARATION.test(b.preparation)) {
+      const day = zonedToInstant(b.appointmentDate, 0, b.patientZone);
+      const raw = zonedToInstant(addDays(b.appointmentDate, -1), LAB_PREP_MINUTES, b.patientZone);
+      const quiet = this.quietHours(b.quietHours);
+      const dueAt = quiet ? outsideQuietHours(raw, quiet, b.patientZone, day) : raw;
+      if (dueAt > now && dueAt < day)
+        planned.push({
+          kind: "lab_prep",
+          entityId: b.id,
+          slot: "prep",
+          dueAt,
+          eventAt: day.toISOString(),
+        });
+    }
+    await this.replace("lab_prep", [bookingId], planned);
   }
 
   // Firing ------------------------------------------------------------------------------------------------
@@ -287,6 +344,8 @@ export class ReminderScheduler {
     const ids = (kind: string) => [...new Set(rows.filter((r) => r.kind === kind).map((r) => r.entityId))];
     const appts = new Map((await this.rows.appointments(tx, ids("appointment"))).map((a) => [a.id, a]));
     const doses = new Map((await this.rows.doses(tx, ids("medication"))).map((d) => [d.id, d]));
+    const items = new Map((await this.rows.refillItems(tx, { ids: ids("refill") })).map((i) => [i.id, i]));
+    const labs = new Map((await this.rows.labBookings(tx, ids("lab_prep"))).map((b) => [b.id, b]));
     for (const r of rows) {
       if (r.kind === "appointment") {
         const a = appts.get(r.entityId);
@@ -322,10 +381,47 @@ export class ReminderScheduler {
             scheduled_at: d.scheduledAt.toISOString(),
           },
         });
+      } else if (r.kind === "refill") {
+        const i = items.get(r.entityId);
+        if (!i || !refillHolds(i) || i.lastDoseAt!.getTime() !== r.eventAt.getTime()) continue;
+        out.set(r.id, {
+          userId: i.patientUserId,
+          template: REMINDER_TEMPLATES.refill,
+          data: {
+            prescription_id: i.prescriptionId,
+            medicine_name: i.medicineName,
+            runs_out_on: instantToZoned(i.lastDoseAt!, i.patientZone).date,
+            fills_remaining: i.fillsRemaining,
+          },
+        });
+      } else if (r.kind === "lab_prep") {
+        const b = labs.get(r.entityId);
+        if (!b || b.status !== "scheduled" || NO_PREPARATION.test(b.preparation)) continue;
+        if (zonedToInstant(b.appointmentDate, 0, b.patientZone).getTime() !== r.eventAt.getTime()) continue;
+        out.set(r.id, {
+          userId: b.patientUserId,
+          template: REMINDER_TEMPLATES.labPrep,
+          data: {
+            booking_id: b.id,
+            test_name: b.testName,
+            appointment_date: b.appointmentDate,
+            preparation: b.preparation,
+          },
+        });
       }
     }
     return out;
   }
+}
+
+/** A refill reminder holds while the prescription is active, refills are left and doses are scheduled. */
+function refillHolds(i: {
+  prescriptionStatus: string;
+  refills: number;
+  fillsRemaining: number;
+  lastDoseAt: Date | null;
+}): boolean {
+  return i.prescriptionStatus === "active" && i.refills > 0 && i.fillsRemaining > 0 && i.lastDoseAt !== null;
 }
 
 function offsetLabel(ms: number): string {
