@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lte, notInArray, sql, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -56,8 +56,16 @@ export class ReminderRepository {
       .onConflictDoNothing({ target: scheduledReminders.key });
   }
 
-  /** Cancels the pending reminders of these entities whose key is not in `keep`. */
-  async cancelOthers(kind: string, entityIds: number[] | SQL, keep: string[]): Promise<number> {
+  /**
+   * Cancels the pending reminders of these entities whose key is not in `keep` (only those for an event from
+   * `eventFrom` on, when given).
+   */
+  async cancelOthers(
+    kind: string,
+    entityIds: number[] | SQL,
+    keep: string[],
+    eventFrom?: Date,
+  ): Promise<number> {
     const rows = await this.db
       .update(scheduledReminders)
       .set({ status: "cancelled" })
@@ -69,6 +77,7 @@ export class ReminderRepository {
             ? inArray(scheduledReminders.entityId, entityIds)
             : sql`${scheduledReminders.entityId} IN (${entityIds})`,
           keep.length > 0 ? notInArray(scheduledReminders.key, keep) : undefined,
+          eventFrom ? gte(scheduledReminders.eventAt, eventFrom) : undefined,
         ),
       )
       .returning({ id: scheduledReminders.id });

@@ -118,9 +118,14 @@ export class ReminderScheduler {
   }
 
   /** Replaces the pending reminders of entities with `planned`. */
-  private async replace(kind: string, entities: number[] | SQL, planned: Planned[]): Promise<void> {
+  private async replace(
+    kind: string,
+    entities: number[] | SQL,
+    planned: Planned[],
+    eventFrom?: Date,
+  ): Promise<void> {
     const keys = await this.schedule(planned);
-    await this.rows.cancelOthers(kind, entities, keys);
+    await this.rows.cancelOthers(kind, entities, keys, eventFrom);
   }
 
   /** Runs a scheduling step after a commit: a failure costs a reminder, never the caller's change. */
@@ -193,7 +198,9 @@ export class ReminderScheduler {
         eventAt: d.scheduledAt.toISOString(),
       });
     }
-    await this.replace("medication", this.rows.dosesOf(prescriptionId), jobs);
+    // Only doses from now on are planned: a past dose's reminder still waiting (moved to the end of quiet
+    // hours) is left to fire; it is checked then (dose still scheduled, prescription still active).
+    await this.replace("medication", this.rows.dosesOf(prescriptionId), jobs, now);
     await this.syncRefills(prescriptionId);
     if (jobs.length > 0) {
       const at = now.getTime() + ROLL_EVERY_MS;

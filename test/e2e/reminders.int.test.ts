@@ -91,6 +91,30 @@ describe("refill reminders", () => {
     expect((await t.services.reminders.rows.byKey(refill.key))!.status).toBe("fired");
   });
 
+  it("and the dose reminders are cancelled when the prescription is withdrawn", async () => {
+    const p = await patientInKolkata("Tara Bose");
+    await careTeamAppointment(t, dr.doctorId, p.patientId);
+    const rx = await post(dr, "/api/doctor/prescriptions/", {
+      patient_id: p.patientId,
+      items: [
+        { medicine_name: "Losartan", dose: "50 mg", frequency: "once daily", duration_days: 10, refills: 1 },
+      ],
+    });
+    expect(rx.statusCode, rx.body).toBe(201);
+    const rxId = rx.json<{ prescription: { id: number } }>().prescription.id;
+    const reminders = async () => [
+      ...(await t.services.reminders.rows.ofEntities("medication", t.services.reminders.rows.dosesOf(rxId))),
+      ...(await t.services.reminders.rows.ofEntities("refill", t.services.reminders.rows.itemsOf(rxId))),
+    ];
+    const before = await reminders();
+    expect(before.filter((r) => r.kind === "refill")).toHaveLength(1);
+    expect(before.length).toBeGreaterThan(5); // a week of daily doses, and the refill
+    expect(new Set(before.map((r) => r.status))).toEqual(new Set(["pending"]));
+    const res = await post(dr, `/api/doctor/prescriptions/${rxId}/cancel`, {});
+    expect(res.statusCode, res.body).toBe(200);
+    expect(new Set((await reminders()).map((r) => r.status))).toEqual(new Set(["cancelled"]));
+  });
+
   it("are skipped when no fill is left by their time", async () => {
     const p = await patientInKolkata("Sara Iqbal");
     await careTeamAppointment(t, dr.doctorId, p.patientId);
