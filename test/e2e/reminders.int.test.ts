@@ -185,3 +185,28 @@ describe("lab preparation reminders", () => {
     expect(await outbox(rows[1]!.key)).toBeUndefined();
   });
 });
+
+describe("scheduling", () => {
+  it("a reminder wanted again after its cancellation (moved back) is pending again; a fired one stays fired", async () => {
+    const dueAt = new Date("2030-01-09T05:00:00Z");
+    const plan = (entityId: number) => ({
+      kind: "appointment",
+      entityId,
+      slot: "24h",
+      dueAt,
+      eventAt: "2030-01-10T05:00:00.000Z",
+    });
+    const [key] = await t.services.reminders.schedule([plan(990_001)]);
+    await t.services.reminders.rows.cancelOthers("appointment", [990_001], []);
+    expect((await t.services.reminders.rows.byKey(key!))!.status).toBe("cancelled");
+    await t.services.reminders.schedule([plan(990_001)]);
+    expect((await t.services.reminders.rows.byKey(key!))!.status).toBe("pending");
+
+    // No such appointment: claimed and skipped at its time; scheduling it again changes nothing.
+    t.clock.set(dueAt);
+    await t.services.reminders.dispatchDue(dueAt.getTime());
+    expect((await t.services.reminders.rows.byKey(key!))!.status).toBe("skipped");
+    await t.services.reminders.schedule([plan(990_001)]);
+    expect((await t.services.reminders.rows.byKey(key!))!.status).toBe("skipped");
+  });
+});
