@@ -95,6 +95,7 @@ const EnvSchema = z.object({
     .regex(/^\s*\d+[hm](\s*,\s*\d+[hm])*\s*$/, "like 24h,2h or 30m")
     .default("24h,2h"),
   NOTIFY_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  REFILL_REMINDER_DAYS: z.coerce.number().int().min(1).max(30).default(3),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -238,6 +239,8 @@ export interface Config {
     readonly appointmentReminderOffsetsMs: readonly number[];
     /** How often the outbox relay looks for due rows. */
     readonly relayIntervalMs: number;
+    /** Refill reminders go this many days before an item's last scheduled dose (when refills remain). */
+    readonly refillReminderDays: number;
   };
 }
 
@@ -494,6 +497,7 @@ export function loadConfig(env: Env = process.env): Config {
       quietHours: e.QUIET_HOURS,
       appointmentReminderOffsetsMs: parseOffsets(e.APPOINTMENT_REMINDER_OFFSETS),
       relayIntervalMs: e.NOTIFY_RELAY_INTERVAL_MS,
+      refillReminderDays: e.REFILL_REMINDER_DAYS,
     },
   };
   return deepFreeze(config);

@@ -77,6 +77,8 @@ export function createServices(deps: Deps) {
   // Reminders follow appointments and prescriptions, after each commit.
   scheduling.onChanged = (id) => reminders.safely("appointment", () => reminders.syncAppointment(id));
   prescriptions.onChanged = (id) => reminders.safely("prescription", () => reminders.syncPrescription(id));
+  labs.onChanged = (id) => reminders.safely("lab booking", () => reminders.syncLabBooking(id));
+  notifications.sweep = (now) => reminders.sweepOverdue(now);
   return {
     audit,
     access,

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { HUB_JOBS, type ChannelHub, type DeliverJob, type TurnJob } from "../channels/hub.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
-import { REMINDER_JOBS, type ReminderJob } from "../domain/notifications/reminders.js";
+import { REMINDER_JOBS, type ReminderDueJob } from "../domain/notifications/reminders.js";
 import { NOTIFY_JOBS } from "../domain/notifications/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { BullJobs, InProcessJobs } from "./jobs.js";
@@ -35,9 +35,14 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   jobs.handle<{ outboxId: number }>(NOTIFY_JOBS.deliver, (d) => notifications.deliver(d.outboxId), {
     concurrency: 16,
   });
-  // Reminders due at the same minute come in bursts (every 9:00 dose): fired wide.
-  jobs.handle<ReminderJob>(REMINDER_JOBS.fire, async (d) => void (await reminders.fire(d)), {
-    concurrency: 64,
+  jobs.handle<{ outboxIds: number[] }>(
+    NOTIFY_JOBS.deliverMany,
+    (d) => notifications.deliverMany(d.outboxIds),
+    { concurrency: 4 },
+  );
+  // One job per due second; it claims and sends that second's reminders in batches.
+  jobs.handle<ReminderDueJob>(REMINDER_JOBS.due, async (d) => void (await reminders.dispatchDue(d.at)), {
+    concurrency: 2,
   });
   jobs.handle<{ prescriptionId: number }>(REMINDER_JOBS.roll, (d) =>
     reminders.syncPrescription(d.prescriptionId),

@@ -55,6 +55,26 @@ describe.each([
     expect(seen.sort()).toEqual(["a", "c"]);
   });
 
+  it("adds many jobs at once, each with its own options (id, delay)", async () => {
+    const jobs = make();
+    const seen: string[] = [];
+    jobs.handle<{ v: string }>("bulk", async (data) => {
+      seen.push(data.v);
+    });
+    await jobs.start();
+    await jobs.add("bulk", { v: "first" }, { jobId: "x:1" });
+    await jobs.addBulk("bulk", [
+      { data: { v: "again" }, opts: { jobId: "x:1" } },
+      { data: { v: "two" }, opts: { jobId: "x:2" } },
+      { data: { v: "later" }, opts: { jobId: "x:3", delayMs: 100 } },
+      { data: { v: "anonymous" } },
+    ]);
+    await jobs.addBulk("bulk", []);
+    await eventually(() => seen.length >= 4, "four runs");
+    await new Promise((r) => setTimeout(r, 150));
+    expect(seen.sort()).toEqual(["anonymous", "first", "later", "two"]);
+  });
+
   it("runs a delayed job later, and never runs a removed one", async () => {
     const jobs = make();
     const seen: string[] = [];

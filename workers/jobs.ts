@@ -15,6 +15,17 @@ function bullJobId(jobId: string): string {
   return jobId.replaceAll(":", "|");
 }
 
+function bullOptions(opts: JobOptions) {
+  return {
+    ...(opts.jobId ? { jobId: bullJobId(opts.jobId) } : {}),
+    delay: Math.max(0, opts.delayMs ?? 0),
+    attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
+    backoff: { type: "exponential" as const, delay: BACKOFF_MS },
+    removeOnComplete: opts.removeOnComplete ? true : { age: 86_400, count: 10_000 },
+    removeOnFail: { age: 7 * 86_400 },
+  };
+}
+
 /** Jobs on Redis through BullMQ: durable, shared by every process, retried with exponential backoff. */
 export class BullJobs implements Jobs {
   readonly kind = "bullmq" as const;
@@ -45,14 +56,14 @@ export class BullJobs implements Jobs {
   }
 
   async add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
-    await this.queue(name).add(name, data, {
-      ...(opts.jobId ? { jobId: bullJobId(opts.jobId) } : {}),
-      delay: Math.max(0, opts.delayMs ?? 0),
-      attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
-      backoff: { type: "exponential", delay: BACKOFF_MS },
-      removeOnComplete: opts.removeOnComplete ? true : { age: 86_400, count: 10_000 },
-      removeOnFail: { age: 7 * 86_400 },
-    });
+    await this.queue(name).add(name, data, bullOptions(opts));
+  }
+
+  async addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.queue(name).addBulk(
+      items.map((i) => ({ name, data: i.data, opts: bullOptions(i.opts ?? {}) })),
+    );
   }
 
   async remove(name: string, jobId: string): Promise<void> {
@@ -131,6 +142,10 @@ export class InProcessJobs implements Jobs {
       opts.attempts ?? DEFAULT_ATTEMPTS,
     );
     return Promise.resolve();
+  }
+
+  async addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void> {
+    for (const i of items) await this.add(name, i.data, i.opts);
   }
 
   private schedule(

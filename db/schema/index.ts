@@ -11,3 +11,4 @@ export * from "./labs.js";
 export * from "./payments.js";
 export * from "./conversations.js";
 export * from "./review.js";
+export * from "./reminders.js";

@@ -5,7 +5,10 @@ import { parseQuietHours } from "./quiet-hours.js";
 import { NotificationsRepository, type IdentityRow, type OutboxRow, type Recipient } from "./repository.js";
 import { renderNotification, type NotificationMessage, type RecipientRole } from "./templates.js";
 
-export const NOTIFY_JOBS = { deliver: "notify.deliver" } as const;
+export const NOTIFY_JOBS = { deliver: "notify.deliver", deliverMany: "notify.deliver_many" } as const;
+
+/** Outbox rows per `notify.deliver_many` job (a batch of reminders is queued as a few hundred jobs, not 10,000). */
+export const DELIVER_CHUNK = 25;
 
 /** The outbox row's delivery job id: one job per row while it is queued. */
 export const deliverJobId = (outboxId: number): string => `notify:${outboxId}`;
@@ -53,6 +56,8 @@ const PHONE = /^\+\d{8,15}$/;
 export class NotificationService {
   readonly repo: NotificationsRepository;
   private sender: NotificationSender | undefined;
+  /** Run by the relay now and then (the reminders' sweep of overdue rows whose due job was lost). */
+  sweep: ((now: Date) => Promise<unknown>) | undefined;
 
   constructor(private readonly ctx: ServiceContext) {
     this.repo = new NotificationsRepository(ctx.db);
@@ -69,6 +74,39 @@ export class NotificationService {
       NOTIFY_JOBS.deliver,
       { outboxId },
       { jobId: deliverJobId(outboxId), removeOnComplete: true },
+    );
+  }
+
+  /**
+   * Queues the delivery of many outbox rows at once (a batch of reminders): one `notify.deliver_many` job per
+   * DELIVER_CHUNK rows, added in bulk.
+   */
+  async enqueueDeliveries(outboxIds: number[]): Promise<void> {
+    const chunks: number[][] = [];
+    for (let i = 0; i < outboxIds.length; i += DELIVER_CHUNK)
+      chunks.push(outboxIds.slice(i, i + DELIVER_CHUNK));
+    await this.ctx.jobs.addBulk(
+      NOTIFY_JOBS.deliverMany,
+      chunks.map((ids) => ({
+        data: { outboxIds: ids },
+        opts: { jobId: `notify-many:${ids[0]}:${ids.length}`, removeOnComplete: true },
+      })),
+    );
+  }
+
+  /**
+   * The `notify.deliver_many` job: delivers each row side by side; a row that fails gets its own
+   * `notify.deliver` job (with its own retries), so the others are not sent again.
+   */
+  async deliverMany(outboxIds: number[]): Promise<void> {
+    const results = await Promise.allSettled(outboxIds.map((id) => this.deliver(id)));
+    const failed = outboxIds.filter((_, i) => results[i]!.status === "rejected");
+    await this.ctx.jobs.addBulk(
+      NOTIFY_JOBS.deliver,
+      failed.map((outboxId) => ({
+        data: { outboxId },
+        opts: { jobId: deliverJobId(outboxId), removeOnComplete: true },
+      })),
     );
   }
 

@@ -64,6 +64,8 @@ const DATA = {
   checkout_url: "http://healthlink.test/pay/abc",
   test_name: "Complete blood count",
   medicine_name: "Metformin",
+  runs_out_on: "2030-01-16",
+  preparation: "Fast for 8-10 hours before the test; water is allowed.",
   dose: "500 mg",
   code: "123456",
   reset_url: "http://healthlink.test/reset-password#token=x",
@@ -99,5 +101,14 @@ describe("notification templates", () => {
     expect(renderNotification("payment.link", DATA, "patient").links).toEqual([
       { label: "Pay ₹500.00", url: "http://healthlink.test/pay/abc" },
     ]);
+  });
+
+  it("say when a medicine runs out and what a lab test needs beforehand", () => {
+    const refill = renderNotification("reminder.refill", DATA, "patient").text;
+    expect(refill).toContain("Metformin runs out around 2030-01-16");
+    expect(refill).toContain("refills left");
+    const prep = renderNotification("reminder.lab_prep", DATA, "patient").text;
+    expect(prep).toContain("Complete blood count is on 2030-01-08");
+    expect(prep).toContain("Preparation: Fast for 8-10 hours");
   });
 });

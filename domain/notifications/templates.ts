@@ -258,7 +258,8 @@ function reminder(kind: string, d: Data, role: RecipientRole): NotificationMessa
     }
     case "refill":
       return {
-        text: `Your ${str(d.medicine_name) ?? "medicine"} runs out around ${str(d.runs_out_on) ?? "soon"}. Write "refill" to order more.`,
+        // No chat command orders medicine yet: the reminder points to the pharmacy in the app.
+        text: `Your ${str(d.medicine_name) ?? "medicine"} runs out around ${str(d.runs_out_on) ?? "soon"}. Your prescription has refills left: order more from the HealthLink pharmacy.`,
       };
     case "lab_prep":
       return {

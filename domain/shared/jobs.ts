@@ -22,6 +22,8 @@ export interface Jobs {
   /** Registers the handler of a job name. Call before start(). */
   handle<T>(name: string, handler: JobHandler<T>, opts?: { concurrency?: number }): void;
   add<T>(name: string, data: T, opts?: JobOptions): Promise<void>;
+  /** Adds many jobs of a name at once (one round trip on BullMQ); each item as `add` would. */
+  addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void>;
   /** Removes a pending (e.g. delayed) job; no-op when it already ran or never existed. */
   remove(name: string, jobId: string): Promise<void>;
   /** Jobs of a name waiting to run now or running (delayed ones not yet due are not counted). */

@@ -6,9 +6,10 @@ import {
   medicationDoses,
   notificationsOutbox,
   patients,
+  scheduledReminders,
 } from "../../db/schema/index.js";
 import { enqueueNotification } from "../../domain/notifications/outbox.js";
-import { reminderKey, type ReminderJob } from "../../domain/notifications/reminders.js";
+import { dueSecond, reminderKey, type ReminderJob } from "../../domain/notifications/reminders.js";
 import { buildTestApp, TEST_NOW, type TestApp } from "../app.js";
 import { careTeamAppointment, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram.js";
@@ -20,7 +21,7 @@ import { settle } from "../settle.js";
  */
 
 const SECRET = "test_webhook_secret_0123456789";
-const QUEUES = ["notify.deliver", "reminder.fire", "chat.turn", "chat.deliver"];
+const QUEUES = ["notify.deliver", "notify.deliver_many", "reminder.due", "chat.turn", "chat.deliver"];
 let t: TestApp;
 let fake: FakeTelegram;
 let dr: Session & { doctorId: number };
@@ -39,7 +40,10 @@ beforeAll(async () => {
   });
   dr = await verifiedDoctor(t, { name: "Dr Meera Shah", timeZone: "Asia/Kolkata" });
 });
-afterEach(() => t.clock.set(TEST_NOW));
+afterEach(() => {
+  t.clock.set(TEST_NOW);
+  t.relay.start(); // no-op unless a test paused it
+});
 afterAll(async () => {
   await t.close();
   await fake.close();
@@ -127,10 +131,10 @@ async function bookAndAccept(
   return { id, startsAt: row!.startsAt };
 }
 
-/** The reminder job ids queued for an appointment (the scheduler's index). */
+/** The keys of an appointment's pending reminders, by due time. */
 async function queuedReminders(appointmentId: number): Promise<string[]> {
-  const raw = await t.cache.get(`reminders:appointment:${appointmentId}`);
-  return raw ? (JSON.parse(raw) as string[]) : [];
+  const rows = await t.services.reminders.rows.ofEntities("appointment", [appointmentId]);
+  return rows.filter((r) => r.status === "pending").map((r) => r.key);
 }
 
 function telegramUpdate(chatId: number, body: { text?: string; data?: string }): Record<string, unknown> {
@@ -303,7 +307,15 @@ describe("appointment reminders", () => {
     expect(reminder).toHaveLength(1);
     expect(reminder[0]).toContain("2030-01-08 at 09:00");
 
-    // The same job again (at-least-once delivery): same outbox row, nothing new sent.
+    // The reminder is marked fired, linked to its outbox row.
+    const [fired] = await t.database.db
+      .select()
+      .from(scheduledReminders)
+      .where(eq(scheduledReminders.key, key));
+    expect(fired).toMatchObject({ status: "fired", outboxId: row.id });
+    // The second's due job again (at-least-once delivery): nothing pending, nothing new.
+    expect(await t.services.reminders.dispatchDue(dueSecond(due))).toBe(0);
+    // The reminder fired by hand again: same outbox row, nothing new sent.
     const job: ReminderJob = {
       kind: "appointment",
       entityId: id,
@@ -350,9 +362,14 @@ describe("appointment reminders", () => {
       expect(res.statusCode, res.body).toBe(200);
       return appt;
     };
+    // The manual clock jumps half an hour below: the relay's sweep of overdue reminders would see the first
+    // booking's reminder as 30 minutes late before the reschedule cancels it. No real clock jumps: paused.
+    await t.relay.stop();
     t.clock.set(new Date("2030-01-07T04:29:58Z"));
     const cancelled = await cancelFlow();
     expect(await queuedReminders(cancelled.id)).toEqual([]);
+    const cancelledRows = await t.services.reminders.rows.ofEntities("appointment", [cancelled.id]);
+    expect(cancelledRows.map((r) => r.status)).toEqual(["cancelled", "cancelled"]);
 
     t.clock.set(new Date("2030-01-07T04:59:58Z")); // the 10:30 slot's 24h reminder: 2 s away
     const moved = await bookAndAccept(b, "2030-01-08", "10:30 AM");
@@ -485,10 +502,13 @@ describe("answers to reminders", () => {
       eventAt: first.scheduledAt.toISOString(),
     };
     // Queued by the prescription's issue (the next 7 days), keyed by the dose.
-    const index = JSON.parse(
-      (await t.cache.get(`reminders:prescription:${rx.json().prescription.id}`)) ?? "[]",
-    ) as string[];
-    expect(index).toContain(reminderKey("medication", first.id, "dose", first.scheduledAt));
+    const queued = await t.services.reminders.rows.ofEntities(
+      "medication",
+      doses.map((d) => d.id),
+    );
+    expect(queued.filter((r) => r.status === "pending").map((r) => r.key)).toContain(
+      reminderKey("medication", first.id, "dose", first.scheduledAt),
+    );
 
     t.clock.set(first.scheduledAt);
     await t.services.reminders.fire(job);
@@ -503,5 +523,78 @@ describe("answers to reminders", () => {
     expect(adherence.json()).toMatchObject({ items: [expect.objectContaining({ taken: 1 })] });
     // The dose answered, its reminder job (if it ran again) sends nothing.
     expect(await t.services.reminders.fire({ ...job, slot: "dose-again" })).toBeUndefined();
+  });
+});
+
+describe("reminder dispatch in batches", () => {
+  it("one due job sends every reminder of its second that still holds, skips the stale, never the cancelled", async () => {
+    const p = await patientOnTelegram("Asha Rao");
+    const kept = await bookAndAccept(p, "2030-01-11", "10:00 AM");
+    const stale = await bookAndAccept(p, "2030-01-11", "11:00 AM");
+    const cancelled = await bookAndAccept(p, "2030-01-11", "12:00 PM");
+    const due = new Date("2030-01-07T06:00:00Z");
+    const keys = await t.services.reminders.schedule(
+      [kept, stale, cancelled].map((a) => ({
+        kind: "appointment",
+        entityId: a.id,
+        slot: "batch",
+        dueAt: due,
+        eventAt: a.startsAt.toISOString(),
+      })),
+    );
+    const res = await api(p, "POST", "/api/cancel/appointment/", { appointment_id: cancelled.id });
+    expect(res.statusCode, res.body).toBe(200);
+    // Moved behind the scheduler's back: the reminder no longer matches the appointment.
+    await t.database.db
+      .update(appointments)
+      .set({ startsAt: new Date(stale.startsAt.getTime() + 10 * 60_000) })
+      .where(eq(appointments.id, stale.id));
+
+    t.clock.set(due);
+    expect(await t.services.reminders.dispatchDue(due.getTime())).toBe(2);
+    const rows = await t.database.db
+      .select()
+      .from(scheduledReminders)
+      .where(eq(scheduledReminders.slot, "batch"));
+    const status = (key: string) => rows.find((r) => r.key === key)?.status;
+    expect([status(keys[0]!), status(keys[1]!), status(keys[2]!)]).toEqual(["fired", "skipped", "cancelled"]);
+    await delivered(keys[0]!);
+    expect(await outboxRow(keys[1]!)).toBeUndefined();
+    expect(await outboxRow(keys[2]!)).toBeUndefined();
+    // The same second's job again: nothing pending, nothing sent twice.
+    expect(await t.services.reminders.dispatchDue(due.getTime())).toBe(0);
+    await settle(t.jobs, QUEUES);
+    expect(textsTo(p.chatId).filter((m) => m.startsWith("Reminder"))).toHaveLength(1);
+  });
+
+  it("a reminder whose due job was lost (Redis flushed) is sent by the relay's sweep once 30 s overdue", async () => {
+    const p = await patientOnTelegram("Ravi Menon");
+    const appt = await bookAndAccept(p, "2030-01-12", "10:00 AM");
+    t.clock.set(new Date("2030-01-07T07:00:00Z"));
+    const lost = (ago: number, slot: string) => {
+      const dueAt = new Date(t.clock.now().getTime() - ago);
+      return {
+        key: reminderKey("appointment", appt.id, slot, dueAt),
+        kind: "appointment",
+        entityId: appt.id,
+        slot,
+        dueAt,
+        eventAt: appt.startsAt,
+      };
+    };
+    // Rows alone, as if their reminder.due jobs had vanished: one a minute late, one 10 s late.
+    const late = lost(60_000, "lost");
+    const recent = lost(10_000, "recent");
+    await t.services.reminders.rows.upsert([late, recent]);
+    // What the relay runs every few seconds (NotificationRelay.tick).
+    await t.services.notifications.sweep!(t.clock.now());
+    const row = await delivered(late.key);
+    expect(row).toMatchObject({
+      status: "sent",
+      deliveredChannel: "telegram",
+      template: "reminder.appointment",
+    });
+    // The 10-second-late one may still get its own due job: left pending.
+    expect(await t.services.reminders.rows.byKey(recent.key)).toMatchObject({ status: "pending" });
   });
 });

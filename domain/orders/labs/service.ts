@@ -105,6 +105,8 @@ export class LabsService {
   private readonly repo: LabsRepository;
   private readonly records: RecordsRepository;
   private readonly catalog: CatalogCache<LabTestRow>;
+  /** Called after a booking is made or cancelled, after its commit (reminders follow it). */
+  onChanged: ((bookingId: number) => Promise<void>) | undefined;
 
   constructor(
     readonly ctx: ServiceContext,
@@ -260,6 +262,7 @@ export class LabsService {
         return { id: newId, payment: p };
       });
       if (payment) await this.payments.settle(BOOKING, id);
+      if (this.onChanged) await this.onChanged(id);
       const b = (await this.repo.bookingDetail(id))!;
       const v = bookingView(b);
       return {
@@ -431,6 +434,7 @@ export class LabsService {
       await this.transition(tx, actor, b, "cancelled", reason);
     });
     await this.payments.settle(BOOKING, id);
+    if (this.onChanged) await this.onChanged(id);
     return { booking: bookingView((await this.repo.bookingDetail(id))!) };
   }
 
