@@ -178,7 +178,7 @@ export class ReminderRepository {
     return (linked as { rows: { outbox_id: string | number }[] }).rows.map((r) => Number(r.outbox_id));
   }
 
-  // Batch reads of what the reminders are about ------------------------------------------------------------
+  // Batch reads of what the reminders are about (one id: NotificationsRepository.appointment / dose) ------
 
   async appointments(tx: DbOrTx, ids: number[]) {
     if (ids.length === 0) return [];
@@ -188,9 +188,12 @@ export class ReminderRepository {
         status: appointments.status,
         startsAt: appointments.startsAt,
         mode: appointments.mode,
+        patientId: appointments.patientId,
         patientUserId: patients.userId,
         patientZone: patients.timeZone,
+        quietHours: patients.quietHours,
         doctorName: doctors.name,
+        doctorZone: doctors.timeZone,
       })
       .from(appointments)
       .innerJoin(patients, eq(patients.id, appointments.patientId))
@@ -205,8 +208,10 @@ export class ReminderRepository {
         id: medicationDoses.id,
         status: medicationDoses.status,
         scheduledAt: medicationDoses.scheduledAt,
+        patientId: medicationDoses.patientId,
         patientUserId: patients.userId,
         patientZone: patients.timeZone,
+        quietHours: patients.quietHours,
         medicineName: prescriptionItems.medicineName,
         dose: prescriptionItems.dose,
         prescriptionStatus: prescriptions.status,

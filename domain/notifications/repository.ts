@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
+import { ReminderRepository } from "./reminder-repository.js";
 import {
-  appointments,
   channelIdentities,
   doctors,
   medicationDoses,
@@ -215,46 +215,11 @@ export class NotificationsRepository {
   // Reminder subjects ---------------------------------------------------------------------------------
 
   async appointment(id: number) {
-    const [row] = await this.db
-      .select({
-        id: appointments.id,
-        status: appointments.status,
-        startsAt: appointments.startsAt,
-        mode: appointments.mode,
-        patientId: appointments.patientId,
-        patientUserId: patients.userId,
-        patientZone: patients.timeZone,
-        quietHours: patients.quietHours,
-        doctorName: doctors.name,
-        doctorZone: doctors.timeZone,
-      })
-      .from(appointments)
-      .innerJoin(patients, eq(patients.id, appointments.patientId))
-      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
-      .where(eq(appointments.id, id));
-    return row;
+    return (await new ReminderRepository(this.db).appointments(this.db, [id]))[0];
   }
 
   async dose(id: number) {
-    const [row] = await this.db
-      .select({
-        id: medicationDoses.id,
-        status: medicationDoses.status,
-        scheduledAt: medicationDoses.scheduledAt,
-        patientId: medicationDoses.patientId,
-        patientUserId: patients.userId,
-        patientZone: patients.timeZone,
-        quietHours: patients.quietHours,
-        medicineName: prescriptionItems.medicineName,
-        dose: prescriptionItems.dose,
-        prescriptionStatus: prescriptions.status,
-      })
-      .from(medicationDoses)
-      .innerJoin(patients, eq(patients.id, medicationDoses.patientId))
-      .innerJoin(prescriptionItems, eq(prescriptionItems.id, medicationDoses.prescriptionItemId))
-      .innerJoin(prescriptions, eq(prescriptions.id, prescriptionItems.prescriptionId))
-      .where(eq(medicationDoses.id, id));
-    return row;
+    return (await new ReminderRepository(this.db).doses(this.db, [id]))[0];
   }
 
   /** Scheduled doses of a prescription between two instants (the reminder window). */
