@@ -173,6 +173,15 @@ export class ChannelHub {
   }
 
   /**
+   * A provider's delivery status callback (sent, delivered, read, failed…): recorded on the conversation
+   * message and on the notification it carried, whichever it was; never backwards.
+   */
+  async recordStatus(channel: string, providerMessageId: string, status: string, at: Date): Promise<void> {
+    await this.engine.store.recordDeliveryStatus(channel, providerMessageId, status, at);
+    await this.engine.deps.services.notifications.recordDeliveryStatus(channel, providerMessageId, status);
+  }
+
+  /**
    * The `chat.deliver` job: sends in order; a message already delivered (a rerun) is skipped; a retryable
    * failure throws so the job is retried from the first undelivered message; a permanent one is recorded
    * on that message and the ones after it (they would arrive out of order), and the job ends.

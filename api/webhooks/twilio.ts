@@ -2,7 +2,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { formFields, parseMessage, parseStatus } from "../../channels/twilio/inbound.js";
 import { SIGNATURE_HEADER, verifySignature } from "../../channels/twilio/signature.js";
 import { loggableError } from "../../db/client.js";
-import { recordOutboxDeliveryStatus } from "../../domain/notifications/delivery-status.js";
 import { errorBody } from "../plugins/errors.js";
 
 /** Twilio waits for TwiML; an empty <Response/> says "nothing to do now" (replies go through the REST API). */
@@ -79,18 +78,7 @@ export const twilioWebhook: FastifyPluginAsync = async (app) => {
     }
     try {
       const at = app.deps.clock.now();
-      await app.hub.engine.store.recordDeliveryStatus(
-        status.channel,
-        status.providerMessageId,
-        status.status,
-        at,
-      );
-      await recordOutboxDeliveryStatus(
-        app.deps.database.db,
-        status.channel,
-        status.providerMessageId,
-        status.status,
-      );
+      await app.hub.recordStatus(status.channel, status.providerMessageId, status.status, at);
     } catch (err) {
       request.log.error({ err: loggableError(err).message }, "twilio status not recorded");
       return reply.status(503).send(errorBody("UNAVAILABLE", "Try again later."));

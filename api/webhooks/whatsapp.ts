@@ -7,7 +7,6 @@ import {
   type StatusUpdate,
 } from "../../channels/whatsapp/inbound.js";
 import { loggableError } from "../../db/client.js";
-import { recordOutboxDeliveryStatus } from "../../domain/notifications/delivery-status.js";
 import { errorBody } from "../plugins/errors.js";
 
 /**
@@ -23,8 +22,6 @@ import { errorBody } from "../plugins/errors.js";
 export const whatsappWebhook: FastifyPluginAsync = async (app) => {
   const settings = app.deps.config.whatsapp;
   if (!settings) return;
-  const { store } = app.hub.engine;
-  const db = app.deps.database.db;
   // Raw bodies in this plugin's scope only: the signature covers the exact bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_req, body, done) =>
@@ -38,10 +35,8 @@ export const whatsappWebhook: FastifyPluginAsync = async (app) => {
     return reply.status(200).type("text/plain; charset=utf-8").send(challenge);
   });
 
-  const recordStatus = async (s: StatusUpdate): Promise<void> => {
-    await store.recordDeliveryStatus("whatsapp", s.providerMessageId, s.status, s.at);
-    await recordOutboxDeliveryStatus(db, "whatsapp", s.providerMessageId, s.status);
-  };
+  const recordStatus = (s: StatusUpdate): Promise<void> =>
+    app.hub.recordStatus("whatsapp", s.providerMessageId, s.status, s.at);
 
   app.post("/webhooks/whatsapp", { schema: { hide: true } }, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

@@ -1,6 +1,7 @@
 import type { ServiceContext } from "../context.js";
 import { invalid } from "../shared/errors.js";
 import type { Actor } from "../shared/actor.js";
+import { recordOutboxDeliveryStatus } from "./delivery-status.js";
 import { parseQuietHours } from "./quiet-hours.js";
 import { NotificationsRepository, type IdentityRow, type OutboxRow, type Recipient } from "./repository.js";
 import { renderNotification, type NotificationMessage, type RecipientRole } from "./templates.js";
@@ -69,6 +70,11 @@ export class NotificationService {
   }
 
   /** Queues the delivery job of an outbox row (the relay does this for rows it claims). */
+  /** A provider's delivery status for a notification it carried (never moves a status backwards). */
+  async recordDeliveryStatus(channel: string, providerMessageId: string, status: string): Promise<void> {
+    await recordOutboxDeliveryStatus(this.ctx.db, channel, providerMessageId, status);
+  }
+
   async enqueueDelivery(outboxId: number): Promise<void> {
     await this.ctx.jobs.add(
       NOTIFY_JOBS.deliver,
