@@ -5,15 +5,11 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
-import { doctorSmsInterceptor } from "../bot/doctor-sms/handler.js";
 import { Engine, replayRunner } from "../bot/engine.js";
 import type { MediaFetcher } from "../bot/turn.js";
 import type { ChannelAdapter } from "../channels/contract.js";
+import { createAdapters } from "../channels/adapters.js";
 import { ChannelHub } from "../channels/hub.js";
-import { TelegramClient } from "../channels/telegram/client.js";
-import { WhatsAppClient } from "../channels/whatsapp/client.js";
-import { TwilioClient } from "../channels/twilio/client.js";
-import { isHelpKeyword, optOutInterceptor } from "../channels/optout.js";
 import { hubSender } from "../channels/notify.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
@@ -80,7 +76,6 @@ function createHub(
 ): ChannelHub {
   const engine: Engine = new Engine({
     services,
-    database: opts.database,
     clock,
     config: opts.config,
     log,
@@ -90,27 +85,7 @@ function createHub(
       return adapter?.fetchMedia ? (url) => adapter.fetchMedia!(url) : undefined;
     },
   });
-  const hub: ChannelHub = new ChannelHub(engine, opts.jobs, opts.cache, clock, log);
-  if (opts.config.telegram) hub.register(new TelegramClient(opts.config.telegram));
-  const twilio = opts.config.twilio;
-  if (twilio) {
-    const now = () => clock.now();
-    const { publicBaseUrl, storage } = opts.config;
-    if (twilio.phoneNumber)
-      hub.register(new TwilioClient("sms", twilio, publicBaseUrl, storage.maxBytes, now));
-    // WhatsApp over Twilio only when the WhatsApp Cloud API channel is not configured (that one sends then).
-    if (twilio.whatsappNumber && !opts.config.whatsapp)
-      hub.register(new TwilioClient("whatsapp", twilio, publicBaseUrl, storage.maxBytes, now));
-  }
-  // Meta's Cloud API after any other "whatsapp" adapter (Twilio): when configured, it wins.
-  if (opts.config.whatsapp)
-    hub.register(new WhatsAppClient(opts.config.whatsapp, clock, opts.config.storage.maxBytes));
-  // STOP/START/HELP on every phone channel (SMS and WhatsApp, whichever provider), then a doctor's verified
-  // phone texting commands, then the assistant. HELP from a doctor's phone gets the commands instead.
-  const doctorCommands = doctorSmsInterceptor({ services, clock, log });
-  hub.intercept((m) => (isHelpKeyword(m.text) ? doctorCommands(m) : Promise.resolve(undefined)));
-  hub.intercept(optOutInterceptor(engine.store, clock));
-  hub.intercept(doctorCommands);
+  const hub: ChannelHub = new ChannelHub(engine, opts.jobs, clock, log, createAdapters(opts.config, clock));
   services.notifications.useSender(hubSender(hub, clock));
   return hub;
 }

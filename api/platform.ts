@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Redis } from "ioredis";
 import pino from "pino";
@@ -7,17 +7,88 @@ import { createDatabase, type Database } from "../db/client.js";
 import { seedCatalog } from "../db/seed/catalog.js";
 import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { createStorage } from "../db/storage/index.js";
+import type { Services } from "../domain/index.js";
+import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
-import { createJobs, registerWorkers } from "../workers/index.js";
+import type { Clock } from "../domain/shared/clock.js";
+import type { Jobs } from "../domain/shared/jobs.js";
 import { NotificationRelay } from "../domain/notifications/relay.js";
+import { createJobs, registerWorkers } from "../workers/index.js";
+import { Relay } from "../workers/relay.js";
 import { buildApp, loggerOptions } from "./app.js";
+
+/** What a platform is built from: the server makes them from the configuration, the tests their own. */
+export interface PlatformParts {
+  config: Config;
+  database: Database;
+  cache: Cache;
+  storage: DocumentStorage;
+  jobs: Jobs;
+  clock?: Clock | undefined;
+  logger?: FastifyServerOptions["logger"];
+  /** Runs after everything else is closed (the tests drop their database here). */
+  onClose?: (() => Promise<void>) | undefined;
+}
 
 export interface Platform {
   app: FastifyInstance;
+  services: Services;
   database: Database;
   cache: Cache;
-  /** Closes the server, then the cache and the database, in that order. Safe to call twice. */
+  jobs: Jobs;
+  /** The outbox relay: running once started; tests may call tick() for a pass now. */
+  relay: Relay;
+  /** Starts the job workers and the relay (the HTTP server listens separately). */
+  start(): Promise<void>;
+  /** Stops the relay, closes the server, then the jobs, the cache and the database. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** How often the channels' sweep looks for inbound and outbound messages whose job was lost. */
+const CHANNEL_SWEEP_MS = 5_000;
+
+/**
+ * The one way to assemble HealthLink from its parts — used by the server (startPlatform) and the tests
+ * alike: the app, every job handler, and the relay with its sweeps.
+ */
+export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
+  const app = await buildApp(parts);
+  await app.ready();
+  const { services, hub } = app;
+  const clock = app.deps.clock;
+  registerWorkers(parts.jobs, services, hub);
+  const notifications = new NotificationRelay(services.notifications, clock);
+  const relay = new Relay(
+    [
+      { name: "notifications", everyMs: 0, run: () => notifications.tick() },
+      { name: "channels", everyMs: CHANNEL_SWEEP_MS, run: (now) => hub.sweep(now) },
+    ],
+    clock,
+    parts.config.notifications.relayIntervalMs,
+    app.log,
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    services,
+    database: parts.database,
+    cache: parts.cache,
+    jobs: parts.jobs,
+    relay,
+    start: async () => {
+      await parts.jobs.start();
+      relay.start();
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await relay.stop();
+        await app.close();
+        await parts.jobs.close();
+        await parts.cache.close();
+        if (parts.onClose) await parts.onClose();
+        else await parts.database.close();
+      })()),
+  };
 }
 
 /** Boots everything the configuration asks for: database (migrated), cache, storage, first admin, demo data, app. */
@@ -28,7 +99,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
   const storage = await createStorage(config);
   const jobs = createJobs(redis, pino(loggerOptions(config.logLevel) as pino.LoggerOptions));
-  const app = await buildApp({ config, database, cache, storage, jobs });
+  const platform = await buildPlatform({ config, database, cache, storage, jobs });
+  const { app } = platform;
   const log = app.log;
 
   const embedded = config.database.kind === "pglite";
@@ -62,29 +134,6 @@ export async function startPlatform(config: Config): Promise<Platform> {
     },
     "HealthLink components",
   );
-
-  registerWorkers(jobs, app.services, app.hub);
-  await jobs.start();
-  const relay = new NotificationRelay(
-    app.services.notifications,
-    app.deps.clock,
-    config.notifications.relayIntervalMs,
-    log,
-  );
-  relay.start();
-
-  let closing: Promise<void> | undefined;
-  return {
-    app,
-    database,
-    cache,
-    close: () =>
-      (closing ??= (async () => {
-        await relay.stop();
-        await app.close();
-        await jobs.close();
-        await cache.close();
-        await database.close();
-      })()),
-  };
+  await platform.start();
+  return platform;
 }

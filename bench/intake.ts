@@ -100,7 +100,7 @@ async function measure(url: string, scenario: IntakeScenario, port: number): Pro
     const from = { i: 0 };
     await hammer(base, scenario.requests, from, 2); // warm-up: JIT, pools, connections
     const r = await hammer(base, scenario.requests, from, SECONDS);
-    const turns = new Queue(HUB_JOBS.turn, { connection: redis, prefix });
+    const turns = new Queue(HUB_JOBS.drain, { connection: redis, prefix });
     const queued = await turns.getWaitingCount();
     await turns.close();
     return {

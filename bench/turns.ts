@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     config,
     storage: new LocalStorage(os.tmpdir()),
   });
-  const engine = new Engine({ services, database, clock: systemClock, config });
+  const engine = new Engine({ services, clock: systemClock, config });
 
   // Patients who are already signed in on the web chat (onboarding is a separate, one-off cost).
   const patients: number[] = [];

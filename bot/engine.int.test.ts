@@ -36,7 +36,6 @@ beforeAll(async () => {
   t = await buildTestApp();
   engine = new Engine({
     services: t.services,
-    database: t.database,
     clock: t.clock,
     config: t.config,
     brain: spyBrain,

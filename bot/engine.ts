@@ -1,21 +1,21 @@
 import type { ReplayRunner } from "../domain/prompts/service.js";
 import type { Config } from "../config/index.js";
-import type { Database } from "../db/client.js";
 import type { Services } from "../domain/index.js";
 import type { Clock } from "../domain/shared/clock.js";
 import { AgentBrain } from "./agent/brain.js";
 import { FallbackBrain, type Brain } from "./brain.js";
 import { GuidedBrain } from "./guided/machine.js";
 import { MIDDLEWARE, runMiddleware } from "./middleware/index.js";
+import type { ConversationService } from "../domain/conversations/service.js";
 import type { ConversationState } from "./state.js";
-import { ConversationStore } from "./store.js";
 import { Tools } from "./tools.js";
-import type { EngineDeps, Turn } from "./turn.js";
+import type { EngineDeps, EngineLog, Turn } from "./turn.js";
+
+export type { EngineLog };
 import type { Choice, InboundMessage, OutboundMessage, TurnContext } from "./types.js";
 
 export interface EngineOptions {
   services: Services;
-  database: Database;
   clock: Clock;
   config: Config;
   /** Defaults to the guided mode. The agent (later) comes in as FallbackBrain(agent, guided). */
@@ -24,10 +24,6 @@ export interface EngineOptions {
   media?: EngineDeps["media"];
   /** Where a failed agent turn is logged (its error class and code only). */
   log?: EngineLog | undefined;
-}
-
-export interface EngineLog {
-  warn(obj: Record<string, unknown>, msg: string): void;
 }
 
 /**
@@ -73,6 +69,8 @@ export function resolveInput(inbound: InboundMessage, offered: Choice[] | undefi
   return byLabel ? { text, choice: byLabel.id } : { text };
 }
 
+const silent: EngineLog = { warn: () => undefined, error: () => undefined };
+
 /**
  * The conversation engine: one turn at a time per conversation, through the middleware list, with no
  * knowledge of any channel. Channels parse to InboundMessage and render the OutboundMessage[] it returns.
@@ -83,23 +81,23 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.deps = {
       services: opts.services,
-      database: opts.database,
       clock: opts.clock,
       config: opts.config,
-      store: new ConversationStore(opts.database.db),
+      conversations: opts.services.conversations,
       brain:
         opts.brain ??
         chooseBrain(opts.config, async () => (await opts.services.prompts.active()).text, opts.log),
       media: opts.media,
+      log: opts.log ?? silent,
     };
   }
 
-  get store(): ConversationStore {
-    return this.deps.store;
+  get conversations(): ConversationService {
+    return this.deps.conversations;
   }
 
   async handleTurn(inbound: InboundMessage, ctx: TurnContext = {}): Promise<OutboundMessage[]> {
-    const { store, clock } = this.deps;
+    const { conversations: store, clock } = this.deps;
     let identity = await store.identity(inbound.channel, inbound.externalUserId);
     if (
       ctx.verifiedUserId !== undefined &&

@@ -3,7 +3,7 @@ import type { DoctorListItem } from "../domain/doctors/service.js";
 import type { Services } from "../domain/index.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
-import type { ConversationStore, ToolCallValues } from "./store.js";
+import type { ConversationService, ToolCallValues } from "../domain/conversations/service.js";
 
 export interface DoctorOption extends DoctorListItem {
   next_available_date: string | null;
@@ -37,7 +37,7 @@ export interface HealthSummary {
 export class Tools {
   constructor(
     private readonly services: Services,
-    private readonly store: ConversationStore,
+    private readonly store: ConversationService,
     private readonly clock: Clock,
     private readonly conversationId: number,
     private readonly messageId: () => number | null,

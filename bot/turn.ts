@@ -1,26 +1,32 @@
 import type { Config } from "../config/index.js";
-import type { Database } from "../db/client.js";
 import type { UserWithProfile } from "../domain/accounts/repository.js";
 import type { Services } from "../domain/index.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { AgentFailure } from "./agent/failure.js";
 import type { Brain } from "./brain.js";
-import type { ConversationStore, ConversationRow, IdentityRow } from "./store.js";
+import type { ConversationService, ConversationRow, IdentityRow } from "../domain/conversations/service.js";
 import type { ConversationState } from "./state.js";
 import type { Tools } from "./tools.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "./types.js";
 
 /** Downloads an inbound attachment through its channel (channels/contract.ts ChannelAdapter.fetchMedia). */
+/** The engine's log: warnings and errors, each an object of ids and codes plus a message. */
+export interface EngineLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 export type MediaFetcher = (url: string) => Promise<{ bytes: Buffer; mimeType: string }>;
 
 export interface EngineDeps {
   services: Services;
-  database: Database;
   clock: Clock;
   config: Config;
-  store: ConversationStore;
+  conversations: ConversationService;
   brain: Brain;
+  /** Where the engine logs (classes and codes only, never message text). */
+  log: EngineLog;
   /** The media fetcher of a channel, when it has one (inbound attachments added to the records). */
   media?: ((channel: string) => MediaFetcher | undefined) | undefined;
 }

@@ -28,7 +28,7 @@ export interface SendContext {
    * Set when the message is a notification rather than a reply: a channel with a session window
    * (WhatsApp's 24 hours) sends the configured template for it when the window is closed.
    */
-  notification?: { template: string; data: Record<string, unknown> } | undefined;
+  notification?: OutboundMessage["notification"];
   /** The person's last inbound message on this identity (the WhatsApp window opens there). */
   lastInboundAt?: Date | null | undefined;
 }

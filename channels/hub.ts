@@ -1,174 +1,226 @@
+import { randomUUID } from "node:crypto";
 import type { Engine } from "../bot/engine.js";
 import type { ConversationState } from "../bot/state.js";
-import type { IdentityRow, MessageRow } from "../bot/store.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "../bot/types.js";
-import type { Cache } from "../domain/shared/cache.js";
+import { loggableError } from "../db/client.js";
+import type {
+  ConversationService,
+  IdentityRow,
+  InboundRow,
+  MessageRow,
+} from "../domain/conversations/service.js";
+import { payloadOf, toOutbound } from "../domain/conversations/messages.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { ChannelRegistry, SendError, type ChannelAdapter, type SendContext } from "./contract.js";
 
-export const HUB_JOBS = { turn: "chat.turn", deliver: "chat.deliver" } as const;
+export const HUB_JOBS = { drain: "chat.drain", send: "chat.send" } as const;
 
-/** How long an inbound provider message id is remembered at intake (providers redeliver within minutes). */
-const SEEN_TTL_SECONDS = 24 * 3600;
-
-/** A turn waiting in the queue: the inbound message as JSON (dates as ISO strings). */
-export interface TurnJob {
-  inbound: Omit<InboundMessage, "receivedAt"> & { receivedAt: string };
+/** Run the turns of the sender of this inbox row (ids only: nothing of the message is in the job). */
+export interface DrainJob {
+  inboxId: number;
 }
 
-export interface DeliverJob {
-  channel: string;
-  /** The identity's external id on that channel: a Telegram chat id, an E.164 number. */
-  address: string;
-  /** Stored outbound messages (conversation_messages), sent in order, each at most once. */
-  messageIds?: number[] | undefined;
-  /** Unstored replies (an opt-out confirmation, a doctor's command answer). */
-  inline?: OutboundMessage[] | undefined;
-  notification?: SendContext["notification"];
-  /** A reply to a message received at this time (ISO): the person just wrote, so WhatsApp's window is open. */
-  repliesTo?: string | undefined;
-  /** Inline replies that must go even to an opted-out number (the STOP confirmation itself). */
-  evenIfOptedOut?: boolean | undefined;
+/** Send the unsent outbound messages of this identity, in order. */
+export interface SendJob {
+  identityId: number;
 }
 
-/**
- * Runs before the engine for every queued turn; returning replies answers the message without the engine
- * (STOP/START/HELP, a doctor's SMS command). Undefined → next interceptor, then the engine.
- */
-export type Interceptor = (
-  inbound: InboundMessage,
-) => Promise<OutboundMessage[] | InterceptorReply | undefined>;
-
-/** An interceptor's replies that must reach even an opted-out identity (the STOP confirmation itself). */
-export interface InterceptorReply {
-  replies: OutboundMessage[];
-  evenIfOptedOut: boolean;
-}
+/** An identity's inbox lease (wall clock): longer than any turn's time budget; renewed as the drain goes. */
+const INBOX_LEASE_MS = 120_000;
+const OUTBOX_LEASE_MS = 60_000;
+/** Rows read per round trip by a drain. */
+const BATCH = 20;
+/** A row whose turn failed this often is given up on (with a code), so the sender's next messages go on. */
+export const MAX_TURN_ATTEMPTS = 5;
+/** Retryable send failures of one message before it is given up on. */
+export const MAX_SEND_ATTEMPTS = 8;
+/** How long an enqueue may hold a webhook's answer: the row is durable, the relay finds it anyway. */
+const KICK_WAIT_MS = 1_000;
+/** Work older than this with no drain holding its lease lost its job: the relay enqueues it again. */
+export const STRANDED_AFTER_MS = 10_000;
+/** Processed inbox rows are kept this long as the dedupe record (providers redeliver within hours). */
+const INBOX_RETENTION_MS = 7 * 86_400_000;
+const SWEEP_LIMIT = 500;
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
 
 /**
- * The channels' side of the engine. Webhooks verify and parse, then `accept` (dedupe + enqueue: fast, no
- * database); the `chat.turn` job runs the engine under the conversation's lease; the `chat.deliver` job
- * sends the stored replies through the channel's adapter, with retries, each message at most once.
- * The web chat is the exception: its sockets live in this process, so it talks to the engine directly.
+ * Where the channels meet the engine. Every channel's inbound goes the same way:
+ *
+ *   webhook (verify, parse) → accept: stored in the inbox (Postgres; the dedupe and the durability in one
+ *   statement) → 2xx → chat.drain job → the sender's pending rows, in arrival order, under the identity's
+ *   inbox lease → engine turn → replies stored in the outbox (with the row marked processed, one
+ *   transaction) → chat.send job → the identity's unsent messages, in order, under its outbox lease →
+ *   the channel's adapter.
+ *
+ * Jobs carry ids only, and losing one loses nothing: `sweep` (run by the relay) finds inbox rows and
+ * outbound messages left behind and enqueues them again; the leases make a second drain a no-op.
  */
 export class ChannelHub {
   readonly registry = new ChannelRegistry();
-  private readonly interceptors: Interceptor[] = [];
+  private readonly conversations: ConversationService;
 
   constructor(
     readonly engine: Engine,
     private readonly jobs: Jobs,
-    private readonly cache: Cache,
     private readonly clock: Clock,
     private readonly log: Log,
-  ) {}
+    adapters: ChannelAdapter[] = [],
+  ) {
+    this.conversations = engine.conversations;
+    for (const a of adapters) this.registry.register(a);
+  }
 
   register(adapter: ChannelAdapter): void {
     this.registry.register(adapter);
   }
 
-  intercept(interceptor: Interceptor): void {
-    this.interceptors.push(interceptor);
-  }
-
   /**
-   * Intake: the first sighting of a provider message id enqueues its turn; redeliveries are dropped here
-   * (and again by the engine's dedupe, which is durable). Returns false for a duplicate.
+   * Intake: stores the message (throws only when Postgres fails: the webhook answers 503 and the provider
+   * retries) and asks for its sender's drain. Returns false for a redelivery (already stored).
    */
-  async accept(inbound: InboundMessage): Promise<boolean> {
-    const key = `${inbound.channel}:${inbound.providerMessageId}`;
-    if (!(await this.cache.setIfAbsent(`seen:${key}`, "1", SEEN_TTL_SECONDS))) return false;
-    const job: TurnJob = { inbound: { ...inbound, receivedAt: inbound.receivedAt.toISOString() } };
-    // One attempt: the engine records the message first, so a retry would be taken for a duplicate;
-    // failures inside a turn become a reply (the recover middleware).
-    await this.jobs.add(HUB_JOBS.turn, job, { jobId: `turn:${key}`, attempts: 1, removeOnComplete: true });
+  async accept(inbound: InboundMessage, ctx: TurnContext = {}): Promise<boolean> {
+    const inboxId = await this.conversations.accept(inbound, ctx);
+    if (inboxId === undefined) return false;
+    await this.kick(HUB_JOBS.drain, { inboxId } satisfies DrainJob);
     return true;
   }
 
-  /** The `chat.turn` job. */
-  async runTurn(job: TurnJob, ctx: TurnContext = {}): Promise<void> {
-    const inbound: InboundMessage = { ...job.inbound, receivedAt: new Date(job.inbound.receivedAt) };
-    const { channel, externalUserId: address } = inbound;
-    for (const interceptor of this.interceptors) {
-      const result = await interceptor(inbound);
-      if (result) {
-        const { replies, evenIfOptedOut } = Array.isArray(result)
-          ? { replies: result, evenIfOptedOut: false }
-          : result;
-        if (replies.length > 0)
-          await this.enqueueDelivery(
-            { channel, address, inline: replies, ...(evenIfOptedOut ? { evenIfOptedOut } : {}) },
-            inbound,
-          );
-        return;
-      }
+  /**
+   * Enqueues a job, best effort and bounded in time: the work it points at is already in Postgres, so a
+   * queue that is down or slow costs latency (the relay enqueues it again), never the message.
+   */
+  private async kick(name: string, data: DrainJob | SendJob): Promise<void> {
+    const added = this.jobs.add(name, data, { removeOnComplete: true });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), KICK_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      if ((await Promise.race([added, late])) === "late")
+        this.log.warn({ job: name }, "enqueue is slow; the relay will pick the work up if it is lost");
+    } catch (err) {
+      this.log.warn({ job: name, err: loggableError(err).message }, "enqueue failed; the relay will retry");
+    } finally {
+      clearTimeout(timer);
+      added.catch(() => undefined);
     }
-    const out = await this.engine.handleTurn(inbound, ctx);
-    await this.engine.store.touchInbound(channel, address, inbound.receivedAt);
-    const messageIds = out.flatMap((m) => (m.id === undefined ? [] : [m.id]));
-    if (messageIds.length > 0) await this.enqueueDelivery({ channel, address, messageIds }, inbound);
   }
 
-  private async enqueueDelivery(job: DeliverJob, inbound: InboundMessage): Promise<void> {
-    const reply: DeliverJob = { ...job, repliesTo: inbound.receivedAt.toISOString() };
-    await this.jobs.add(HUB_JOBS.deliver, reply, {
-      jobId: `deliver:${inbound.channel}:${inbound.providerMessageId}`,
-      removeOnComplete: true,
-    });
+  // ---- inbound: the drain ----------------------------------------------------------------------------
+
+  /** The `chat.drain` job. */
+  async drain(job: DrainJob): Promise<void> {
+    const row = await this.conversations.inboundById(job.inboxId);
+    if (!row || row.processedAt !== null) return;
+    await this.drainSender(row.channel, row.address);
   }
 
   /**
+   * Runs the sender's pending turns strictly in arrival order, one at a time, under the identity's inbox
+   * lease. A drain that finds the lease taken leaves: the holder looks again after releasing it, so a message
+   * stored meanwhile is never left behind.
+   */
+  async drainSender(channel: string, address: string): Promise<void> {
+    const { conversations } = this;
+    const identity = await conversations.identity(channel, address);
+    for (;;) {
+      const token = randomUUID();
+      if (!(await conversations.takeLease(identity.id, "inbox", token, new Date(), INBOX_LEASE_MS))) return;
+      let renewedAt = Date.now();
+      try {
+        for (;;) {
+          const rows = await conversations.pendingInbound(channel, address, BATCH);
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            if (Date.now() - renewedAt > INBOX_LEASE_MS / 4) {
+              const until = new Date(Date.now() + INBOX_LEASE_MS);
+              if (!(await conversations.renewLease(identity.id, "inbox", token, until))) return;
+              renewedAt = Date.now();
+            }
+            await this.runRow(row);
+          }
+        }
+      } finally {
+        await conversations.releaseLease(identity.id, "inbox", token);
+      }
+      if ((await conversations.pendingInbound(channel, address, 1)).length === 0) return;
+    }
+  }
+
+  /** One inbox row's turn; a failure is counted, and after MAX_TURN_ATTEMPTS the row is given up on. */
+  private async runRow(row: InboundRow): Promise<void> {
+    try {
+      await this.runTurn(inboundOf(row), { ...(row.context as TurnContext), inboxId: row.id });
+    } catch (err) {
+      const attempts = await this.conversations.countInboundAttempt(row.id);
+      if (attempts < MAX_TURN_ATTEMPTS) throw err;
+      // Logged by class and code: an error's message may quote the person.
+      this.log.error(
+        { inbox_id: row.id, attempts, err: loggableError(err).name, code: loggableError(err).code },
+        "inbound message given up on after repeated failures",
+      );
+      await this.conversations.finishInbound(row.id, this.clock.now(), "TURN_FAILED");
+    }
+  }
+
+  /** One turn through the engine, then its replies' delivery. */
+  async runTurn(inbound: InboundMessage, ctx: TurnContext = {}): Promise<OutboundMessage[]> {
+    const { channel, externalUserId: address } = inbound;
+    // The person wrote on this identity: WhatsApp's 24-hour window opens at their message.
+    await this.conversations.touchInbound(channel, address, inbound.receivedAt);
+    const out = await this.engine.handleTurn(inbound, ctx);
+    if (out.some((m) => m.id !== undefined)) {
+      const identity = await this.conversations.identity(channel, address);
+      await this.kick(HUB_JOBS.send, { identityId: identity.id });
+    }
+    return out;
+  }
+
+  // ---- outbound: posting outside a turn, and the send drain ------------------------------------------
+
+  /**
    * Posts messages to a person on a channel outside a turn (a notification, a reminder, a staff answer):
-   * stored in their conversation (the choices offered become what "1"/"2" mean next), then delivered by
-   * the `chat.deliver` job. `key` makes the delivery job unique.
+   * stored in their conversation (the choices offered become what "1"/"2" mean next) and in the identity's
+   * outbox, then sent by the `chat.send` job. `key` makes the post idempotent: posting again with the same key
+   * stores nothing more (a notification job that ran twice).
    */
   async post(
     identity: IdentityRow,
     messages: OutboundMessage[],
     opts: { key: string; notification?: SendContext["notification"] },
   ): Promise<number[]> {
-    const { store } = this.engine;
-    const conversation = await store.conversationFor(identity, identity.channel);
-    const token = await store.lock(conversation.id);
-    const ids: number[] = [];
+    const { conversations } = this;
+    const conversation = await conversations.conversationFor(identity, identity.channel);
+    const token = await conversations.lock(conversation.id);
+    let ids: number[];
     try {
       const now = this.clock.now();
-      for (const m of messages) {
-        const { id: _id, conversationId: _c, text, ...payload } = m;
-        ids.push(
-          await store.recordOutbound({
-            conversationId: conversation.id,
-            channel: identity.channel,
-            text,
-            payload,
-            createdAt: now,
-          }),
-        );
-      }
+      ids = await conversations.recordOutboundMany(
+        messages.map((m, i) => ({
+          conversationId: conversation.id,
+          channel: identity.channel,
+          identityId: identity.id,
+          postKey: `${opts.key}:${i}`,
+          text: m.text,
+          payload: payloadOf(opts.notification ? { ...m, notification: opts.notification } : m),
+          createdAt: now,
+        })),
+      );
+      if (ids.length < messages.length)
+        ids = await conversations.outboundIdsByPostKeys(messages.map((_, i) => `${opts.key}:${i}`));
       const choices = [...messages].reverse().find((m) => m.choices?.length)?.choices;
       if (choices) {
-        const current = (await store.load(conversation.id)) ?? conversation;
+        const current = (await conversations.load(conversation.id)) ?? conversation;
         const state = { ...(current.state as ConversationState), choices };
-        await store.save(conversation.id, { state, channel: current.channel }, now);
+        await conversations.save(conversation.id, { state, channel: current.channel }, now);
       }
     } finally {
-      await store.unlock(conversation.id, token);
+      await conversations.unlock(conversation.id, token);
     }
-    {
-      await this.jobs.add(
-        HUB_JOBS.deliver,
-        {
-          channel: identity.channel,
-          address: identity.externalId,
-          messageIds: ids,
-          notification: opts.notification,
-        } satisfies DeliverJob,
-        { jobId: `deliver:${opts.key}`, removeOnComplete: true },
-      );
-    }
+    await this.kick(HUB_JOBS.send, { identityId: identity.id });
     return ids;
   }
 
@@ -177,88 +229,98 @@ export class ChannelHub {
    * message and on the notification it carried, whichever it was; never backwards.
    */
   async recordStatus(channel: string, providerMessageId: string, status: string, at: Date): Promise<void> {
-    await this.engine.store.recordDeliveryStatus(channel, providerMessageId, status, at);
+    await this.conversations.recordDeliveryStatus(channel, providerMessageId, status, at);
     await this.engine.deps.services.notifications.recordDeliveryStatus(channel, providerMessageId, status);
   }
 
-  /**
-   * The `chat.deliver` job: sends in order; a message already delivered (a rerun) is skipped; a retryable
-   * failure throws so the job is retried from the first undelivered message; a permanent one is recorded
-   * on that message and the ones after it (they would arrive out of order), and the job ends.
-   */
-  async deliver(job: DeliverJob): Promise<void> {
-    const adapter = this.registry.get(job.channel);
-    const { store } = this.engine;
-    const rows = await store.outboundByIds(job.messageIds ?? []);
-    if (!adapter) {
-      await store.recordDelivery(
-        rows.map((r) => r.id),
-        { error: "CHANNEL_OFF" },
-      );
-      return;
-    }
-    const identity = await store.findIdentity(job.channel, job.address);
-    const optedOut = identity?.optedOutAt != null && !job.evenIfOptedOut;
-    const ctx = (key: string): SendContext => ({
-      idempotencyKey: key,
-      notification: job.notification,
-      lastInboundAt: latest(identity?.lastInboundAt ?? null, job.repliesTo),
-    });
+  /** The `chat.send` job. */
+  async send(job: SendJob): Promise<void> {
+    await this.sendFor(job.identityId);
+  }
 
-    if (job.inline) {
-      if (optedOut) return;
-      for (const [i, m] of job.inline.entries()) {
-        try {
-          await adapter.send(job.address, m, ctx(`inline:${job.channel}:${job.address}:${i}`));
-        } catch (err) {
-          // A permanent refusal (e.g. the provider already opted the number out) is not worth a retry.
-          if (!(err instanceof SendError) || err.retryable) throw err;
-          this.log.warn({ channel: job.channel, code: err.code }, "reply not delivered");
-          return;
-        }
-      }
-      return;
-    }
-    const pending = rows.filter((r) => r.deliveredAt === null);
-    for (const [i, row] of pending.entries()) {
-      if (optedOut) {
-        await store.recordDelivery([row.id], { error: "OPTED_OUT" });
-        continue;
-      }
+  /**
+   * Sends the identity's unsent messages in order under its outbox lease. A retryable failure (network, 429,
+   * 5xx) is counted on the message and thrown, so the job retries from that message with backoff and the
+   * ones after it wait; a permanent failure (or the last allowed attempt) gives that message up and goes on.
+   */
+  async sendFor(identityId: number): Promise<void> {
+    const { conversations } = this;
+    for (;;) {
+      const token = randomUUID();
+      if (!(await conversations.takeLease(identityId, "outbox", token, new Date(), OUTBOX_LEASE_MS))) return;
       try {
-        const result = await adapter.send(job.address, toOutbound(row), ctx(`msg:${row.id}`));
-        await store.recordSent(row.id, this.clock.now(), result.providerMessageIds[0]);
-      } catch (err) {
-        const failure =
-          err instanceof SendError ? err : new SendError(`${job.channel.toUpperCase()}_ERROR`, true);
-        if (failure.retryable) {
-          await store.recordDelivery([row.id], { error: failure.code });
-          throw failure;
+        const identity = await conversations.identityById(identityId);
+        if (!identity) return;
+        for (;;) {
+          const rows = await conversations.unsentFor(identityId, BATCH);
+          if (rows.length === 0) break;
+          for (const row of rows) await this.sendOne(identity, row);
         }
-        await store.recordDelivery(
-          pending.slice(i).map((r) => r.id),
-          { error: failure.code },
-        );
-        this.log.warn({ channel: job.channel, code: failure.code }, "message not delivered");
-        return;
+      } finally {
+        await conversations.releaseLease(identityId, "outbox", token);
       }
+      if ((await conversations.unsentFor(identityId, 1)).length === 0) return;
     }
+  }
+
+  private async sendOne(identity: IdentityRow, row: MessageRow): Promise<void> {
+    const { conversations } = this;
+    const message = toOutbound(row);
+    const adapter = this.registry.get(identity.channel);
+    const giveUp = (code: string) => conversations.recordSendFailure([row.id], code, this.clock.now());
+    if (!adapter) return giveUp("CHANNEL_OFF");
+    if (identity.optedOutAt !== null && !message.evenIfOptedOut) return giveUp("OPTED_OUT");
+    const ctx: SendContext = {
+      idempotencyKey: `msg:${row.id}`,
+      notification: message.notification,
+      lastInboundAt: identity.lastInboundAt,
+    };
+    try {
+      const result = await adapter.send(identity.externalId, message, ctx);
+      await conversations.recordSent(row.id, this.clock.now(), result.providerMessageIds[0]);
+    } catch (err) {
+      const failure =
+        err instanceof SendError ? err : new SendError(`${identity.channel.toUpperCase()}_ERROR`, true);
+      if (!failure.retryable || row.sendAttempts + 1 >= MAX_SEND_ATTEMPTS) {
+        this.log.warn({ channel: identity.channel, code: failure.code }, "message not delivered");
+        return giveUp(failure.code);
+      }
+      await conversations.recordSendFailure([row.id], failure.code, null);
+      throw failure;
+    }
+  }
+
+  // ---- the relay's part --------------------------------------------------------------------------------
+
+  /**
+   * Finds work whose job was lost (Redis down or flushed, a process killed between commit and enqueue):
+   * senders with inbox rows pending for a while and identities with unsent messages, none of them under a
+   * live lease, and enqueues their drains again. Also forgets processed inbox rows past their retention.
+   * Returns how many drains it enqueued.
+   */
+  async sweep(now: Date): Promise<number> {
+    const before = new Date(now.getTime() - STRANDED_AFTER_MS);
+    // Leases run on the wall clock (they guard processes, not business time); rows carry the app's clock.
+    const wall = new Date();
+    const inbox = await this.conversations.strandedInbound(before, wall, SWEEP_LIMIT);
+    for (const inboxId of inbox) await this.kick(HUB_JOBS.drain, { inboxId });
+    const outbox = await this.conversations.strandedOutbox(before, wall, SWEEP_LIMIT);
+    for (const identityId of outbox) await this.kick(HUB_JOBS.send, { identityId });
+    await this.conversations.purgeInbound(new Date(now.getTime() - INBOX_RETENTION_MS));
+    return inbox.length + outbox.length;
   }
 }
 
-/** The later of the identity's last inbound time and the message being answered. */
-function latest(stored: Date | null, repliesTo: string | undefined): Date | null {
-  const answered = repliesTo === undefined ? null : new Date(repliesTo);
-  if (!stored) return answered;
-  return answered && answered > stored ? answered : stored;
-}
-
-/** A stored outbound row back into the channel-neutral message it was. */
-export function toOutbound(row: MessageRow): OutboundMessage {
+/** An inbox row back into the InboundMessage the channel parsed. */
+function inboundOf(row: InboundRow): InboundMessage {
   return {
-    ...(row.payload as Omit<OutboundMessage, "text">),
-    text: row.text ?? "",
-    id: row.id,
-    conversationId: row.conversationId,
+    ...(row.message as Omit<
+      InboundMessage,
+      "channel" | "externalUserId" | "providerMessageId" | "receivedAt"
+    >),
+    channel: row.channel as InboundMessage["channel"],
+    externalUserId: row.address,
+    providerMessageId: row.providerMessageId,
+    receivedAt: row.receivedAt,
   };
 }

@@ -5,7 +5,7 @@ import { userExternalId } from "./web/inbound.js";
 
 /** The notifications module's way out: the hub's channels, identities and conversations. */
 export function hubSender(hub: ChannelHub, clock: Clock): NotificationSender {
-  const { store } = hub.engine;
+  const store = hub.engine.conversations;
   return {
     has: (channel) => hub.registry.get(channel) !== undefined,
     identity: (channel, externalId) => store.identity(channel, externalId),

@@ -2,7 +2,11 @@ import { Redis } from "ioredis";
 import type { Cache } from "../domain/shared/cache.js";
 
 export function createRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  // ioredis reconnects by itself; the commands that fail meanwhile fail where they are used (and are logged
+  // there). Without a listener, every failed reconnect would also print an "Unhandled error event".
+  redis.on("error", () => undefined);
+  return redis;
 }
 
 export class RedisCache implements Cache {

@@ -5,6 +5,7 @@ import { AuthService } from "./accounts/auth-service.js";
 import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
+import { ConversationService } from "./conversations/service.js";
 import { DoctorsService } from "./doctors/service.js";
 import { DoctorSmsService } from "./doctors/sms.js";
 import { AdherenceService } from "./orders/adherence/service.js";
@@ -70,6 +71,7 @@ export function createServices(deps: Deps) {
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const review = new ReviewService(ctx);
+  const conversations = new ConversationService(ctx);
   const prompts = new PromptsService(ctx, { runner: deps.replayRunner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
   const notifications = new NotificationService(ctx);
@@ -93,6 +95,7 @@ export function createServices(deps: Deps) {
     labs,
     payments,
     review,
+    conversations,
     prompts,
     doctorSms,
     notifications,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../api/app.js";
+import { buildPlatform } from "../api/platform.js";
 import { loadConfig, type Config } from "../config/index.js";
 import { RedisCache, createRedis } from "../db/cache.js";
 import type { Database } from "../db/client.js";
@@ -12,8 +12,8 @@ import type { Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import { ManualClock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
-import { createJobs, registerWorkers } from "../workers/index.js";
-import { NotificationRelay } from "../domain/notifications/relay.js";
+import { createJobs } from "../workers/index.js";
+import type { Relay } from "../workers/relay.js";
 import { createTestDatabase } from "./db.js";
 import { TEST_REDIS_URL } from "./env.js";
 
@@ -27,8 +27,10 @@ export interface TestApp {
   cache: RedisCache;
   clock: ManualClock;
   jobs: Jobs;
-  /** The notifications outbox relay (running; tests may also call tick()). */
-  relay: NotificationRelay;
+  /** The BullMQ prefix of this app's queues (under the test Redis). */
+  jobsPrefix: string;
+  /** The outbox relay (running; tests may also call tick() for a pass now, or stop() it). */
+  relay: Relay;
   config: Config;
   storage: DocumentStorage;
   close(): Promise<void>;
@@ -52,46 +54,51 @@ export function testConfig(env: Record<string, string> = {}, dataDir?: string): 
  * with a manual clock. Nothing listens on a port: use app.inject.
  */
 export async function buildTestApp(
-  opts: { env?: Record<string, string>; now?: Date; storage?: DocumentStorage } = {},
+  opts: {
+    env?: Record<string, string>;
+    now?: Date;
+    storage?: DocumentStorage;
+    /** A Redis of the test's own (fault tests kill it); default: the machine's. */
+    redisUrl?: string;
+    /** The test database, reached through another address (a proxy the test can cut). */
+    databaseVia?: (url: string) => string;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hl-test-"));
   const config = testConfig(opts.env, dataDir);
-  const tdb = await createTestDatabase();
-  const redis = createRedis(TEST_REDIS_URL);
+  const tdb = await createTestDatabase(10, opts.databaseVia);
+  const redis = createRedis(opts.redisUrl ?? TEST_REDIS_URL);
   const prefix = randomBytes(4).toString("hex");
   const cache = new RedisCache(redis, `t:${prefix}:`);
   const clock = new ManualClock(opts.now ?? TEST_NOW);
   const storage = opts.storage ?? new LocalStorage(path.join(dataDir, "documents"));
   const quiet = { warn: () => undefined, error: () => undefined };
   const jobs = createJobs(redis, quiet, `hl-test-jobs-${prefix}`);
-  const app = await buildApp({ config, database: tdb.database, cache, storage, jobs, clock, logger: false });
-  await app.ready();
-  registerWorkers(jobs, app.services, app.hub);
-  await jobs.start();
-  const relay = new NotificationRelay(
-    app.services.notifications,
+  const platform = await buildPlatform({
+    config,
+    database: tdb.database,
+    cache,
+    storage,
+    jobs,
     clock,
-    config.notifications.relayIntervalMs,
-    quiet,
-  );
-  relay.start();
+    logger: false,
+    onClose: async () => {
+      await tdb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+  await platform.start();
   return {
-    app,
-    services: app.services,
+    app: platform.app,
+    services: platform.services,
     database: tdb.database,
     cache,
     clock,
     jobs,
-    relay,
+    jobsPrefix: `hl-test-jobs-${prefix}`,
+    relay: platform.relay,
     config,
     storage,
-    close: async () => {
-      await relay.stop();
-      await app.close();
-      await jobs.close();
-      await cache.close();
-      await tdb.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: () => platform.close(),
   };
 }

@@ -21,7 +21,10 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A fresh database for one test file, cloned from the migrated template. */
-export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
+export async function createTestDatabase(
+  poolSize = 10,
+  via: (url: string) => string = (url) => url,
+): Promise<TestDatabase> {
   const template = process.env.HL_TEST_TEMPLATE;
   if (!template) throw new Error("HL_TEST_TEMPLATE unset: run through vitest (test/global-setup.ts)");
   const name = `hl_t_${randomBytes(6).toString("hex")}`;
@@ -36,7 +39,7 @@ export async function createTestDatabase(poolSize = 10): Promise<TestDatabase> {
     }
   }
   const url = databaseUrl(name);
-  const database = await createDatabase({ kind: "pg", url, poolSize });
+  const database = await createDatabase({ kind: "pg", url: via(url), poolSize });
   return {
     url,
     name,

@@ -1,8 +1,8 @@
 import { HUB_JOBS } from "../channels/hub.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 
-/** The queues a channel message passes through: its turn, then the delivery of the replies. */
-export const MESSAGE_QUEUES: readonly string[] = [HUB_JOBS.turn, HUB_JOBS.deliver];
+/** The queues a channel message passes through: its sender's drain (the turn), then the replies' send. */
+export const MESSAGE_QUEUES: readonly string[] = [HUB_JOBS.drain, HUB_JOBS.send];
 
 /**
  * Waits until none of these queues has a job waiting or running, seen twice in a row (a running job may

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { HUB_JOBS, type ChannelHub, type DeliverJob, type TurnJob } from "../channels/hub.js";
+import { HUB_JOBS, type ChannelHub, type DrainJob, type SendJob } from "../channels/hub.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import { REMINDER_JOBS, type ReminderDueJob } from "../domain/notifications/reminders.js";
@@ -12,7 +12,7 @@ type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg:
 /** BullMQ when Redis is configured, in-process otherwise. BullMQ needs a connection that retries forever. */
 export function createJobs(redis: Redis | undefined, log: Log, prefix?: string): Jobs {
   return redis
-    ? new BullJobs(redis.duplicate({ maxRetriesPerRequest: null }), log, prefix)
+    ? new BullJobs(quietly(redis.duplicate({ maxRetriesPerRequest: null })), log, prefix)
     : new InProcessJobs(log);
 }
 
@@ -28,9 +28,9 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   jobs.handle<{ doctorId: number }>(PAYMENT_JOBS.releaseEarnings, (d) =>
     payments.releaseDueEarnings(d.doctorId),
   );
-  // Turns of different conversations run side by side; one conversation's wait on its lease.
-  jobs.handle<TurnJob>(HUB_JOBS.turn, (d) => hub.runTurn(d), { concurrency: 16 });
-  jobs.handle<DeliverJob>(HUB_JOBS.deliver, (d) => hub.deliver(d), { concurrency: 16 });
+  // Different senders' turns run side by side; one sender's, one at a time in arrival order (its drain).
+  jobs.handle<DrainJob>(HUB_JOBS.drain, (d) => hub.drain(d), { concurrency: 16 });
+  jobs.handle<SendJob>(HUB_JOBS.send, (d) => hub.send(d), { concurrency: 16 });
   const { notifications, reminders } = services;
   jobs.handle<{ outboxId: number }>(NOTIFY_JOBS.deliver, (d) => notifications.deliver(d.outboxId), {
     concurrency: 16,
@@ -47,4 +47,10 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   jobs.handle<{ prescriptionId: number }>(REMINDER_JOBS.roll, (d) =>
     reminders.syncPrescription(d.prescriptionId),
   );
+}
+
+/** A connection whose errors are handled where its commands fail (ioredis reconnects by itself). */
+function quietly(connection: Redis): Redis {
+  connection.on("error", () => undefined);
+  return connection;
 }

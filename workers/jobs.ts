@@ -34,21 +34,47 @@ export class BullJobs implements Jobs {
   private readonly workers: Worker[] = [];
   /** Connections this object opened (BullMQ never closes a connection it was handed). */
   private readonly owned: Redis[] = [];
+  /**
+   * The producers' connection fails fast while Redis is away (no offline queue, as BullMQ advises for
+   * request paths): an add rejects at once instead of holding a webhook until Redis returns. The work an add
+   * points at is in Postgres already, and the relay enqueues it again.
+   */
+  private readonly producer: Redis;
 
   /** Takes ownership of `connection` (closed by close()); it must have maxRetriesPerRequest: null. */
   constructor(
     private readonly connection: Redis,
     private readonly log: Log,
     private readonly prefix = "hl-jobs",
-  ) {}
+  ) {
+    this.producer = connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.producer.on("error", () => undefined);
+    this.owned.push(this.producer);
+  }
 
   private queue(name: string): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      q = new Queue(name, { connection: this.producer, prefix: this.prefix });
+      q.on("error", () => undefined);
       this.queues.set(name, q);
     }
     return q;
+  }
+
+  /** Before the first connection is up, waits for it (briefly); afterwards a lost connection fails fast. */
+  private async connected(): Promise<void> {
+    const status = this.producer.status;
+    if (status !== "wait" && status !== "connecting" && status !== "connect") return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.producer.off("ready", done);
+        resolve();
+      };
+      const timer = setTimeout(done, 5_000);
+      this.producer.once("ready", done);
+    });
   }
 
   handle<T>(name: string, handler: JobHandler<T>, opts: { concurrency?: number } = {}): void {
@@ -56,11 +82,13 @@ export class BullJobs implements Jobs {
   }
 
   async add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
+    await this.connected();
     await this.queue(name).add(name, data, bullOptions(opts));
   }
 
   async addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void> {
     if (items.length === 0) return;
+    await this.connected();
     await this.queue(name).addBulk(
       items.map((i) => ({ name, data: i.data, opts: bullOptions(i.opts ?? {}) })),
     );
@@ -102,7 +130,7 @@ export class BullJobs implements Jobs {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await Promise.all([...this.owned, this.connection].map((c) => c.quit().catch(() => undefined)));
+    await Promise.all([...this.owned, this.connection].map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
 

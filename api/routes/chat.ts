@@ -5,6 +5,7 @@ import type { OutboundMessage } from "../../bot/types.js";
 import { newOpaqueToken } from "../../domain/accounts/secrets.js";
 import type { TokenClaims } from "../../domain/accounts/auth-service.js";
 import { WebClient, type WebSocketLike } from "../../channels/web/client.js";
+import { toOutbound } from "../../domain/conversations/messages.js";
 import {
   parseFrame,
   toInbound,
@@ -36,9 +37,9 @@ const VisitorSession = Type.Object({
  */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
-  const engine = app.hub.engine;
-  const client = new WebClient();
-  app.hub.register(client);
+  const conversations = app.services.conversations;
+  const client = app.hub.registry.get("web");
+  if (!(client instanceof WebClient)) throw new Error("the web chat adapter is not registered");
 
   app.get("/chat", { schema: { hide: true } }, async (_request, reply) => {
     return reply
@@ -69,7 +70,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Too many chat sessions. Try again later.",
         );
       const { token } = newOpaqueToken();
-      await engine.store.identity("web", visitorExternalId(token));
+      await conversations.identity("web", visitorExternalId(token));
       return reply.code(201).header("cache-control", "no-store").send({ token });
     },
   );
@@ -92,7 +93,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (visitor && visitor.length <= 200) {
       const externalId = visitorExternalId(visitor);
-      return (await engine.store.findIdentity("web", externalId))
+      return (await conversations.findIdentity("web", externalId))
         ? { externalUserId: externalId }
         : undefined;
     }
@@ -101,7 +102,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get("/chat/ws", { websocket: true, schema: { hide: true } }, (raw, request) => {
     const socket = raw as unknown as Socket;
-    let conversationId: number | undefined;
+    let address: string | undefined;
     // Frames are handled one after another, in the order they came (listeners attach synchronously).
     let queue: Promise<unknown> = Promise.resolve();
     const query = request.query as Record<string, unknown>;
@@ -112,17 +113,15 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         socket.close(4401, "unauthenticated");
         return undefined;
       }
-      const identity = await engine.store.identity("web", principal.externalUserId);
-      const conversation = await engine.store.conversationFor(identity, "web");
-      conversationId = conversation.id;
-      client.attach(conversationId, socket);
+      address = principal.externalUserId;
+      client.attach(address, socket);
       client.sendFrame(socket, { type: "ready" });
       return principal;
     })();
 
     const handle = async (data: string): Promise<void> => {
       const principal = await ready;
-      if (!principal || conversationId === undefined) return;
+      if (!principal) return;
       // A signed-in session can end (logout, expiry) while the socket is open: checked on every frame.
       if (principal.verifiedUserId !== undefined && !(await principalOf(query, request.id))) {
         client.sendFrame(socket, { type: "error", code: "UNAUTHENTICATED" });
@@ -130,40 +129,26 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const frame = parseFrame(data);
       if (!frame) return void client.sendFrame(socket, { type: "error", code: "BAD_FRAME" });
-      if (frame.type === "resume") {
-        const missed = await engine.store.outboundAfter(conversationId, frame.after);
-        const sent = missed.filter((m) => {
-          const payload = m.payload as Pick<OutboundMessage, "choices" | "links">;
-          const frames = render({
-            id: m.id,
-            text: m.text ?? "",
-            choices: payload.choices,
-            links: payload.links,
-          });
-          return frames.every((f) => client.sendFrame(socket, f));
-        });
-        await engine.store.recordDelivery(
-          sent.map((m) => m.id),
-          { deliveredAt: app.deps.clock.now() },
-        );
-        return;
-      }
+      if (frame.type === "resume") return resume(principal, frame.after);
       client.sendFrame(socket, { type: "typing" });
-      const out = await engine.handleTurn(toInbound(frame, principal, app.deps.clock.now()), {
+      // Stored in the inbox like every channel's message; the reply comes back through the outbox drain.
+      await app.hub.accept(toInbound(frame, principal, app.deps.clock.now()), {
         verifiedUserId: principal.verifiedUserId,
         requestId: request.id,
       });
-      const now = out[0]?.conversationId;
-      if (now !== undefined && now !== conversationId) {
-        client.detach(conversationId, socket);
-        conversationId = now;
-        client.attach(conversationId, socket);
-      }
-      const ids = out.flatMap((m) => (m.id === undefined ? [] : [m.id]));
-      const delivered = client.push(conversationId, out) > 0;
-      await engine.store.recordDelivery(
-        ids,
-        delivered ? { deliveredAt: app.deps.clock.now() } : { error: "NO_OPEN_SOCKET" },
+    };
+
+    /** Everything after the page's last seen message, in its current conversation. */
+    const resume = async (principal: WebPrincipal, after: number): Promise<void> => {
+      const identity = await conversations.identity("web", principal.externalUserId);
+      const conversation = await conversations.conversationFor(identity, "web");
+      const missed = await conversations.outboundAfter(conversation.id, after);
+      const sent = missed.filter((m) =>
+        render(toOutbound(m) as OutboundMessage & { id: number }).every((f) => client.sendFrame(socket, f)),
+      );
+      await conversations.recordDelivery(
+        sent.map((m) => m.id),
+        { deliveredAt: app.deps.clock.now() },
       );
     };
 
@@ -173,13 +158,13 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .catch((err: unknown) => {
           request.log.error(
             { err: { name: (err as Error).name, code: (err as { code?: string }).code } },
-            "chat turn failed",
+            "chat frame failed",
           );
           client.sendFrame(socket, { type: "error", code: "TURN_FAILED" });
         });
     });
     socket.on("close", () => {
-      if (conversationId !== undefined) client.detach(conversationId, socket);
+      if (address !== undefined) client.detach(address, socket);
     });
   });
 };

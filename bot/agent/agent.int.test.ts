@@ -24,7 +24,7 @@ beforeAll(async () => {
       LLM_MAX_RETRIES: "0",
     },
   });
-  engine = new Engine({ services: t.services, database: t.database, clock: t.clock, config: t.config });
+  engine = new Engine({ services: t.services, clock: t.clock, config: t.config });
   meera = (await verifiedDoctor(t, { name: "Dr Meera Shah", specialty: "Dentist", city: "Delhi" })).doctorId;
   await verifiedDoctor(t, { name: "Dr Mumbai Dent", specialty: "Dentist", city: "Mumbai" });
 });

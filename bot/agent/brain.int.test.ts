@@ -28,7 +28,6 @@ function withModel(model: ReturnType<typeof fakeModel>, prompt?: () => Promise<s
   const brain = new FallbackBrain(new AgentBrain({ model, prompt }), new GuidedBrain());
   const engine = new Engine({
     services: t.services,
-    database: t.database,
     clock: t.clock,
     config: t.config,
     brain,

@@ -5,7 +5,11 @@ export const HISTORY_MESSAGES = 12;
 
 /** The conversation's recent messages (as the engine stored them), oldest first, before this turn's. */
 export async function recentMessages(turn: Turn, limit = HISTORY_MESSAGES): Promise<BaseMessage[]> {
-  const rows = await turn.deps.store.recentMessages(turn.conversation.id, turn.inboundMessageId, limit);
+  const rows = await turn.deps.conversations.recentMessages(
+    turn.conversation.id,
+    turn.inboundMessageId,
+    limit,
+  );
   return rows
     .filter((r) => r.text)
     .map((r) => (r.direction === "in" ? new HumanMessage(r.text!) : new AIMessage(r.text!)));

@@ -27,10 +27,12 @@ beforeAll(async () => {
   });
   engine = new Engine({
     services: t.services,
-    database: t.database,
     clock: t.clock,
     config: t.config,
-    log: { warn: (obj, msg) => logs.push({ obj, msg }) },
+    log: {
+      warn: (obj, msg) => logs.push({ obj: obj as Record<string, unknown>, msg }),
+      error: () => undefined,
+    },
   });
   admin = await signInAs(t, "admin");
 });

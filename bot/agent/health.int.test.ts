@@ -143,7 +143,6 @@ const withModel = (model: ReturnType<typeof fakeModel>) =>
   turnOf(
     new Engine({
       services: t.services,
-      database: t.database,
       clock: t.clock,
       config: t.config,
       brain: new FallbackBrain(new AgentBrain({ model }), new GuidedBrain()),
@@ -198,9 +197,10 @@ describe("the agent's health summary tool", () => {
       { toolCalls: [{ name: "my_health_summary", args: { patient_id: 1 } }] },
       { text: "You are allergic to penicillin." },
     );
-    const out = await turnOf(
-      new Engine({ services: t.services, database: t.database, clock: t.clock, config: t.config }),
-    )(priya, "am I allergic to anything?");
+    const out = await turnOf(new Engine({ services: t.services, clock: t.clock, config: t.config }))(
+      priya,
+      "am I allergic to anything?",
+    );
     expect(allText(out)).toBe("You are allergic to penicillin.");
     const tool = fake.requests[0]!.tools!.find((x) => x.function.name === "my_health_summary");
     expect(JSON.stringify(tool)).not.toMatch(/patient/i);

@@ -6,7 +6,8 @@ import type { Actor } from "../../domain/shared/actor.js";
 import type { Clock } from "../../domain/shared/clock.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { addDays, isIsoDate, minutesToTime, todayIn } from "../../domain/shared/time.js";
-import type { InboundMessage, OutboundMessage } from "../types.js";
+import { say, type Middleware, type Turn } from "../turn.js";
+import type { InboundMessage } from "../types.js";
 import { HELP_TEXT, parseCommand, type DateSpec, type DoctorCommand } from "./commands.js";
 
 /** Items a list reply shows before "+N more" (one SMS holds about five lines). */
@@ -23,21 +24,27 @@ export interface DoctorSmsDeps {
   log: Log;
 }
 
-/**
- * The hub interceptor for doctors' SMS commands: an SMS from a doctor's verified phone is a command
- * (answered here, never stored in a conversation: it may carry a PIN); any other number falls through to
- * the patient assistant. SMS only: WhatsApp numbers are not doctors' command lines.
- */
-export function doctorSmsInterceptor(
-  deps: DoctorSmsDeps,
-): (inbound: InboundMessage) => Promise<OutboundMessage[] | undefined> {
-  return async (inbound) => {
-    if (inbound.channel !== "sms") return undefined;
-    const doctor = await deps.services.doctorSms.doctorForPhone(inbound.externalUserId);
-    if (!doctor) return undefined;
-    return [{ text: await handleDoctorSms(deps, doctor, inbound) }];
-  };
+/** The doctor whose verified phone sent this SMS (looked up once per turn), or undefined. */
+export async function smsDoctorOf(turn: Turn): Promise<SmsDoctor | undefined> {
+  if (turn.inbound.channel !== "sms") return undefined;
+  if (!doctorOfTurn.has(turn))
+    doctorOfTurn.set(turn, await turn.deps.services.doctorSms.doctorForPhone(turn.inbound.externalUserId));
+  return doctorOfTurn.get(turn);
 }
+const doctorOfTurn = new WeakMap<Turn, SmsDoctor | undefined>();
+
+/**
+ * Doctors' SMS commands: an SMS from a doctor's verified phone is a command, answered here before the message
+ * is recorded (it may carry a PIN; the answer is stored as usual); any other number goes on to the patient
+ * assistant. SMS only: WhatsApp numbers are not doctors' command lines.
+ */
+export const doctorCommands: Middleware = async (turn, next) => {
+  const doctor = await smsDoctorOf(turn);
+  if (!doctor) return next();
+  turn.handledBy = "doctor-sms";
+  const { services, clock, log } = turn.deps;
+  say(turn, await handleDoctorSms({ services, clock, log }, doctor, turn.inbound));
+};
 
 /** Runs one command as the doctor (channel "sms") and returns the reply. Never throws. */
 export async function handleDoctorSms(

@@ -13,7 +13,7 @@ export function showMenu(turn: Turn, text = "How can I help you today?"): void {
 }
 
 export async function openTicket(turn: Turn, urgent: boolean): Promise<void> {
-  const id = await turn.deps.store.openTicket({
+  const id = await turn.deps.conversations.openTicket({
     conversationId: turn.conversation.id,
     userId: turn.user?.id ?? turn.identity.userId ?? null,
     reason: urgent ? "red_flag" : "requested",

@@ -1,11 +1,5 @@
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
-import { AccountsRepository } from "../../domain/accounts/repository.js";
-import {
-  createPatientFromConversation,
-  findPatientByContact,
-  type ContactPoint,
-} from "../../domain/accounts/conversation-signup.js";
-import { enqueueNotification } from "../../domain/notifications/outbox.js";
+import type { ContactPoint } from "../../domain/conversations/signup.js";
 import { isIsoDate } from "../../domain/shared/time.js";
 import { showMenu } from "../guided/menu.js";
 import { say, type Middleware, type Turn } from "../turn.js";
@@ -24,7 +18,7 @@ const AGREE = /^(i agree|agree|yes|y|ok|okay|accept|i accept)$/i;
 export const identity: Middleware = async (turn, next) => {
   const { identity: id } = turn;
   if (id.userId !== null && id.verifiedAt !== null) {
-    const user = await new AccountsRepository(turn.deps.database.db).findById(id.userId);
+    const user = await turn.deps.conversations.userById(id.userId);
     if (!user?.active) return void say(turn, "This account is not active. Please contact support.");
     if (user.patientId === null)
       return void say(turn, "This chat is for patients. Please use the HealthLink console for your account.");
@@ -86,8 +80,7 @@ async function sendCode(turn: Turn, contact: ContactPoint, userId: number | unde
     idempotencyKey: `chat-code:${turn.conversation.id}:${turn.identity.id}:${sent}`,
     channel: contact.kind === "email" ? "email" : "sms",
   };
-  await enqueueNotification(
-    turn.deps.database.db,
+  await turn.deps.conversations.queueCode(
     userId !== undefined ? { ...message, userId } : { ...message, toAddress: contact.value },
   );
   say(
@@ -100,13 +93,13 @@ async function sendCode(turn: Turn, contact: ContactPoint, userId: number | unde
 }
 
 async function onboard(turn: Turn): Promise<void> {
-  const { store, clock, config, database } = turn.deps;
+  const { conversations, clock, config } = turn.deps;
   const ob = turn.state.onboarding;
   const text = turn.input.text.trim();
 
   if (!ob || ob.step === "consent") {
     if (ob && (turn.input.choice === "agree" || (turn.input.choice === undefined && AGREE.test(text)))) {
-      await store.recordConsent(turn.identity.id, null, config.bot.termsVersion, clock.now());
+      await conversations.recordConsent(turn.identity.id, null, config.bot.termsVersion, clock.now());
       turn.state.onboarding = { step: "name" };
       return void say(turn, "Thank you. What is your full name?");
     }
@@ -165,7 +158,7 @@ async function onboard(turn: Turn): Promise<void> {
       const contact = parseContact(shared ?? text);
       if (!contact)
         return void say(turn, "Please type a mobile number with its country code, or an email address.");
-      const user = await findPatientByContact(database, contact);
+      const user = await conversations.findPatientByContact(contact);
       if (user && user.patientId === null)
         return void say(turn, "That contact belongs to a staff account. Please use another one.");
       return sendCode(turn, contact, user?.id);
@@ -215,14 +208,14 @@ async function onboard(turn: Turn): Promise<void> {
       const userId =
         ob.userId ??
         (
-          (await findPatientByContact(database, ob.contact!)) ??
-          (await createPatientFromConversation(database, {
+          (await conversations.findPatientByContact(ob.contact!)) ??
+          (await conversations.createPatientFromConversation({
             name: ob.name ?? "Patient",
             dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
             contact: ob.contact!,
           }))
         ).id;
-      await store.linkIdentity(turn.identity.id, userId, clock.now());
+      await conversations.linkIdentity(turn.identity.id, userId, clock.now());
       turn.identity = { ...turn.identity, userId, verifiedAt: clock.now() };
       turn.userId = userId;
       turn.state.onboarding = undefined;

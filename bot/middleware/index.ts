@@ -1,9 +1,11 @@
 import type { Middleware, Turn } from "../turn.js";
 import { attachments, attachmentsUnverified } from "./attachments.js";
 import { brain } from "./brain.js";
+import { doctorCommands } from "../doctor-sms/handler.js";
 import { dedupe } from "./dedupe.js";
 import { identity } from "./identity.js";
 import { keywords } from "./keywords.js";
+import { optOut } from "./optout.js";
 import { pending } from "./pending.js";
 import { persist } from "./persist.js";
 import { recover } from "./recover.js";
@@ -12,15 +14,20 @@ import { triage } from "./triage.js";
 
 /**
  * THE order of a turn, in one list. `persist` and `recover` wrap what follows them: `persist` stores the
- * outbound messages and the state once the rest has answered, `recover` turns any failure into a reply.
+ * outbound messages and the state once the rest has answered (and marks the inbox row processed), `recover`
+ * turns any failure into a reply. STOP/START/HELP and doctors' commands come before the message is recorded
+ * (a command may carry a PIN).
  *
- *   dedupe → (persist → recover →) red-flag triage → identity & consent → answers to reminders
- *   → attachments (files to records) → keywords → pending confirmation → brain
+ *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
+ *   → red-flag triage → identity & consent → answers to reminders → attachments (files to records)
+ *   → keywords → pending confirmation → brain
  */
 export const MIDDLEWARE: readonly Middleware[] = [
-  dedupe,
   persist,
   recover,
+  optOut,
+  doctorCommands,
+  dedupe,
   triage,
   attachmentsUnverified,
   identity,

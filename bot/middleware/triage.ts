@@ -9,7 +9,7 @@ export const triage: Middleware = async (turn, next) => {
   turn.flagged = true;
   turn.state.pending = undefined;
   const profile =
-    turn.identity.userId !== null ? await turn.deps.store.contactOf(turn.identity.userId) : undefined;
+    turn.identity.userId !== null ? await turn.deps.conversations.contactOf(turn.identity.userId) : undefined;
   const number = emergencyNumber(
     turn.deps.config.bot.emergencyNumbers,
     profile ? countryOf(profile) : undefined,

@@ -12,27 +12,28 @@ export interface WebSocketLike {
 const OPEN = 1;
 
 /**
- * Sends to the connected sockets of a conversation (this process's). A message no socket took stays in the
- * conversation: the page asks for everything after its last seen id when it reconnects.
+ * Sends to the connected sockets of a chat identity (a signed-in user or a visitor session), this process's.
+ * A message no socket took stays in the conversation: the page asks for everything after its last seen id
+ * when it reconnects.
  */
 export class WebClient implements ChannelAdapter {
   readonly channel = "web";
 
-  private readonly sockets = new Map<number, Set<WebSocketLike>>();
+  private readonly sockets = new Map<string, Set<WebSocketLike>>();
 
-  attach(conversationId: number, socket: WebSocketLike): void {
-    let set = this.sockets.get(conversationId);
+  attach(address: string, socket: WebSocketLike): void {
+    let set = this.sockets.get(address);
     if (!set) {
       set = new Set();
-      this.sockets.set(conversationId, set);
+      this.sockets.set(address, set);
     }
     set.add(socket);
   }
 
-  detach(conversationId: number, socket: WebSocketLike): void {
-    const set = this.sockets.get(conversationId);
+  detach(address: string, socket: WebSocketLike): void {
+    const set = this.sockets.get(address);
     set?.delete(socket);
-    if (set?.size === 0) this.sockets.delete(conversationId);
+    if (set?.size === 0) this.sockets.delete(address);
   }
 
   sendFrame(socket: WebSocketLike, frame: object): boolean {
@@ -46,22 +47,21 @@ export class WebClient implements ChannelAdapter {
   }
 
   /**
-   * The adapter's send (a notification posted into a web conversation): pushed to the conversation's open
-   * sockets; with none open the message waits in the conversation and the page fetches it on reconnect.
+   * The adapter's send (the outbox drain): pushed to the identity's open sockets; with none open the message
+   * waits in the conversation and the page fetches it when it reconnects.
    */
-  send(_address: string, message: OutboundMessage, _ctx: SendContext): Promise<SendResult> {
-    if (message.conversationId === undefined || this.push(message.conversationId, [message]) === 0)
-      return Promise.reject(new SendError("WEB_OFFLINE", false));
+  send(address: string, message: OutboundMessage, _ctx: SendContext): Promise<SendResult> {
+    if (this.push(address, [message]) === 0) return Promise.reject(new SendError("WEB_OFFLINE", false));
     return Promise.resolve({ providerMessageIds: [] });
   }
 
-  /** Pushes stored messages to every open socket of the conversation; returns how many sockets took them. */
-  push(conversationId: number, messages: OutboundMessage[]): number {
+  /** Pushes stored messages to every open socket of the identity; returns how many sockets took them. */
+  push(address: string, messages: OutboundMessage[]): number {
     const frames: WebFrame[] = messages.flatMap((m) =>
       m.id === undefined ? [] : render({ ...m, id: m.id }),
     );
     let delivered = 0;
-    for (const socket of this.sockets.get(conversationId) ?? []) {
+    for (const socket of this.sockets.get(address) ?? []) {
       if (frames.every((f) => this.sendFrame(socket, f))) delivered += 1;
     }
     return delivered;

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -51,6 +52,14 @@ export const channelIdentities = pgTable(
     optedOutAt: timestamp({ withTimezone: true }),
     /** The person's last message on this identity: opens WhatsApp's 24-hour customer-service window. */
     lastInboundAt: timestamp({ withTimezone: true }),
+    /**
+     * Leases (token + expiry, compare-and-set) serialising the work of this identity: taking its inbound
+     * messages in arrival order (inbox) and sending its outbound messages in order (outbox).
+     */
+    inboxLeaseToken: text(),
+    inboxLeaseUntil: timestamp({ withTimezone: true }),
+    outboxLeaseToken: text(),
+    outboxLeaseUntil: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -87,8 +96,14 @@ export const conversationMessages = pgTable(
     text: text(),
     payload: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     providerMessageId: text(),
+    /** Outbound: the identity (channel + address) it goes to; the outbox drain sends by it. */
+    identityId: integer().references(() => channelIdentities.id, { onDelete: "set null" }),
     /** Outbound: when a channel client handed it over; null while undelivered (sent again on reconnect). */
     deliveredAt: timestamp({ withTimezone: true }),
+    /** Outbound posted outside a turn (a notification): its key, so posting it again stores nothing. */
+    postKey: text(),
+    /** Outbound: given up on (a permanent failure, or too many attempts); sendError says why. */
+    failedAt: timestamp({ withTimezone: true }),
     sendAttempts: integer().notNull().default(0),
     /** Outbound: the last send failure (a code, never the text). */
     sendError: text(),
@@ -100,6 +115,45 @@ export const conversationMessages = pgTable(
   (t) => [
     uniqueIndex("conversation_messages_provider_key").on(t.channel, t.providerMessageId),
     index("conversation_messages_conversation_idx").on(t.conversationId, t.id),
+    uniqueIndex("conversation_messages_post_key").on(t.postKey),
+    // The outbox: outbound messages not yet delivered nor given up on, per identity, in order.
+    index("conversation_messages_unsent_idx")
+      .on(t.identityId, t.id)
+      .where(sql`${t.direction} = 'out' and ${t.deliveredAt} is null and ${t.failedAt} is null`),
+  ],
+);
+
+/**
+ * The inbox: every inbound message, stored before the webhook answers 2xx (the unique key on channel +
+ * provider message id is the dedupe and the durability in one statement). A drain per identity takes the
+ * pending rows in arrival order (id) and runs their turns; once done, the text is cleared (the conversation
+ * keeps it) and the row stays a while as the dedupe record.
+ */
+export const inboundMessages = pgTable(
+  "inbound_messages",
+  {
+    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    channel: text().notNull(),
+    providerMessageId: text().notNull(),
+    /** The channel's id of the sender (identity external id). */
+    address: text().notNull(),
+    /** The InboundMessage's content (text, choice, contact, attachments); null once processed. */
+    message: jsonb().$type<Record<string, unknown>>(),
+    /** What the transport proved about the sender (TurnContext: verified user, request id). */
+    context: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    receivedAt: timestamp({ withTimezone: true }).notNull(),
+    attempts: integer().notNull().default(0),
+    /** Set when the turn ran (or the row was given up on after too many attempts: see error). */
+    processedAt: timestamp({ withTimezone: true }),
+    /** A code, never text: why the row was given up on. */
+    error: text(),
+  },
+  (t) => [
+    uniqueIndex("inbound_messages_provider_key").on(t.channel, t.providerMessageId),
+    index("inbound_messages_pending_idx")
+      .on(t.channel, t.address, t.id)
+      .where(sql`${t.processedAt} is null`),
+    index("inbound_messages_received_idx").on(t.receivedAt),
   ],
 );
 

@@ -4,7 +4,7 @@ import { appointments, doctors } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { signUp, verifiedDoctor, type Session } from "../factories.js";
 import { messageSid, signedWebhook, startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
-import { settle } from "../settle.js";
+import { MESSAGE_QUEUES, settle } from "../settle.js";
 
 /**
  * A doctor runs a request by SMS and the patient hears about it on their own channel: the doctor's SMS goes
@@ -17,7 +17,7 @@ const TOKEN = "twilio_test_auth_token_0123456789";
 const SMS_NUMBER = "+14155550100";
 const DOCTOR_PHONE = "+919811100001";
 const PATIENT_PHONE = "+919811100002";
-const QUEUES = ["chat.turn", "chat.deliver", "notify.deliver"];
+const QUEUES = [...MESSAGE_QUEUES, "notify.deliver"];
 
 let t: TestApp;
 let fake: FakeTwilio;

@@ -13,7 +13,7 @@ import { dueSecond, reminderKey, type ReminderJob } from "../../domain/notificat
 import { buildTestApp, TEST_NOW, type TestApp } from "../app.js";
 import { careTeamAppointment, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram.js";
-import { settle } from "../settle.js";
+import { MESSAGE_QUEUES, settle } from "../settle.js";
 
 /**
  * Notifications end to end: outbox rows written by the domain → relay → notify.deliver → the person's
@@ -21,7 +21,7 @@ import { settle } from "../settle.js";
  */
 
 const SECRET = "test_webhook_secret_0123456789";
-const QUEUES = ["notify.deliver", "notify.deliver_many", "reminder.due", "chat.turn", "chat.deliver"];
+const QUEUES = ["notify.deliver", "notify.deliver_many", "reminder.due", ...MESSAGE_QUEUES];
 let t: TestApp;
 let fake: FakeTelegram;
 let dr: Session & { doctorId: number };
@@ -49,7 +49,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-const store = () => t.app.hub.engine.store;
+const store = () => t.app.hub.engine.conversations;
 
 /** A patient in Kolkata with a verified Telegram identity; returns the chat id too. */
 async function patientOnTelegram(name = "Mei Lin"): Promise<Session & { patientId: number; chatId: number }> {

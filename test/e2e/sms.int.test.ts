@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twilioWebhook } from "../../api/webhooks/twilio.js";
 import { TwilioClient } from "../../channels/twilio/client.js";
-import { HELP_REPLY, START_REPLY, STOP_REPLY } from "../../channels/optout.js";
+import { HELP_REPLY, START_REPLY, STOP_REPLY } from "../../bot/middleware/optout.js";
 import {
   appointments,
   channelIdentities,

@@ -12,7 +12,7 @@ import {
 import { buildTestApp, type TestApp } from "../app.js";
 import { verifiedDoctor } from "../factories.js";
 import { MetaWebhooks, startFakeGraph, type FakeGraph, type GraphMessageCall } from "../fakes/graph.js";
-import { STOP_REPLY } from "../../channels/optout.js";
+import { STOP_REPLY } from "../../bot/middleware/optout.js";
 import { settle } from "../settle.js";
 
 /** The WhatsApp Cloud API channel end to end: signed webhooks in, the fake Graph API records what went out. */

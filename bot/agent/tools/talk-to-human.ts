@@ -7,7 +7,7 @@ export function talkToHumanTool({ turn }: AgentToolContext) {
   return tool(
     async ({ reason }) => {
       const id = await turn.tools.call("talk_to_human", { reason }, () =>
-        turn.deps.store.openTicket({
+        turn.deps.conversations.openTicket({
           conversationId: turn.conversation.id,
           userId: turn.user?.id ?? turn.identity.userId ?? null,
           reason: "requested",

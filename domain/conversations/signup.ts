@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { eq, or } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { patients, users } from "../../db/schema/index.js";
-import { AccountsRepository, type UserWithProfile } from "./repository.js";
-import { hashPassword } from "./secrets.js";
+import { AccountsRepository, type UserWithProfile } from "../accounts/repository.js";
+import { hashPassword } from "../accounts/secrets.js";
 
 export type ContactPoint = { kind: "email"; value: string } | { kind: "phone"; value: string };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import { statusNotBehind } from "../domain/notifications/delivery-status.js";
-import type { Db } from "../db/client.js";
+import { statusNotBehind } from "../notifications/delivery-status.js";
+import { queryRows, type DbOrTx } from "../../db/client.js";
 import {
   channelIdentities,
   consents,
@@ -9,12 +9,12 @@ import {
   conversationFlags,
   conversationMessages,
   conversations,
+  inboundMessages,
   patients,
   supportTickets,
   toolCalls,
   users,
-} from "../db/schema/index.js";
-import type { ConversationState } from "./state.js";
+} from "../../db/schema/index.js";
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type IdentityRow = typeof channelIdentities.$inferSelect;
@@ -34,9 +34,32 @@ export interface ToolCallValues {
 
 const LEASE_MS = 30_000;
 
-/** The engine's repository: conversations, identities, messages, tool calls, consents, tickets, the turn lock. */
-export class ConversationStore {
-  constructor(private readonly db: Db) {}
+/** An outbound message as stored: to a conversation, through one identity (channel + address). */
+export interface OutboundValues {
+  conversationId: number;
+  channel: string;
+  identityId: number | null;
+  /** A message posted outside a turn: its key (a second post with the same key stores nothing). */
+  postKey?: string | undefined;
+  text: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export type InboundRow = typeof inboundMessages.$inferSelect;
+export type LeaseKind = "inbox" | "outbox";
+
+/**
+ * The conversations module's repository (the only writer of its tables): conversations, identities, messages,
+ * the inbox, tool calls, consents, tickets, flags and the leases. Statements only; ConversationService decides.
+ */
+export class ConversationRepository {
+  constructor(private readonly db: DbOrTx) {}
+
+  /** Runs `fn` in one transaction, with a repository bound to it. */
+  async inTransaction<T>(fn: (repo: ConversationRepository) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new ConversationRepository(tx)));
+  }
 
   /** The last `limit` messages of a conversation before message `beforeId` (all, if unset), oldest first. */
   async recentMessages(
@@ -197,7 +220,7 @@ export class ConversationStore {
   /** Saves the turn's outcome; with `releaseToken`, also releases the lease if it is still that one (unlock). */
   async save(
     id: number,
-    values: { state: ConversationState; channel: string; userId?: number | null; flagged?: boolean },
+    values: { state: Record<string, unknown>; channel: string; userId?: number | null; flagged?: boolean },
     now: Date,
     releaseToken?: string,
   ): Promise<void> {
@@ -205,7 +228,7 @@ export class ConversationStore {
     await this.db
       .update(conversations)
       .set({
-        state: values.state as Record<string, unknown>,
+        state: values.state,
         channel: values.channel,
         ...(values.userId !== undefined ? { userId: values.userId } : {}),
         ...(values.flagged ? { flagged: true } : {}),
@@ -253,13 +276,21 @@ export class ConversationStore {
     return row?.id;
   }
 
-  async recordOutbound(values: {
-    conversationId: number;
-    channel: string;
-    text: string;
-    payload: Record<string, unknown>;
-    createdAt: Date;
-  }): Promise<number> {
+  /** The stored inbound message with this provider message id (an earlier attempt of the same turn). */
+  async inboundMessageId(channel: string, providerMessageId: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ id: conversationMessages.id })
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.channel, channel),
+          eq(conversationMessages.providerMessageId, providerMessageId),
+        ),
+      );
+    return row?.id;
+  }
+
+  async recordOutbound(values: OutboundValues): Promise<number> {
     const [row] = await this.db
       .insert(conversationMessages)
       .values({ ...values, direction: "out" })
@@ -268,22 +299,26 @@ export class ConversationStore {
   }
 
   /** Records a turn's outbound messages in one statement; their ids, in the given order. */
-  async recordOutboundMany(
-    rows: {
-      conversationId: number;
-      channel: string;
-      text: string;
-      payload: Record<string, unknown>;
-      createdAt: Date;
-    }[],
-  ): Promise<number[]> {
+  async recordOutboundMany(rows: OutboundValues[]): Promise<number[]> {
     if (rows.length === 0) return [];
     const inserted = await this.db
       .insert(conversationMessages)
       .values(rows.map((r) => ({ ...r, direction: "out" as const })))
+      .onConflictDoNothing({ target: conversationMessages.postKey })
       .returning({ id: conversationMessages.id });
     // Identity values are drawn row by row in VALUES order: ascending ids are the rows in order.
     return inserted.map((r) => r.id).sort((a, b) => a - b);
+  }
+
+  /** The ids of the messages posted with these keys, in id order. */
+  async outboundIdsByPostKeys(keys: string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db
+      .select({ id: conversationMessages.id })
+      .from(conversationMessages)
+      .where(inArray(conversationMessages.postKey, keys))
+      .orderBy(conversationMessages.id);
+    return rows.map((r) => r.id);
   }
 
   /** Records the outcome of handing outbound messages to a channel: delivered, or a failure code. */
@@ -460,4 +495,195 @@ export class ConversationStore {
       .where(eq(t.conversationId, conversationId));
     return row?.n ?? 0;
   }
+
+  // ---- the inbox -------------------------------------------------------------------------------------
+
+  /** Stores an inbound message; undefined when this provider message id is already stored (a redelivery). */
+  async insertInbound(values: {
+    channel: string;
+    providerMessageId: string;
+    address: string;
+    message: Record<string, unknown>;
+    context: Record<string, unknown>;
+    receivedAt: Date;
+  }): Promise<number | undefined> {
+    const [row] = await this.db
+      .insert(inboundMessages)
+      .values(values)
+      .onConflictDoNothing()
+      .returning({ id: inboundMessages.id });
+    return row?.id;
+  }
+
+  async inboundById(id: number): Promise<InboundRow | undefined> {
+    const [row] = await this.db.select().from(inboundMessages).where(eq(inboundMessages.id, id));
+    return row;
+  }
+
+  /** The sender's inbound messages not yet processed, in arrival order. */
+  async pendingInbound(channel: string, address: string, limit: number): Promise<InboundRow[]> {
+    return this.db
+      .select()
+      .from(inboundMessages)
+      .where(
+        and(
+          eq(inboundMessages.channel, channel),
+          eq(inboundMessages.address, address),
+          isNull(inboundMessages.processedAt),
+        ),
+      )
+      .orderBy(inboundMessages.id)
+      .limit(limit);
+  }
+
+  /** Processed (or given up on, with a code): the text is cleared, the row stays as the dedupe record. */
+  async finishInbound(id: number, at: Date, error: string | null = null): Promise<void> {
+    await this.db
+      .update(inboundMessages)
+      .set({ processedAt: at, message: null, error })
+      .where(eq(inboundMessages.id, id));
+  }
+
+  /** Counts a failed attempt at a row's turn; returns the attempts so far. */
+  async countInboundAttempt(id: number): Promise<number> {
+    const [row] = await this.db
+      .update(inboundMessages)
+      .set({ attempts: sql`${inboundMessages.attempts} + 1` })
+      .where(eq(inboundMessages.id, id))
+      .returning({ attempts: inboundMessages.attempts });
+    return row?.attempts ?? 0;
+  }
+
+  /**
+   * The oldest pending row of every sender whose rows wait since before `before` and whose inbox lease is
+   * free: their drain job never ran (lost with Redis, or the process died).
+   */
+  async strandedInbound(before: Date, now: Date, limit: number): Promise<number[]> {
+    const rows = await queryRows<{ id: number }>(
+      this.db,
+      sql`select min(m.id)::bigint as id
+            from ${inboundMessages} m
+            left join ${channelIdentities} i on i.channel = m.channel and i.external_id = m.address
+           where m.processed_at is null and m.received_at < ${before}
+             and (i.inbox_lease_until is null or i.inbox_lease_until < ${now})
+           group by m.channel, m.address
+           order by 1
+           limit ${limit}`,
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** Forgets processed rows received before `before` (providers redeliver within hours, not days). */
+  async purgeInbound(before: Date): Promise<number> {
+    const rows = await this.db
+      .delete(inboundMessages)
+      .where(and(lt(inboundMessages.receivedAt, before), sql`${inboundMessages.processedAt} is not null`))
+      .returning({ id: inboundMessages.id });
+    return rows.length;
+  }
+
+  // ---- leases on an identity --------------------------------------------------------------------------
+
+  /** Takes the identity's inbox or outbox lease if it is free or expired (compare-and-set). */
+  async takeLease(
+    identityId: number,
+    kind: LeaseKind,
+    token: string,
+    now: Date,
+    ms: number,
+  ): Promise<boolean> {
+    const [, untilCol] = leaseColumns(kind);
+    const until = new Date(now.getTime() + ms);
+    const rows = await this.db
+      .update(channelIdentities)
+      .set(
+        kind === "inbox"
+          ? { inboxLeaseToken: token, inboxLeaseUntil: until }
+          : { outboxLeaseToken: token, outboxLeaseUntil: until },
+      )
+      .where(and(eq(channelIdentities.id, identityId), or(isNull(untilCol), lt(untilCol, now))))
+      .returning({ id: channelIdentities.id });
+    return rows.length > 0;
+  }
+
+  /** Extends a lease still held with this token; false when it was lost. */
+  async renewLease(identityId: number, kind: LeaseKind, token: string, until: Date): Promise<boolean> {
+    const [tokenCol] = leaseColumns(kind);
+    const rows = await this.db
+      .update(channelIdentities)
+      .set(kind === "inbox" ? { inboxLeaseUntil: until } : { outboxLeaseUntil: until })
+      .where(and(eq(channelIdentities.id, identityId), eq(tokenCol, token)))
+      .returning({ id: channelIdentities.id });
+    return rows.length > 0;
+  }
+
+  async releaseLease(identityId: number, kind: LeaseKind, token: string): Promise<void> {
+    const [tokenCol] = leaseColumns(kind);
+    await this.db
+      .update(channelIdentities)
+      .set(
+        kind === "inbox"
+          ? { inboxLeaseToken: null, inboxLeaseUntil: null }
+          : { outboxLeaseToken: null, outboxLeaseUntil: null },
+      )
+      .where(and(eq(channelIdentities.id, identityId), eq(tokenCol, token)));
+  }
+
+  // ---- the outbox -------------------------------------------------------------------------------------
+
+  async identityById(id: number): Promise<IdentityRow | undefined> {
+    const [row] = await this.db.select().from(channelIdentities).where(eq(channelIdentities.id, id));
+    return row;
+  }
+
+  /** An identity's outbound messages not yet delivered nor given up on, in order. */
+  async unsentFor(identityId: number, limit: number): Promise<MessageRow[]> {
+    return this.db
+      .select()
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.identityId, identityId),
+          eq(conversationMessages.direction, "out"),
+          isNull(conversationMessages.deliveredAt),
+          isNull(conversationMessages.failedAt),
+        ),
+      )
+      .orderBy(conversationMessages.id)
+      .limit(limit);
+  }
+
+  /** A failed send: its code and one more attempt; `failed` gives up on the messages (a permanent failure). */
+  async recordSendFailure(ids: number[], code: string, failedAt: Date | null): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .update(conversationMessages)
+      .set({
+        sendError: code,
+        sendAttempts: sql`${conversationMessages.sendAttempts} + 1`,
+        ...(failedAt ? { failedAt } : {}),
+      })
+      .where(inArray(conversationMessages.id, ids));
+  }
+
+  /** Identities with outbound messages unsent since before `before` and a free outbox lease. */
+  async strandedOutbox(before: Date, now: Date, limit: number): Promise<number[]> {
+    const rows = await queryRows<{ id: number }>(
+      this.db,
+      sql`select distinct m.identity_id as id
+            from ${conversationMessages} m
+            join ${channelIdentities} i on i.id = m.identity_id
+           where m.direction = 'out' and m.delivered_at is null and m.failed_at is null
+             and m.identity_id is not null and m.created_at < ${before}
+             and (i.outbox_lease_until is null or i.outbox_lease_until < ${now})
+           limit ${limit}`,
+    );
+    return rows.map((r) => Number(r.id));
+  }
+}
+
+function leaseColumns(kind: LeaseKind) {
+  return kind === "inbox"
+    ? ([channelIdentities.inboxLeaseToken, channelIdentities.inboxLeaseUntil] as const)
+    : ([channelIdentities.outboxLeaseToken, channelIdentities.outboxLeaseUntil] as const);
 }

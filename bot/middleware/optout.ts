@@ -1,7 +1,5 @@
-import type { ConversationStore } from "../bot/store.js";
-import type { InboundMessage } from "../bot/types.js";
-import type { Clock } from "../domain/shared/clock.js";
-import type { Interceptor } from "./hub.js";
+import { smsDoctorOf } from "../doctor-sms/handler.js";
+import { say, type Middleware } from "../turn.js";
 
 /**
  * The opt-out words, matched as the whole message (trimmed, any case, a trailing "." or "!" ignored), as
@@ -31,11 +29,6 @@ export const HELP_REPLY =
   'HealthLink: book and manage doctor appointments by message. Reply "menu" to start, then pick "Talk to a human" ' +
   "to reach a person. Reply STOP to stop all messages, START to get them again. In an emergency, call your local emergency number.";
 
-/** HELP or INFO as the whole message. */
-export function isHelpKeyword(text: string): boolean {
-  return HELP.has(keyword(text));
-}
-
 function keyword(text: string): string {
   return text
     .trim()
@@ -44,39 +37,33 @@ function keyword(text: string): string {
 }
 
 /**
- * STOP / START / HELP on SMS and WhatsApp, before the engine. STOP records the opt-out and answers with the
- * confirmation only (sent even though the number is now opted out); while opted out, every other message is
- * dropped unread (nothing is processed, so nothing can be booked or sent) until START (or YES); HELP is always
- * answered (the person asked). Anything else goes on to the engine.
+ * STOP / START / HELP on SMS and WhatsApp, first in the turn (before the message is even recorded). STOP
+ * records the opt-out and answers with the confirmation only (sent even though the number is now opted out);
+ * while opted out, every other message is dropped unread (nothing is processed, so nothing can be booked or
+ * sent) until START (or YES); HELP is always answered (the person asked) — from a doctor's verified phone,
+ * with the doctor's commands (the next middleware). Anything else goes on.
  */
-export function optOutInterceptor(store: ConversationStore, clock: Clock): Interceptor {
-  return async (inbound: InboundMessage) => {
-    const { channel, externalUserId: address } = inbound;
-    if (channel !== "sms" && channel !== "whatsapp") return undefined;
-    const word = keyword(inbound.text);
-    const existing = await store.findIdentity(channel, address);
-    const optedOut = existing?.optedOutAt != null;
-    const touch = async () => {
-      if (!existing) await store.identity(channel, address);
-      await store.touchInbound(channel, address, inbound.receivedAt);
-    };
-
-    if (OPT_OUT[channel].has(word)) {
-      await touch();
-      if (optedOut) return [];
-      await store.setOptOut(channel, address, clock.now());
-      return { replies: [{ text: STOP_REPLY }], evenIfOptedOut: true };
-    }
-    if (HELP.has(word)) {
-      await touch();
-      return { replies: [{ text: HELP_REPLY }], evenIfOptedOut: true };
-    }
-    if (!optedOut) return undefined;
-    await touch();
-    if (OPT_IN.has(word) || word === "yes") {
-      await store.setOptOut(channel, address, null);
-      return [{ text: START_REPLY }];
-    }
-    return [];
-  };
-}
+export const optOut: Middleware = async (turn, next) => {
+  const { channel, externalUserId: address } = turn.inbound;
+  if (channel !== "sms" && channel !== "whatsapp") return next();
+  const { conversations, clock } = turn.deps;
+  const word = keyword(turn.inbound.text);
+  const optedOut = turn.identity.optedOutAt != null;
+  if (OPT_OUT[channel].has(word)) {
+    turn.handledBy = "optout";
+    if (optedOut) return;
+    await conversations.setOptOut(channel, address, clock.now());
+    return say(turn, STOP_REPLY, { evenIfOptedOut: true });
+  }
+  if (HELP.has(word)) {
+    if (await smsDoctorOf(turn)) return next();
+    turn.handledBy = "optout";
+    return say(turn, HELP_REPLY, { evenIfOptedOut: true });
+  }
+  if (!optedOut) return next();
+  turn.handledBy = "optout";
+  if (OPT_IN.has(word) || word === "yes") {
+    await conversations.setOptOut(channel, address, null);
+    return say(turn, START_REPLY);
+  }
+};

@@ -1,0 +1,178 @@
+import type { UserWithProfile } from "../accounts/repository.js";
+import { AccountsRepository } from "../accounts/repository.js";
+import type { ServiceContext } from "../context.js";
+import { enqueueNotification, type OutboxMessage } from "../notifications/outbox.js";
+import {
+  ConversationRepository,
+  type ConversationRow,
+  type IdentityRow,
+  type InboundRow,
+  type LeaseKind,
+  type MessageRow,
+  type OutboundValues,
+  type ToolCallValues,
+} from "./repository.js";
+import { createPatientFromConversation, findPatientByContact, type ContactPoint } from "./signup.js";
+import type { InboundMessage, TurnContext } from "./types.js";
+
+export type { ConversationRow, IdentityRow, InboundRow, MessageRow, OutboundValues, ToolCallValues };
+
+/** A turn's last writes, committed together (see ConversationService.completeTurn). */
+export interface TurnOutcome {
+  conversationId: number;
+  outbound: OutboundValues[];
+  save: { state: Record<string, unknown>; channel: string; userId?: number | null; flagged?: boolean };
+  at: Date;
+  /** The turn's lease on the conversation: released by the same write. */
+  releaseToken?: string | undefined;
+  /** The inbox row the turn answered: marked processed in the same transaction. */
+  inboxId?: number | undefined;
+}
+
+/**
+ * The conversations module: people's channel identities, their conversations and messages, the inbox of
+ * inbound messages, the outbox of replies, tool calls, consents, hand-off tickets and chat sign-up. The engine
+ * (bot/) and the channels (channels/) reach these tables only through this service.
+ */
+export class ConversationService {
+  private readonly repo: ConversationRepository;
+  private readonly accounts: AccountsRepository;
+
+  constructor(private readonly ctx: ServiceContext) {
+    this.repo = new ConversationRepository(ctx.db);
+    this.accounts = new AccountsRepository(ctx.db);
+  }
+
+  // ---- identities ---------------------------------------------------------------------------------------
+  identity = (channel: string, externalId: string): Promise<IdentityRow> =>
+    this.repo.identity(channel, externalId);
+  findIdentity = (channel: string, externalId: string): Promise<IdentityRow | undefined> =>
+    this.repo.findIdentity(channel, externalId);
+  identityById = (id: number): Promise<IdentityRow | undefined> => this.repo.identityById(id);
+  linkIdentity = (identityId: number, userId: number, at: Date): Promise<void> =>
+    this.repo.linkIdentity(identityId, userId, at);
+  setOptOut = (channel: string, externalId: string, at: Date | null): Promise<void> =>
+    this.repo.setOptOut(channel, externalId, at);
+  touchInbound = (channel: string, externalId: string, at: Date): Promise<void> =>
+    this.repo.touchInbound(channel, externalId, at);
+
+  // ---- conversations and the turn's lease ------------------------------------------------------------
+  conversationFor = (identity: IdentityRow, channel: string): Promise<ConversationRow> =>
+    this.repo.conversationFor(identity, channel);
+  lockCurrent = (identity: IdentityRow) => this.repo.lockCurrent(identity);
+  lockAndLoad = (id: number, waitMs?: number) => this.repo.lockAndLoad(id, waitMs);
+  lock = (id: number, waitMs?: number): Promise<string> => this.repo.lock(id, waitMs);
+  unlock = (id: number, token: string): Promise<void> => this.repo.unlock(id, token);
+  load = (id: number): Promise<ConversationRow | undefined> => this.repo.load(id);
+  save = (id: number, values: TurnOutcome["save"], now: Date, releaseToken?: string): Promise<void> =>
+    this.repo.save(id, values, now, releaseToken);
+
+  // ---- messages -----------------------------------------------------------------------------------------
+  recordInbound = (values: Parameters<ConversationRepository["recordInbound"]>[0]) =>
+    this.repo.recordInbound(values);
+  /** The id of the inbound message stored for this provider message id, if any. */
+  inboundMessageId = (channel: string, providerMessageId: string) =>
+    this.repo.inboundMessageId(channel, providerMessageId);
+  recordOutbound = (values: OutboundValues): Promise<number> => this.repo.recordOutbound(values);
+  recordOutboundMany = (rows: OutboundValues[]): Promise<number[]> => this.repo.recordOutboundMany(rows);
+  outboundIdsByPostKeys = (keys: string[]): Promise<number[]> => this.repo.outboundIdsByPostKeys(keys);
+  recentMessages = (conversationId: number, beforeId: number | undefined, limit: number) =>
+    this.repo.recentMessages(conversationId, beforeId, limit);
+  outboundAfter = (conversationId: number, afterId: number, limit?: number): Promise<MessageRow[]> =>
+    this.repo.outboundAfter(conversationId, afterId, limit);
+  outboundByIds = (ids: number[]): Promise<MessageRow[]> => this.repo.outboundByIds(ids);
+  recordDelivery = (ids: number[], outcome: { deliveredAt: Date } | { error: string }) =>
+    this.repo.recordDelivery(ids, outcome);
+  recordSent = (id: number, at: Date, providerMessageId: string | undefined) =>
+    this.repo.recordSent(id, at, providerMessageId);
+  recordSendFailure = (ids: number[], code: string, failedAt: Date | null) =>
+    this.repo.recordSendFailure(ids, code, failedAt);
+  recordDeliveryStatus = (channel: string, providerMessageId: string, status: string, at: Date) =>
+    this.repo.recordDeliveryStatus(channel, providerMessageId, status, at);
+  unsentFor = (identityId: number, limit: number): Promise<MessageRow[]> =>
+    this.repo.unsentFor(identityId, limit);
+  strandedOutbox = (before: Date, now: Date, limit: number): Promise<number[]> =>
+    this.repo.strandedOutbox(before, now, limit);
+
+  /**
+   * A turn's last writes in one transaction: its replies (the outbox), the conversation's state (releasing
+   * the turn's lease) and, for a turn from the inbox, the inbox row marked processed. A crash before the
+   * commit leaves the inbox row pending and no reply stored: the turn runs again; after it, the replies are
+   * stored and the row done: the outbox drain sends them. Returns the replies' ids, in order.
+   */
+  async completeTurn(outcome: TurnOutcome): Promise<number[]> {
+    return this.repo.inTransaction(async (repo) => {
+      const ids = await repo.recordOutboundMany(outcome.outbound);
+      await repo.save(outcome.conversationId, outcome.save, outcome.at, outcome.releaseToken);
+      if (outcome.inboxId !== undefined) await repo.finishInbound(outcome.inboxId, outcome.at);
+      return ids;
+    });
+  }
+
+  // ---- the inbox ----------------------------------------------------------------------------------------
+
+  /**
+   * Stores an inbound message before anything answers the provider: the unique key on channel + provider
+   * message id makes this the dedupe and the durability in one statement. Returns the inbox row's id, or
+   * undefined for a redelivery.
+   */
+  async accept(inbound: InboundMessage, context: TurnContext = {}): Promise<number | undefined> {
+    const { channel, externalUserId, providerMessageId, receivedAt, ...message } = inbound;
+    return this.repo.insertInbound({
+      channel,
+      providerMessageId,
+      address: externalUserId,
+      message: message,
+      context: context as Record<string, unknown>,
+      receivedAt,
+    });
+  }
+
+  inboundById = (id: number): Promise<InboundRow | undefined> => this.repo.inboundById(id);
+  pendingInbound = (channel: string, address: string, limit: number): Promise<InboundRow[]> =>
+    this.repo.pendingInbound(channel, address, limit);
+  finishInbound = (id: number, at: Date, error?: string): Promise<void> =>
+    this.repo.finishInbound(id, at, error ?? null);
+  countInboundAttempt = (id: number): Promise<number> => this.repo.countInboundAttempt(id);
+  strandedInbound = (before: Date, now: Date, limit: number): Promise<number[]> =>
+    this.repo.strandedInbound(before, now, limit);
+  purgeInbound = (before: Date): Promise<number> => this.repo.purgeInbound(before);
+
+  // ---- leases on an identity (its inbox drain, its outbox drain) ----------------------------------------
+  takeLease = (identityId: number, kind: LeaseKind, token: string, now: Date, ms: number): Promise<boolean> =>
+    this.repo.takeLease(identityId, kind, token, now, ms);
+  renewLease = (identityId: number, kind: LeaseKind, token: string, until: Date): Promise<boolean> =>
+    this.repo.renewLease(identityId, kind, token, until);
+  releaseLease = (identityId: number, kind: LeaseKind, token: string): Promise<void> =>
+    this.repo.releaseLease(identityId, kind, token);
+
+  // ---- tool calls, consents, tickets, review flags ------------------------------------------------------
+  recordToolCalls = (rows: ToolCallValues[]): Promise<void> => this.repo.recordToolCalls(rows);
+  completedAction = (idempotencyKey: string): Promise<unknown> => this.repo.completedAction(idempotencyKey);
+  recordConsent = (identityId: number, userId: number | null, version: string, at: Date): Promise<void> =>
+    this.repo.recordConsent(identityId, userId, version, at);
+  openTicket = (values: Parameters<ConversationRepository["openTicket"]>[0]): Promise<number> =>
+    this.repo.openTicket(values);
+  flagForReview = (
+    conversationId: number,
+    messageId: number | null,
+    reason: string,
+    at: Date,
+  ): Promise<void> => this.repo.flagForReview(conversationId, messageId, reason, at);
+  contactOf = (userId: number) => this.repo.contactOf(userId);
+  count = (table: "messages" | "tool_calls", conversationId: number): Promise<number> =>
+    this.repo.count(table, conversationId);
+
+  /** A one-time sign-up code for a contact, through the notifications outbox. */
+  queueCode = (message: OutboxMessage): Promise<void> => enqueueNotification(this.ctx.db, message);
+
+  // ---- the person behind an identity, and chat sign-up ----------------------------------------------------
+  userById = (id: number): Promise<UserWithProfile | undefined> => this.accounts.findById(id);
+  findPatientByContact = (contact: ContactPoint): Promise<UserWithProfile | undefined> =>
+    findPatientByContact(this.ctx.database, contact);
+  createPatientFromConversation = (input: {
+    name: string;
+    dateOfBirth: string;
+    contact: ContactPoint;
+  }): Promise<UserWithProfile> => createPatientFromConversation(this.ctx.database, input);
+}
