@@ -35,8 +35,6 @@ const BATCH = 20;
 export const MAX_TURN_ATTEMPTS = 5;
 /** Retryable send failures of one message before it is given up on. */
 export const MAX_SEND_ATTEMPTS = 8;
-/** How long an enqueue may hold a webhook's answer: the row is durable, the relay finds it anyway. */
-const KICK_WAIT_MS = 1_000;
 /** Work older than this with no drain holding its lease lost its job: the relay enqueues it again. */
 export const STRANDED_AFTER_MS = 10_000;
 /** Processed inbox rows are kept this long as the dedupe record (providers redeliver within hours). */
@@ -92,20 +90,11 @@ export class ChannelHub {
    * queue that is down or slow costs latency (the relay enqueues it again), never the message.
    */
   private async kick(name: string, data: DrainJob | SendJob): Promise<void> {
-    const added = this.jobs.add(name, data, { removeOnComplete: true });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), KICK_WAIT_MS);
-      timer.unref();
-    });
     try {
-      if ((await Promise.race([added, late])) === "late")
-        this.log.warn({ job: name }, "enqueue is slow; the relay will pick the work up if it is lost");
+      // Bounded by the jobs port: its producer fails fast while Redis is away and times out if it hangs.
+      await this.jobs.add(name, data, { removeOnComplete: true });
     } catch (err) {
       this.log.warn({ job: name, err: loggableError(err).message }, "enqueue failed; the relay will retry");
-    } finally {
-      clearTimeout(timer);
-      added.catch(() => undefined);
     }
   }
 

@@ -47,7 +47,12 @@ export class BullJobs implements Jobs {
     private readonly log: Log,
     private readonly prefix = "hl-jobs",
   ) {
-    this.producer = connection.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // A Redis that hangs instead of failing holds an add for at most commandTimeout.
+    this.producer = connection.duplicate({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2_000,
+    });
     this.producer.on("error", () => undefined);
     this.owned.push(this.producer);
   }

@@ -507,12 +507,27 @@ export class ConversationRepository {
     context: Record<string, unknown>;
     receivedAt: Date;
   }): Promise<number | undefined> {
-    const [row] = await this.db
-      .insert(inboundMessages)
-      .values(values)
-      .onConflictDoNothing()
-      .returning({ id: inboundMessages.id });
+    this.insertInboundQuery ??= this.prepareInsertInbound();
+    const [row] = await this.insertInboundQuery.execute(values);
     return row?.id;
+  }
+  private insertInboundQuery: ReturnType<ConversationRepository["prepareInsertInbound"]> | undefined;
+
+  /** The webhooks' one statement, prepared once: no query building per request, no planning per execution. */
+  private prepareInsertInbound() {
+    return this.db
+      .insert(inboundMessages)
+      .values({
+        channel: sql.placeholder("channel"),
+        providerMessageId: sql.placeholder("providerMessageId"),
+        address: sql.placeholder("address"),
+        message: sql.placeholder("message"),
+        context: sql.placeholder("context"),
+        receivedAt: sql.placeholder("receivedAt"),
+      })
+      .onConflictDoNothing()
+      .returning({ id: inboundMessages.id })
+      .prepare("inbound_messages_insert");
   }
 
   async inboundById(id: number): Promise<InboundRow | undefined> {

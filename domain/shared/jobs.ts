@@ -21,6 +21,11 @@ export interface Jobs {
   readonly kind: "bullmq" | "in-process";
   /** Registers the handler of a job name. Call before start(). */
   handle<T>(name: string, handler: JobHandler<T>, opts?: { concurrency?: number }): void;
+  /**
+   * Adds a job. Rejects promptly when the queue is unreachable (it never waits for Redis to come back):
+   * work that must follow a commit is recorded in Postgres too, and the relay (workers/relay.ts) enqueues
+   * it again, so a caller after a commit may treat a failed add as "later", not as a failure.
+   */
   add<T>(name: string, data: T, opts?: JobOptions): Promise<void>;
   /** Adds many jobs of a name at once (one round trip on BullMQ); each item as `add` would. */
   addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void>;
