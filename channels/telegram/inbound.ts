@@ -1,19 +1,13 @@
-import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
+import { sameSecret } from "../shared/compare.js";
 
 /** The header Telegram sends the webhook's secret_token back in. */
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 
-/**
- * True when the header carries the configured secret: compared in constant time on equal-length buffers
- * (a length mismatch is refused without comparing). Missing → false.
- */
+/** True when the header carries the configured secret (constant time, channels/shared/compare.ts). */
 export function verifySecret(header: unknown, secret: string): boolean {
-  if (typeof header !== "string" || header.length === 0) return false;
-  const given = Buffer.from(header, "utf8");
-  const expected = Buffer.from(secret, "utf8");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(header, secret);
 }
 
 const User = z.object({ id: z.number().int().positive(), is_bot: z.boolean().optional() });

@@ -1,5 +1,5 @@
 import type { OutboundMessage } from "../../bot/types.js";
-import { splitText } from "../web/render.js";
+import { numberedChoices, splitText } from "../shared/text.js";
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 export const CALLBACK_DATA_LIMIT = 64;
@@ -33,7 +33,7 @@ export function render(message: OutboundMessage): TelegramPayload[] {
   const urlButtons = links.filter((l) => l.url.startsWith("https://"));
   const textLinks = links.filter((l) => !l.url.startsWith("https://"));
   // Numbered like the other channels, so typing "2" works too.
-  const choices = (message.choices ?? []).map((c, n) => ({ id: c.id, label: `${n + 1}. ${c.label}` }));
+  const choices = numberedChoices(message.choices ?? []).map((c) => ({ id: c.id, label: c.numbered }));
   const fits = (c: { id: string }) => Buffer.byteLength(c.id, "utf8") <= CALLBACK_DATA_LIMIT;
   const asText = message.requestContact ? choices : choices.filter((c) => !fits(c));
   let body = message.text;

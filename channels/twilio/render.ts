@@ -1,5 +1,5 @@
 import type { OutboundMessage } from "../../bot/types.js";
-import { splitText } from "../web/render.js";
+import { numberedChoices, replyHint, splitText } from "../shared/text.js";
 
 /** Twilio refuses a Body over 1,600 characters; it splits longer texts into segments itself below that. */
 export const TWILIO_BODY_LIMIT = 1600;
@@ -14,7 +14,7 @@ export function renderText(message: OutboundMessage, limit = TWILIO_BODY_LIMIT):
   let body = message.text.trim();
   const choices = message.choices ?? [];
   if (choices.length) {
-    const lines = choices.map((c, n) => `${n + 1}. ${c.label}`);
+    const lines = numberedChoices(choices).map((c) => c.numbered);
     body += `\n\n${lines.join("\n")}\n${replyHint(choices.length)}`;
   }
   const links = [
@@ -27,10 +27,4 @@ export function renderText(message: OutboundMessage, limit = TWILIO_BODY_LIMIT):
   // Room for " (99/99)" on each part.
   const parts = splitText(body, limit - 8);
   return parts.map((p, i) => `${p} (${i + 1}/${parts.length})`);
-}
-
-function replyHint(n: number): string {
-  if (n === 1) return "Reply 1.";
-  if (n === 2) return "Reply 1 or 2.";
-  return `Reply ${Array.from({ length: n - 1 }, (_, i) => i + 1).join(", ")} or ${n}.`;
 }

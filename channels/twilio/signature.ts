@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { sameSecret } from "../shared/compare.js";
 
 /** The header Twilio signs every webhook request with. */
 export const SIGNATURE_HEADER = "x-twilio-signature";
@@ -28,8 +29,6 @@ export function verifySignature(
   url: string,
   params: Iterable<[string, string]>,
 ): boolean {
-  if (typeof header !== "string" || header.length === 0 || header.length > 100) return false;
-  const expected = Buffer.from(computeSignature(authToken, url, params), "utf8");
-  const given = Buffer.from(header, "utf8");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  if (typeof header !== "string" || header.length > 100) return false;
+  return sameSecret(header, computeSignature(authToken, url, params));
 }

@@ -1,4 +1,5 @@
 import type { OutboundMessage } from "../../bot/types.js";
+import { numberedChoices, splitText } from "../shared/text.js";
 
 export const WEB_TEXT_LIMIT = 1000;
 
@@ -14,24 +15,9 @@ export interface WebFrame {
   links: { label: string; url: string }[];
 }
 
-/** Splits at the last sentence end, line break or space before the limit. */
-export function splitText(text: string, limit = WEB_TEXT_LIMIT): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit);
-    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(". ") + 1, window.lastIndexOf(" "));
-    const at = cut > limit / 2 ? cut : limit;
-    parts.push(rest.slice(0, at).trimEnd());
-    rest = rest.slice(at).trimStart();
-  }
-  parts.push(rest);
-  return parts;
-}
-
 /** OutboundMessage → web frames: text split at the limit, buttons and links on the last part. */
 export function render(message: OutboundMessage & { id: number }): WebFrame[] {
-  const texts = splitText(message.text);
+  const texts = splitText(message.text, WEB_TEXT_LIMIT);
   return texts.map((text, i) => {
     const lastPart = i === texts.length - 1;
     return {
@@ -40,7 +26,7 @@ export function render(message: OutboundMessage & { id: number }): WebFrame[] {
       part: i,
       text,
       buttons: lastPart
-        ? (message.choices ?? []).map((c, n) => ({ id: c.id, label: `${n + 1}. ${c.label}` }))
+        ? numberedChoices(message.choices ?? []).map((c) => ({ id: c.id, label: c.numbered }))
         : [],
       links: lastPart ? (message.links ?? []) : [],
     };

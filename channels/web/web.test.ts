@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseFrame, toInbound, visitorExternalId } from "./inbound.js";
-import { render, splitText, WEB_TEXT_LIMIT } from "./render.js";
+import { render, WEB_TEXT_LIMIT } from "./render.js";
 
 describe("web inbound", () => {
   it("parses message and resume frames, and nothing else", () => {
@@ -73,13 +73,5 @@ describe("web render", () => {
     ]);
     expect(frames[0]!.buttons).toEqual([]);
     expect(frames.at(-1)!.links).toHaveLength(1);
-  });
-
-  it("splits at spaces and loses no words", () => {
-    const text = Array.from({ length: 500 }, (_, i) => `word${i}`).join(" ");
-    const parts = splitText(text, 100);
-    expect(parts.join(" ")).toBe(text);
-    expect(parts.every((p) => p.length <= 100)).toBe(true);
-    expect(splitText("short")).toEqual(["short"]);
   });
 });

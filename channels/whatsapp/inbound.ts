@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { sameSecret } from "../shared/compare.js";
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
 
@@ -22,9 +23,7 @@ export function verifySignature(raw: Buffer, header: unknown, appSecret: string)
   if (typeof header !== "string" || !header.startsWith("sha256=")) return false;
   const hex = header.slice("sha256=".length);
   if (!/^[0-9a-f]{64}$/i.test(hex)) return false;
-  const given = Buffer.from(hex, "hex");
-  const expected = createHmac("sha256", appSecret).update(raw).digest();
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(Buffer.from(hex, "hex"), createHmac("sha256", appSecret).update(raw).digest());
 }
 
 /** The header value Meta would send for this body (tests and the benchmark sign their bodies with it). */
@@ -41,9 +40,7 @@ export function verifyChallenge(query: Record<string, unknown>, verifyToken: str
   const token = query["hub.verify_token"];
   const challenge = query["hub.challenge"];
   if (mode !== "subscribe" || typeof token !== "string" || typeof challenge !== "string") return undefined;
-  const given = Buffer.from(token, "utf8");
-  const expected = Buffer.from(verifyToken, "utf8");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  if (!sameSecret(token, verifyToken)) return undefined;
   return /^[\x21-\x7e]{1,256}$/.test(challenge) ? challenge : undefined;
 }
 

@@ -1,6 +1,6 @@
 import type { WhatsAppTemplate } from "../../config/index.js";
 import type { Choice, OutboundMessage } from "../../bot/types.js";
-import { splitText } from "../web/render.js";
+import { numberedChoices, splitText } from "../shared/text.js";
 import { SHARE_CONTACT_ID } from "./inbound.js";
 
 /** Cloud API limits (interactive reply buttons and list messages). */
@@ -65,7 +65,10 @@ export function truncate(text: string, limit: number): string {
   return chars.length <= limit ? chars.join("") : chars.slice(0, limit - 1).join("") + "…";
 }
 
-const numbered = (choices: Choice[]) => choices.map((c, i) => `${i + 1}. ${c.label}`).join("\n");
+const numbered = (choices: Choice[]) =>
+  numberedChoices(choices)
+    .map((c) => c.numbered)
+    .join("\n");
 
 function buttons(body: string, choices: { id: string; title: string }[]): ButtonsPayload {
   return {
@@ -123,7 +126,7 @@ export function render(message: OutboundMessage): WhatsAppPayload[] {
     const cut = choices.some((c, i) => titles[i] !== c.label.trim());
     // Button titles must be unique within a message: number them when cutting made two alike.
     if (new Set(titles).size !== titles.length)
-      titles = choices.map((c, i) => truncate(`${i + 1}. ${c.label}`, BUTTON_TITLE_LIMIT));
+      titles = numberedChoices(choices).map((c) => truncate(c.numbered, BUTTON_TITLE_LIMIT));
     if (cut) body += `\n\n${numbered(choices)}`;
     interactive = (b) =>
       buttons(
