@@ -1,15 +1,7 @@
 import { agentFailure, type AgentFailure } from "./agent/failure.js";
-import type { Turn } from "./turn.js";
+import type { Brain, Turn } from "./turn.js";
 
-/**
- * What answers once the middleware have had their say: the guided menus now, the AI agent later.
- * A brain reads turn.input and turn.state, calls turn.tools, prepares pending actions (it never executes a
- * consequential action itself) and pushes to turn.out.
- */
-export interface Brain {
-  readonly name: string;
-  respond(turn: Turn): Promise<void>;
-}
+export type { Brain };
 
 /**
  * The seam for the agent: an AgentBrain (LangChain, when an LLM is configured) goes first and the guided

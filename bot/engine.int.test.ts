@@ -14,7 +14,7 @@ import {
 } from "../db/schema/index.js";
 import { buildTestApp, TEST_NOW, type TestApp } from "../test/app.js";
 import { signUp, uniqueEmail, verifiedDoctor, type Session } from "../test/factories.js";
-import type { Brain } from "./brain.js";
+import type { Brain } from "./turn.js";
 import { Engine } from "./engine.js";
 import { GuidedBrain } from "./guided/machine.js";
 import type { InboundMessage, OutboundMessage } from "./types.js";

@@ -4,7 +4,6 @@ import type { Services } from "../domain/index.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { AgentFailure } from "./agent/failure.js";
-import type { Brain } from "./brain.js";
 import type { ConversationService, ConversationRow, IdentityRow } from "../domain/conversations/service.js";
 import type { ConversationState } from "./state.js";
 import type { Tools } from "./tools.js";
@@ -57,6 +56,16 @@ export interface Turn {
   lockReleased?: boolean | undefined;
   /** Middleware that stopped the chain (for the logs and tests). */
   handledBy?: string | undefined;
+}
+
+/**
+ * What answers once the middleware have had their say: the guided menus, or the AI agent with the guided
+ * menus as its fallback (bot/brain.ts). A brain reads turn.input and turn.state, calls turn.tools, prepares
+ * pending actions (it never executes a consequential action itself) and pushes to turn.out.
+ */
+export interface Brain {
+  readonly name: string;
+  respond(turn: Turn): Promise<void>;
 }
 
 export type Next = () => Promise<void>;

@@ -1,11 +1,11 @@
 import { ChatOpenAI } from "@langchain/openai";
-import { loggableError } from "../../db/client.js";
+import { loggableError } from "../../domain/shared/errors.js";
 import { AIMessage, createAgent, HumanMessage, type BaseMessage } from "langchain";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../../config/index.js";
 import type { Services } from "../../domain/index.js";
 import type { Channel } from "../../domain/shared/actor.js";
-import type { Brain } from "../brain.js";
+import type { Brain } from "../turn.js";
 import { GuidedBrain } from "../guided/machine.js";
 import { say, type Turn } from "../turn.js";
 import { openItems, recentMessages } from "./context.js";

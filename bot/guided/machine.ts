@@ -1,4 +1,4 @@
-import type { Brain } from "../brain.js";
+import type { Brain } from "../turn.js";
 import { prepareAction } from "../actions.js";
 import { formatDay, formatMoney } from "../format.js";
 import { say, type Turn } from "../turn.js";
