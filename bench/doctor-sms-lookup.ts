@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createDatabase } from "../db/client.js";
-import { createRedis, RedisCache } from "../db/cache.js";
+import { createRedis, RedisCache } from "../infra/cache.js";
 import type { ServiceContext } from "../domain/context.js";
 import { DoctorSmsRepository } from "../domain/doctors/sms-repository.js";
 import { DoctorSmsService } from "../domain/doctors/sms.js";

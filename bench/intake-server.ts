@@ -6,12 +6,12 @@
  */
 import pino from "pino";
 import { loadConfig } from "../config/index.js";
-import { RedisCache, createRedis } from "../db/cache.js";
+import { RedisCache, createRedis } from "../infra/cache.js";
 import { createDatabase } from "../db/client.js";
-import { createStorage } from "../db/storage/index.js";
+import { createStorage } from "../infra/storage/index.js";
 import { loggerOptions } from "../api/app.js";
 import { buildPlatform } from "../api/platform.js";
-import { createJobs } from "../workers/index.js";
+import { createJobs } from "../infra/jobs.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -12,12 +12,12 @@ import pg from "pg";
 import { Engine } from "../bot/engine.js";
 import type { InboundMessage } from "../bot/types.js";
 import { loadConfig } from "../config/index.js";
-import { RedisCache } from "../db/cache.js";
+import { RedisCache } from "../infra/cache.js";
 import { createDatabase } from "../db/client.js";
-import { LocalStorage } from "../db/storage/local.js";
+import { LocalStorage } from "../infra/storage/local.js";
 import { createServices } from "../domain/index.js";
 import { systemClock } from "../domain/shared/clock.js";
-import { createJobs } from "../workers/index.js";
+import { createJobs } from "../infra/jobs.js";
 import { TEST_REDIS_URL } from "../test/env.js";
 import { prepareBenchDatabase } from "./lib.js";
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Engine } from "../bot/engine.js";
 import type { ConversationState } from "../bot/state.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "../bot/types.js";
-import { loggableError } from "../db/client.js";
+import { loggableError } from "../domain/shared/errors.js";
 import type {
   ConversationService,
   IdentityRow,

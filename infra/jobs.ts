@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { loggableError } from "../db/client.js";
+import { loggableError } from "../domain/shared/errors.js";
 import type { JobHandler, JobOptions, Jobs } from "../domain/shared/jobs.js";
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
@@ -268,4 +268,17 @@ export class InProcessJobs implements Jobs {
     this.timers.clear();
     await Promise.allSettled([...this.running]);
   }
+}
+
+/** BullMQ when Redis is configured, in-process otherwise. BullMQ needs a connection that retries forever. */
+export function createJobs(redis: Redis | undefined, log: Log, prefix?: string): Jobs {
+  return redis
+    ? new BullJobs(quietly(redis.duplicate({ maxRetriesPerRequest: null })), log, prefix)
+    : new InProcessJobs(log);
+}
+
+/** A connection whose errors are handled where its commands fail (ioredis reconnects by itself). */
+function quietly(connection: Redis): Redis {
+  connection.on("error", () => undefined);
+  return connection;
 }

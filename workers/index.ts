@@ -1,20 +1,9 @@
-import type { Redis } from "ioredis";
 import { HUB_JOBS, type ChannelHub, type DrainJob, type SendJob } from "../channels/hub.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import { REMINDER_JOBS, type ReminderDueJob } from "../domain/notifications/reminders.js";
 import { NOTIFY_JOBS } from "../domain/notifications/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
-import { BullJobs, InProcessJobs } from "./jobs.js";
-
-type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
-
-/** BullMQ when Redis is configured, in-process otherwise. BullMQ needs a connection that retries forever. */
-export function createJobs(redis: Redis | undefined, log: Log, prefix?: string): Jobs {
-  return redis
-    ? new BullJobs(quietly(redis.duplicate({ maxRetriesPerRequest: null })), log, prefix)
-    : new InProcessJobs(log);
-}
 
 /**
  * Every job handler, registered in one place; started and stopped with the platform as a pair.
@@ -47,10 +36,4 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   jobs.handle<{ prescriptionId: number }>(REMINDER_JOBS.roll, (d) =>
     reminders.syncPrescription(d.prescriptionId),
   );
-}
-
-/** A connection whose errors are handled where its commands fail (ioredis reconnects by itself). */
-function quietly(connection: Redis): Redis {
-  connection.on("error", () => undefined);
-  return connection;
 }

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { documents } from "../../db/schema/index.js";
-import { createStorage } from "../../db/storage/index.js";
+import { createStorage } from "../../infra/storage/index.js";
 import { buildTestApp, testConfig, type TestApp } from "../../test/app.js";
 import { signUp, type Session } from "../../test/factories.js";
 import { startFakeS3, type FakeS3 } from "../../test/fakes/s3.js";

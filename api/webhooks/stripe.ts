@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
-import { loggableError } from "../../db/client.js";
+import { loggableError } from "../../domain/shared/errors.js";
 import { toPaymentEvent, verifyStripeWebhook } from "../../domain/payments/stripe.js";
 import { errorBody } from "../plugins/errors.js";
 

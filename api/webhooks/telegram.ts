@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { TelegramClient } from "../../channels/telegram/client.js";
 import { SECRET_HEADER, parseUpdate, verifySecret } from "../../channels/telegram/inbound.js";
-import { loggableError } from "../../db/client.js";
+import { loggableError } from "../../domain/shared/errors.js";
 import { errorBody } from "../plugins/errors.js";
 
 export const FOREIGN_CONTACT_REPLY =

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { formFields, parseMessage, parseStatus } from "../../channels/twilio/inbound.js";
 import { SIGNATURE_HEADER, verifySignature } from "../../channels/twilio/signature.js";
-import { loggableError } from "../../db/client.js";
+import { loggableError } from "../../domain/shared/errors.js";
 import { errorBody } from "../plugins/errors.js";
 
 /** Twilio waits for TwiML; an empty <Response/> says "nothing to do now" (replies go through the REST API). */

@@ -6,7 +6,7 @@ import {
   verifySignature,
   type StatusUpdate,
 } from "../../channels/whatsapp/inbound.js";
-import { loggableError } from "../../db/client.js";
+import { loggableError } from "../../domain/shared/errors.js";
 import { errorBody } from "../plugins/errors.js";
 
 /**

@@ -34,3 +34,9 @@ export const conflict = (code: string, message: string) => new DomainError("conf
 export const forbidden = (code: string, message: string) => new DomainError("forbidden", code, message);
 export const unauthenticated = (code: string, message: string) =>
   new DomainError("unauthenticated", code, message);
+
+/**
+ * An error as it may be logged (the database driver's error, without drizzle's SQL and parameters, which can
+ * be patient data). Re-exported here so that the layers above the domain need nothing from db/.
+ */
+export { loggableError } from "../../db/client.js";
