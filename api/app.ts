@@ -10,7 +10,6 @@ import type { MediaFetcher } from "../bot/turn.js";
 import type { ChannelAdapter } from "../channels/contract.js";
 import { createAdapters } from "../channels/adapters.js";
 import { ChannelHub } from "../channels/hub.js";
-import { hubSender } from "../channels/notify.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -86,7 +85,6 @@ function createHub(
     },
   });
   const hub: ChannelHub = new ChannelHub(engine, opts.jobs, clock, log, createAdapters(opts.config, clock));
-  services.notifications.useSender(hubSender(hub, clock));
   return hub;
 }
 
@@ -113,8 +111,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     jobs: opts.jobs,
     config: opts.config,
     storage: opts.storage,
+    replayRunner: (built) => replayRunner(opts.config, built),
   });
-  services.prompts.setReplayRunner(replayRunner(opts.config, services));
   app.decorate("services", services);
   app.decorate("hub", createHub(opts, services, clock, app.log));
   app.decorate("deps", { config: opts.config, database: opts.database, cache: opts.cache, clock });

@@ -45,8 +45,8 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-/** How often the channels' sweep looks for inbound and outbound messages whose job was lost. */
-const CHANNEL_SWEEP_MS = 5_000;
+/** How often the sweeps look for work whose job was lost (it is only looked for once it is this late, too). */
+const SWEEP_MS = 5_000;
 
 /**
  * The one way to assemble HealthLink from its parts — used by the server (startPlatform) and the tests
@@ -62,7 +62,8 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
   const relay = new Relay(
     [
       { name: "notifications", everyMs: 0, run: () => notifications.tick() },
-      { name: "channels", everyMs: CHANNEL_SWEEP_MS, run: (now) => hub.sweep(now) },
+      { name: "channels", everyMs: SWEEP_MS, run: (now) => hub.sweep(now) },
+      { name: "reminders", everyMs: SWEEP_MS, run: (now) => services.reminders.sweepOverdue(now) },
     ],
     clock,
     parts.config.notifications.relayIntervalMs,

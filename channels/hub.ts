@@ -1,20 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type { Engine } from "../bot/engine.js";
-import type { ConversationState } from "../bot/state.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "../bot/types.js";
 import { loggableError } from "../domain/shared/errors.js";
-import type {
-  ConversationService,
-  IdentityRow,
-  InboundRow,
-  MessageRow,
+import {
+  CONVERSATION_JOBS,
+  type ConversationService,
+  type IdentityRow,
+  type InboundRow,
+  type MessageRow,
 } from "../domain/conversations/service.js";
-import { payloadOf, toOutbound } from "../domain/conversations/messages.js";
+import { toOutbound } from "../domain/conversations/messages.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { ChannelRegistry, SendError, type ChannelAdapter, type SendContext } from "./contract.js";
 
-export const HUB_JOBS = { drain: "chat.drain", send: "chat.send" } as const;
+export const HUB_JOBS = CONVERSATION_JOBS;
 
 /** Run the turns of the sender of this inbox row (ids only: nothing of the message is in the job). */
 export interface DrainJob {
@@ -170,47 +170,13 @@ export class ChannelHub {
 
   // ---- outbound: posting outside a turn, and the send drain ------------------------------------------
 
-  /**
-   * Posts messages to a person on a channel outside a turn (a notification, a reminder, a staff answer):
-   * stored in their conversation (the choices offered become what "1"/"2" mean next) and in the identity's
-   * outbox, then sent by the `chat.send` job. `key` makes the post idempotent: posting again with the same key
-   * stores nothing more (a notification job that ran twice).
-   */
-  async post(
+  /** Posts messages to a person outside a turn (ConversationService.post): stored, then sent by `chat.send`. */
+  post(
     identity: IdentityRow,
     messages: OutboundMessage[],
     opts: { key: string; notification?: SendContext["notification"] },
   ): Promise<number[]> {
-    const { conversations } = this;
-    const conversation = await conversations.conversationFor(identity, identity.channel);
-    const token = await conversations.lock(conversation.id);
-    let ids: number[];
-    try {
-      const now = this.clock.now();
-      ids = await conversations.recordOutboundMany(
-        messages.map((m, i) => ({
-          conversationId: conversation.id,
-          channel: identity.channel,
-          identityId: identity.id,
-          postKey: `${opts.key}:${i}`,
-          text: m.text,
-          payload: payloadOf(opts.notification ? { ...m, notification: opts.notification } : m),
-          createdAt: now,
-        })),
-      );
-      if (ids.length < messages.length)
-        ids = await conversations.outboundIdsByPostKeys(messages.map((_, i) => `${opts.key}:${i}`));
-      const choices = [...messages].reverse().find((m) => m.choices?.length)?.choices;
-      if (choices) {
-        const current = (await conversations.load(conversation.id)) ?? conversation;
-        const state = { ...(current.state as ConversationState), choices };
-        await conversations.save(conversation.id, { state, channel: current.channel }, now);
-      }
-    } finally {
-      await conversations.unlock(conversation.id, token);
-    }
-    await this.kick(HUB_JOBS.send, { identityId: identity.id });
-    return ids;
+    return this.conversations.post(identity, messages, opts);
   }
 
   /**

@@ -38,8 +38,11 @@ export interface Deps {
   storage: DocumentStorage;
   /** Default: from the configuration (Stripe when STRIPE_SECRET_KEY is set, the sandbox otherwise). */
   paymentProvider?: PaymentProvider;
-  /** Runs the agent for prompt replay (admin tool); absent when no LLM is configured. */
-  replayRunner?: ReplayRunner;
+  /**
+   * Makes the agent's runner for prompt replay (admin tool) from the finished services; absent, or returning
+   * undefined, when no LLM is configured.
+   */
+  replayRunner?: ((services: Services) => ReplayRunner | undefined) | undefined;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -72,16 +75,17 @@ export function createServices(deps: Deps) {
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const review = new ReviewService(ctx);
   const conversations = new ConversationService(ctx);
-  const prompts = new PromptsService(ctx, { runner: deps.replayRunner, source: review });
+  // The runner is made from the finished services (its tools call them): resolved when a replay runs.
+  const replay: { runner?: ReplayRunner | undefined } = {};
+  const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
-  const notifications = new NotificationService(ctx);
+  const notifications = new NotificationService(ctx, conversations);
   const reminders = new ReminderScheduler(ctx, notifications);
   // Reminders follow appointments and prescriptions, after each commit.
   scheduling.onChanged = (id) => reminders.safely("appointment", () => reminders.syncAppointment(id));
   prescriptions.onChanged = (id) => reminders.safely("prescription", () => reminders.syncPrescription(id));
   labs.onChanged = (id) => reminders.safely("lab booking", () => reminders.syncLabBooking(id));
-  notifications.sweep = (now) => reminders.sweepOverdue(now);
-  return {
+  const services = {
     audit,
     access,
     auth,
@@ -101,4 +105,6 @@ export function createServices(deps: Deps) {
     notifications,
     reminders,
   };
+  replay.runner = deps.replayRunner?.(services);
+  return services;
 }

@@ -13,9 +13,7 @@ export function visitorExternalId(token: string): string {
   return `visitor:${sha256(token)}`;
 }
 
-export function userExternalId(userId: number): string {
-  return `user:${userId}`;
-}
+export { userExternalId } from "../../domain/conversations/service.js";
 
 const MessageFrame = z.object({
   type: z.literal("message"),

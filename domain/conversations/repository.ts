@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { statusNotBehind } from "../notifications/delivery-status.js";
 import { queryRows, type DbOrTx } from "../../db/client.js";
 import {
@@ -91,6 +91,19 @@ export class ConversationRepository {
       .onConflictDoNothing()
       .returning();
     return created ?? (await this.findIdentity(channel, externalId))!;
+  }
+
+  /** The person's verified identities, most recently active first. */
+  async verifiedIdentities(userId: number): Promise<IdentityRow[]> {
+    return this.db
+      .select()
+      .from(channelIdentities)
+      .where(and(eq(channelIdentities.userId, userId), isNotNull(channelIdentities.verifiedAt)))
+      .orderBy(
+        sql`${channelIdentities.lastInboundAt} DESC NULLS LAST`,
+        desc(channelIdentities.verifiedAt),
+        desc(channelIdentities.id),
+      );
   }
 
   async findIdentity(channel: string, externalId: string): Promise<IdentityRow | undefined> {

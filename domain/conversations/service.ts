@@ -13,7 +13,25 @@ import {
   type ToolCallValues,
 } from "./repository.js";
 import { createPatientFromConversation, findPatientByContact, type ContactPoint } from "./signup.js";
-import type { InboundMessage, TurnContext } from "./types.js";
+import { payloadOf } from "./messages.js";
+import type { InboundMessage, OutboundMessage, TurnContext } from "./types.js";
+
+/** The conversations module's jobs: a sender's inbox drain, an identity's outbox drain (ids only). */
+export const CONVERSATION_JOBS = { drain: "chat.drain", send: "chat.send" } as const;
+
+/** The web chat identity of a signed-in person (a visitor's is `visitor:<hash of their token>`). */
+export function userExternalId(userId: number): string {
+  return `user:${userId}`;
+}
+
+/** The channels this configuration can send on (the web chat always); the channels layer has an adapter each. */
+export function configuredChannels(config: ServiceContext["config"]): ReadonlySet<string> {
+  const channels = new Set(["web"]);
+  if (config.telegram) channels.add("telegram");
+  if (config.twilio?.phoneNumber) channels.add("sms");
+  if (config.twilio?.whatsappNumber || config.whatsapp) channels.add("whatsapp");
+  return channels;
+}
 
 export type { ConversationRow, IdentityRow, InboundRow, MessageRow, OutboundValues, ToolCallValues };
 
@@ -49,6 +67,8 @@ export class ConversationService {
   findIdentity = (channel: string, externalId: string): Promise<IdentityRow | undefined> =>
     this.repo.findIdentity(channel, externalId);
   identityById = (id: number): Promise<IdentityRow | undefined> => this.repo.identityById(id);
+  /** The person's verified identities, most recently active first. */
+  verifiedIdentities = (userId: number): Promise<IdentityRow[]> => this.repo.verifiedIdentities(userId);
   linkIdentity = (identityId: number, userId: number, at: Date): Promise<void> =>
     this.repo.linkIdentity(identityId, userId, at);
   setOptOut = (channel: string, externalId: string, at: Date | null): Promise<void> =>
@@ -107,6 +127,64 @@ export class ConversationService {
       if (outcome.inboxId !== undefined) await repo.finishInbound(outcome.inboxId, outcome.at);
       return ids;
     });
+  }
+
+  /** The person's web chat identity (the one their signed-in chat uses), linked to them. */
+  async webIdentity(userId: number): Promise<IdentityRow> {
+    const identity = await this.repo.identity("web", userExternalId(userId));
+    if (identity.userId === userId && identity.verifiedAt !== null) return identity;
+    if (identity.userId !== null && identity.userId !== userId) return identity;
+    const at = this.ctx.clock.now();
+    await this.repo.linkIdentity(identity.id, userId, at);
+    return { ...identity, userId, verifiedAt: at };
+  }
+
+  /**
+   * Posts messages to a person on one identity outside a turn (a notification, a reminder, a staff answer):
+   * stored in their conversation (the choices offered become what "1"/"2" mean next: the conversation state's
+   * `choices`) and in the identity's outbox, whose drain sends them. `key` makes the post idempotent: posting
+   * again with the same key stores nothing more. Returns the messages' ids.
+   */
+  async post(
+    identity: IdentityRow,
+    messages: OutboundMessage[],
+    opts: { key: string; notification?: OutboundMessage["notification"] },
+  ): Promise<number[]> {
+    const conversation = await this.repo.conversationFor(identity, identity.channel);
+    const token = await this.repo.lock(conversation.id);
+    const keys = messages.map((_, i) => `${opts.key}:${i}`);
+    let ids: number[];
+    try {
+      const now = this.ctx.clock.now();
+      ids = await this.repo.recordOutboundMany(
+        messages.map((m, i) => ({
+          conversationId: conversation.id,
+          channel: identity.channel,
+          identityId: identity.id,
+          postKey: keys[i],
+          text: m.text,
+          payload: payloadOf(opts.notification ? { ...m, notification: opts.notification } : m),
+          createdAt: now,
+        })),
+      );
+      if (ids.length < messages.length) ids = await this.repo.outboundIdsByPostKeys(keys);
+      const choices = [...messages].reverse().find((m) => m.choices?.length)?.choices;
+      if (choices) {
+        const current = (await this.repo.load(conversation.id)) ?? conversation;
+        await this.repo.save(
+          conversation.id,
+          { state: { ...current.state, choices }, channel: current.channel },
+          now,
+        );
+      }
+    } finally {
+      await this.repo.unlock(conversation.id, token);
+    }
+    await this.ctx.jobs
+      .add(CONVERSATION_JOBS.send, { identityId: identity.id }, { removeOnComplete: true })
+      // The messages are stored: the relay's sweep sends them if this add is lost.
+      .catch(() => undefined);
+    return ids;
   }
 
   // ---- the inbox ----------------------------------------------------------------------------------------

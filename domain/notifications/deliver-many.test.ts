@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { ConversationService } from "../conversations/service.js";
 import type { ServiceContext } from "../context.js";
 import type { JobOptions, Jobs } from "../shared/jobs.js";
 import { DELIVER_CHUNK, NOTIFY_JOBS, NotificationService } from "./service.js";
@@ -26,7 +27,8 @@ function recordingJobs(): Jobs & { added: { name: string; data: unknown; opts?: 
 }
 
 function service(jobs: Jobs): NotificationService {
-  return new NotificationService({ db: {}, jobs } as unknown as ServiceContext);
+  const ctx = { db: {}, jobs, config: {} } as unknown as ServiceContext;
+  return new NotificationService(ctx, {} as ConversationService);
 }
 
 describe("delivery of a batch of outbox rows", () => {

@@ -5,7 +5,6 @@ const BATCH = 200;
 /** A row claimed this long ago and not sent lost its job (a crash between claim and add): claimed again. */
 export const STUCK_MS = 5 * 60_000;
 const RECLAIM_EVERY_MS = 30_000;
-const SWEEP_EVERY_MS = 5_000;
 
 /**
  * Moves due outbox rows (written by the domain services inside their transactions) onto the
@@ -14,24 +13,19 @@ const SWEEP_EVERY_MS = 5_000;
  */
 export class NotificationRelay {
   private lastReclaim = 0;
-  private lastSweep = 0;
 
   constructor(
     private readonly notifications: NotificationService,
     private readonly clock: Clock,
   ) {}
 
-  /** One pass: reclaim stuck rows and sweep overdue reminders now and then, then claim and queue due rows until none are left. */
+  /** One pass: reclaim stuck rows now and then, then claim and queue due rows until none are left. */
   async tick(): Promise<number> {
     const now = this.clock.now();
     const repo = this.notifications.repo;
     if (Date.now() - this.lastReclaim > RECLAIM_EVERY_MS) {
       this.lastReclaim = Date.now();
       await repo.reclaimStuck(new Date(now.getTime() - STUCK_MS));
-    }
-    if (this.notifications.sweep && Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
-      this.lastSweep = Date.now();
-      await this.notifications.sweep(now);
     }
     let total = 0;
     for (;;) {

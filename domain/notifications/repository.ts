@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
 import { ReminderRepository } from "./reminder-repository.js";
+import type { channelIdentities } from "../../db/schema/index.js";
 import {
-  channelIdentities,
   doctors,
   medicationDoses,
   notificationsOutbox,
@@ -180,19 +180,6 @@ export class NotificationsRepository {
       timeZone: row.timeZone ?? "UTC",
       quietHours: row.quietHours,
     };
-  }
-
-  /** The person's verified identities, most recently active first. */
-  async verifiedIdentities(userId: number): Promise<IdentityRow[]> {
-    return this.db
-      .select()
-      .from(channelIdentities)
-      .where(and(eq(channelIdentities.userId, userId), isNotNull(channelIdentities.verifiedAt)))
-      .orderBy(
-        sql`${channelIdentities.lastInboundAt} DESC NULLS LAST`,
-        desc(channelIdentities.verifiedAt),
-        desc(channelIdentities.id),
-      );
   }
 
   async setPreferences(

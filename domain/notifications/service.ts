@@ -3,8 +3,9 @@ import { invalid } from "../shared/errors.js";
 import type { Actor } from "../shared/actor.js";
 import { recordOutboxDeliveryStatus } from "./delivery-status.js";
 import { parseQuietHours } from "./quiet-hours.js";
-import { NotificationsRepository, type IdentityRow, type OutboxRow, type Recipient } from "./repository.js";
-import { renderNotification, type NotificationMessage, type RecipientRole } from "./templates.js";
+import { configuredChannels, type ConversationService, type IdentityRow } from "../conversations/service.js";
+import { NotificationsRepository, type OutboxRow, type Recipient } from "./repository.js";
+import { renderNotification, type RecipientRole } from "./templates.js";
 
 export const NOTIFY_JOBS = { deliver: "notify.deliver", deliverMany: "notify.deliver_many" } as const;
 
@@ -13,28 +14,6 @@ export const DELIVER_CHUNK = 25;
 
 /** The outbox row's delivery job id: one job per row while it is queued. */
 export const deliverJobId = (outboxId: number): string => `notify:${outboxId}`;
-
-/**
- * What the notifications module needs from the channels (implemented over the ChannelHub in
- * channels/notify.ts; the domain does not import the channels).
- */
-export interface NotificationSender {
-  /** Is this channel able to send now (an adapter is registered)? */
-  has(channel: string): boolean;
-  /** The identity row of an address on a channel, created (linked to nobody) if new. */
-  identity(channel: string, externalId: string): Promise<IdentityRow>;
-  /** The person's web chat identity (the signed-in web chat's), linked to them. */
-  webIdentity(userId: number): Promise<IdentityRow>;
-  /**
-   * Stores the messages in the person's conversation (choices become what "1"/"2" mean) and queues their
-   * delivery on the identity's channel.
-   */
-  post(
-    identity: IdentityRow,
-    messages: NotificationMessage[],
-    opts: { key: string; notification: { template: string; data: Record<string, unknown> } },
-  ): Promise<void>;
-}
 
 export const PREFERRED_CHANNELS = ["telegram", "whatsapp", "sms", "web"] as const;
 export type PreferredChannel = (typeof PREFERRED_CHANNELS)[number];
@@ -56,17 +35,20 @@ const PHONE = /^\+\d{8,15}$/;
  */
 export class NotificationService {
   readonly repo: NotificationsRepository;
-  private sender: NotificationSender | undefined;
-  /** Run by the relay now and then (the reminders' sweep of overdue rows whose due job was lost). */
-  sweep: ((now: Date) => Promise<unknown>) | undefined;
+  /** The channels this deployment can send on (an adapter each in channels/). */
+  private readonly channels: ReadonlySet<string>;
 
-  constructor(private readonly ctx: ServiceContext) {
+  /** Notifications reach people through their conversations (ConversationService.post and its outbox). */
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly conversations: ConversationService,
+  ) {
     this.repo = new NotificationsRepository(ctx.db);
+    this.channels = configuredChannels(ctx.config);
   }
 
-  /** Wired at boot by the app (the hub lives above the domain). */
-  useSender(sender: NotificationSender): void {
-    this.sender = sender;
+  private has(channel: string): boolean {
+    return this.channels.has(channel);
   }
 
   /** Queues the delivery job of an outbox row (the relay does this for rows it claims). */
@@ -118,21 +100,19 @@ export class NotificationService {
 
   /** The `notify.deliver` job. Idempotent: a row already sent, failed or cancelled is left as it is. */
   async deliver(outboxId: number): Promise<void> {
-    const sender = this.sender;
-    if (!sender) throw new Error("notifications: no sender wired");
     const now = this.ctx.clock.now();
     // Taken while handled: a second job for the same row finds it taken (or sent) and does nothing.
     const row = await this.repo.take(outboxId, now);
     if (!row) return;
     try {
       const recipient = row.userId !== null ? await this.repo.recipient(row.userId) : undefined;
-      const route = await this.route(sender, row, recipient);
+      const route = await this.route(row, recipient);
       if ("error" in route) {
         await this.repo.markFailed(this.ctx.db, row.id, route.error);
         return;
       }
       const message = renderNotification(row.template, row.data, roleOf(recipient));
-      await sender.post(route.identity, [message], {
+      await this.conversations.post(route.identity, [message], {
         key: deliverJobId(row.id),
         notification: { template: row.template, data: row.data },
       });
@@ -143,57 +123,49 @@ export class NotificationService {
     }
   }
 
-  private async route(
-    sender: NotificationSender,
-    row: OutboxRow,
-    recipient: Recipient | undefined,
-  ): Promise<Route> {
+  private async route(row: OutboxRow, recipient: Recipient | undefined): Promise<Route> {
     if (row.userId !== null && (!recipient || !recipient.active)) return { error: "NO_RECIPIENT" };
-    if (row.channel !== null) return this.pinned(sender, row, recipient);
+    if (row.channel !== null) return this.pinned(row, recipient);
     if (!recipient) return { error: "NO_CHANNEL" };
-    const usable = (await this.repo.verifiedIdentities(recipient.userId)).filter(
-      (i) => i.optedOutAt === null && sender.has(i.channel),
+    const usable = (await this.conversations.verifiedIdentities(recipient.userId)).filter(
+      (i) => i.optedOutAt === null && this.has(i.channel),
     );
     const preferred = recipient.preferredChannel;
     const onPreferred = preferred ? usable.find((i) => i.channel === preferred) : undefined;
     if (onPreferred) return { identity: onPreferred };
     const other = usable.find((i) => i.channel !== "web");
     if (other) return { identity: other };
-    if (sender.has("sms") && recipient.phone && PHONE.test(recipient.phone)) {
-      const sms = await sender.identity("sms", recipient.phone);
+    if (this.has("sms") && recipient.phone && PHONE.test(recipient.phone)) {
+      const sms = await this.conversations.identity("sms", recipient.phone);
       const mine = sms.userId === null || sms.userId === recipient.userId;
       if (sms.optedOutAt === null && mine) return { identity: sms };
     }
     const web = usable.find((i) => i.channel === "web");
     if (web) return { identity: web };
-    if (sender.has("web")) return { identity: await sender.webIdentity(recipient.userId) };
+    if (this.has("web")) return { identity: await this.conversations.webIdentity(recipient.userId) };
     return { error: "NO_CHANNEL" };
   }
 
   /** A row for one channel (a one-time code by SMS, a reset link by email): that channel only. */
-  private async pinned(
-    sender: NotificationSender,
-    row: OutboxRow,
-    recipient: Recipient | undefined,
-  ): Promise<Route> {
+  private async pinned(row: OutboxRow, recipient: Recipient | undefined): Promise<Route> {
     const channel = row.channel!;
     if (channel === "email") return { error: "EMAIL_NOT_CONFIGURED" };
-    if (!sender.has(channel)) return { error: "NO_CHANNEL" };
+    if (!this.has(channel)) return { error: "NO_CHANNEL" };
     if (row.toAddress !== null) {
-      const identity = await sender.identity(channel, row.toAddress);
+      const identity = await this.conversations.identity(channel, row.toAddress);
       return identity.optedOutAt === null ? { identity } : { error: "OPTED_OUT" };
     }
     if (!recipient) return { error: "NO_CHANNEL" };
-    const usable = (await this.repo.verifiedIdentities(recipient.userId)).filter(
+    const usable = (await this.conversations.verifiedIdentities(recipient.userId)).filter(
       (i) => i.channel === channel && i.optedOutAt === null,
     );
     if (usable[0]) return { identity: usable[0] };
     if ((channel === "sms" || channel === "whatsapp") && recipient.phone && PHONE.test(recipient.phone)) {
-      const identity = await sender.identity(channel, recipient.phone);
+      const identity = await this.conversations.identity(channel, recipient.phone);
       if (identity.optedOutAt !== null) return { error: "OPTED_OUT" };
       if (identity.userId === null || identity.userId === recipient.userId) return { identity };
     }
-    if (channel === "web") return { identity: await sender.webIdentity(recipient.userId) };
+    if (channel === "web") return { identity: await this.conversations.webIdentity(recipient.userId) };
     return { error: "NO_CHANNEL" };
   }
 

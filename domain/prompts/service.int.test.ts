@@ -56,7 +56,7 @@ describe("PromptsService", () => {
         return Promise.resolve(messages.map((m) => `[${prompt}] ${m.toUpperCase()}`));
       },
     };
-    const service = new PromptsService(ctx, { runner, source: t.services.review });
+    const service = new PromptsService(ctx, { runner: () => runner, source: t.services.review });
     const draft = await service.createDraft(admin, { name: "assistant", text: "DRAFT" });
     const result = await service.replay(admin, draft.id, conversationId);
     expect(calls).toEqual([{ prompt: "DRAFT", messages: ["hello", "what do I have?", "thanks"] }]);
@@ -79,32 +79,23 @@ describe("PromptsService", () => {
     });
   });
 
-  it("without a runner, replay is LLM_NOT_CONFIGURED; a runner set later is used (also over HTTP)", async () => {
+  it("without an LLM there is no runner: replay is LLM_NOT_CONFIGURED, also over HTTP (409)", async () => {
     const service = t.services.prompts;
     const draft = await service.createDraft(admin, { name: "assistant", text: "LATER" });
     await expect(service.replay(admin, draft.id, conversationId)).rejects.toMatchObject({
       kind: "conflict",
       code: "LLM_NOT_CONFIGURED",
     });
-    service.setReplayRunner({ run: (_p, messages) => Promise.resolve(messages.map(() => "ok")) });
-    try {
-      const { signInAs } = await import("../../test/factories.js");
-      const session = await signInAs(t, "admin");
-      const res = await t.app.inject({
-        method: "POST",
-        url: `/api/admin/prompts/${draft.id}/replay`,
-        headers: session.headers,
-        payload: { conversation_id: conversationId },
-      });
-      expect(res.statusCode).toBe(200);
-      expect(res.json<{ turns: { replay: string }[] }>().turns.map((x) => x.replay)).toEqual([
-        "ok",
-        "ok",
-        "ok",
-      ]);
-    } finally {
-      service.setReplayRunner(undefined);
-    }
+    const { signInAs } = await import("../../test/factories.js");
+    const session = await signInAs(t, "admin");
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/api/admin/prompts/${draft.id}/replay`,
+      headers: session.headers,
+      payload: { conversation_id: conversationId },
+    });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: { code: "LLM_NOT_CONFIGURED" } });
   });
 
   it("uses the highest-numbered default file, and the shipped assistant prompt", async () => {

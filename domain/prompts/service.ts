@@ -46,17 +46,13 @@ export class PromptsService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly opts: {
-      runner?: ReplayRunner | undefined;
+      /** The agent that replays conversations (undefined without an LLM). */
+      runner?: (() => ReplayRunner | undefined) | undefined;
       source?: ReplaySource | undefined;
       dir?: string;
     } = {},
   ) {
     this.repo = new PromptsRepository(ctx.db);
-  }
-
-  /** The agent helper may wire its runner after construction. */
-  setReplayRunner(runner: ReplayRunner | undefined): void {
-    this.opts.runner = runner;
   }
 
   /** The prompt the agent should use now: the active database version, or the default file. */
@@ -184,7 +180,8 @@ export class PromptsService {
     assertAdmin(actor);
     const prompt = await this.repo.find(id);
     if (!prompt) throw notFound("Prompt version", "PROMPT_NOT_FOUND");
-    const { runner, source } = this.opts;
+    const runner = this.opts.runner?.();
+    const { source } = this.opts;
     if (!runner || !source) {
       throw new DomainError(
         "conflict",

@@ -586,8 +586,8 @@ describe("reminder dispatch in batches", () => {
     const late = lost(60_000, "lost");
     const recent = lost(10_000, "recent");
     await t.services.reminders.rows.upsert([late, recent]);
-    // What the relay runs every few seconds (NotificationRelay.tick).
-    await t.services.notifications.sweep!(t.clock.now());
+    // What the relay's "reminders" sweep runs every few seconds.
+    await t.services.reminders.sweepOverdue(t.clock.now());
     const row = await delivered(late.key);
     expect(row).toMatchObject({
       status: "sent",
