@@ -21,12 +21,12 @@ export function createJobs(redis: Redis | undefined, log: Log, prefix?: string):
  * Handlers are thin: they call one domain service method, which is idempotent.
  */
 export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub): void {
-  const { payments } = services;
+  const { payments, payouts } = services;
   jobs.handle<{ paymentId: number }>(PAYMENT_JOBS.expire, (d) => payments.expirePayment(d.paymentId));
   jobs.handle<{ refundId: number }>(PAYMENT_JOBS.refund, (d) => payments.executeRefund(d.refundId));
-  jobs.handle<{ withdrawalId: number }>(PAYMENT_JOBS.payout, (d) => payments.executePayout(d.withdrawalId));
+  jobs.handle<{ withdrawalId: number }>(PAYMENT_JOBS.payout, (d) => payouts.executePayout(d.withdrawalId));
   jobs.handle<{ doctorId: number }>(PAYMENT_JOBS.releaseEarnings, (d) =>
-    payments.releaseDueEarnings(d.doctorId),
+    payouts.releaseDueEarnings(d.doctorId),
   );
   // Turns of different conversations run side by side; one conversation's wait on its lease.
   jobs.handle<TurnJob>(HUB_JOBS.turn, (d) => hub.runTurn(d), { concurrency: 16 });

@@ -8,6 +8,7 @@ import {
   ledgerEntries,
   ledgerTransactions,
   paymentEvents,
+  patients,
   payments,
   payoutAccounts,
   refunds,
@@ -95,13 +96,12 @@ export class PaymentsRepository {
       .offset(offset);
   }
 
-  async expiredUnpaid(now: Date, limit: number): Promise<PaymentRow[]> {
-    return this.db
-      .select()
-      .from(payments)
-      .where(and(inArray(payments.status, ["requires_payment", "failed"]), lte(payments.expiresAt, now)))
-      .orderBy(asc(payments.expiresAt))
-      .limit(limit);
+  async patientUserId(db: DbOrTx, patientId: number): Promise<number | undefined> {
+    const [row] = await db
+      .select({ userId: patients.userId })
+      .from(patients)
+      .where(eq(patients.id, patientId));
+    return row?.userId;
   }
 
   // Events ----------------------------------------------------------------------------------------
