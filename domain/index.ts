@@ -98,6 +98,8 @@ export function createServices(deps: Deps) {
     payouts: money.payouts,
     receipts: money.receipts,
     paymentReports: money.reports,
+    /** The payments outbox sweep: `paymentsRelay.sweepStranded(now)`, run by the periodic relay. */
+    paymentsRelay: money.relay,
     review,
     prompts,
     doctorSms,

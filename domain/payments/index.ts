@@ -6,6 +6,7 @@ import { Earnings } from "./earnings.js";
 import { PayoutsService } from "./payouts/service.js";
 import type { PaymentProvider } from "./provider.js";
 import { ReceiptsService } from "./receipts.js";
+import { PaymentsRelay } from "./relay.js";
 import { LedgerReports } from "./reports.js";
 import { SandboxProvider } from "./sandbox.js";
 import { PaymentsService } from "./service.js";
@@ -23,6 +24,7 @@ export function createPaymentProvider(config: Config): PaymentProvider {
  * - `payouts`: doctors' earnings, withdrawals and payout accounts;
  * - `receipts`: patients' payments and receipts;
  * - `reports`: the admin's revenue and ledger export;
+ * - `relay`: `sweepStranded(now)`, the outbox sweep of work committed but never enqueued;
  * - `appointmentHooks`: the consultation money rules scheduling calls.
  */
 export function createPaymentServices(ctx: ServiceContext, provider: PaymentProvider) {
@@ -35,6 +37,7 @@ export function createPaymentServices(ctx: ServiceContext, provider: PaymentProv
     payouts,
     receipts: new ReceiptsService(deps, payments),
     reports: new LedgerReports(deps),
+    relay: new PaymentsRelay(deps),
     appointmentHooks: new AppointmentPayments(ctx, payments, earnings),
   };
 }
