@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryCache } from "../../db/cache.js";
 import type { Tx } from "../../db/client.js";
 import {
   appointmentEvents,
@@ -13,6 +14,8 @@ import {
 import { buildTestApp, TEST_NOW, type TestApp } from "../../test/app.js";
 import { signUp, verifiedDoctor, type Session } from "../../test/factories.js";
 import { settle } from "../../test/settle.js";
+import { createServices } from "../index.js";
+import type { Jobs } from "../shared/jobs.js";
 import { PAYMENT_JOBS } from "./jobs.js";
 import { Accounts } from "./ledger/accounts.js";
 import type { PurposeHandler } from "./purposes/types.js";
@@ -35,6 +38,30 @@ class FakeOrders implements PurposeHandler {
   }
   expired(_tx: Tx, p: PaymentRow): Promise<void> {
     expired.push(p.referenceId);
+    return Promise.resolve();
+  }
+}
+
+/** A queue that cannot be reached: every add rejects at once. */
+class QueueDown implements Jobs {
+  readonly kind = "bullmq" as const;
+  handle(): void {}
+  add(): Promise<void> {
+    return Promise.reject(new Error("queue unreachable"));
+  }
+  addBulk(): Promise<void> {
+    return Promise.reject(new Error("queue unreachable"));
+  }
+  remove(): Promise<void> {
+    return Promise.reject(new Error("queue unreachable"));
+  }
+  busy(): Promise<number> {
+    return Promise.resolve(0);
+  }
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
     return Promise.resolve();
   }
 }
@@ -212,5 +239,32 @@ describe("the payments relay's sweep", () => {
     expect(await sweep()).toBe(0);
     await t.services.payouts.releaseDueEarnings(dr.doctorId);
     expect(await balance(available)).toBe(45_000);
+  });
+  it("keeps a booking committed while the queue is down, and the sweep schedules its expiry later", async () => {
+    t.clock.set(TEST_NOW);
+    const dr = await verifiedDoctor(t, { feeMinor: 50_000 });
+    // The same app's services, on the same database and clock, with a queue that refuses every add.
+    const down = createServices({
+      database: t.database,
+      cache: new MemoryCache(),
+      clock: t.clock,
+      jobs: new QueueDown(),
+      config: t.config,
+      storage: t.storage,
+    });
+    const booked = await down.scheduling.bookWithPayment(
+      { userId: patient.userId, role: "patient", patientId: patient.patientId, channel: "api" },
+      { doctorId: dr.doctorId, appointmentDate: "2030-01-09", appointmentTime: "10:00 AM" },
+    );
+    expect(booked.payment).toMatchObject({ status: "requires_payment" });
+    t.clock.advance(17 * MIN);
+    expect(await sweep()).toBe(1);
+    await settle(t.jobs, ALL_JOBS);
+    expect((await paymentRow(booked.payment!.id)).status).toBe("expired");
+    const [appt] = await t.database.db
+      .select()
+      .from(appointments)
+      .where(eq(appointments.id, booked.appointment.id));
+    expect(appt!.status).toBe("cancelled");
   });
 });

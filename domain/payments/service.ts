@@ -8,7 +8,7 @@ import { toMajor } from "../shared/money.js";
 import type { PaymentsDeps } from "./deps.js";
 import type { Earnings } from "./earnings.js";
 import { applyOnce, type EventOutcome } from "./events.js";
-import { paymentJob, schedule } from "./jobs.js";
+import { paymentJob, schedule, type PaymentJob } from "./jobs.js";
 import type { Ledger } from "./ledger/ledger.js";
 import type { PayoutEvent } from "./payouts/service.js";
 import { callProvider, type PaymentEvent, type PaymentProvider } from "./provider.js";
@@ -550,7 +550,10 @@ export class PaymentsService {
     const p = await this.repo.findPayment(paymentId);
     if (!p) return;
     const now = this.now().getTime();
-    const { jobs } = this.ctx;
+    // After the commit a failed add means "later", not a failure: the committed row says the work is due, and
+    // the relay's sweep enqueues it again (a Redis outage must not turn a committed booking into an error).
+    const enqueue = (job: PaymentJob, delayMs: number) =>
+      schedule(this.ctx.jobs, job, delayMs).catch(() => undefined);
     if (p.status === "expired") {
       await this.purpose(p.purpose).afterExpiry?.(p);
       if (p.providerRef) {
@@ -559,17 +562,16 @@ export class PaymentsService {
       }
     }
     if (p.status === "requires_payment" || p.status === "failed")
-      await schedule(jobs, paymentJob.expire(p.id), p.expiresAt.getTime() - now + 1000);
+      await enqueue(paymentJob.expire(p.id), p.expiresAt.getTime() - now + 1000);
     const earning = await this.repo.earningOf(p.id);
     if (earning && earning.releasedAt === null)
-      await schedule(
-        jobs,
+      await enqueue(
         paymentJob.releaseEarning(earning.id, earning.doctorId),
         earning.availableAt.getTime() - now + 1000,
       );
     for (const r of await this.repo.refundsOf(p.id)) {
       if (r.status !== "pending") continue;
-      await schedule(jobs, paymentJob.refund(r.id), RETRY_DELAY_MS);
+      await enqueue(paymentJob.refund(r.id), RETRY_DELAY_MS);
       try {
         await this.executeRefund(r.id);
       } catch {
