@@ -17,9 +17,9 @@ import { PharmacyOrderPurpose } from "./orders/pharmacy/purpose.js";
 import { PharmacyService } from "./orders/pharmacy/service.js";
 import { PromptsService, type ReplayRunner } from "./prompts/service.js";
 import { ReviewService } from "./review/service.js";
-import { createPaymentProvider } from "./payments/index.js";
+import { createPaymentProvider, createPaymentServices } from "./payments/index.js";
 import type { PaymentProvider } from "./payments/provider.js";
-import { PaymentsService } from "./payments/service.js";
+import { AppointmentPurpose } from "./payments/purposes/appointment.js";
 import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
@@ -62,9 +62,12 @@ export function createServices(deps: Deps) {
   const doctors: DoctorsService = new DoctorsService(ctx, {
     nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),
   });
-  const payments = new PaymentsService(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
-  const scheduling: SchedulingService = new SchedulingService(ctx, doctors, payments.appointmentHooks());
-  payments.onAppointmentReleased = (doctorId) => scheduling.slotReleased(doctorId);
+  const money = createPaymentServices(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
+  const { payments } = money;
+  const scheduling: SchedulingService = new SchedulingService(ctx, doctors, money.appointmentHooks);
+  // Each thing paid for is changed by its own module (the one writer of its tables), inside the payment's
+  // transaction: appointments by scheduling, orders by pharmacy, lab bookings by labs.
+  payments.registerPurpose("appointment", new AppointmentPurpose(scheduling));
   const records = new RecordsService(ctx, deps.storage);
   const prescriptions = new PrescriptionsService(ctx);
   const adherence = new AdherenceService(ctx);
@@ -98,6 +101,11 @@ export function createServices(deps: Deps) {
     pharmacy,
     labs,
     payments,
+    payouts: money.payouts,
+    receipts: money.receipts,
+    paymentReports: money.reports,
+    /** The payments outbox sweep: `paymentsRelay.sweepStranded(now)`, run by the periodic relay. */
+    paymentsRelay: money.relay,
     review,
     conversations,
     prompts,

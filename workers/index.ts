@@ -10,12 +10,12 @@ import type { Jobs } from "../domain/shared/jobs.js";
  * Handlers are thin: they call one domain service method, which is idempotent.
  */
 export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub): void {
-  const { payments } = services;
+  const { payments, payouts } = services;
   jobs.handle<{ paymentId: number }>(PAYMENT_JOBS.expire, (d) => payments.expirePayment(d.paymentId));
   jobs.handle<{ refundId: number }>(PAYMENT_JOBS.refund, (d) => payments.executeRefund(d.refundId));
-  jobs.handle<{ withdrawalId: number }>(PAYMENT_JOBS.payout, (d) => payments.executePayout(d.withdrawalId));
+  jobs.handle<{ withdrawalId: number }>(PAYMENT_JOBS.payout, (d) => payouts.executePayout(d.withdrawalId));
   jobs.handle<{ doctorId: number }>(PAYMENT_JOBS.releaseEarnings, (d) =>
-    payments.releaseDueEarnings(d.doctorId),
+    payouts.releaseDueEarnings(d.doctorId),
   );
   // Different senders' turns run side by side; one sender's, one at a time in arrival order (its drain).
   jobs.handle<DrainJob>(HUB_JOBS.drain, (d) => hub.drain(d), { concurrency: 16 });

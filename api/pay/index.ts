@@ -14,8 +14,9 @@ function page(
   description: string,
   payable: boolean,
   token: string,
-  testMode: boolean,
+  mode: { testMode: boolean; choosesOutcome: boolean },
 ): string {
+  const { testMode } = mode;
   const amount = escape(formatMoney(p.amountMinor, p.currency));
   const state = payable
     ? p.status === "failed"
@@ -26,7 +27,7 @@ function page(
       : "This payment link has expired.";
   const t = encodeURIComponent(token);
   const buttons =
-    payable && testMode
+    payable && mode.choosesOutcome
       ? `<form method="post" action="/pay/${t}/succeed"><button type="submit">Pay ${amount}</button></form>
        <form method="post" action="/pay/${t}/fail"><button type="submit" class="fail">Fail the payment</button></form>`
       : "";
@@ -67,17 +68,12 @@ export const payRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const c = await payments.checkout(request.params.token);
       void reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
       if (c.redirect) return reply.redirect(c.redirect, 303);
-      return reply
-        .type("text/html; charset=utf-8")
-        .send(
-          page(
-            c.payment,
-            c.description,
-            c.payable,
-            request.params.token,
-            payments.provider.name === "sandbox",
-          ),
-        );
+      return reply.type("text/html; charset=utf-8").send(
+        page(c.payment, c.description, c.payable, request.params.token, {
+          testMode: c.testMode,
+          choosesOutcome: c.choosesOutcome,
+        }),
+      );
     },
   );
 

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { receiptPdf } from "../../domain/payments/receipt.js";
 import { actorOf } from "../plugins/auth.js";
 import { bearer, errors, Id, Page } from "../schemas.js";
 
@@ -43,7 +42,7 @@ const Payment = Type.Object({
 
 /** Earnings, withdrawals, patients' payments and receipts, platform revenue. Thin: validate, call, map. */
 export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { payments } = app.services;
+  const { payouts, receipts, paymentReports } = app.services;
   const doctorSide = app.requireRole("doctor", "nurse", "admin");
   const doctorOnly = app.requireRole("doctor");
   const patientSide = app.requireRole("patient", "doctor", "nurse");
@@ -62,7 +61,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ earnings: Earnings }), ...errors(400, 401, 403, 404) },
       },
     },
-    async (request) => ({ earnings: await payments.earnings(actorOf(request), request.query.doctor_id) }),
+    async (request) => ({ earnings: await payouts.earnings(actorOf(request), request.query.doctor_id) }),
   );
 
   app.post(
@@ -91,7 +90,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      payments.withdraw(actorOf(request), {
+      payouts.withdraw(actorOf(request), {
         doctorId: request.body.doctor_id,
         amount: request.body.amount,
         idempotencyKey: request.headers["idempotency-key"],
@@ -119,7 +118,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      payments.withdrawals(actorOf(request), {
+      payouts.withdrawals(actorOf(request), {
         doctorId: request.query.doctor_id,
         page: request.query.page,
         perPage: request.query.per_page,
@@ -140,7 +139,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => payments.onboardingLink(actorOf(request)),
+    async (request) => payouts.onboardingLink(actorOf(request)),
   );
 
   app.get(
@@ -164,7 +163,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      payments.patientPayments(actorOf(request), {
+      receipts.patientPayments(actorOf(request), {
         patientId: request.query.patient_id,
         page: request.query.page,
         perPage: request.query.per_page,
@@ -184,11 +183,10 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const data = await payments.receipt(actorOf(request), request.params.id);
-      const pdf = await receiptPdf({ ...data, testMode: payments.provider.name === "sandbox" });
+      const { paymentId, pdf } = await receipts.receiptPdf(actorOf(request), request.params.id);
       return reply
         .header("content-type", "application/pdf")
-        .header("content-disposition", `attachment; filename="receipt-${data.payment.id}.pdf"`)
+        .header("content-disposition", `attachment; filename="receipt-${paymentId}.pdf"`)
         .header("cache-control", "no-store")
         .send(Buffer.from(pdf));
     },
@@ -218,7 +216,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => payments.revenue(actorOf(request)),
+    async (request) => paymentReports.revenue(actorOf(request)),
   );
 
   app.get(
@@ -234,7 +232,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       let csv = "";
-      for await (const chunk of payments.ledgerCsv(actorOf(request))) csv += chunk;
+      for await (const chunk of paymentReports.ledgerCsv(actorOf(request))) csv += chunk;
       return reply
         .header("content-type", "text/csv; charset=utf-8")
         .header("content-disposition", 'attachment; filename="ledger.csv"')

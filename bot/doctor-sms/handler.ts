@@ -76,7 +76,7 @@ async function run(
   command: DoctorCommand,
   { now, providerMessageId }: { now: Date; providerMessageId: string },
 ): Promise<string> {
-  const { scheduling, payments } = services;
+  const { scheduling, payouts } = services;
   const zone = doctor.timeZone;
   switch (command.kind) {
     case "help":
@@ -133,7 +133,7 @@ async function run(
       return `Proposed ${when(a)} for #${a.id} (${name(a.patient_name)}). The patient is asked to confirm.`;
     }
     case "earnings": {
-      const e = await payments.earnings(actor, undefined);
+      const e = await payouts.earnings(actor, undefined);
       return (
         `Withdrawable: ${money(e.withdrawable_amount, e.currency)}. Pending: ${money(e.pending_amount, e.currency)}. ` +
         `Withdrawn: ${money(e.withdrawn_amount, e.currency)}. Total earned: ${money(e.total_earnings, e.currency)}. ` +
@@ -153,7 +153,7 @@ async function run(
         }
       }
       // A redelivered SMS carries the same provider id: the same key, one withdrawal.
-      const result = await payments.withdraw(actor, {
+      const result = await payouts.withdraw(actor, {
         amount: command.amount,
         idempotencyKey: `sms:${providerMessageId}`.slice(0, 255),
       });

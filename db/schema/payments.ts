@@ -11,6 +11,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 import { patients, users } from "./accounts.js";
 import { doctors } from "./doctors.js";
 
@@ -131,6 +132,10 @@ export const payments = pgTable(
     index("payments_patient_idx").on(t.patientId, t.createdAt),
     index("payments_provider_ref_idx").on(t.providerRef),
     index("payments_provider_payment_ref_idx").on(t.providerPaymentRef),
+    // The relay's sweep: open payments past their window (PaymentsRelay.sweepStranded).
+    index("payments_open_expires_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} in ('requires_payment', 'failed')`),
   ],
 );
 
@@ -173,6 +178,10 @@ export const refunds = pgTable(
     uniqueIndex("refunds_key").on(t.idempotencyKey),
     index("refunds_payment_idx").on(t.paymentId),
     index("refunds_provider_ref_idx").on(t.providerRef),
+    // The relay's sweep: refunds never sent to the provider.
+    index("refunds_unsent_idx")
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending' and ${t.providerRef} is null`),
   ],
 );
 
@@ -196,6 +205,10 @@ export const doctorEarnings = pgTable(
   (t) => [
     uniqueIndex("doctor_earnings_payment_key").on(t.paymentId),
     index("doctor_earnings_due_idx").on(t.doctorId, t.availableAt),
+    // The relay's sweep: earnings not released yet.
+    index("doctor_earnings_unreleased_idx")
+      .on(t.availableAt)
+      .where(sql`${t.releasedAt} is null`),
   ],
 );
 
@@ -217,7 +230,13 @@ export const withdrawals = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("withdrawals_doctor_idx").on(t.doctorId, t.createdAt)],
+  (t) => [
+    index("withdrawals_doctor_idx").on(t.doctorId, t.createdAt),
+    // The relay's sweep: withdrawals in transit never sent to the provider.
+    index("withdrawals_unsent_idx")
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'in_transit' and ${t.providerRef} is null`),
+  ],
 );
 
 /** A doctor's connected payout account at the provider (Stripe Connect Express). */

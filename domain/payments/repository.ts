@@ -8,6 +8,7 @@ import {
   ledgerEntries,
   ledgerTransactions,
   paymentEvents,
+  patients,
   payments,
   payoutAccounts,
   refunds,
@@ -95,12 +96,65 @@ export class PaymentsRepository {
       .offset(offset);
   }
 
-  async expiredUnpaid(now: Date, limit: number): Promise<PaymentRow[]> {
+  async patientUserId(db: DbOrTx, patientId: number): Promise<number | undefined> {
+    const [row] = await db
+      .select({ userId: patients.userId })
+      .from(patients)
+      .where(eq(patients.id, patientId));
+    return row?.userId;
+  }
+
+  // Stranded work (the relay's sweep): rows whose follow-up is due and not done. Each query is served by a
+  // partial index holding only such rows (db/schema/payments.ts; the predicates are spelled as there, literal,
+  // so the planner can use them), so a sweep reads only rows that are still open.
+
+  /** Open (unpaid) payments whose window closed at or before `before`. */
+  async unpaidExpiredBefore(before: Date, limit: number): Promise<{ id: number }[]> {
     return this.db
-      .select()
+      .select({ id: payments.id })
       .from(payments)
-      .where(and(inArray(payments.status, ["requires_payment", "failed"]), lte(payments.expiresAt, now)))
+      .where(and(sql`${payments.status} in ('requires_payment', 'failed')`, lte(payments.expiresAt, before)))
       .orderBy(asc(payments.expiresAt))
+      .limit(limit);
+  }
+
+  /** Refunds recorded at or before `before` that the provider has not been asked for (no reference yet). */
+  async unsentRefundsBefore(before: Date, limit: number): Promise<{ id: number }[]> {
+    return this.db
+      .select({ id: refunds.id })
+      .from(refunds)
+      .where(
+        and(
+          sql`${refunds.status} = 'pending' and ${refunds.providerRef} is null`,
+          lte(refunds.createdAt, before),
+        ),
+      )
+      .orderBy(asc(refunds.createdAt))
+      .limit(limit);
+  }
+
+  /** Withdrawals made at or before `before`, in transit, never sent to the provider (no reference yet). */
+  async unsentWithdrawalsBefore(before: Date, limit: number): Promise<{ id: number }[]> {
+    return this.db
+      .select({ id: withdrawals.id })
+      .from(withdrawals)
+      .where(
+        and(
+          sql`${withdrawals.status} = 'in_transit' and ${withdrawals.providerRef} is null`,
+          lte(withdrawals.createdAt, before),
+        ),
+      )
+      .orderBy(asc(withdrawals.createdAt))
+      .limit(limit);
+  }
+
+  /** Earnings whose hold ended at or before `before`, not released yet. */
+  async unreleasedEarningsBefore(before: Date, limit: number): Promise<{ id: number; doctorId: number }[]> {
+    return this.db
+      .select({ id: doctorEarnings.id, doctorId: doctorEarnings.doctorId })
+      .from(doctorEarnings)
+      .where(and(isNull(doctorEarnings.releasedAt), lte(doctorEarnings.availableAt, before)))
+      .orderBy(asc(doctorEarnings.availableAt))
       .limit(limit);
   }
 

@@ -14,6 +14,7 @@ import type {
  */
 export class SandboxProvider implements PaymentProvider {
   readonly name = "sandbox" as const;
+  readonly capabilities = { hostedCheckout: false, connectPayouts: false, testMode: true } as const;
 
   createCheckout(req: CheckoutRequest): Promise<null> {
     void req;

@@ -41,6 +41,7 @@ export function stripeClient(s: StripeSettings): Stripe {
  */
 export class StripeProvider implements PaymentProvider {
   readonly name = "stripe" as const;
+  readonly capabilities = { hostedCheckout: true, connectPayouts: true, testMode: false } as const;
   private readonly stripe: Stripe;
 
   constructor(settings: StripeSettings) {

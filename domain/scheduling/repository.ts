@@ -79,6 +79,12 @@ export class SchedulingRepository {
     return row;
   }
 
+  /** The doctor's user account (null for a doctor without one). */
+  async doctorUserId(db: DbOrTx, doctorId: number): Promise<number | null> {
+    const [row] = await db.select({ userId: doctors.userId }).from(doctors).where(eq(doctors.id, doctorId));
+    return row?.userId ?? null;
+  }
+
   async nurseHasDoctor(nurseUserId: number, doctorId: number): Promise<boolean> {
     const rows = await this.db
       .select({ one: sql`1` })
@@ -215,6 +221,36 @@ export class SchedulingRepository {
           sql`${appointments.endsAt} > ${from}`,
         ),
       );
+  }
+
+  /**
+   * Unpaid holds past their time overlapping [startsAt, endsAt) of this doctor or this patient, locked in id
+   * order (two bookings releasing the same holds wait on each other instead of deadlocking).
+   */
+  async lockStaleHolds(
+    tx: Tx,
+    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date; now: Date },
+  ): Promise<AppointmentRow[]> {
+    return tx
+      .select()
+      .from(appointments)
+      .where(
+        and(
+          eq(appointments.paymentStatus, "unpaid"),
+          inArray(appointments.status, [...ACTIVE_STATUSES]),
+          lte(appointments.paymentHoldUntil, q.now),
+          sql`(${appointments.doctorId} = ${q.doctorId} or ${appointments.patientId} = ${q.patientId})`,
+          sql`tstzrange(${appointments.startsAt}, ${appointments.endsAt}, '[)') && tstzrange(${q.startsAt}, ${q.endsAt}, '[)')`,
+        ),
+      )
+      .orderBy(asc(appointments.id))
+      .for("update");
+  }
+
+  /** The appointment row alone, locked for the rest of the transaction (the payments module's changes). */
+  async lockRow(tx: Tx, id: number): Promise<AppointmentRow | undefined> {
+    const [row] = await tx.select().from(appointments).where(eq(appointments.id, id)).for("update");
+    return row;
   }
 
   /** Inserts; the EXCLUDE constraints refuse an overlap (SQLSTATE 23P01). */

@@ -4,7 +4,7 @@ import type { AppointmentStatus } from "../../db/schema/index.js";
 import type { ServiceContext } from "../context.js";
 import type { Bookable, DoctorsService } from "../doctors/service.js";
 import { enqueueNotification } from "../notifications/outbox.js";
-import type { Actor } from "../shared/actor.js";
+import { systemActor, type Actor } from "../shared/actor.js";
 import { conflict, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
 import {
   addDays,
@@ -16,8 +16,14 @@ import {
   timeToMinutes,
   todayIn,
 } from "../shared/time.js";
-import { SchedulingRepository, type AppointmentDetail, type ListScope } from "./repository.js";
 import {
+  SchedulingRepository,
+  type AppointmentDetail,
+  type AppointmentRow,
+  type ListScope,
+} from "./repository.js";
+import {
+  ACTIVE_STATUSES,
   assertTransition,
   daysMask,
   parseExceptionInput,
@@ -40,6 +46,7 @@ export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
 /** How long a doctor's next free date may be served from the cache (slots pass as time goes by). */
 const NEXT_AVAILABLE_CACHE_SECONDS = 60;
 const DAY_MS = 86_400_000;
+const RELEASE_REASON = "The payment was not received in time; the slot was released.";
 
 export type Side = "patient" | "doctor";
 
@@ -88,19 +95,12 @@ export interface BookingPayment {
  */
 export interface AppointmentPaymentHooks {
   /**
-   * Before inserting a booking: release unpaid holds past their time that overlap it, and say how the new
-   * booking waits for its payment (set in the insert itself: a later update of the new row would re-check the
-   * EXCLUDE constraint against concurrent bookings of the slot and could deadlock with them).
+   * How a new booking waits for its payment: set in the insert itself (a later update of the new row would
+   * re-check the EXCLUDE constraint against concurrent bookings of the slot and could deadlock with them).
    */
-  beforeBook(
-    tx: Tx,
-    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date; feeMinor: number },
-  ): Promise<{ paymentStatus: string; paymentHoldUntil: Date | null }>;
-  /** Before moving an appointment to another time: release unpaid holds past their time that overlap it. */
-  releaseStale(
-    tx: Tx,
-    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date },
-  ): Promise<void>;
+  holdFor(q: { feeMinor: number }): { paymentStatus: string; paymentHoldUntil: Date | null };
+  /** Unpaid holds past their time were released (cancelled) in this transaction: close their payments. */
+  holdsReleased(tx: Tx, appointmentIds: readonly number[]): Promise<void>;
   /** A booking was inserted: ask for its fee. */
   booked(tx: Tx, appt: AppointmentDetail): Promise<BookingPayment | null>;
   /** A change was written: refunds (reject, cancel), earnings (complete). */
@@ -110,8 +110,8 @@ export interface AppointmentPaymentHooks {
 }
 
 const noPayments: AppointmentPaymentHooks = {
-  beforeBook: () => Promise.resolve({ paymentStatus: "not_required", paymentHoldUntil: null }),
-  releaseStale: () => Promise.resolve(),
+  holdFor: () => ({ paymentStatus: "not_required", paymentHoldUntil: null }),
+  holdsReleased: () => Promise.resolve(),
   booked: () => Promise.resolve(null),
   changed: () => Promise.resolve(),
   afterChange: () => Promise.resolve(),
@@ -398,14 +398,15 @@ export class SchedulingService {
     const status: AppointmentStatus = doctor.autoAccept ? "confirmed" : "pending";
     const now = this.ctx.clock.now();
     let payment: BookingPayment | null = null;
+    let released: number[] = [];
     const appointment = await this.write(async (tx) => {
-      const hold = await this.payments.beforeBook(tx, {
+      released = await this.releaseStaleHolds(tx, {
         doctorId: doctor.id,
         patientId: patient.id,
         startsAt: slot.startsAt,
         endsAt: slot.endsAt,
-        feeMinor: doctor.feeMinor,
       });
+      const hold = this.payments.holdFor({ feeMinor: doctor.feeMinor });
       const row = await this.repo.insertAppointment(tx, {
         doctorId: doctor.id,
         patientId: patient.id,
@@ -434,6 +435,7 @@ export class SchedulingService {
       await this.recordChange(tx, actor, "patient", appt, "booked", null);
       return appointmentView(appt);
     });
+    for (const id of released) await this.payments.afterChange(id);
     if (payment) await this.payments.afterChange(appointment.id);
     return { appointment, payment };
   }
@@ -744,6 +746,7 @@ export class SchedulingService {
       data?: Record<string, unknown>;
     },
   ): Promise<AppointmentView> {
+    let released: number[] = [];
     const view = await this.write(async (tx) => {
       const before = await this.repo.lockAppointment(tx, id);
       if (!before) throw notFound("Appointment");
@@ -752,7 +755,7 @@ export class SchedulingService {
       const now = this.ctx.clock.now();
       if (set.startsAt && set.endsAt) {
         // Moving to another time: unpaid holds past their time there must not block it (as for a booking).
-        await this.payments.releaseStale(tx, {
+        released = await this.releaseStaleHolds(tx, {
           doctorId: before.doctorId,
           patientId: before.patientId,
           startsAt: set.startsAt,
@@ -765,8 +768,127 @@ export class SchedulingService {
       await this.payments.changed(tx, after, event, side);
       return appointmentView(after);
     });
+    for (const r of released) await this.payments.afterChange(r);
     await this.payments.afterChange(id);
     return view;
+  }
+
+  // Payments: the payments module's changes of an appointment, each in the caller's transaction ----------
+
+  /**
+   * Releases (cancels) unpaid holds past their time that overlap a time of this doctor or patient, so a stale
+   * hold never blocks a booking even if its release job has not run; their payments are closed. Returns their ids.
+   */
+  private async releaseStaleHolds(
+    tx: Tx,
+    q: { doctorId: number; patientId: number; startsAt: Date; endsAt: Date },
+  ): Promise<number[]> {
+    const now = this.ctx.clock.now();
+    const stale = await this.repo.lockStaleHolds(tx, { ...q, now });
+    for (const appt of stale) await this.releaseHold(tx, appt, now);
+    const ids = stale.map((a) => a.id);
+    if (ids.length > 0) await this.payments.holdsReleased(tx, ids);
+    return ids;
+  }
+
+  /**
+   * The payment window of an unpaid appointment closed (the payment's expiry): the appointment is cancelled
+   * and its slot released, if it is still unpaid and active. Idempotent.
+   */
+  async releaseUnpaid(tx: Tx, appointmentId: number, now: Date): Promise<boolean> {
+    const appt = await this.repo.lockRow(tx, appointmentId);
+    if (!appt || appt.paymentStatus !== "unpaid") return false;
+    if (!(ACTIVE_STATUSES as readonly string[]).includes(appt.status)) return false;
+    await this.releaseHold(tx, appt, now);
+    return true;
+  }
+
+  private async releaseHold(tx: Tx, appt: AppointmentRow, now: Date): Promise<void> {
+    assertTransition("cancelled", appt.status);
+    await this.repo.updateAppointment(tx, appt.id, {
+      status: "cancelled",
+      statusReason: RELEASE_REASON,
+      paymentHoldUntil: null,
+      updatedAt: now,
+    });
+    await this.recordSystemChange(tx, appt, "cancelled", appt.status, "cancelled", now, {
+      reason: "payment_timeout",
+    });
+  }
+
+  /**
+   * The appointment's payment arrived. "accepted": it goes ahead (the doctor is told it is paid). "delivered":
+   * it already happened (completed or no-show). "unwanted": released or cancelled meanwhile (refunded in full).
+   */
+  async paymentReceived(
+    tx: Tx,
+    appointmentId: number,
+    now: Date,
+  ): Promise<"accepted" | "delivered" | "unwanted"> {
+    const appt = await this.repo.lockRow(tx, appointmentId);
+    if (!appt || appt.paymentStatus !== "unpaid") return "unwanted";
+    const active = (ACTIVE_STATUSES as readonly string[]).includes(appt.status);
+    if (!active && appt.status !== "completed" && appt.status !== "no_show") return "unwanted";
+    await this.repo.updateAppointment(tx, appointmentId, {
+      paymentStatus: "paid",
+      paymentHoldUntil: null,
+      updatedAt: now,
+    });
+    await this.recordSystemChange(tx, appt, "paid", appt.status, appt.status, now);
+    if (!active) return "delivered";
+    // The doctor learns the request is paid (ids only; the console shows the rest).
+    const doctorUserId = await this.repo.doctorUserId(tx, appt.doctorId);
+    if (doctorUserId !== null)
+      await enqueueNotification(tx, {
+        userId: doctorUserId,
+        template: "appointment.paid",
+        idempotencyKey: `appointment:${appointmentId}:paid`,
+        notBefore: now,
+        data: { appointment_id: appointmentId, status: appt.status },
+      });
+    return "accepted";
+  }
+
+  /** Money went back: a paid appointment shows as refunded (fully or partly). */
+  async paymentRefunded(tx: Tx, appointmentId: number, fully: boolean, now: Date): Promise<void> {
+    const appt = await this.repo.lockRow(tx, appointmentId);
+    if (!appt || appt.paymentStatus === "unpaid" || appt.paymentStatus === "not_required") return;
+    const paymentStatus = fully ? "refunded" : "partially_refunded";
+    if (appt.paymentStatus === paymentStatus) return;
+    await this.repo.updateAppointment(tx, appointmentId, { paymentStatus, paymentHoldUntil: null });
+    await this.recordSystemChange(tx, appt, paymentStatus, appt.status, appt.status, now);
+  }
+
+  /** A change made by the system (no one to notify): the event row and the audit row. */
+  private async recordSystemChange(
+    tx: Tx,
+    appt: AppointmentRow,
+    type: string,
+    from: AppointmentStatus,
+    to: AppointmentStatus,
+    now: Date,
+    data: Record<string, unknown> = {},
+  ): Promise<void> {
+    await this.repo.insertEvent(tx, {
+      appointmentId: appt.id,
+      actorUserId: null,
+      type,
+      fromStatus: from,
+      toStatus: to,
+      data: { by: "system", ...data },
+      at: now,
+    });
+    await this.ctx.audit.record(
+      systemActor,
+      {
+        patientId: appt.patientId,
+        action: type,
+        resourceType: "appointment",
+        resourceId: appt.id,
+        outcome: "allowed",
+      },
+      tx,
+    );
   }
 
   /** The event row, the audit row and the outbox message to the other side, in the caller's transaction. */

@@ -25,6 +25,8 @@ export interface FakeStripe {
     payoutStatus: "pending" | "paid" | "failed";
     /** Transfers answer 400 (as Stripe does for an account that cannot receive them). */
     refuseTransfers: boolean;
+    /** Every request answers 503 (an outage): nothing is done, and the idempotency key stays unused. */
+    unavailable: boolean;
   };
   /** Every byte sent to the fake, decoded, for "no patient data was sent" assertions. */
   everythingSent(): string;
@@ -44,6 +46,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     refundStatus: "succeeded",
     payoutStatus: "pending",
     refuseTransfers: false,
+    unavailable: false,
   };
   let base = "";
 
@@ -151,6 +154,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         stripeAccount: header("stripe-account"),
       };
       requests.push(r);
+      if (behaviour.unavailable) {
+        // Told not to retry, so a test's outage is one failed call, not the client's own backoff.
+        res.writeHead(503, { "content-type": "application/json", "stripe-should-retry": "false" });
+        res.end(JSON.stringify({ error: { type: "api_error", message: "Service unavailable." } }));
+        return;
+      }
       const key = r.idempotencyKey ? `${r.stripeAccount ?? ""}|${r.idempotencyKey}` : undefined;
       const answer = (key && byKey.get(key)) || handle(r);
       if (key) byKey.set(key, answer);

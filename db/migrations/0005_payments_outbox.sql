@@ -1,0 +1,4 @@
+CREATE INDEX "doctor_earnings_unreleased_idx" ON "doctor_earnings" USING btree ("available_at") WHERE "doctor_earnings"."released_at" is null;--> statement-breakpoint
+CREATE INDEX "payments_open_expires_idx" ON "payments" USING btree ("expires_at") WHERE "payments"."status" in ('requires_payment', 'failed');--> statement-breakpoint
+CREATE INDEX "refunds_unsent_idx" ON "refunds" USING btree ("created_at") WHERE "refunds"."status" = 'pending' and "refunds"."provider_ref" is null;--> statement-breakpoint
+CREATE INDEX "withdrawals_unsent_idx" ON "withdrawals" USING btree ("created_at") WHERE "withdrawals"."status" = 'in_transit' and "withdrawals"."provider_ref" is null;
