@@ -260,4 +260,24 @@ describe("the agent behind the chat, over HTTP to an OpenAI-compatible model", (
     expect(allText(out)).toMatch(/Call 112 now/);
     expect(fake.requests).toEqual([]);
   });
+
+  it("never shows an earlier emergency message or its emergency answer to the model on a later turn", async () => {
+    const s = await signUp(t, "patient");
+    const c = chatter(s);
+    fake.answer({ text: "Hello, how can I help?" });
+    await c.send("hello there");
+    for (const emergency of ["I want to kill myself", "my father has no pulse", "coll apsed"]) {
+      expect(allText(await c.send(emergency))).toMatch(/Call 112 now/);
+    }
+    expect(fake.requests).toHaveLength(1);
+
+    fake.answer({ text: "Dr Meera Shah is a dentist in Delhi." });
+    await c.send("I need a dentist in Delhi");
+    expect(fake.requests).toHaveLength(2);
+    const seen = JSON.stringify(fake.requests[1]!.messages);
+    // The ordinary history is there; the emergencies and the answers to them are not.
+    expect(seen).toContain("hello there");
+    expect(seen).toContain("Hello, how can I help?");
+    expect(seen).not.toMatch(/kill myself|pulse|apsed|emergency|Call 112/i);
+  });
 });
