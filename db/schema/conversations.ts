@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -139,5 +140,11 @@ export const supportTickets = pgTable(
     status: text().notNull().default("open"),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("support_tickets_status_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("support_tickets_status_idx").on(t.status, t.createdAt),
+    // At most one open hand-off per conversation: a second request while one is open is that ticket.
+    uniqueIndex("support_tickets_one_open_idx")
+      .on(t.conversationId)
+      .where(sql`${t.status} = 'open'`),
+  ],
 );
