@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { loggableError, pgErrorCode } from "../../db/client.js";
 import { DomainError, type ErrorKind } from "../../domain/shared/errors.js";
+import { consumesMultipart } from "./multipart.js";
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -93,6 +94,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply
         .status(400)
         .send(errorBody("INVALID_VALUE", "A value in the request is out of range or malformed."));
+    }
+    // An upload route sent another content type: the same answer as a non-multipart body that parsed.
+    if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" && consumesMultipart(request)) {
+      return reply.status(400).send(errorBody("MULTIPART_REQUIRED", "Send the body as multipart/form-data."));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
