@@ -221,6 +221,26 @@ describe("SMS through Twilio", () => {
     expect(out.every((m) => m.deliveredAt !== null && m.providerMessageId?.startsWith("SM"))).toBe(true);
   });
 
+  it("answers a message carrying NUL and other control bytes, on SMS and on WhatsApp, stored without them", async () => {
+    for (const channel of ["sms", "whatsapp"] as const) {
+      const kai = channel === "sms" ? "+919876500023" : "+919876500024";
+      // (A lone surrogate cannot travel in a form body: its UTF-8 encoding is already U+FFFD.)
+      const reply = await turn(kai, "h\u0000i\u0001 there\u007f", channel);
+      expect(reply.join("\n"), channel).toMatch(/terms of service/);
+      const identity = (await identityOf(channel, kai))!;
+      const [inbound] = await t.database.db
+        .select()
+        .from(conversationMessages)
+        .where(
+          and(
+            eq(conversationMessages.conversationId, identity.conversationId!),
+            eq(conversationMessages.direction, "in"),
+          ),
+        );
+      expect(inbound!.text).toBe("hi there");
+    }
+  });
+
   it("splits a long message into numbered parts within Twilio's 1,600 characters, at word boundaries", async () => {
     const lena = "+919876500011";
     await turn(lena, "hi");

@@ -139,6 +139,23 @@ describe("GET /webhooks/whatsapp (Meta's verification challenge)", () => {
 describe("POST /webhooks/whatsapp", () => {
   const asha = "919876500001";
 
+  it("answers a message carrying NUL and other control bytes, stored without them", async () => {
+    const kai = "919876500088";
+    const reply = await turn(kai, hooks.text(kai, "h\u0000i\u001b there\uDC00"));
+    expect(textOf(reply)).toMatch(/terms of service and privacy/);
+    const identity = await identityOf("+919876500088");
+    const [inbound] = await t.database.db
+      .select()
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.conversationId, identity!.conversationId!),
+          eq(conversationMessages.direction, "in"),
+        ),
+      );
+    expect(inbound!.text).toBe("hi there");
+  });
+
   it("Asha books a dentist in Delhi with buttons and lists, pays through the link, and hears back", async () => {
     const consent = await turn(asha, hooks.text(asha, "hi"));
     expect(textOf(consent)).toMatch(/terms of service and privacy/);
