@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { loggableError, pgErrorCode } from "../../db/client.js";
-import { DomainError, type ErrorKind } from "../../domain/shared/errors.js";
+import { DomainError, RateLimitedError, type ErrorKind } from "../../domain/shared/errors.js";
 import { consumesMultipart } from "./multipart.js";
 
 const STATUS: Record<ErrorKind, number> = {
@@ -76,7 +76,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof DomainError) {
       const status = STATUS[err.kind];
-      if (err.kind === "rate_limited") void reply.header("retry-after", "60");
+      if (err.kind === "rate_limited")
+        void reply.header(
+          "retry-after",
+          String(err instanceof RateLimitedError ? Math.max(1, Math.ceil(err.retryAfterSeconds)) : 60),
+        );
       return reply.status(status).send(errorBody(err.code, err.message, err.details));
     }
     if (err.validation) {

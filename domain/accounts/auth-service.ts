@@ -6,6 +6,7 @@ import type { Actor, Channel } from "../shared/actor.js";
 import type { Cache } from "../shared/cache.js";
 import type { Clock } from "../shared/clock.js";
 import { conflict, DomainError, notFound, unauthenticated } from "../shared/errors.js";
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from "./login-throttle.js";
 import { AccountsRepository, type UserWithProfile } from "./repository.js";
 import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword } from "./secrets.js";
 
@@ -51,6 +52,7 @@ export interface IssuedSession {
 
 export class AuthService {
   private readonly repo: AccountsRepository;
+  private readonly throttle: LoginThrottle;
   constructor(
     private readonly database: Database,
     private readonly cache: Cache,
@@ -59,6 +61,11 @@ export class AuthService {
     private readonly settings: AuthSettings,
   ) {
     this.repo = new AccountsRepository(database.db);
+    this.throttle = new LoginThrottle(cache, clock, {
+      freeFailures: settings.loginMaxFailures,
+      maxDelaySeconds: settings.loginLockoutSeconds,
+      ...DEFAULT_LOGIN_THROTTLE,
+    });
   }
 
   async register(input: {
@@ -96,31 +103,16 @@ export class AuthService {
 
   async login(input: { email: string; password: string; ip: string }): Promise<IssuedSession> {
     const email = input.email.trim().toLowerCase();
-    const emailKey = `login:fail:${sha256(email)}`;
-    const ipKey = `login:fail:ip:${input.ip}`;
-    const [byEmail, byIp] = await Promise.all([this.cache.get(emailKey), this.cache.get(ipKey)]);
-    if (
-      Number(byEmail ?? 0) >= this.settings.loginMaxFailures ||
-      Number(byIp ?? 0) >= this.settings.loginMaxFailures * 4
-    ) {
-      throw new DomainError(
-        "rate_limited",
-        "TOO_MANY_ATTEMPTS",
-        "Too many failed sign-in attempts. Try again later.",
-      );
-    }
+    await this.throttle.check(email, input.ip);
     const user = await this.repo.findByEmail(email);
     const ok = user
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyPassword(await dummyPasswordHash(), input.password);
     if (!user || !ok || !user.active) {
-      await Promise.all([
-        this.cache.incr(emailKey, this.settings.loginLockoutSeconds),
-        this.cache.incr(ipKey, this.settings.loginLockoutSeconds),
-      ]);
+      await this.throttle.failed(email, input.ip);
       throw unauthenticated("INVALID_CREDENTIALS", "Email or password is incorrect.");
     }
-    await this.cache.del(emailKey);
+    await this.throttle.succeeded(email, input.ip);
     return this.issue(user);
   }
 
