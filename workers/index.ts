@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { HUB_JOBS, type ChannelHub, type DeliverJob, type TurnJob } from "../channels/hub.js";
+import { AUTH_JOBS, type PasswordResetJob } from "../domain/accounts/auth-service.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import { REMINDER_JOBS, type ReminderDueJob } from "../domain/notifications/reminders.js";
@@ -31,6 +32,7 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   // Turns of different conversations run side by side; one conversation's wait on its lease.
   jobs.handle<TurnJob>(HUB_JOBS.turn, (d) => hub.runTurn(d), { concurrency: 16 });
   jobs.handle<DeliverJob>(HUB_JOBS.deliver, (d) => hub.deliver(d), { concurrency: 16 });
+  jobs.handle<PasswordResetJob>(AUTH_JOBS.passwordReset, (d) => services.auth.sendPasswordReset(d));
   const { notifications, reminders } = services;
   jobs.handle<{ outboxId: number }>(NOTIFY_JOBS.deliver, (d) => notifications.deliver(d.outboxId), {
     concurrency: 16,
