@@ -1,39 +1,101 @@
 import { describe, expect, it } from "vitest";
-import { countryOf, emergencyNumber, redFlags, type RedFlag } from "./redflags.js";
+import fc from "fast-check";
+import {
+  countryOf,
+  emergencyNumber,
+  isEmergencyAnswer,
+  emergencyText,
+  normalizeForTriage,
+  redFlags,
+  type RedFlag,
+} from "./redflags.js";
 
 const positives: [string, RedFlag][] = [
   ["I have chest pain and I can't catch my breath", "cardiac"],
   ["my chest feels tight and I'm breathless", "cardiac"],
   ["Chest pressure spreading to my left arm", "cardiac"],
   ["I think my dad is having a heart attack", "cardiac"],
+  ["chest pian and short of breath", "cardiac"],
+  ["hart atack i think", "cardiac"],
+  ["papa ko dil ka daura pada hai", "cardiac"],
+  ["seene mein dard aur saans phool rahi hai", "cardiac"],
   ["her face is drooping on one side", "stroke"],
   ["he has slurred speech since an hour", "stroke"],
   ["sudden weakness on one side of the body", "stroke"],
   ["one-sided weakness in my arm", "stroke"],
   ["I can't move my arm suddenly", "stroke"],
+  ["I think grandpa had a stroke", "stroke"],
+  ["dadi ko lakwa maar gaya", "stroke"],
+  ["unka muh tedha ho gaya hai", "stroke"],
   ["the bleeding won't stop", "bleeding"],
   ["there is heavy bleeding from the cut", "bleeding"],
   ["she is vomiting blood", "bleeding"],
+  ["blood everywhere, he cut his leg", "bleeding"],
+  ["khoon ruk nahi raha", "bleeding"],
+  ["sir se bahut khoon beh raha hai", "bleeding"],
+  ["khoon ki ulti ho rahi hai", "bleeding"],
   ["my baby is not breathing", "not_breathing"],
-  ["he collapsed in the kitchen", "not_breathing"],
-  ["grandma is unconscious", "not_breathing"],
-  ["he passed out and won't wake up", "not_breathing"],
+  ["My father collapsed and isn't breathing.", "not_breathing"],
+  ["I CAN’T BREATHE", "not_breathing"],
+  ["he can't breath", "not_breathing"],
+  ["she cant brethe properly", "not_breathing"],
+  ["my father has no pulse", "not_breathing"],
+  ["gasping for air and turning blue", "not_breathing"],
+  ["his lips are blue", "not_breathing"],
+  ["she is choking on food", "not_breathing"],
+  ["mere papa saans nahi le rahe", "not_breathing"],
+  ["maa ko saans lene mein taklif ho rahi hai", "not_breathing"],
+  ["mera dum ghut raha hai", "not_breathing"],
+  ["he collapsed in the kitchen", "unconscious"],
+  ["coll apsed", "unconscious"],
+  ["C O L L A P S E D on the floor", "unconscious"],
+  ["grandma is unconscious", "unconscious"],
+  ["grandma is unconcious!!", "unconscious"],
+  ["he passed out and won't wake up", "unconscious"],
+  ["my husband is not responding", "unconscious"],
+  ["dadi behosh ho gayi", "unconscious"],
+  ["nana be hosh hain", "unconscious"],
+  ["papa hosh mein nahi hain", "unconscious"],
+  ["bhai uth nahi raha", "unconscious"],
+  ["my baby is limp and blue", "infant"],
+  ["the newborn looks very floppy", "infant"],
+  ["my baby's not breathing", "infant"],
+  ["bacha neela pad gaya", "infant"],
   ["I want to kill myself", "suicide"],
   ["I've been having suicidal thoughts", "suicide"],
+  ["thinking about sucide", "suicide"],
   ["I keep cutting myself", "suicide"],
   ["I just want to die", "suicide"],
+  ["i wanna die", "suicide"],
+  ["I don't want to live anymore", "suicide"],
+  ["i wanna diiie", "suicide"],
+  ["k1ll mys3lf", "suicide"],
+  ["there's no reason to live", "suicide"],
+  ["main mar jana chahta hoon", "suicide"],
+  ["mujhe marna hai", "suicide"],
+  ["khudkushi ke khayal aa rahe hain", "suicide"],
+  ["ab jeena nahi chahta", "suicide"],
   ["my son took too many pills", "poisoning"],
+  ["i took 30 sleeping pills", "poisoning"],
+  ["she swallowed a whole strip of tablets", "poisoning"],
   ["I think it's an overdose", "poisoning"],
   ["she swallowed bleach", "poisoning"],
+  ["o v e r d o s e", "poisoning"],
+  ["usne zeher kha liya", "poisoning"],
+  ["neend ki goliyan kha li", "poisoning"],
   ["my throat is swelling after a peanut", "anaphylaxis"],
   ["severe allergic reaction to a bee sting", "anaphylaxis"],
   ["anaphylaxis", "anaphylaxis"],
   ["he is having a seizure", "seizure"],
+  ["my son had a siezure", "seizure"],
   ["my daughter is convulsing", "seizure"],
-  ["I CAN’T BREATHE", "not_breathing"],
-  ["My father collapsed and isn't breathing.", "not_breathing"],
+  ["bhai ko mirgi ka daura pada", "seizure"],
+  ["she is fitting again", "seizure"],
+  ["please help my father is dying", "critical"],
+  ["I feel like I'm going to die", "critical"],
 ];
 
+/** Everyday requests that share words with emergencies; none may trigger the emergency answer. */
 const negatives = [
   "my father's appointment",
   "I want to book a dentist in Delhi",
@@ -48,6 +110,38 @@ const negatives = [
   "Dr Asha Rao",
   "back pain when I sit",
   "yes",
+  "I need a dentist for my toothache",
+  "my blood test results",
+  "when will my blood test report be ready",
+  "my blood sugar is 180 after lunch",
+  "breathing exercises for yoga",
+  "I have no breathing problems",
+  "I died laughing",
+  "pill refill",
+  "I need a refill of my blood pressure pills",
+  "I took my pills this morning",
+  "can I take 2 tablets of paracetamol?",
+  "I have taken 10 mg tablets daily for a month",
+  "my chest x-ray report",
+  "I had food poisoning last week, can I see a doctor?",
+  "what a stroke of luck",
+  "the app is not responding",
+  "I can't wake up early for a 7 am slot",
+  "I don't want to live in Delhi anymore",
+  "my phone is about to die",
+  "I want to diet, is there a nutritionist?",
+  "my baby has a mild cold",
+  "the pill is blue",
+  "khoon ki jaanch ki report kab milegi",
+  "mujhe dil ke doctor chahiye",
+  "doctor sahab ka daura kab hai",
+  "mujhe daant ka doctor chahiye",
+  "saans ki exercise sikhni hai",
+  "maine dawai kha li",
+  "I'm dying to know my results",
+  "the dress is fitting nicely",
+  "my battery is going to die",
+  "meri saas nahi maanti",
 ];
 
 describe("red flags", () => {
@@ -63,6 +157,32 @@ describe("red flags", () => {
     // Better a needless emergency answer than a missed one.
     expect(redFlags("I had chest pain and shortness of breath last year, am I fine now?")).toContain(
       "cardiac",
+    );
+  });
+
+  it("reads case, punctuation, emphasis, split words and look-alike digits as the plain words", () => {
+    expect(normalizeForTriage("He CAN'T   breathe!!!")).toBe("he cant breathe");
+    expect(normalizeForTriage("coll apsed")).toBe("collapsed");
+    expect(normalizeForTriage("c o l l a p s e d")).toBe("collapsed");
+    expect(normalizeForTriage("be hosh")).toBe("behosh");
+    expect(normalizeForTriage("su1c1de")).toBe("suicide");
+    expect(normalizeForTriage("pleeease help")).toBe("please help");
+    expect(normalizeForTriage("baby’s lips")).toBe("baby lips");
+    // Ordinary words next to each other stay apart; numbers stay numbers.
+    expect(normalizeForTriage("I took 30 pills at 10:30")).toBe("i took 30 pills at 10 30");
+  });
+
+  it("recognises its own emergency answer, which the agent's context leaves out", () => {
+    expect(isEmergencyAnswer(emergencyText(["suicide", "poisoning"], "112"))).toBe(true);
+    expect(isEmergencyAnswer("Dr Meera Shah has free times tomorrow.")).toBe(false);
+  });
+
+  it("never throws on arbitrary text", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), (text) => {
+        expect(Array.isArray(redFlags(text))).toBe(true);
+      }),
+      { numRuns: 300 },
     );
   });
 });

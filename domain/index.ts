@@ -52,13 +52,20 @@ export function createServices(deps: Deps) {
   const audit = new AuditTrail(deps.database.db);
   const access = new AccessPolicy(new AccountsRepository(deps.database.db), audit);
   const ctx: ServiceContext = { ...deps, db: deps.database.db, audit, access };
-  const auth = new AuthService(deps.database, deps.cache, deps.clock, audit, {
-    refreshTtlDays: deps.config.auth.refreshTtlDays,
-    passwordResetTtlMinutes: deps.config.auth.passwordResetTtlMinutes,
-    loginMaxFailures: deps.config.auth.loginMaxFailures,
-    loginLockoutSeconds: deps.config.auth.loginLockoutSeconds,
-    publicBaseUrl: deps.config.publicBaseUrl,
-  });
+  const auth = new AuthService(
+    deps.database,
+    deps.cache,
+    deps.clock,
+    audit,
+    {
+      refreshTtlDays: deps.config.auth.refreshTtlDays,
+      passwordResetTtlMinutes: deps.config.auth.passwordResetTtlMinutes,
+      loginMaxFailures: deps.config.auth.loginMaxFailures,
+      loginLockoutSeconds: deps.config.auth.loginLockoutSeconds,
+      publicBaseUrl: deps.config.publicBaseUrl,
+    },
+    deps.jobs,
+  );
   const doctors: DoctorsService = new DoctorsService(ctx, {
     nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),
   });

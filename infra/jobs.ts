@@ -22,7 +22,7 @@ function bullOptions(opts: JobOptions) {
     attempts: opts.attempts ?? DEFAULT_ATTEMPTS,
     backoff: { type: "exponential" as const, delay: BACKOFF_MS },
     removeOnComplete: opts.removeOnComplete ? true : { age: 86_400, count: 10_000 },
-    removeOnFail: { age: 7 * 86_400 },
+    removeOnFail: opts.removeOnFail ? true : { age: 7 * 86_400 },
   };
 }
 

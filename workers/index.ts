@@ -1,4 +1,5 @@
 import { HUB_JOBS, type ChannelHub, type DrainJob, type SendJob } from "../channels/hub.js";
+import { AUTH_JOBS, type PasswordResetJob } from "../domain/accounts/auth-service.js";
 import type { Services } from "../domain/index.js";
 import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import { REMINDER_JOBS, type ReminderDueJob } from "../domain/notifications/reminders.js";
@@ -20,6 +21,7 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   // Different senders' turns run side by side; one sender's, one at a time in arrival order (its drain).
   jobs.handle<DrainJob>(HUB_JOBS.drain, (d) => hub.drain(d), { concurrency: 16 });
   jobs.handle<SendJob>(HUB_JOBS.send, (d) => hub.send(d), { concurrency: 16 });
+  jobs.handle<PasswordResetJob>(AUTH_JOBS.passwordReset, (d) => services.auth.sendPasswordReset(d));
   const { notifications, reminders } = services;
   jobs.handle<{ outboxId: number }>(NOTIFY_JOBS.deliver, (d) => notifications.deliver(d.outboxId), {
     concurrency: 16,

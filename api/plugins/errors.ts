@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { loggableError, pgErrorCode } from "../../db/client.js";
-import { DomainError, type ErrorKind } from "../../domain/shared/errors.js";
+import { DomainError, RateLimitedError, type ErrorKind } from "../../domain/shared/errors.js";
+import { consumesMultipart } from "./multipart.js";
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -75,7 +76,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof DomainError) {
       const status = STATUS[err.kind];
-      if (err.kind === "rate_limited") void reply.header("retry-after", "60");
+      if (err.kind === "rate_limited")
+        void reply.header(
+          "retry-after",
+          String(err instanceof RateLimitedError ? Math.max(1, Math.ceil(err.retryAfterSeconds)) : 60),
+        );
       return reply.status(status).send(errorBody(err.code, err.message, err.details));
     }
     if (err.validation) {
@@ -93,6 +98,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply
         .status(400)
         .send(errorBody("INVALID_VALUE", "A value in the request is out of range or malformed."));
+    }
+    // An upload route sent another content type: the same answer as a non-multipart body that parsed.
+    if (err.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" && consumesMultipart(request)) {
+      return reply.status(400).send(errorBody("MULTIPART_REQUIRED", "Send the body as multipart/form-data."));
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {

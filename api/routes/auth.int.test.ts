@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { queryRows } from "../../db/client.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
+import { AUTH_JOBS } from "../../domain/accounts/auth-service.js";
 import { signInAs, signUp, uniqueEmail } from "../../test/factories.js";
+import { settle } from "../../test/settle.js";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -181,6 +183,7 @@ describe("accounts and authentication", () => {
       payload: { email: s.email },
     });
     expect(res.statusCode).toBe(202);
+    await settle(t.jobs, [AUTH_JOBS.passwordReset]);
     const rows = await queryRows<{ data: { token: string } }>(
       t.database.db,
       sql`select data from notifications_outbox where user_id = ${s.userId} and template = 'auth.password_reset'`,
@@ -222,6 +225,7 @@ describe("accounts and authentication", () => {
   it("lets an expired reset token do nothing", async () => {
     const s = await signUp(t, "patient");
     await t.app.inject({ method: "POST", url: "/api/auth/password/forgot", payload: { email: s.email } });
+    await settle(t.jobs, [AUTH_JOBS.passwordReset]);
     const rows = await queryRows<{ data: { token: string } }>(
       t.database.db,
       sql`select data from notifications_outbox where user_id = ${s.userId} and template = 'auth.password_reset'`,

@@ -120,13 +120,14 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
-        summary: "Send a password reset link (202 whatever the email)",
+        summary:
+          "Send a password reset link (202 whatever the email; at most 3 per email and 10 per address an hour)",
         body: Type.Object({ email: Type.String({ maxLength: 254 }) }),
         response: { 202: Type.Object({ status: Type.String(), message: Type.String() }), ...errors(400) },
       },
     },
     async (request, reply) => {
-      await auth.forgotPassword(request.body.email);
+      await auth.forgotPassword(request.body.email, request.ip);
       return reply.status(202).send({
         status: "accepted",
         message: "If an account exists for this email, a reset link is on its way.",

@@ -1,8 +1,8 @@
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { invalid } from "../../domain/shared/errors.js";
 import { PHOTO_MAX_BYTES } from "../../domain/doctors/service.js";
+import { readUpload } from "../plugins/multipart.js";
 import { actorOf } from "../plugins/auth.js";
 import { bearer, errors, Id, IsoDate, Page } from "../schemas.js";
 
@@ -359,11 +359,8 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      if (!request.isMultipart())
-        throw invalid("MULTIPART_REQUIRED", "Send the photo as multipart/form-data.");
-      const file = await request.file();
-      if (!file) throw invalid("PHOTO_REQUIRED", "Attach a PNG or JPEG file.");
-      return doctors.setPhoto(actorOf(request), request.query.doctor_id, await file.toBuffer());
+      const { file } = await readUpload(request, "photo");
+      return doctors.setPhoto(actorOf(request), request.query.doctor_id, file.bytes);
     },
   );
 

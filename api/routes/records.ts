@@ -5,6 +5,7 @@ import { Type } from "typebox";
 import type { UploadInput } from "../../domain/records/service.js";
 import { invalid } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
+import { readUpload } from "../plugins/multipart.js";
 import { bearer, errors, Id, IsoDate } from "../schemas.js";
 
 // --- schemas -------------------------------------------------------------------------------------
@@ -148,21 +149,9 @@ const Document = Type.Object({
 
 const RECORDS = ["records"];
 
-/** Reads a multipart upload: one `file` part plus optional text fields, in any order. */
-async function readUpload(request: FastifyRequest): Promise<UploadInput> {
-  if (!request.isMultipart())
-    throw invalid("MULTIPART_REQUIRED", "Upload the document as multipart/form-data.");
-  const fields: Record<string, string> = {};
-  let file: { filename: string; bytes: Buffer } | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === "file") {
-      const bytes = await part.toBuffer(); // throws 413 past the size limit
-      if (part.fieldname === "file" && !file) file = { filename: part.filename, bytes };
-    } else {
-      fields[part.fieldname] = String(part.value);
-    }
-  }
-  if (!file) throw invalid("VALIDATION_ERROR", 'Invalid body field "file": a file is required.');
+/** Reads a document upload: one `file` part plus optional text fields, in any order (api/plugins/multipart.ts). */
+async function readDocumentUpload(request: FastifyRequest): Promise<UploadInput> {
+  const { file, fields } = await readUpload(request, "file");
   const id = (name: string): number | undefined => {
     const v = fields[name]?.trim();
     if (v === undefined || v === "") return undefined;
@@ -484,7 +473,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const input = await readUpload(request);
+      const input = await readDocumentUpload(request);
       return reply.status(201).send({ document: await records.uploadDocument(actorOf(request), input) });
     },
   );

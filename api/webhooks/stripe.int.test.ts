@@ -170,6 +170,23 @@ describe("Stripe checkout and webhooks", () => {
     expect(await captures(b.payment.id)).toHaveLength(0);
   });
 
+  it("answers 400 to a signature dated 10 minutes in the future and applies nothing", async () => {
+    const dr = await verifiedDoctor(t);
+    const patient = await signUp(t, "patient");
+    const { b } = await bookAndOpenCheckout(patient, dr.doctorId);
+    const cs = (await row(b.payment.id)).providerRef!;
+    const event = completed(cs, b.payment.id, "pi_test_future");
+    const res = await deliver(event, { timestamp: Math.floor(Date.now() / 1000) + 600 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: "INVALID_SIGNATURE" } });
+    expect((await row(b.payment.id)).status).toBe("requires_payment");
+    expect(await captures(b.payment.id)).toHaveLength(0);
+    // Within the tolerance (a clock a minute ahead of ours) the same event is applied.
+    const ok = await deliver(event, { timestamp: Math.floor(Date.now() / 1000) + 60 });
+    expect(ok.statusCode).toBe(200);
+    expect((await row(b.payment.id)).status).toBe("succeeded");
+  });
+
   it("acknowledges an unknown event type and ignores it", async () => {
     const res = await deliver(stripeEvent("customer.created", { id: "cus_1", object: "customer" }));
     expect(res.statusCode).toBe(200);

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { appointments, conversations, toolCalls } from "../../db/schema/index.js";
+import { appointments, conversations, supportTickets, toolCalls } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { signInAs, signUp, verifiedDoctor, type Session } from "../../test/factories.js";
 import { FakeOpenAI, type ChatRequest } from "../../test/fakes/openai.js";
+import { MAX_TOOL_CALLS_PER_TURN } from "./brain.js";
 import { Engine } from "../engine.js";
 import type { InboundMessage, OutboundMessage } from "../types.js";
 
@@ -259,5 +260,84 @@ describe("the agent behind the chat, over HTTP to an OpenAI-compatible model", (
     const out = await chatter(s).send("I have chest pain and can't breathe");
     expect(allText(out)).toMatch(/Call 112 now/);
     expect(fake.requests).toEqual([]);
+  });
+
+  it("never shows an earlier emergency message or its emergency answer to the model on a later turn", async () => {
+    const s = await signUp(t, "patient");
+    const c = chatter(s);
+    fake.answer({ text: "Hello, how can I help?" });
+    await c.send("hello there");
+    for (const emergency of ["I want to kill myself", "my father has no pulse", "coll apsed"]) {
+      expect(allText(await c.send(emergency))).toMatch(/Call 112 now/);
+    }
+    expect(fake.requests).toHaveLength(1);
+
+    fake.answer({ text: "Dr Meera Shah is a dentist in Delhi." });
+    await c.send("I need a dentist in Delhi");
+    expect(fake.requests).toHaveLength(2);
+    const seen = JSON.stringify(fake.requests[1]!.messages);
+    // The ordinary history is there; the emergencies and the answers to them are not.
+    expect(seen).toContain("hello there");
+    expect(seen).toContain("Hello, how can I help?");
+    expect(seen).not.toMatch(/kill myself|pulse|apsed|emergency|Call 112/i);
+  });
+
+  it("refuses the tool calls of a turn past the cap with a tool error, opens one ticket for thirty requests, and still answers", async () => {
+    const s = await signUp(t, "patient");
+    const thirty = Array.from({ length: 30 }, (_, i) => ({
+      name: "talk_to_human",
+      args: { reason: `r${i}` },
+    }));
+    fake.answer({ toolCalls: thirty }, { text: "A member of our team will contact you here." });
+    const out = await chatter(s).send("I want to talk to a person");
+    expect(allText(out)).toBe("A member of our team will contact you here.");
+
+    const conv = await conversationOf(s.userId);
+    const tickets = await t.database.db
+      .select()
+      .from(supportTickets)
+      .where(eq(supportTickets.conversationId, conv.id));
+    expect(tickets).toHaveLength(1);
+    const calls = await t.database.db.select().from(toolCalls).where(eq(toolCalls.conversationId, conv.id));
+    expect(calls).toHaveLength(MAX_TOOL_CALLS_PER_TURN);
+    // The model saw an answer to every call: the allowed ones name the same ticket, the rest are refused.
+    const results = fake.toolResults(fake.requests[1]!);
+    expect(results).toHaveLength(30);
+    expect(results.filter((r) => r.includes(`ticket ${tickets[0]!.id}`))).toHaveLength(
+      MAX_TOOL_CALLS_PER_TURN,
+    );
+    expect(results.filter((r) => /limit exceeded/i.test(r))).toHaveLength(30 - MAX_TOOL_CALLS_PER_TURN);
+  });
+
+  it("returns the open hand-off ticket to a second request, makes it urgent on an urgent one, and opens a new one once it is answered", async () => {
+    const s = await signUp(t, "patient");
+    const c = chatter(s);
+    fake.answer({ toolCalls: [{ name: "talk_to_human", args: {} }] }, { text: "Done." });
+    await c.send("can a person call me?");
+    fake.answer({ toolCalls: [{ name: "talk_to_human", args: {} }] }, { text: "Done again." });
+    await c.send("please, a person");
+    const conv = await conversationOf(s.userId);
+    const rows = () =>
+      t.database.db.select().from(supportTickets).where(eq(supportTickets.conversationId, conv.id));
+    const [first, ...others] = await rows();
+    expect(others).toEqual([]);
+    expect(fake.toolResults(fake.requests[3]!).join()).toContain(`ticket ${first!.id}`);
+    expect(first).toMatchObject({ status: "open", urgent: false });
+
+    // The emergency answer's "Connect me with a person" on the same conversation: the same ticket, now urgent.
+    expect(choiceIds(await c.send("my father has no pulse"))).toEqual(["human_urgent", "menu"]);
+    const urgent = await c.send("1");
+    expect(allText(urgent)).toContain(`ticket #${first!.id}`);
+    expect(await rows()).toEqual([expect.objectContaining({ id: first!.id, urgent: true, status: "open" })]);
+
+    await t.database.db
+      .update(supportTickets)
+      .set({ status: "answered" })
+      .where(eq(supportTickets.id, first!.id));
+    fake.answer({ toolCalls: [{ name: "talk_to_human", args: {} }] }, { text: "Asked again." });
+    await c.send("I need a person again");
+    const after = await rows();
+    expect(after).toHaveLength(2);
+    expect(after.filter((r) => r.status === "open")).toHaveLength(1);
   });
 });

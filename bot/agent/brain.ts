@@ -1,6 +1,6 @@
 import { ChatOpenAI } from "@langchain/openai";
 import { loggableError } from "../../domain/shared/errors.js";
-import { AIMessage, createAgent, HumanMessage, type BaseMessage } from "langchain";
+import { AIMessage, createAgent, HumanMessage, toolCallLimitMiddleware, type BaseMessage } from "langchain";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../../config/index.js";
 import type { Services } from "../../domain/index.js";
@@ -15,6 +15,13 @@ import { agentTools } from "./tools/index.js";
 import { replayTools } from "./tools/replay.js";
 
 export type LlmConfig = NonNullable<Config["llm"]>;
+
+/**
+ * Tool calls the model may make in one turn (all steps together). A person's request needs a handful (search,
+ * details, slots, prepare); past this the extra calls are refused with a tool error the model sees, so one
+ * runaway answer cannot fan out into dozens of effects, and the turn still gets its answer.
+ */
+export const MAX_TOOL_CALLS_PER_TURN = 8;
 
 export interface AgentBrainOptions {
   /** The model: ChatOpenAI from the configuration, or any tool-calling chat model (tests). */
@@ -130,7 +137,12 @@ export class AgentBrain implements Brain {
     messages: BaseMessage[],
     tools: ReturnType<typeof agentTools> | ReturnType<typeof replayTools>,
   ): Promise<string> {
-    const agent = createAgent({ model: this.opts.model, tools, systemPrompt });
+    const agent = createAgent({
+      model: this.opts.model,
+      tools,
+      systemPrompt,
+      middleware: [toolCallLimitMiddleware({ runLimit: MAX_TOOL_CALLS_PER_TURN, exitBehavior: "continue" })],
+    });
     const result = await agent.invoke({ messages }, { recursionLimit: this.recursionLimit });
     return finalText(result.messages);
   }

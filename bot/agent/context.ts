@@ -1,9 +1,15 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "langchain";
+import { isEmergencyAnswer, redFlags } from "../redflags.js";
 import type { Turn } from "../turn.js";
 
 export const HISTORY_MESSAGES = 12;
 
-/** The conversation's recent messages (as the engine stored them), oldest first, before this turn's. */
+/**
+ * The conversation's recent messages (as the engine stored them), oldest first, before this turn's. An
+ * emergency never reaches the model, not even later as history: a message that raises a red flag (the
+ * same deterministic matcher as triage, so one answered by triage, or one that would be today) and the
+ * emergency answers are left out.
+ */
 export async function recentMessages(turn: Turn, limit = HISTORY_MESSAGES): Promise<BaseMessage[]> {
   const rows = await turn.deps.conversations.recentMessages(
     turn.conversation.id,
@@ -11,8 +17,12 @@ export async function recentMessages(turn: Turn, limit = HISTORY_MESSAGES): Prom
     limit,
   );
   return rows
-    .filter((r) => r.text)
-    .map((r) => (r.direction === "in" ? new HumanMessage(r.text!) : new AIMessage(r.text!)));
+    .filter((r): r is { direction: "in" | "out"; text: string } => !!r.text && !triaged(r.direction, r.text))
+    .map((r) => (r.direction === "in" ? new HumanMessage(r.text) : new AIMessage(r.text)));
+}
+
+function triaged(direction: "in" | "out", text: string): boolean {
+  return direction === "in" ? redFlags(text).length > 0 : isEmergencyAnswer(text);
 }
 
 /** A short summary of the person's open items, from domain data (not from the model's memory). */

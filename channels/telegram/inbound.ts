@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
 import { sameSecret } from "../shared/compare.js";
+import { cleanDeep } from "../shared/text.js";
 
 /** The header Telegram sends the webhook's secret_token back in. */
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -65,9 +66,9 @@ export function commandWord(text: string): string {
   return word === "start" ? "menu" : word;
 }
 
-/** Parses an update's JSON (already verified); never throws. */
+/** Parses an update's JSON (already verified; control characters removed first); never throws. */
 export function parseUpdate(json: unknown, receivedAt: Date): TelegramUpdate {
-  const parsed = Update.safeParse(json);
+  const parsed = Update.safeParse(cleanDeep(json));
   if (!parsed.success) return { kind: "ignored", reason: "unparsable" };
   const update = parsed.data;
   const providerMessageId = `tg:${update.update_id}`;

@@ -7,6 +7,7 @@ import {
   type SendContext,
   type SendResult,
 } from "../contract.js";
+import { readCapped, safeFetch, UnsafeUrlError, type FetchPolicy } from "../shared/safe-fetch.js";
 import { renderText } from "./render.js";
 
 export interface TwilioSettings {
@@ -21,6 +22,12 @@ export interface TwilioSettings {
 /** WhatsApp's customer-service window: free-form messages only within 24 hours of the person's last message. */
 export const WHATSAPP_WINDOW_MS = 24 * 3600 * 1000;
 const TIMEOUT_MS = 10_000;
+
+/**
+ * Where Twilio's media URLs may lead: the API itself redirects a MediaUrl to a short-lived signed URL on its
+ * media CDN. Nothing else is fetched (channels/shared/safe-fetch.ts).
+ */
+export const TWILIO_MEDIA_HOSTS: readonly string[] = ["api.twilio.com", "*.twiliocdn.com"];
 
 /** The prefix Twilio puts before WhatsApp addresses. */
 export const WHATSAPP_PREFIX = "whatsapp:";
@@ -123,42 +130,34 @@ export class TwilioClient implements ChannelAdapter {
   /**
    * Downloads a media file the person sent (MediaUrlN of an inbound message) with the account's credentials.
    * Only URLs on the configured API's origin are fetched (they come from a signed webhook, but an attachment
-   * must never make us fetch an arbitrary address); larger than the cap → refused while streaming.
+   * must never make us fetch an arbitrary address); its redirects are followed by hand, only to Twilio's
+   * media hosts at public addresses, and the credentials go to the API only (safe-fetch.ts). Larger than
+   * the cap → refused while streaming.
    */
   readonly fetchMedia = async (url: string): Promise<{ bytes: Buffer; mimeType: string }> => {
     if (!URL.canParse(url) || new URL(url).origin !== new URL(this.settings.apiBaseUrl).origin)
       throw new SendError("TWILIO_MEDIA_URL", false);
+    const policy: FetchPolicy = { trustedOrigin: this.settings.apiBaseUrl, publicHosts: TWILIO_MEDIA_HOSTS };
     let res: Response;
     try {
-      res = await fetch(url, {
-        headers: { authorization: this.auth },
-        redirect: "follow",
-        signal: AbortSignal.timeout(TIMEOUT_MS * 3),
-      });
-    } catch {
+      res = await safeFetch(
+        url,
+        { headers: { authorization: this.auth }, signal: AbortSignal.timeout(TIMEOUT_MS * 3) },
+        policy,
+      );
+    } catch (err) {
+      if (err instanceof UnsafeUrlError)
+        throw new SendError(
+          err.reason === "redirects" ? "TWILIO_MEDIA_REDIRECTS" : "TWILIO_MEDIA_URL",
+          false,
+        );
       throw new SendError("TWILIO_UNREACHABLE", true);
     }
     if (!res.ok || !res.body) throw httpSendError("TWILIO_MEDIA", res.status);
-    const declared = Number(res.headers.get("content-length") ?? "0");
-    if (declared > this.maxMediaBytes) {
-      await res.body.cancel().catch(() => undefined);
-      throw new SendError("MEDIA_TOO_LARGE", false);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > this.maxMediaBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new SendError("MEDIA_TOO_LARGE", false);
-      }
-      chunks.push(Buffer.from(value));
-    }
+    const bytes = await readCapped(res, this.maxMediaBytes);
+    if (bytes === undefined) throw new SendError("MEDIA_TOO_LARGE", false);
     const mimeType = (res.headers.get("content-type") ?? "application/octet-stream").split(";")[0]!.trim();
-    return { bytes: Buffer.concat(chunks), mimeType };
+    return { bytes, mimeType };
   };
 }
 

@@ -1,4 +1,5 @@
 import type { InboundMessage } from "../../bot/types.js";
+import { cleanDeep } from "../shared/text.js";
 import { WHATSAPP_PREFIX } from "./client.js";
 
 /** At most this many media files are taken from one message (Twilio allows 10 on MMS and WhatsApp). */
@@ -17,13 +18,15 @@ export type TwilioInbound = { kind: "turn"; inbound: InboundMessage } | { kind: 
 /**
  * A verified messaging webhook's form → InboundMessage. The person's identity is their E.164 number
  * ("whatsapp:" removed on the WhatsApp route; a message from the other kind of address is ignored);
- * MediaUrlN/MediaContentTypeN become attachments; the provider message id is the MessageSid. Never throws.
+ * MediaUrlN/MediaContentTypeN become attachments; the provider message id is the MessageSid. Control
+ * characters are removed first (channels/shared/text.ts). Never throws.
  */
 export function parseMessage(
   channel: "sms" | "whatsapp",
-  fields: Map<string, string>,
+  form: Map<string, string>,
   receivedAt: Date,
 ): TwilioInbound {
+  const fields = cleanDeep(form);
   const sid = fields.get("MessageSid") ?? fields.get("SmsMessageSid") ?? "";
   if (!SID.test(sid)) return { kind: "ignored", reason: "sid" };
   const from = fields.get("From") ?? "";

@@ -8,6 +8,7 @@ import {
   type SendContext,
   type SendResult,
 } from "../contract.js";
+import { readCapped, safeFetch, UnsafeUrlError, type FetchPolicy } from "../shared/safe-fetch.js";
 import { MEDIA_REF_PREFIX, toWaId } from "./inbound.js";
 import { render, renderTemplate, type WhatsAppPayload } from "./render.js";
 
@@ -21,6 +22,18 @@ export const WINDOW_CLOSED = "WHATSAPP_WINDOW_CLOSED";
 const REENGAGEMENT = 131047;
 const RATE_LIMITED = new Set([4, 80007, 130429, 131048, 131056]);
 const TIMEOUT_MS = 15_000;
+
+/**
+ * Where a media URL from the Graph API may point: Meta's own media hosts (lookaside.fbsbx.com today).
+ * Nothing else is fetched, and the access token goes nowhere else (channels/shared/safe-fetch.ts).
+ */
+export const META_MEDIA_HOSTS: readonly string[] = [
+  "graph.facebook.com",
+  "lookaside.fbsbx.com",
+  "*.fbsbx.com",
+  "*.fbcdn.net",
+  "*.whatsapp.net",
+];
 
 /** A Graph API error answer as a SendError; only a short code, never Meta's message (it may echo content). */
 export function graphSendError(status: number, body: unknown): SendError {
@@ -95,57 +108,58 @@ export class WhatsAppClient implements ChannelAdapter {
     return id;
   }
 
+  /** GET on the Graph API or a Meta media host with the bearer token, redirects checked (safe-fetch.ts). */
   private async graphGet(url: string): Promise<Response> {
+    const policy: FetchPolicy = {
+      trustedOrigin: this.settings.graphApiBase,
+      publicHosts: META_MEDIA_HOSTS,
+      // Every hop the policy allows is Meta's: the token is what its media hosts ask for.
+      sendHeadersTo: () => true,
+    };
     try {
-      return await fetch(url, {
-        headers: { authorization: `Bearer ${this.settings.accessToken}` },
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch {
-      throw new Error("WHATSAPP_MEDIA_UNREACHABLE");
+      return await safeFetch(
+        url,
+        {
+          headers: { authorization: `Bearer ${this.settings.accessToken}` },
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        },
+        policy,
+      );
+    } catch (err) {
+      if (err instanceof UnsafeUrlError) throw new SendError("WHATSAPP_MEDIA_URL", false);
+      throw new SendError("WHATSAPP_MEDIA_UNREACHABLE", true);
     }
   }
 
   /**
    * A document or image the person sent (url "wa-media:<id>"): GET {base}/{id} for its short-lived URL and
-   * type, then GET that URL with the bearer token. The token only goes to https URLs or the Graph API's own
-   * origin. Over the storage size limit → error, without reading the rest.
+   * type, then GET that URL with the bearer token. Only the Graph API's own origin and Meta's media hosts
+   * (at public addresses) are fetched, redirects included. Over the storage size limit → error, without
+   * reading the rest.
    */
   async fetchMedia(url: string): Promise<{ bytes: Buffer; mimeType: string }> {
     const id = url.startsWith(MEDIA_REF_PREFIX) ? url.slice(MEDIA_REF_PREFIX.length) : "";
-    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(id)) throw new Error("WHATSAPP_MEDIA_REF");
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(id)) throw new SendError("WHATSAPP_MEDIA_REF", false);
     const metaRes = await this.graphGet(`${this.settings.graphApiBase}/${id}`);
-    if (!metaRes.ok) throw new Error(`WHATSAPP_MEDIA_${metaRes.status}`);
+    if (!metaRes.ok) throw httpSendError("WHATSAPP_MEDIA", metaRes.status);
     const meta = (await metaRes.json().catch(() => null)) as {
       url?: unknown;
       mime_type?: unknown;
       file_size?: unknown;
     } | null;
-    const mediaUrl = typeof meta?.url === "string" && URL.canParse(meta.url) ? new URL(meta.url) : undefined;
-    const graphOrigin = new URL(this.settings.graphApiBase).origin;
-    if (!mediaUrl || (mediaUrl.protocol !== "https:" && mediaUrl.origin !== graphOrigin))
-      throw new Error("WHATSAPP_MEDIA_URL");
-    if (Number(meta?.file_size ?? 0) > this.maxMediaBytes) throw new Error("WHATSAPP_MEDIA_TOO_LARGE");
+    const mediaUrl = typeof meta?.url === "string" && URL.canParse(meta.url) ? meta.url : undefined;
+    if (!mediaUrl) throw new SendError("WHATSAPP_MEDIA_URL", false);
+    if (Number(meta?.file_size ?? 0) > this.maxMediaBytes)
+      throw new SendError("WHATSAPP_MEDIA_TOO_LARGE", false);
 
-    const res = await this.graphGet(mediaUrl.toString());
-    if (!res.ok || !res.body) throw new Error(`WHATSAPP_MEDIA_${res.status}`);
-    const reader = res.body.getReader();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > this.maxMediaBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw new Error("WHATSAPP_MEDIA_TOO_LARGE");
-      }
-      chunks.push(Buffer.from(value));
-    }
+    const res = await this.graphGet(mediaUrl);
+    if (!res.ok || !res.body) throw httpSendError("WHATSAPP_MEDIA", res.status);
+    const bytes = await readCapped(res, this.maxMediaBytes);
+    if (bytes === undefined) throw new SendError("WHATSAPP_MEDIA_TOO_LARGE", false);
     const mimeType =
       typeof meta?.mime_type === "string"
         ? meta.mime_type
         : (res.headers.get("content-type") ?? "application/octet-stream");
-    return { bytes: Buffer.concat(chunks), mimeType };
+    return { bytes, mimeType };
   }
 }

@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { sameSecret } from "../shared/compare.js";
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
+import { cleanDeep } from "../shared/text.js";
 
 /** The header Meta signs every webhook POST with: "sha256=" + hex HMAC-SHA256 of the raw body (app secret). */
 export const SIGNATURE_HEADER = "x-hub-signature-256";
@@ -132,7 +133,7 @@ export interface ParsedWebhook {
 
 /** One message of a webhook as an InboundMessage; a reason string when we cannot handle it. */
 export function parseMessage(json: unknown, receivedAt: Date): InboundMessage | string {
-  const parsed = Message.safeParse(json);
+  const parsed = Message.safeParse(cleanDeep(json));
   if (!parsed.success) return "unparsable_message";
   const m = parsed.data;
   const from = toE164(m.from);
@@ -192,12 +193,13 @@ function parseStatus(json: unknown, receivedAt: Date): StatusUpdate | string {
 }
 
 /**
- * Parses a verified webhook body: every entry, every change, every message and status in it (Meta batches).
- * Changes for another phone number than ours are skipped. Never throws.
+ * Parses a verified webhook body: every entry, every change, every message and status in it (Meta batches),
+ * control characters removed first (channels/shared/text.ts). Changes for another phone number than ours
+ * are skipped. Never throws.
  */
 export function parseWebhook(json: unknown, receivedAt: Date, phoneNumberId?: string): ParsedWebhook {
   const out: ParsedWebhook = { messages: [], statuses: [], ignored: [] };
-  const parsed = Envelope.safeParse(json);
+  const parsed = Envelope.safeParse(cleanDeep(json));
   if (!parsed.success) {
     out.ignored.push("unparsable");
     return out;

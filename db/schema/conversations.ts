@@ -193,5 +193,11 @@ export const supportTickets = pgTable(
     status: text().notNull().default("open"),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("support_tickets_status_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("support_tickets_status_idx").on(t.status, t.createdAt),
+    // At most one open hand-off per conversation: a second request while one is open is that ticket.
+    uniqueIndex("support_tickets_one_open_idx")
+      .on(t.conversationId)
+      .where(sql`${t.status} = 'open'`),
+  ],
 );

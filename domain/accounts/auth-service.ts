@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client.js";
 import type { Role } from "../../db/schema/index.js";
 import type { AuditTrail } from "../audit/audit.js";
@@ -5,9 +6,23 @@ import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor, Channel } from "../shared/actor.js";
 import type { Cache } from "../shared/cache.js";
 import type { Clock } from "../shared/clock.js";
+import type { Jobs } from "../shared/jobs.js";
 import { conflict, DomainError, notFound, unauthenticated } from "../shared/errors.js";
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from "./login-throttle.js";
 import { AccountsRepository, type UserWithProfile } from "./repository.js";
 import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword } from "./secrets.js";
+
+/** Reset links asked for per email, and per source address, per hour; past either nothing is sent. */
+export const FORGOT_PER_EMAIL_PER_HOUR = 3;
+export const FORGOT_PER_ADDRESS_PER_HOUR = 10;
+
+export const AUTH_JOBS = { passwordReset: "auth.password_reset" } as const;
+
+export interface PasswordResetJob {
+  email: string;
+  /** One per request: the reset message's idempotency key. */
+  requestId: string;
+}
 
 export interface AuthSettings {
   refreshTtlDays: number;
@@ -51,14 +66,21 @@ export interface IssuedSession {
 
 export class AuthService {
   private readonly repo: AccountsRepository;
+  private readonly throttle: LoginThrottle;
   constructor(
     private readonly database: Database,
     private readonly cache: Cache,
     private readonly clock: Clock,
     private readonly audit: AuditTrail,
     private readonly settings: AuthSettings,
+    private readonly jobs: Jobs,
   ) {
     this.repo = new AccountsRepository(database.db);
+    this.throttle = new LoginThrottle(cache, clock, {
+      freeFailures: settings.loginMaxFailures,
+      maxDelaySeconds: settings.loginLockoutSeconds,
+      ...DEFAULT_LOGIN_THROTTLE,
+    });
   }
 
   async register(input: {
@@ -96,31 +118,16 @@ export class AuthService {
 
   async login(input: { email: string; password: string; ip: string }): Promise<IssuedSession> {
     const email = input.email.trim().toLowerCase();
-    const emailKey = `login:fail:${sha256(email)}`;
-    const ipKey = `login:fail:ip:${input.ip}`;
-    const [byEmail, byIp] = await Promise.all([this.cache.get(emailKey), this.cache.get(ipKey)]);
-    if (
-      Number(byEmail ?? 0) >= this.settings.loginMaxFailures ||
-      Number(byIp ?? 0) >= this.settings.loginMaxFailures * 4
-    ) {
-      throw new DomainError(
-        "rate_limited",
-        "TOO_MANY_ATTEMPTS",
-        "Too many failed sign-in attempts. Try again later.",
-      );
-    }
+    await this.throttle.check(email, input.ip);
     const user = await this.repo.findByEmail(email);
     const ok = user
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyPassword(await dummyPasswordHash(), input.password);
     if (!user || !ok || !user.active) {
-      await Promise.all([
-        this.cache.incr(emailKey, this.settings.loginLockoutSeconds),
-        this.cache.incr(ipKey, this.settings.loginLockoutSeconds),
-      ]);
+      await this.throttle.failed(email, input.ip);
       throw unauthenticated("INVALID_CREDENTIALS", "Email or password is incorrect.");
     }
-    await this.cache.del(emailKey);
+    await this.throttle.succeeded(email, input.ip);
     return this.issue(user);
   }
 
@@ -185,9 +192,32 @@ export class AuthService {
     return userView(user);
   }
 
-  /** Always succeeds from the caller's view, so it cannot be used to probe which emails exist. */
-  async forgotPassword(email: string): Promise<void> {
-    const user = await this.repo.findByEmail(email.trim().toLowerCase());
+  /**
+   * Asks for a password reset link. Always the same from the caller's view, in what it answers and in the
+   * work it does on the request path (two counters and one job, whether the email exists or not), so it
+   * cannot be used to probe which emails exist. Throttled per email and per source address per hour: past
+   * either cap nothing is sent, and the answer is still the same. The lookup, the token and the message
+   * happen in the job (sendPasswordReset).
+   */
+  async forgotPassword(email: string, ip: string): Promise<void> {
+    const normalized = email.trim().toLowerCase();
+    const hour = Math.floor(this.clock.now().getTime() / 3_600_000);
+    const [byEmail, byAddress] = await Promise.all([
+      this.cache.incr(`forgot:email:${sha256(normalized)}:${hour}`, 2 * 3600),
+      this.cache.incr(`forgot:addr:${sha256(ip)}:${hour}`, 2 * 3600),
+    ]);
+    if (byEmail > FORGOT_PER_EMAIL_PER_HOUR || byAddress > FORGOT_PER_ADDRESS_PER_HOUR) return;
+    // The job's data holds the email: dropped from Redis as soon as it has run, succeeded or not.
+    await this.jobs.add<PasswordResetJob>(
+      AUTH_JOBS.passwordReset,
+      { email: normalized, requestId: randomUUID() },
+      { removeOnComplete: true, removeOnFail: true, attempts: 3 },
+    );
+  }
+
+  /** The job behind forgotPassword: for an active account, a single-use token and the reset message (once). */
+  async sendPasswordReset(job: PasswordResetJob): Promise<void> {
+    const user = await this.repo.findByEmail(job.email);
     if (!user?.active) return;
     const token = newOpaqueToken();
     const now = this.clock.now();
@@ -203,7 +233,8 @@ export class AuthService {
           token: token.token,
           expires_at: expiresAt.toISOString(),
         },
-        idempotencyKey: `password_reset:${token.hash}`,
+        // A job that runs twice sends one message (its second token is never delivered and expires).
+        idempotencyKey: `password_reset:${job.requestId}`,
       });
     });
   }

@@ -453,13 +453,28 @@ export class ConversationRepository {
       .values({ identityId, userId, kind: "terms_privacy", version, acceptedAt: at });
   }
 
+  /**
+   * Opens the conversation's hand-off ticket, or returns the one already open (at most one, a partial
+   * unique index): an urgent request makes it urgent. Atomic, so concurrent requests share one ticket.
+   */
   async openTicket(values: {
     conversationId: number;
     userId: number | null;
     reason: string;
     urgent: boolean;
   }): Promise<number> {
-    const [row] = await this.db.insert(supportTickets).values(values).returning({ id: supportTickets.id });
+    const [row] = await this.db
+      .insert(supportTickets)
+      .values(values)
+      .onConflictDoUpdate({
+        target: supportTickets.conversationId,
+        targetWhere: sql`${supportTickets.status} = 'open'`,
+        set: {
+          urgent: sql`${supportTickets.urgent} or excluded.urgent`,
+          reason: sql`case when excluded.urgent and not ${supportTickets.urgent} then excluded.reason else ${supportTickets.reason} end`,
+        },
+      })
+      .returning({ id: supportTickets.id });
     return row!.id;
   }
 

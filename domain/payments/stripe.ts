@@ -246,17 +246,41 @@ export function toPaymentEvent(event: Stripe.Event): PaymentEvent {
   }
 }
 
-/** Verifies a webhook's signature on the raw body (constant-time HMAC, 300 s tolerance) and parses it. */
+/**
+ * Verifies a webhook's signature on the raw body (constant-time HMAC) and parses it. The signed timestamp
+ * must be within the tolerance on BOTH sides of now: Stripe's own check only refuses old timestamps, so a
+ * signature dated in the future (a replay window left open for later) is refused here.
+ */
 export function verifyStripeWebhook(
   settings: StripeSettings,
   rawBody: Buffer,
   signature: string | undefined,
+  nowMs: number = Date.now(),
 ): Stripe.Event {
   if (!signature) throw new Error("missing Stripe-Signature");
-  return Stripe.webhooks.constructEvent(
+  const event = Stripe.webhooks.constructEvent(
     rawBody,
     signature,
     settings.webhookSecret,
     WEBHOOK_TOLERANCE_SECONDS,
+    undefined,
+    Math.floor(nowMs / 1000),
   );
+  const timestamp = signedTimestamp(signature);
+  if (timestamp === undefined || Math.abs(nowMs / 1000 - timestamp) > WEBHOOK_TOLERANCE_SECONDS)
+    throw new Error("Stripe-Signature timestamp outside the tolerance");
+  return event;
+}
+
+/**
+ * The `t=` of a Stripe-Signature header (seconds since the epoch), the last one as Stripe's parser takes it;
+ * undefined when absent or not a number.
+ */
+function signedTimestamp(signature: string): number | undefined {
+  const t = signature
+    .split(",")
+    .map((part) => part.split("="))
+    .filter(([k]) => k === "t")
+    .at(-1)?.[1];
+  return t !== undefined && /^\d{1,12}$/.test(t) ? Number(t) : undefined;
 }

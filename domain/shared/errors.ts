@@ -24,6 +24,17 @@ export class DomainError extends Error {
   }
 }
 
+/** A 429 that knows when the next attempt is allowed (the HTTP transport sends it as Retry-After). */
+export class RateLimitedError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("rate_limited", code, message);
+  }
+}
+
 export const notFound = (what: string, code = "NOT_FOUND") =>
   new DomainError("not_found", code, `${what} not found.`);
 export const invalid = (code: string, message: string, details?: Record<string, unknown>) =>

@@ -13,6 +13,11 @@ export interface JobOptions {
   attempts?: number | undefined;
   /** Drop the job from Redis as soon as it completes (its data holds message text). Default: kept a day. */
   removeOnComplete?: boolean | undefined;
+  /**
+   * Drop the job from Redis when its last attempt fails, too (its data names a person: an email to look up).
+   * Default: failed jobs are kept a week (their data is ids only).
+   */
+  removeOnFail?: boolean | undefined;
 }
 
 export type JobHandler<T> = (data: T, meta: { jobId: string; attempt: number }) => Promise<void>;

@@ -22,6 +22,7 @@ import {
   type FakeTwilio,
   type TwilioMessage,
 } from "../fakes/twilio.js";
+import { startInternalService } from "../fakes/internal.js";
 import { settle } from "../settle.js";
 
 /** SMS and WhatsApp through Twilio, end to end: signed webhooks in, the fake REST API records what went out. */
@@ -218,6 +219,26 @@ describe("SMS through Twilio", () => {
       );
     expect(out.length).toBe(sent.length);
     expect(out.every((m) => m.deliveredAt !== null && m.providerMessageId?.startsWith("SM"))).toBe(true);
+  });
+
+  it("answers a message carrying NUL and other control bytes, on SMS and on WhatsApp, stored without them", async () => {
+    for (const channel of ["sms", "whatsapp"] as const) {
+      const kai = channel === "sms" ? "+919876500023" : "+919876500024";
+      // (A lone surrogate cannot travel in a form body: its UTF-8 encoding is already U+FFFD.)
+      const reply = await turn(kai, "h\u0000i\u0001 there\u007f", channel);
+      expect(reply.join("\n"), channel).toMatch(/terms of service/);
+      const identity = (await identityOf(channel, kai))!;
+      const [inbound] = await t.database.db
+        .select()
+        .from(conversationMessages)
+        .where(
+          and(
+            eq(conversationMessages.conversationId, identity.conversationId!),
+            eq(conversationMessages.direction, "in"),
+          ),
+        );
+      expect(inbound!.text).toBe("hi there");
+    }
   });
 
   it("splits a long message into numbered parts within Twilio's 1,600 characters, at word boundaries", async () => {
@@ -464,6 +485,27 @@ describe("SMS through Twilio", () => {
     expect(fake.mediaFetches).toHaveLength(2);
     expect(await t.database.db.select().from(documents)).toHaveLength(1);
   });
+
+  it("stores nothing when an MMS media URL redirects to another local port, which is never fetched", async () => {
+    const internal = await startInternalService();
+    try {
+      const kim = "+919876500022";
+      await onboard(kim);
+      const offer = await turn(kim, "my scan", "sms", {
+        NumMedia: "1",
+        MediaUrl0: fake.redirectMedia(`${internal.url}/latest/meta-data`),
+        MediaContentType0: "image/png",
+      });
+      expect(offer.join("\n")).toMatch(/Add this document to your records\?/);
+      expect((await turn(kim, "yes")).join("\n")).not.toMatch(/Added to your records/);
+      expect(internal.hits).toEqual([]);
+      const identity = (await identityOf("sms", kim))!;
+      const docs = await t.database.db.select().from(documents);
+      expect(docs.filter((d) => d.uploadedByUserId === identity.userId)).toEqual([]);
+    } finally {
+      await internal.close();
+    }
+  });
 });
 
 describe("WhatsApp through Twilio", () => {
@@ -536,6 +578,38 @@ describe("TwilioClient", () => {
       code: "TWILIO_MEDIA_401",
       retryable: false,
     });
+  });
+
+  it("follows media redirects by hand: within the API's origin up to 3 hops; to another port, a private address, a foreign host or further, refused and never fetched", async () => {
+    const client = new TwilioClient("sms", settings(), BASE, 1024);
+    // Twilio's own hops (here all on the fake, the configured origin) are followed.
+    let url = fake.addMedia(PNG, "image/png");
+    for (let i = 0; i < 3; i++) url = fake.redirectMedia(url);
+    expect(await client.fetchMedia(url)).toEqual({ bytes: PNG, mimeType: "image/png" });
+    await expect(client.fetchMedia(fake.redirectMedia(url))).rejects.toMatchObject({
+      code: "TWILIO_MEDIA_REDIRECTS",
+      retryable: false,
+    });
+
+    const internal = await startInternalService();
+    try {
+      for (const target of [
+        `${internal.url}/admin`,
+        `http://169.254.169.254/latest/meta-data`,
+        `https://127.0.0.1:${new URL(internal.url).port}/x`,
+        `https://[::ffff:127.0.0.1]:${new URL(internal.url).port}/x`,
+        `https://mms.twiliocdn.com.attacker.example/x`,
+        `file:///etc/passwd`,
+      ]) {
+        await expect(client.fetchMedia(fake.redirectMedia(target)), target).rejects.toMatchObject({
+          code: "TWILIO_MEDIA_URL",
+          retryable: false,
+        });
+      }
+      expect(internal.hits).toEqual([]);
+    } finally {
+      await internal.close();
+    }
   });
 
   it("classifies Twilio's refusals: 429 and 5xx retryable, 21610 permanent; an unreachable API is retryable", async () => {

@@ -272,6 +272,26 @@ describe("POST /webhooks/telegram", () => {
     expect(textOf(none)).toMatch(/no upcoming appointments/);
   });
 
+  it("answers a message carrying NUL and other control bytes, stored without them", async () => {
+    const kai = 7008;
+    const reply = await turn(kai, textUpdate(kai, "h\u0000i\u0007 there\uD800\r\n"));
+    expect(textOf(reply)).toMatch(/terms of service and privacy/);
+    const [identity] = await t.database.db
+      .select()
+      .from(channelIdentities)
+      .where(and(eq(channelIdentities.channel, "telegram"), eq(channelIdentities.externalId, String(kai))));
+    const [inbound] = await t.database.db
+      .select()
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.conversationId, identity!.conversationId!),
+          eq(conversationMessages.direction, "in"),
+        ),
+      );
+    expect(inbound!.text).toBe("hi there\n");
+  });
+
   it("refuses a forged or missing secret with 403 and stores nothing", async () => {
     const stranger = 7002;
     for (const secret of [null, "wrong", SECRET.slice(0, -1) + "x", `${SECRET}x`, ""]) {

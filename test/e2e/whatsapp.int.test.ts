@@ -12,6 +12,7 @@ import {
 import { buildTestApp, type TestApp } from "../app.js";
 import { verifiedDoctor } from "../factories.js";
 import { MetaWebhooks, startFakeGraph, type FakeGraph, type GraphMessageCall } from "../fakes/graph.js";
+import { startInternalService } from "../fakes/internal.js";
 import { STOP_REPLY } from "../../bot/middleware/optout.js";
 import { settle } from "../settle.js";
 
@@ -137,6 +138,23 @@ describe("GET /webhooks/whatsapp (Meta's verification challenge)", () => {
 
 describe("POST /webhooks/whatsapp", () => {
   const asha = "919876500001";
+
+  it("answers a message carrying NUL and other control bytes, stored without them", async () => {
+    const kai = "919876500088";
+    const reply = await turn(kai, hooks.text(kai, "h\u0000i\u001b there\uDC00"));
+    expect(textOf(reply)).toMatch(/terms of service and privacy/);
+    const identity = await identityOf("+919876500088");
+    const [inbound] = await t.database.db
+      .select()
+      .from(conversationMessages)
+      .where(
+        and(
+          eq(conversationMessages.conversationId, identity!.conversationId!),
+          eq(conversationMessages.direction, "in"),
+        ),
+      );
+    expect(inbound!.text).toBe("hi there");
+  });
 
   it("Asha books a dentist in Delhi with buttons and lists, pays through the link, and hears back", async () => {
     const consent = await turn(asha, hooks.text(asha, "hi"));
@@ -446,6 +464,32 @@ describe("POST /webhooks/whatsapp", () => {
     const small = new WhatsAppClient(t.config.whatsapp!, t.clock, 10);
     await expect(small.fetchMedia("wa-media:880001")).rejects.toThrow("WHATSAPP_MEDIA_TOO_LARGE");
     await expect(adapter.fetchMedia!("wa-media:../etc")).rejects.toThrow("WHATSAPP_MEDIA_REF");
+  });
+
+  it("fetches media only from the Graph API's origin or Meta's media hosts: a URL or redirect to another local port or a private address is refused, without the token", async () => {
+    const adapter = t.app.hub.registry.get("whatsapp")!;
+    const internal = await startInternalService();
+    try {
+      const port = new URL(internal.url).port;
+      const cases: [string, (id: string) => void][] = [
+        ["881005", (id) => fake.addRedirectedMedia(id, `${internal.url}/files/x`, "image/png")],
+        ["881001", (id) => fake.addMediaAt(id, `${internal.url}/files/x`, "image/png")],
+        ["881002", (id) => fake.addMediaAt(id, `https://127.0.0.1:${port}/files/x`, "image/png")],
+        ["881003", (id) => fake.addMediaAt(id, "https://169.254.169.254/latest/meta-data", "image/png")],
+        ["881004", (id) => fake.addMediaAt(id, "https://attacker.example/files/x", "image/png")],
+        ["881006", (id) => fake.addRedirectedMedia(id, "http://10.0.0.7/files/x", "image/png")],
+      ];
+      for (const [id, add] of cases) {
+        add(id);
+        await expect(adapter.fetchMedia!(`wa-media:${id}`), id).rejects.toMatchObject({
+          code: "WHATSAPP_MEDIA_URL",
+          retryable: false,
+        });
+      }
+      expect(internal.hits).toEqual([]);
+    } finally {
+      await internal.close();
+    }
   });
 
   it("records Meta's re-engagement error as the closed window, and retries a 429 until it goes", async () => {

@@ -26,6 +26,10 @@ export interface FakeGraph {
   behaviour: { fail: "none" | "429" | "500" | "131047"; failTimes: number };
   /** Media the fake serves: GET {base}/{id} → {url, mime_type, …}; GET that url → the bytes. */
   addMedia(id: string, bytes: Buffer, mimeType: string): void;
+  /** Media whose URL (in GET {base}/{id}) is this one, wherever it points. */
+  addMediaAt(id: string, url: string, mimeType: string): void;
+  /** Media whose URL is the fake's own, answering 302 to `location`. */
+  addRedirectedMedia(id: string, location: string, mimeType: string): void;
   /** Authorization headers seen on media requests. */
   readonly mediaAuth: (string | undefined)[];
   close(): Promise<void>;
@@ -37,7 +41,7 @@ const VERSION = "v21.0";
 export async function startFakeGraph(): Promise<FakeGraph> {
   const calls: GraphMessageCall[] = [];
   const mediaAuth: (string | undefined)[] = [];
-  const media = new Map<string, { bytes: Buffer; mimeType: string }>();
+  const media = new Map<string, { bytes: Buffer; mimeType: string; url?: string; location?: string }>();
   const behaviour: FakeGraph["behaviour"] = { fail: "none", failTimes: Infinity };
   let seq = 0;
   let origin = "";
@@ -89,6 +93,10 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         mediaAuth.push(req.headers.authorization);
         const m = media.get(file[1]!);
         if (!m) return graphError(404, 100, "Not found");
+        if (m.location !== undefined) {
+          res.writeHead(302, { location: m.location });
+          return res.end();
+        }
         res.writeHead(200, { "content-type": m.mimeType, "content-length": m.bytes.length });
         return res.end(m.bytes);
       }
@@ -100,7 +108,7 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         if (!m) return graphError(400, 100, "(#100) Unsupported get request");
         return send(200, {
           messaging_product: "whatsapp",
-          url: `${origin}/files/${id}`,
+          url: m.url ?? `${origin}/files/${id}`,
           mime_type: m.mimeType,
           sha256: "0".repeat(64),
           file_size: m.bytes.length,
@@ -119,6 +127,9 @@ export async function startFakeGraph(): Promise<FakeGraph> {
     mediaAuth,
     sentTo: (waId) => calls.filter((c) => c.body.to === waId && c.wamid !== undefined),
     addMedia: (id, bytes, mimeType) => void media.set(id, { bytes, mimeType }),
+    addMediaAt: (id, url, mimeType) => void media.set(id, { bytes: Buffer.alloc(0), mimeType, url }),
+    addRedirectedMedia: (id, location, mimeType) =>
+      void media.set(id, { bytes: Buffer.alloc(0), mimeType, location }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -30,6 +30,8 @@ export interface FakeTwilio {
   fail(kind: 429 | 500 | "unsubscribed", times?: number): void;
   /** Serves a media file behind basic auth, as Twilio does; returns its MediaUrl. */
   addMedia(bytes: Buffer, contentType: string): string;
+  /** A MediaUrl (behind basic auth) that answers 302 to `location`, as Twilio's API does towards its CDN. */
+  redirectMedia(location: string): string;
   /** Media downloads received. */
   readonly mediaFetches: string[];
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
   const attempts: { to: string; status: number }[] = [];
   const mediaFetches: string[] = [];
   const media = new Map<string, { bytes: Buffer; contentType: string }>();
+  const redirects = new Map<string, string>();
   let failure: { kind: 429 | 500 | "unsubscribed"; times: number } | undefined;
   const expectedAuth = "Basic " + Buffer.from(`${accountSid}:${authToken}`).toString("base64");
 
@@ -66,6 +69,11 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
         send(status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
       if (req.headers.authorization !== expectedAuth) return error(401, 20003, "Authenticate");
 
+      const location = redirects.get(url.pathname);
+      if (req.method === "GET" && location !== undefined) {
+        res.writeHead(302, { location });
+        return res.end();
+      }
       const file = media.get(url.pathname);
       if (req.method === "GET" && file) {
         mediaFetches.push(url.pathname);
@@ -150,6 +158,11 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     addMedia: (bytes, contentType) => {
       const path = `/2010-04-01/Accounts/${accountSid}/Messages/${sid("MM")}/Media/${sid("ME")}`;
       media.set(path, { bytes, contentType });
+      return base + path;
+    },
+    redirectMedia: (location) => {
+      const path = `/2010-04-01/Accounts/${accountSid}/Messages/${sid("MM")}/Media/${sid("ME")}`;
+      redirects.set(path, location);
       return base + path;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -1,0 +1,5 @@
+-- Hand-written before the generated index: a conversation with several open tickets keeps its oldest one
+-- (urgent if any of them was) and the others become "duplicate", so that the unique index can be built.
+UPDATE "support_tickets" AS "k" SET "urgent" = true WHERE "k"."status" = 'open' AND NOT "k"."urgent" AND "k"."id" = (SELECT min("o"."id") FROM "support_tickets" "o" WHERE "o"."conversation_id" = "k"."conversation_id" AND "o"."status" = 'open') AND EXISTS (SELECT 1 FROM "support_tickets" "u" WHERE "u"."conversation_id" = "k"."conversation_id" AND "u"."status" = 'open' AND "u"."urgent");--> statement-breakpoint
+UPDATE "support_tickets" AS "d" SET "status" = 'duplicate' WHERE "d"."status" = 'open' AND "d"."id" > (SELECT min("o"."id") FROM "support_tickets" "o" WHERE "o"."conversation_id" = "d"."conversation_id" AND "o"."status" = 'open');--> statement-breakpoint
+CREATE UNIQUE INDEX "support_tickets_one_open_idx" ON "support_tickets" USING btree ("conversation_id") WHERE "support_tickets"."status" = 'open';
