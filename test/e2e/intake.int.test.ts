@@ -216,10 +216,14 @@ describe("with Redis killed in the middle of a burst and restarted empty", () =>
 
     // The relay finds what Redis lost (rows pending for longer than its threshold) and queues it again.
     t.clock.advance(60_000);
-    await until("every sender answered", async () => {
-      await t.relay.tick();
-      return senders.every((p) => repliesTo(p).length >= words.length);
-    });
+    await until(
+      "every sender answered",
+      async () => {
+        await t.relay.tick();
+        return senders.every((p) => repliesTo(p).length >= words.length);
+      },
+      60_000,
+    );
     await settle(t.jobs);
     await t.relay.tick();
     await settle(t.jobs);
@@ -238,7 +242,7 @@ describe("with Redis killed in the middle of a burst and restarted empty", () =>
         sql`${conversationMessages.direction} = 'in' and ${conversationMessages.providerMessageId} in ${sent.map((s) => s.sid)}`,
       );
     expect(stored!.n).toBe(sent.length);
-  });
+  }, 90_000);
 });
 
 /** A TCP proxy to the test Postgres that the test can cut and restore (Postgres "down" for this app only). */

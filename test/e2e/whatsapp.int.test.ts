@@ -256,6 +256,9 @@ describe("POST /webhooks/whatsapp", () => {
 
   it("outside the 24-hour window sends a notification as its approved template, and refuses one without", async () => {
     const identity = (await identityOf("+919876500001"))!;
+    // A day later: the relay would send Asha's appointment reminders, now due, into the window "menu"
+    // reopens below. Only this test's messages are under test.
+    await t.relay.stop();
     t.clock.advance(25 * 3600_000);
     const before = fake.sentTo(asha).length;
     await t.app.hub.post(
@@ -320,6 +323,7 @@ describe("POST /webhooks/whatsapp", () => {
     // Writing again reopens the window: replies are free-form again.
     const again = await turn(asha, hooks.text(asha, "menu"));
     expect(again.map((c) => bodyOf(c).type)).toEqual(["interactive"]);
+    t.relay.start();
   });
 
   it("refuses a forged or missing X-Hub-Signature-256 with 403 and processes nothing", async () => {
