@@ -110,6 +110,40 @@ async function upToConfirm(c: ReturnType<typeof chatter>, slotIndex = 1): Promis
   return doctorId;
 }
 
+describe("fees in the guided mode", () => {
+  it("lists a yen fee without decimals and a dinar fee with three, and the summary quotes the same", async () => {
+    await verifiedDoctor(t, {
+      name: "Dr Kenji Sato",
+      specialty: "Orthodontist",
+      city: "Tokyo",
+      feeMinor: 5000,
+      currency: "JPY",
+    });
+    await verifiedDoctor(t, {
+      name: "Dr Fatima Sabah",
+      specialty: "Orthodontist",
+      city: "Tokyo",
+      feeMinor: 15_250,
+      currency: "KWD",
+    });
+    const c = chatter(await signUp(t, "patient"));
+    await c.send("menu");
+    await c.send("1");
+    await c.send("orthodontist");
+    const list = last(await c.send("Tokyo")).choices!;
+    const label = (name: string) => list.find((x) => x.label.includes(name))!.label;
+    // 5000 minor units of yen are ¥5,000 (not ¥50); 15250 fils are KWD 15.250 (not 152.50).
+    expect(label("Kenji")).toMatch(/\), JP¥5,000, rating/);
+    expect(label("Fatima")).toMatch(/\), KWD\s15\.250, rating/);
+
+    await c.send(String(list.findIndex((x) => x.label.includes("Fatima")) + 1));
+    await c.send("1");
+    const summary = await c.send("1");
+    expect(choiceIds(summary)).toEqual(["confirm", "change"]);
+    expect(allText(summary)).toMatch(/Book Dr Fatima Sabah .* Fee: KWD\s15\.250\./);
+  });
+});
+
 describe("onboarding a visitor", () => {
   it("asks consent first, stores it with time and version, then name, birth date, contact and a one-time code", async () => {
     const c = chatter();

@@ -58,7 +58,10 @@ export interface DoctorListItem {
   experience_years: number;
   city: string;
   available_days: DayName[];
+  /** In the currency's major unit (the API's number). */
   consultation_fees: number;
+  /** The same fee in minor units: what the chat formats (domain/shared/money.ts). */
+  consultation_fees_minor: number;
   currency: string;
   wait_time: number;
   reviews_count: number;
@@ -150,6 +153,7 @@ function listItem(r: Omit<SearchRow, "total" | "score" | "distance_km" | "id"> &
     city: r.city,
     available_days: daysOf(r.available_days_mask),
     consultation_fees: toMajor(r.fee_minor, r.currency),
+    consultation_fees_minor: r.fee_minor,
     currency: r.currency,
     wait_time: r.wait_time_minutes,
     reviews_count: r.reviews_count,

@@ -8,7 +8,7 @@ import type { AppointmentEvent } from "../scheduling/rules.js";
 import type { AppointmentPaymentHooks, BookingPayment, Side } from "../scheduling/service.js";
 import type { Actor } from "../shared/actor.js";
 import { DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
-import { toMajor, toMinor } from "../shared/money.js";
+import { formatDecimal, toMajor, toMinor } from "../shared/money.js";
 import { Accounts } from "./ledger/accounts.js";
 import { Ledger } from "./ledger/ledger.js";
 import { paymentFlows, type PaymentFlows } from "./ledger/flows.js";
@@ -911,7 +911,7 @@ export class PaymentsService {
     current = (await this.repo.findWithdrawal(withdrawal.id)) ?? current;
     return {
       status: "success",
-      message: `Earnings withdrawal successful. Amount: ${toMajor(current.amountMinor, current.currency).toFixed(2)}`,
+      message: `Earnings withdrawal successful. Amount: ${formatDecimal(current.amountMinor, current.currency)}`,
       withdrawal: withdrawalView(current),
     };
   }
@@ -1067,13 +1067,13 @@ export class PaymentsService {
   async receipt(
     actor: Actor,
     id: number,
-  ): Promise<{ payment: PaymentView; refunds: { amount: number; at: string }[] }> {
+  ): Promise<{ payment: PaymentView; refunds: { amount_minor: number; at: string }[] }> {
     const p = await this.paymentFor(actor, id, "download");
     if (p.paidAt === null)
       throw unprocessable("NOT_PAID", "There is no receipt for a payment that was not made.");
     const refunds = (await this.repo.refundsOf(p.id))
       .filter((r) => r.status === "succeeded")
-      .map((r) => ({ amount: toMajor(r.amountMinor, r.currency), at: r.updatedAt.toISOString() }));
+      .map((r) => ({ amount_minor: r.amountMinor, at: r.updatedAt.toISOString() }));
     return { payment: this.view(p), refunds };
   }
 
