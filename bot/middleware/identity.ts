@@ -1,4 +1,4 @@
-import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { AccountsRepository } from "../../domain/accounts/repository.js";
 import {
   createPatientFromConversation,
@@ -6,6 +6,11 @@ import {
   type ContactPoint,
 } from "../../domain/accounts/conversation-signup.js";
 import { enqueueNotification } from "../../domain/notifications/outbox.js";
+import {
+  isOneTimeCodeShape,
+  newOneTimeCode,
+  ONE_TIME_CODE_LENGTH,
+} from "../../domain/shared/one-time-code.js";
 import { isIsoDate } from "../../domain/shared/time.js";
 import { showMenu } from "../guided/menu.js";
 import { say, type Middleware, type Turn } from "../turn.js";
@@ -71,7 +76,7 @@ function parseContact(text: string): ContactPoint | undefined {
  */
 async function sendCode(turn: Turn, contact: ContactPoint, userId: number | undefined): Promise<void> {
   const ob = turn.state.onboarding!;
-  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  const code = newOneTimeCode();
   const sent = (ob.codesSent ?? 0) + 1;
   ob.userId = userId;
   ob.contact = contact;
@@ -92,7 +97,7 @@ async function sendCode(turn: Turn, contact: ContactPoint, userId: number | unde
   );
   say(
     turn,
-    `I've sent a 6-digit code to ${contact.value}. Please type it here. It is valid for 10 minutes.`,
+    `I've sent a ${ONE_TIME_CODE_LENGTH}-digit code to ${contact.value}. Please type it here. It is valid for 10 minutes.`,
     {
       choices: [{ id: "resend", label: "Send a new code" }],
     },
@@ -193,7 +198,7 @@ async function onboard(turn: Turn): Promise<void> {
       const given = Buffer.from(hashCode(turn, text.replace(/\s/g, "")), "hex");
       const expected = Buffer.from(ob.codeHash ?? "", "hex");
       const ok =
-        /^\d{6}$/.test(text.replace(/\s/g, "")) &&
+        isOneTimeCodeShape(text.replace(/\s/g, "")) &&
         given.length === expected.length &&
         timingSafeEqual(given, expected);
       if (!ok) {

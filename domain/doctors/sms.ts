@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { AccountsRepository } from "../accounts/repository.js";
-import { hashPassword, newNumericCode, sameDigest, sha256, verifyPassword } from "../accounts/secrets.js";
+import { hashPassword, sameDigest, sha256, verifyPassword } from "../accounts/secrets.js";
 import type { ServiceContext } from "../context.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor } from "../shared/actor.js";
 import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { isOneTimeCodeShape, newOneTimeCode } from "../shared/one-time-code.js";
 import { DoctorSmsRepository } from "./sms-repository.js";
 
 export const PHONE_CODE_TTL_SECONDS = 10 * 60;
@@ -114,7 +115,7 @@ export class DoctorSmsService {
       throw new DomainError("rate_limited", "TOO_MANY_ATTEMPTS", "Too many codes. Try again in an hour.");
 
     const now = this.ctx.clock.now();
-    const code = newNumericCode();
+    const code = newOneTimeCode();
     const nonce = randomBytes(8).toString("hex");
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.setPhone(doctorId, phone, now, tx);
@@ -150,7 +151,8 @@ export class DoctorSmsService {
     const stored = JSON.parse(raw) as StoredCode;
     const code = input.code.replace(/\s/g, "");
     const right =
-      /^\d{6}$/.test(code) && sameDigest(hashCode(doctorId, stored.phone, stored.nonce, code), stored.hash);
+      isOneTimeCodeShape(code) &&
+      sameDigest(hashCode(doctorId, stored.phone, stored.nonce, code), stored.hash);
     if (!right) {
       const attempts = await this.ctx.cache.incr(attemptsKey(doctorId, stored.nonce), PHONE_CODE_TTL_SECONDS);
       if (attempts >= PHONE_CODE_MAX_ATTEMPTS) {
