@@ -2,6 +2,8 @@
  * Deterministic red-flag triage, run on every message before anything else. English patterns; when in
  * doubt it fires (a false alarm costs a sentence, a miss can cost a life). Pure: no I/O.
  */
+import { phoneRegionOf } from "../domain/shared/phone.js";
+
 export type RedFlag =
   "cardiac" | "stroke" | "bleeding" | "not_breathing" | "suicide" | "poisoning" | "anaphylaxis" | "seizure";
 
@@ -91,12 +93,6 @@ export function redFlags(text: string): RedFlag[] {
   return PATTERNS.filter(([, res]) => res.some((re) => re.test(t))).map(([flag]) => flag);
 }
 
-const PHONE_PREFIXES: [string, string][] = [
-  ["+91", "IN"],
-  ["+92", "PK"],
-  ["+44", "GB"],
-  ["+1", "US"],
-];
 const CITY_COUNTRY: Record<string, string> = {
   delhi: "IN",
   "new delhi": "IN",
@@ -114,13 +110,11 @@ const CITY_COUNTRY: Record<string, string> = {
   "new york": "US",
 };
 
-/** The person's country from their profile city, else their phone prefix; undefined when unknown. */
+/** The person's country from their profile city, else their phone number's region; undefined when unknown. */
 export function countryOf(profile: { city?: string | null; phone?: string | null }): string | undefined {
   const city = profile.city?.trim().toLowerCase();
   if (city && CITY_COUNTRY[city]) return CITY_COUNTRY[city];
-  const phone = profile.phone?.replace(/[^\d+]/g, "");
-  if (phone?.startsWith("+")) return PHONE_PREFIXES.find(([p]) => phone.startsWith(p))?.[1];
-  return undefined;
+  return phoneRegionOf(profile.phone);
 }
 
 export function emergencyNumber(

@@ -54,6 +54,7 @@ export function createServices(deps: Deps) {
     loginMaxFailures: deps.config.auth.loginMaxFailures,
     loginLockoutSeconds: deps.config.auth.loginLockoutSeconds,
     publicBaseUrl: deps.config.publicBaseUrl,
+    phoneRegion: deps.config.phone.defaultRegion,
   });
   const doctors: DoctorsService = new DoctorsService(ctx, {
     nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),

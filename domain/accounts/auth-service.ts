@@ -6,6 +6,7 @@ import type { Actor, Channel } from "../shared/actor.js";
 import type { Cache } from "../shared/cache.js";
 import type { Clock } from "../shared/clock.js";
 import { conflict, DomainError, notFound, unauthenticated } from "../shared/errors.js";
+import { requirePhone, type PhoneRegion } from "../shared/phone.js";
 import { AccountsRepository, type UserWithProfile } from "./repository.js";
 import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword } from "./secrets.js";
 
@@ -15,6 +16,8 @@ export interface AuthSettings {
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   publicBaseUrl: string;
+  /** DEFAULT_PHONE_REGION: the region of a phone typed without a country code. */
+  phoneRegion: PhoneRegion;
 }
 
 export interface UserView {
@@ -68,13 +71,14 @@ export class AuthService {
     password: string;
     phone?: string | undefined;
   }): Promise<UserView> {
+    const phone = this.phoneOf(input.phone);
     const passwordHash = await hashPassword(input.password);
     const id = await this.database.db.transaction(async (tx) => {
       const user = await this.repo.insertUser(tx, {
         role: input.role,
         name: input.name.trim(),
         email: input.email,
-        phone: input.phone ?? null,
+        phone,
         passwordHash,
       });
       if (!user) throw conflict("EMAIL_TAKEN", "An account with this email already exists.");
@@ -92,6 +96,12 @@ export class AuthService {
     });
     const user = await this.repo.findById(id);
     return userView(user!);
+  }
+
+  /** A phone as given (optional, blank = none) → E.164, or 400 INVALID_PHONE. */
+  private phoneOf(input: string | undefined): string | null {
+    if (input === undefined || input.trim() === "") return null;
+    return requirePhone(input, this.settings.phoneRegion);
   }
 
   async login(input: { email: string; password: string; ip: string }): Promise<IssuedSession> {
@@ -259,11 +269,12 @@ export class AuthService {
     },
   ): Promise<UserView> {
     assertAdmin(actor);
+    const phone = this.phoneOf(input.phone);
     const created = await this.repo.insertUser(this.database.db, {
       role: input.role,
       name: input.name.trim(),
       email: input.email,
-      phone: input.phone ?? null,
+      phone,
       passwordHash: await hashPassword(input.password),
     });
     if (!created) throw conflict("EMAIL_TAKEN", "An account with this email already exists.");

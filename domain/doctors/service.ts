@@ -6,6 +6,7 @@ import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor } from "../shared/actor.js";
 import { forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
 import { toMajor, toMinor } from "../shared/money.js";
+import { requirePhone } from "../shared/phone.js";
 import {
   addDays,
   assertTimeZone,
@@ -477,7 +478,8 @@ export class DoctorsService {
     if (input.summary !== undefined) patch.summary = blankToNull(input.summary) ?? null;
     if (input.time_zone !== undefined) patch.timeZone = assertTimeZone(input.time_zone);
     if (input.phone !== undefined) {
-      patch.phone = blankToNull(input.phone) ?? null;
+      const phone = blankToNull(input.phone);
+      patch.phone = phone ? requirePhone(phone, this.ctx.config.phone.defaultRegion) : null;
       // A new number is not proven: SMS commands stop until it is verified again.
       if (patch.phone !== current.phone) patch.phoneVerifiedAt = null;
     }
