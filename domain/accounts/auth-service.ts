@@ -1,5 +1,4 @@
 import type { Database } from "../../db/client.js";
-import type { Role } from "../../db/schema/index.js";
 import type { AuditTrail } from "../audit/audit.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor, Channel } from "../shared/actor.js";
@@ -7,6 +6,7 @@ import type { Cache } from "../shared/cache.js";
 import type { Clock } from "../shared/clock.js";
 import { conflict, DomainError, notFound, unauthenticated } from "../shared/errors.js";
 import { requirePhone, type PhoneRegion } from "../shared/phone.js";
+import type { Role } from "../shared/role.js";
 import { AccountsRepository, type UserWithProfile } from "./repository.js";
 import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword } from "./secrets.js";
 
