@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import pino from "pino";
 import { MemoryCache, RedisCache, createRedis } from "../db/cache.js";
 import { createDatabase, type Database } from "../db/client.js";
-import { seedCatalog } from "../db/seed/catalog.js";
+import { seedCatalog } from "../domain/orders/catalog/seed.js";
 import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { createStorage } from "../db/storage/index.js";
 import type { Cache } from "../domain/shared/cache.js";

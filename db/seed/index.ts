@@ -1,7 +1,6 @@
 import { hash } from "@node-rs/argon2";
 import { eq, inArray, sql } from "drizzle-orm";
 import { queryRows, type Database, type DbOrTx } from "../client.js";
-import { seedCatalog } from "./catalog.js";
 import { doctors, nurseAssignments, patients, specialties, users } from "../schema/index.js";
 import {
   CITIES,
@@ -496,10 +495,6 @@ export async function seedDemoData(database: Database, opts: SeedOptions): Promi
         .onConflictDoNothing();
     }
   });
-  const catalog = await seedCatalog(database.db);
-  log(
-    `seed: catalog of ${catalog.medicines} medicines and ${catalog.labTests} lab tests at ${Date.now() - started} ms`,
-  );
   log(`seed: done in ${Date.now() - started} ms`);
   return { doctors: generated.length, specialties: SPECIALTIES.length, cities: CITIES.length };
 }
