@@ -112,7 +112,7 @@ function formatter(
 
 /**
  * An amount in minor units as people read it, with every decimal of the currency:
- * "symbol" (default) "₹1,50,000.50", "¥5,000", "KWD 1.500"; "code" "INR 150,000.50", "JPY 5,000", "KWD 1.500".
+ * "symbol" (default) "₹1,50,000.50", "JP¥5,000", "KWD 1.500"; "code" "INR 150,000.50", "JPY 5,000", "KWD 1.500".
  * Formatting goes through a decimal string, so no amount is rounded on the way.
  */
 export function formatMoney(amountMinor: number, currency: string, display: MoneyDisplay = "symbol"): string {
