@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import pino from "pino";
 import { MemoryCache, RedisCache, createRedis } from "../infra/cache.js";
 import { createDatabase, type Database } from "../db/client.js";
-import { seedCatalog } from "../db/seed/catalog.js";
+import { seedCatalog } from "../domain/orders/catalog/seed.js";
 import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { createStorage } from "../infra/storage/index.js";
 import type { Services } from "../domain/index.js";

@@ -1,4 +1,4 @@
-import { formatMoney } from "./format.js";
+import { formatMoney } from "../domain/shared/money.js";
 import type { PendingAction } from "./state.js";
 import { say, type Turn } from "./turn.js";
 import { showMenu } from "./guided/menu.js";
@@ -59,7 +59,11 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
           : `Request sent to the doctor: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time}. I'll let you know when they accept.`;
       say(turn, `${sent} (Appointment #${view.id})`, {
         ...(payment?.checkout_url
-          ? { links: [{ label: `Pay ${formatMoney(view.fee, view.currency)}`, url: payment.checkout_url }] }
+          ? {
+              links: [
+                { label: `Pay ${formatMoney(view.fee_minor, view.currency)}`, url: payment.checkout_url },
+              ],
+            }
           : {}),
       });
       break;

@@ -109,6 +109,40 @@ async function upToConfirm(c: ReturnType<typeof chatter>, slotIndex = 1): Promis
   return doctorId;
 }
 
+describe("fees in the guided mode", () => {
+  it("lists a yen fee without decimals and a dinar fee with three, and the summary quotes the same", async () => {
+    await verifiedDoctor(t, {
+      name: "Dr Kenji Sato",
+      specialty: "Orthodontist",
+      city: "Tokyo",
+      feeMinor: 5000,
+      currency: "JPY",
+    });
+    await verifiedDoctor(t, {
+      name: "Dr Fatima Sabah",
+      specialty: "Orthodontist",
+      city: "Tokyo",
+      feeMinor: 15_250,
+      currency: "KWD",
+    });
+    const c = chatter(await signUp(t, "patient"));
+    await c.send("menu");
+    await c.send("1");
+    await c.send("orthodontist");
+    const list = last(await c.send("Tokyo")).choices!;
+    const label = (name: string) => list.find((x) => x.label.includes(name))!.label;
+    // 5000 minor units of yen are ¥5,000 (not ¥50); 15250 fils are KWD 15.250 (not 152.50).
+    expect(label("Kenji")).toMatch(/\), JP¥5,000, rating/);
+    expect(label("Fatima")).toMatch(/\), KWD\s15\.250, rating/);
+
+    await c.send(String(list.findIndex((x) => x.label.includes("Fatima")) + 1));
+    await c.send("1");
+    const summary = await c.send("1");
+    expect(choiceIds(summary)).toEqual(["confirm", "change"]);
+    expect(allText(summary)).toMatch(/Book Dr Fatima Sabah .* Fee: KWD\s15\.250\./);
+  });
+});
+
 describe("onboarding a visitor", () => {
   it("asks consent first, stores it with time and version, then name, birth date, contact and a one-time code", async () => {
     const c = chatter();
@@ -195,6 +229,57 @@ describe("onboarding a visitor", () => {
       .from(channelIdentities)
       .where(eq(channelIdentities.externalId, c.who));
     expect(linked!.userId).toBe(existing.userId);
+  });
+
+  it('finds the account registered as "98765 43210" from "+91 98765-43210" or "9876543210" typed in the chat', async () => {
+    const reg = await t.app.inject({
+      method: "POST",
+      url: "/api/auth/register",
+      payload: {
+        role: "patient",
+        name: "Meena Pillai",
+        email: uniqueEmail("meena"),
+        password: "s3cure-enough",
+        phone: "98765 43210",
+      },
+    });
+    expect(reg.statusCode, reg.body).toBe(201);
+    const registered = reg.json().user as { id: number; phone: string };
+    // Stored in E.164 with DEFAULT_PHONE_REGION (IN), not as typed.
+    expect(registered.phone).toBe("+919876543210");
+    const [row] = await t.database.db.select().from(users).where(eq(users.id, registered.id));
+    expect(row!.phone).toBe("+919876543210");
+
+    const codes = () =>
+      t.database.db
+        .select()
+        .from(notificationsOutbox)
+        .where(
+          and(
+            eq(notificationsOutbox.userId, registered.id),
+            eq(notificationsOutbox.template, "chat.verification_code"),
+          ),
+        )
+        .orderBy(notificationsOutbox.id);
+    for (const typed of ["+91 98765-43210", "9876543210"]) {
+      const c = chatter();
+      await c.send("hello");
+      await c.send("I agree");
+      await c.send("Meena Pillai");
+      await c.send("1988-02-03");
+      // The code goes to the registered account (not to a new address, and never to +98, Iran).
+      expect(allText(await c.send(typed))).toMatch(/6-digit code to \+919876543210\./);
+      const sent = await codes();
+      const code = String((sent.at(-1)!.data as { code: string }).code);
+      expect(allText(await c.send(code))).toMatch(/verified/);
+      const [linked] = await t.database.db
+        .select()
+        .from(channelIdentities)
+        .where(eq(channelIdentities.externalId, c.who));
+      expect(linked!.userId, typed).toBe(registered.id);
+    }
+    expect(await codes()).toHaveLength(2);
+    expect(await t.database.db.select().from(users).where(eq(users.phone, "+919876543210"))).toHaveLength(1);
   });
 
   it("does not accept a code after 10 minutes", async () => {

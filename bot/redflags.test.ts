@@ -195,5 +195,8 @@ describe("emergency number", () => {
     expect(emergencyNumber(numbers, countryOf({ city: "Delhi", phone: "+1 415 555 0100" }))).toBe("112");
     expect(emergencyNumber(numbers, countryOf({ city: "Atlantis", phone: null }))).toBe("112");
     expect(emergencyNumber(numbers, countryOf({ phone: "+92 300 1234567" }))).toBe("1122");
+    // The region is the number's own (libphonenumber), not a prefix guess: +1 416 is Canada.
+    expect(countryOf({ phone: "+1 416 555 0123" })).toBe("CA");
+    expect(countryOf({ phone: "98765 43210" })).toBeUndefined();
   });
 });

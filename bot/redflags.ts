@@ -11,6 +11,8 @@
  * everyday meaning ("khoon ki jaanch" is a blood test, "daura" a tour, "blue" a colour) the pattern is a
  * phrase; bot/redflags.test.ts keeps a corpus of phrasings that must and must not fire.
  */
+import { phoneRegionOf } from "../domain/shared/phone.js";
+
 export type RedFlag =
   | "cardiac"
   | "stroke"
@@ -285,12 +287,6 @@ export function redFlags(text: string): RedFlag[] {
   return PATTERNS.filter(([, res]) => res.some((r) => r.test(t))).map(([flag]) => flag);
 }
 
-const PHONE_PREFIXES: [string, string][] = [
-  ["+91", "IN"],
-  ["+92", "PK"],
-  ["+44", "GB"],
-  ["+1", "US"],
-];
 const CITY_COUNTRY: Record<string, string> = {
   delhi: "IN",
   "new delhi": "IN",
@@ -308,13 +304,11 @@ const CITY_COUNTRY: Record<string, string> = {
   "new york": "US",
 };
 
-/** The person's country from their profile city, else their phone prefix; undefined when unknown. */
+/** The person's country from their profile city, else their phone number's region; undefined when unknown. */
 export function countryOf(profile: { city?: string | null; phone?: string | null }): string | undefined {
   const city = profile.city?.trim().toLowerCase();
   if (city && CITY_COUNTRY[city]) return CITY_COUNTRY[city];
-  const phone = profile.phone?.replace(/[^\d+]/g, "");
-  if (phone?.startsWith("+")) return PHONE_PREFIXES.find(([p]) => phone.startsWith(p))?.[1];
-  return undefined;
+  return phoneRegionOf(profile.phone);
 }
 
 export function emergencyNumber(

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { z } from "zod";
 
 /**
@@ -64,7 +65,13 @@ const EnvSchema = z.object({
   REFUND_LATE_SHARE_PERCENT: z.coerce.number().min(0).max(100).default(50),
   PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(100).default(10),
   EARNINGS_HOLD_DAYS: z.coerce.number().min(0).max(365).default(7),
-  EMERGENCY_NUMBERS: z.string().default("IN=112,PK=1122,US=911,GB=999,DEFAULT=112"),
+  EMERGENCY_NUMBERS: z.string().default("IN=112,PK=1122,US=911,CA=911,GB=999,DEFAULT=112"),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine((v): v is CountryCode => isSupportedCountry(v), "an ISO 3166 alpha-2 region like IN, US or GB")
+    .default("IN"),
   TERMS_VERSION: z.string().min(1).default("2030-01"),
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_WEBHOOK_SECRET: optionalString,
@@ -166,6 +173,11 @@ export interface Config {
     readonly refundLateSharePercent: number;
     readonly platformFeePercent: number;
     readonly earningsHoldDays: number;
+  };
+  /** Phone numbers (domain/shared/phone.ts): stored in E.164. */
+  readonly phone: {
+    /** The region a number typed without "+" or "00" belongs to ("98765 43210" in IN → +919876543210). */
+    readonly defaultRegion: CountryCode;
   };
   /** The conversation engine. */
   readonly bot: {
@@ -453,6 +465,7 @@ export function loadConfig(env: Env = process.env): Config {
       platformFeePercent: e.PLATFORM_FEE_PERCENT,
       earningsHoldDays: e.EARNINGS_HOLD_DAYS,
     },
+    phone: { defaultRegion: e.DEFAULT_PHONE_REGION },
     bot: { emergencyNumbers: parseEmergencyNumbers(e.EMERGENCY_NUMBERS), termsVersion: e.TERMS_VERSION },
     telegram:
       e.TELEGRAM_BOT_TOKEN !== undefined && e.TELEGRAM_WEBHOOK_SECRET !== undefined

@@ -63,6 +63,7 @@ export function createServices(deps: Deps) {
       loginMaxFailures: deps.config.auth.loginMaxFailures,
       loginLockoutSeconds: deps.config.auth.loginLockoutSeconds,
       publicBaseUrl: deps.config.publicBaseUrl,
+      phoneRegion: deps.config.phone.defaultRegion,
     },
     deps.jobs,
   );

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { seedCatalog } from "../db/seed/catalog.js";
+import { seedCatalog } from "../domain/orders/catalog/seed.js";
 import {
   appointments,
   labTests,

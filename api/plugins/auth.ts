@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { TokenClaims } from "../../domain/accounts/auth-service.js";
 import type { Services } from "../../domain/index.js";
-import type { Role } from "../../db/schema/index.js";
 import type { Actor } from "../../domain/shared/actor.js";
 import { DomainError, unauthenticated } from "../../domain/shared/errors.js";
+import type { Role } from "../../domain/shared/role.js";
 
 declare module "@fastify/jwt" {
   interface FastifyJWT {

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { ROLES } from "../../domain/shared/role.js";
 import { actorOf } from "../plugins/auth.js";
 import { bearer, Email, errors, Id, Page, Password, PersonName, Phone } from "../schemas.js";
 import { UserSchema } from "./auth.js";
 
-const Roles = Type.Union(
-  ["patient", "doctor", "nurse", "admin", "pharmacist", "lab"].map((r) => Type.Literal(r)),
-);
+const Roles = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { auth } = app.services;

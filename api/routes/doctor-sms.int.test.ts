@@ -135,6 +135,15 @@ describe("the doctor's SMS phone", () => {
     expect(await codeRows(dr.doctorId)).toHaveLength(5);
   });
 
+  it("takes a number typed without the country code as one of DEFAULT_PHONE_REGION (IN), in E.164", async () => {
+    const dr = await verifiedDoctor(t);
+    const set = await call("POST", "/api/doctor/phone", dr.headers, { phone: "98765 00009" });
+    expect(set.statusCode, set.body).toBe(202);
+    expect(set.json()).toMatchObject({ phone: "+919876500009" });
+    expect(await doctorRow(dr.doctorId)).toMatchObject({ phone: "+919876500009" });
+    expect((await codeRows(dr.doctorId)).at(-1)).toMatchObject({ toAddress: "+919876500009" });
+  });
+
   it("answers bad input with 400 and a code, and other roles with 403", async () => {
     const dr = await verifiedDoctor(t);
     for (const phone of ["98765", "+0123456789", "call me", "+91987650000512345"]) {

@@ -423,6 +423,7 @@ describe("doctor profile", () => {
       payload: {
         name: "Dr. Renamed Person",
         fee: 1250.5,
+        phone: "098765 43219",
         time_zone: "Asia/Karachi",
         specialties: [{ name: "Dentist" }, { name: "endocrinologist", primary: true }],
         qualifications: [{ degree: "FRCS", institute: "Royal College", year: 2001 }],
@@ -434,6 +435,8 @@ describe("doctor profile", () => {
       name: "Dr. Renamed Person",
       fee: 1250.5,
       fee_minor: 125050,
+      // Typed nationally (leading 0), stored in E.164 with DEFAULT_PHONE_REGION.
+      phone: "+919876543219",
       time_zone: "Asia/Karachi",
       specialties: [
         expect.objectContaining({ name: "Endocrinologist", primary: true }),
@@ -480,6 +483,8 @@ describe("doctor profile", () => {
       ],
       [{ latitude: 28.6 }, 400, "LOCATION_INCOMPLETE"],
       [{ fee: 10.555 }, 400, "INVALID_FEE"],
+      [{ phone: "987654" }, 400, "INVALID_PHONE"],
+      [{ phone: "9876543210 99" }, 400, "INVALID_PHONE"],
     ];
     for (const [payload, status, code] of cases) {
       const res = await t.app.inject({

@@ -124,9 +124,11 @@ describe("patient profile", () => {
       blood_group: "B+",
       city: "Delhi",
       time_zone: "Asia/Kolkata",
-      emergency_contact: { name: "Vikram Verma", relation: "brother" },
+      emergency_contact: { name: "Vikram Verma", relation: "brother", phone: "+919810011111" },
       insurance: { provider: "Star Health", policy_number: "SH-1" },
     });
+    // Phones are stored in E.164 (domain/shared/phone.ts), whatever the spacing they were typed with.
+    expect(got.profile.phone).toBe("+919810000000");
     expect(got.history).toEqual({ allergies: [], conditions: [], surgeries: [], family_history: [] });
   });
 

@@ -178,6 +178,42 @@ describe("the agent behind the chat, over HTTP to an OpenAI-compatible model", (
     expect(booked).toHaveLength(1);
   });
 
+  it("quotes fees in each currency's own decimals: yen without any, dinars with three", async () => {
+    const kenji = (
+      await verifiedDoctor(t, {
+        name: "Dr Kenji Sato",
+        specialty: "Orthodontist",
+        city: "Tokyo",
+        feeMinor: 5000,
+        currency: "JPY",
+      })
+    ).doctorId;
+    const fatima = (
+      await verifiedDoctor(t, {
+        name: "Dr Fatima Sabah",
+        specialty: "Orthodontist",
+        city: "Tokyo",
+        feeMinor: 15_250,
+        currency: "KWD",
+      })
+    ).doctorId;
+    const s = await signUp(t, "patient");
+    const time = (await t.services.scheduling.daySlots(fatima, "2030-01-08")).slots[0]!.appointment_time;
+    fake.answer(
+      { toolCalls: [{ name: "search_doctors", args: { query: "orthodontist", city: "Tokyo" } }] },
+      { toolCalls: [{ name: "doctor_details", args: { doctor_id: kenji } }] },
+      { toolCalls: [{ name: "book_appointment", args: { doctor_id: fatima, date: "2030-01-08", time } }] },
+      { text: "Please confirm." },
+    );
+    const summary = await chatter(s).send("An orthodontist in Tokyo, please");
+    const search = fake.toolResults(fake.requests[1]!).join("\n");
+    // 5000 minor units of yen are ¥5,000 (not ¥50); 15250 fils are KWD 15.250 (not 152.50).
+    expect(search).toMatch(/Dr Kenji Sato, .*fee JP¥5,000, /);
+    expect(search).toMatch(/Dr Fatima Sabah, .*fee KWD\s15\.250, /);
+    expect(fake.toolResults(fake.requests[2]!).join("\n")).toContain("Fee JP¥5,000;");
+    expect(allText(summary)).toMatch(/Book Dr Fatima Sabah .* Fee: KWD\s15\.250\./);
+  });
+
   it("gets nothing of another patient's appointment", async () => {
     const owner = await signUp(t, "patient");
     const time = await firstFreeTime("2030-01-09");

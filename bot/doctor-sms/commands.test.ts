@@ -92,20 +92,24 @@ describe("the doctors' SMS command parser", () => {
       expect(error(bad), bad).toMatch(/^Usage: PROPOSE/);
   });
 
-  it("reads WITHDRAW with an amount and a 4–8 digit PIN, and never repeats the PIN in an error", () => {
-    expect(command("WITHDRAW 500 1234")).toEqual({ kind: "withdraw", amount: 500, pin: "1234" });
+  it("reads WITHDRAW with an amount as typed and a 4–8 digit PIN, and never repeats the PIN in an error", () => {
+    expect(command("WITHDRAW 500 1234")).toEqual({ kind: "withdraw", amount: "500", pin: "1234" });
     expect(command("withdraw 1,250.50 87654321")).toEqual({
       kind: "withdraw",
-      amount: 1250.5,
+      amount: "1,250.50",
       pin: "87654321",
     });
+    // Three decimals are an amount (KWD, BHD); the handler checks them against the doctor's currency.
+    expect(command("WITHDRAW 12.125 1234")).toEqual({ kind: "withdraw", amount: "12.125", pin: "1234" });
     for (const bad of [
       "WITHDRAW",
       "WITHDRAW 500",
       "WITHDRAW 1234",
       "WITHDRAW 0 1234",
       "WITHDRAW -5 1234",
-      "WITHDRAW 5.123 1234",
+      "WITHDRAW 5.1234 1234",
+      "WITHDRAW 0.00 1234",
+      "WITHDRAW 5e3 1234",
       "WITHDRAW 500 123",
       "WITHDRAW 500 123456789",
       "WITHDRAW 500 12a4",

@@ -22,7 +22,8 @@ export type DoctorCommand =
   | { kind: "reject"; id: number; reason?: string | undefined }
   | { kind: "cancel"; id: number; reason?: string | undefined }
   | { kind: "propose"; id: number; date: DateSpec; minutes: number }
-  | { kind: "withdraw"; amount: number; pin: string };
+  /** The amount as typed ("1,250.50"): the handler reads it in the doctor's currency (domain/shared/money.ts). */
+  | { kind: "withdraw"; amount: string; pin: string };
 
 export type ParseResult =
   | { ok: true; command: DoctorCommand }
@@ -95,13 +96,14 @@ export function parseTimeWords(words: string[]): number | undefined {
   return parseClockTime(bareHour ? `${bareHour[1]}:00 ${bareHour[2]}` : joined);
 }
 
-/** "500", "1,250.50" → 1250.5; at most two decimals. */
-function parseAmount(token: string | undefined): number | undefined {
+/**
+ * "500", "1,250.50", "12.125": a positive decimal with at most three decimals (KWD and BHD have three).
+ * Only the shape: the currency's own decimals are checked where the currency is known.
+ */
+function parseAmount(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
-  const plain = token.replace(/,/g, "");
-  if (!/^\d{1,9}(\.\d{1,2})?$/.test(plain)) return undefined;
-  const amount = Number(plain);
-  return amount > 0 ? amount : undefined;
+  if (!/^[\d,]{1,13}(\.\d{1,3})?$/.test(token) || !/[1-9]/.test(token)) return undefined;
+  return token;
 }
 
 function fail(error: string): ParseResult {

@@ -338,6 +338,29 @@ describe("doctors' SMS commands", () => {
     expect(await reply(dr.phone, "WITHDRAW 10 654321")).toBe("Balance too low. Withdrawable: INR 0.00.");
   });
 
+  it("reads WITHDRAW amounts in the doctor's currency: three decimals for KWD, two for INR, before any PIN try", async () => {
+    const kwd = await smsDoctor({ currency: "KWD" });
+    const inr = await smsDoctor();
+    for (const dr of [kwd, inr]) {
+      const pin = await t.app.inject({
+        method: "PUT",
+        url: "/api/doctor/sms-pin",
+        headers: dr.headers,
+        payload: { pin: "2468", password: dr.password },
+      });
+      expect(pin.statusCode, pin.body).toBe(200);
+    }
+    // No earnings: the amount is read, the PIN passes, the balance refuses (in the currency's decimals).
+    expect(await reply(kwd.phone, "WITHDRAW 10.125 2468")).toBe("Balance too low. Withdrawable: KWD 0.000.");
+    expect(await reply(kwd.phone, "EARNINGS")).toMatch(/^Withdrawable: KWD 0\.000\. Pending: KWD 0\.000\./);
+    // Too precise for rupees: refused before the PIN is tried, so no attempt is used up.
+    expect(await reply(inr.phone, "WITHDRAW 10.125 1111")).toBe(
+      "That is not an amount in INR (at most 2 decimals). Usage: WITHDRAW <amount> <PIN>.",
+    );
+    const [row] = await t.database.db.select().from(doctors).where(eq(doctors.id, inr.doctorId));
+    expect(row).toMatchObject({ smsPinFailures: 0 });
+  });
+
   it("does not touch another doctor's appointment: it says there is no such id", async () => {
     const dr = await smsDoctor();
     const other = await verifiedDoctor(t, { name: "Dr Other" });

@@ -5,6 +5,7 @@ import type { AppointmentView } from "../../domain/scheduling/views.js";
 import type { Actor } from "../../domain/shared/actor.js";
 import type { Clock } from "../../domain/shared/clock.js";
 import { DomainError } from "../../domain/shared/errors.js";
+import { formatMoney, minorDigits, parseMoney, toMajor } from "../../domain/shared/money.js";
 import { addDays, isIsoDate, minutesToTime, todayIn } from "../../domain/shared/time.js";
 import { say, type Middleware, type Turn } from "../turn.js";
 import type { InboundMessage } from "../types.js";
@@ -135,12 +136,18 @@ async function run(
     case "earnings": {
       const e = await payouts.earnings(actor, undefined);
       return (
-        `Withdrawable: ${money(e.withdrawable_amount, e.currency)}. Pending: ${money(e.pending_amount, e.currency)}. ` +
-        `Withdrawn: ${money(e.withdrawn_amount, e.currency)}. Total earned: ${money(e.total_earnings, e.currency)}. ` +
+        `Withdrawable: ${money(e.withdrawable_minor, e.currency)}. Pending: ${money(e.pending_minor, e.currency)}. ` +
+        `Withdrawn: ${money(e.withdrawn_minor, e.currency)}. Total earned: ${money(e.total_earnings_minor, e.currency)}. ` +
         "To withdraw: WITHDRAW <amount> <PIN>."
       );
     }
     case "withdraw": {
+      // Read in the doctor's currency before the PIN is tried: a typo costs no attempt.
+      const amountMinor = parseMoney(command.amount, doctor.currency);
+      if (amountMinor === undefined || amountMinor <= 0) {
+        const digits = minorDigits(doctor.currency);
+        return `That is not an amount in ${doctor.currency} (${digits === 0 ? "no decimals" : `at most ${digits} decimals`}). Usage: WITHDRAW <amount> <PIN>.`;
+      }
       const pin = await services.doctorSms.checkPin(doctor.doctorId, command.pin);
       if (!pin.ok) {
         switch (pin.reason) {
@@ -154,11 +161,11 @@ async function run(
       }
       // A redelivered SMS carries the same provider id: the same key, one withdrawal.
       const result = await payouts.withdraw(actor, {
-        amount: command.amount,
+        amount: toMajor(amountMinor, doctor.currency),
         idempotencyKey: `sms:${providerMessageId}`.slice(0, 255),
       });
       const w = result.withdrawal;
-      return `Withdrawal #${w.id} of ${money(w.amount, w.currency)}: ${w.status.replace(/_/g, " ")}.`;
+      return `Withdrawal #${w.id} of ${money(w.amount_minor, w.currency)}: ${w.status.replace(/_/g, " ")}.`;
     }
   }
 }
@@ -180,7 +187,7 @@ function errorReply(err: DomainError, command: DoctorCommand): string {
     case "PATIENT_BUSY":
       return "The patient has another appointment at that time. Try another.";
     case "INSUFFICIENT_WITHDRAWABLE_BALANCE": {
-      const have = err.details?.withdrawable_amount;
+      const have = err.details?.withdrawable_minor;
       const currency = err.details?.currency;
       return typeof have === "number" && typeof currency === "string"
         ? `Balance too low. Withdrawable: ${money(have, currency)}.`
@@ -255,20 +262,8 @@ function clock(at: Date, zone: string): string {
 }
 
 /** "INR 1,250.50": the code rather than a symbol (GSM-7 has no ₹), the currency's own decimals. */
-function money(amount: number, currency: string): string {
-  let digits = 2;
-  try {
-    digits =
-      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ??
-      2;
-  } catch {
-    digits = 2;
-  }
-  const n = new Intl.NumberFormat("en-US", {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(amount);
-  return `${currency} ${n}`;
+function money(amountMinor: number, currency: string): string {
+  return formatMoney(amountMinor, currency, "code");
 }
 
 function errorName(err: unknown): string {

@@ -1,6 +1,7 @@
 import type { Brain } from "../turn.js";
 import { prepareAction } from "../actions.js";
-import { formatDay, formatMoney } from "../format.js";
+import { formatMoney } from "../../domain/shared/money.js";
+import { formatDay } from "../format.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
 import { openTicket, showMenu } from "./menu.js";
@@ -89,7 +90,7 @@ export class GuidedBrain implements Brain {
     const choices: Choice[] = doctors.map((d) => ({
       id: `doc:${d.id}`,
       label:
-        `${d.doctor_name} (${d.specialization}), ${formatMoney(d.consultation_fees, d.currency)}, ` +
+        `${d.doctor_name} (${d.specialization}), ${formatMoney(d.consultation_fees_minor, d.currency)}, ` +
         `rating ${d.rating.toFixed(1)}, ` +
         (d.next_available_date ? `first free ${formatDay(d.next_available_date)}` : "no free slots soon"),
     }));
@@ -142,7 +143,7 @@ export class GuidedBrain implements Brain {
       currency: doctor.currency,
       summary:
         `Book ${doctor.name} on ${formatDay(date)} (${date}) at ${time}. ` +
-        `Fee: ${formatMoney(doctor.feeMinor / 100, doctor.currency)}.`,
+        `Fee: ${formatMoney(doctor.feeMinor, doctor.currency)}.`,
     });
   }
 

@@ -1,5 +1,11 @@
-import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { ContactPoint } from "../../domain/conversations/signup.js";
+import {
+  isOneTimeCodeShape,
+  newOneTimeCode,
+  ONE_TIME_CODE_LENGTH,
+} from "../../domain/shared/one-time-code.js";
+import { normalizePhone, type PhoneRegion } from "../../domain/shared/phone.js";
 import { isIsoDate } from "../../domain/shared/time.js";
 import { showMenu } from "../guided/menu.js";
 import { say, type Middleware, type Turn } from "../turn.js";
@@ -50,13 +56,12 @@ function parseDate(text: string): string | undefined {
   return isIsoDate(iso) ? iso : undefined;
 }
 
-function parseContact(text: string): ContactPoint | undefined {
+/** An email, or a phone in E.164 (a number typed without "+" is one of DEFAULT_PHONE_REGION). */
+function parseContact(text: string, region: PhoneRegion): ContactPoint | undefined {
   const t = text.trim();
   if (/^[^\s@]{1,64}@[^\s@]{1,200}\.[a-z]{2,}$/i.test(t)) return { kind: "email", value: t.toLowerCase() };
-  const digits = t.replace(/[\s().-]/g, "");
-  if (/^\+?\d{8,15}$/.test(digits))
-    return { kind: "phone", value: digits.startsWith("+") ? digits : `+${digits}` };
-  return undefined;
+  const phone = normalizePhone(t, region);
+  return phone === undefined ? undefined : { kind: "phone", value: phone };
 }
 
 /**
@@ -65,7 +70,7 @@ function parseContact(text: string): ContactPoint | undefined {
  */
 async function sendCode(turn: Turn, contact: ContactPoint, userId: number | undefined): Promise<void> {
   const ob = turn.state.onboarding!;
-  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  const code = newOneTimeCode();
   const sent = (ob.codesSent ?? 0) + 1;
   ob.userId = userId;
   ob.contact = contact;
@@ -85,7 +90,7 @@ async function sendCode(turn: Turn, contact: ContactPoint, userId: number | unde
   );
   say(
     turn,
-    `I've sent a 6-digit code to ${contact.value}. Please type it here. It is valid for 10 minutes.`,
+    `I've sent a ${ONE_TIME_CODE_LENGTH}-digit code to ${contact.value}. Please type it here. It is valid for 10 minutes.`,
     {
       choices: [{ id: "resend", label: "Send a new code" }],
     },
@@ -153,11 +158,18 @@ async function onboard(turn: Turn): Promise<void> {
           turn,
           'Too many codes were sent in this conversation. Please pick "Talk to a human" or try later.',
         );
-      // A contact shared through the channel (a phone channel's "share contact") counts as typed.
-      const shared = turn.inbound.contact?.phone ?? turn.inbound.contact?.email;
-      const contact = parseContact(shared ?? text);
+      // A contact shared through the channel (a phone channel's "share contact") counts as typed; its
+      // phone is the provider's, already E.164 (channels/*/inbound.ts).
+      const sharedPhone = turn.inbound.contact?.phone;
+      const contact: ContactPoint | undefined =
+        sharedPhone !== undefined
+          ? { kind: "phone", value: sharedPhone }
+          : parseContact(turn.inbound.contact?.email ?? text, config.phone.defaultRegion);
       if (!contact)
-        return void say(turn, "Please type a mobile number with its country code, or an email address.");
+        return void say(
+          turn,
+          "I couldn't read that. Please type your mobile number (e.g. +91 98765 43210) or an email address.",
+        );
       const user = await conversations.findPatientByContact(contact);
       if (user && user.patientId === null)
         return void say(turn, "That contact belongs to a staff account. Please use another one.");
@@ -186,7 +198,7 @@ async function onboard(turn: Turn): Promise<void> {
       const given = Buffer.from(hashCode(turn, text.replace(/\s/g, "")), "hex");
       const expected = Buffer.from(ob.codeHash ?? "", "hex");
       const ok =
-        /^\d{6}$/.test(text.replace(/\s/g, "")) &&
+        isOneTimeCodeShape(text.replace(/\s/g, "")) &&
         given.length === expected.length &&
         timingSafeEqual(given, expected);
       if (!ok) {

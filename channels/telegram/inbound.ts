@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
 import { sameSecret } from "../shared/compare.js";
 import { cleanDeep } from "../shared/text.js";
+import { phoneFromProvider } from "../../domain/shared/phone.js";
 
 /** The header Telegram sends the webhook's secret_token back in. */
 export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
@@ -52,12 +53,6 @@ export type TelegramUpdate =
   /** Anything else (a sticker, an edited message, a group chat, a bot…): acknowledged and ignored. */
   | { kind: "ignored"; reason: string; callbackQueryId?: string | undefined };
 
-/** Telegram's phone numbers come without "+" (sometimes with): always the E.164 form. */
-export function normalizePhone(raw: string): string | undefined {
-  const digits = raw.replace(/[\s().-]/g, "").replace(/^\+/, "");
-  return /^\d{8,15}$/.test(digits) ? `+${digits}` : undefined;
-}
-
 /** Bot commands mean the engine's keywords: "/start" and "/menu" → "menu", "/help" → "help", "/stop" → "stop". */
 export function commandWord(text: string): string {
   const m = /^\/(start|menu|help|stop)(@\w+)?$/i.exec(text.trim());
@@ -103,7 +98,8 @@ export function parseUpdate(json: unknown, receivedAt: Date): TelegramUpdate {
   };
   if (m.contact) {
     if (m.contact.user_id !== m.from.id) return { kind: "foreign_contact", chatId: m.chat.id };
-    const phone = normalizePhone(m.contact.phone_number);
+    // Telegram's phone numbers come without "+" (sometimes with): E.164 through the one parser.
+    const phone = phoneFromProvider(m.contact.phone_number);
     if (!phone) return { kind: "ignored", reason: "contact" };
     return { kind: "turn", chatId: m.chat.id, inbound: { ...base, text: "", contact: { phone } } };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { commandWord, normalizePhone, parseUpdate, verifySecret } from "./inbound.js";
+import { commandWord, parseUpdate, verifySecret } from "./inbound.js";
 import { render, SHARE_CONTACT_LABEL, TELEGRAM_TEXT_LIMIT } from "./render.js";
 import { failureCode } from "./client.js";
 
@@ -76,12 +76,10 @@ describe("parseUpdate", () => {
       expect(parseUpdate(json, now).kind).toBe("ignored");
   });
 
-  it("reads bot commands as the engine's keywords and phones in E.164", () => {
+  it("reads bot commands as the engine's keywords", () => {
     expect(commandWord("/start")).toBe("menu");
     expect(commandWord("/help@HealthLinkBot")).toBe("help");
     expect(commandWord("/start now")).toBe("/start now");
-    expect(normalizePhone("+91 98765 43210")).toBe("+919876543210");
-    expect(normalizePhone("12")).toBeUndefined();
   });
 });
 

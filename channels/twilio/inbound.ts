@@ -1,11 +1,11 @@
 import type { InboundMessage } from "../../bot/types.js";
 import { cleanDeep } from "../shared/text.js";
+import { phoneFromProvider } from "../../domain/shared/phone.js";
 import { WHATSAPP_PREFIX } from "./client.js";
 
 /** At most this many media files are taken from one message (Twilio allows 10 on MMS and WhatsApp). */
 export const MAX_MEDIA = 10;
 const SID = /^[A-Z]{2}[0-9a-zA-Z]{32}$/;
-const E164 = /^\+\d{6,15}$/;
 
 /** The form's fields, the last value of each name (Twilio sends each once). */
 export function formFields(params: URLSearchParams): Map<string, string> {
@@ -30,8 +30,10 @@ export function parseMessage(
   const sid = fields.get("MessageSid") ?? fields.get("SmsMessageSid") ?? "";
   if (!SID.test(sid)) return { kind: "ignored", reason: "sid" };
   const from = fields.get("From") ?? "";
-  const address = channel === "whatsapp" ? stripPrefix(from) : from;
-  if (address === undefined || !E164.test(address)) return { kind: "ignored", reason: "from" };
+  const prefixed = channel === "whatsapp" ? stripPrefix(from) : from;
+  // Twilio's From is E.164 ("+14155550100"); a short code or alphanumeric sender is not a person's number.
+  const address = prefixed?.startsWith("+") ? phoneFromProvider(prefixed) : undefined;
+  if (address === undefined) return { kind: "ignored", reason: "from" };
   const count = Math.min(Number.parseInt(fields.get("NumMedia") ?? "0", 10) || 0, MAX_MEDIA);
   const attachments: { url: string; mimeType?: string | undefined }[] = [];
   for (let i = 0; i < count; i++) {

@@ -3,6 +3,7 @@ import { sameSecret } from "../shared/compare.js";
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
 import { cleanDeep } from "../shared/text.js";
+import { phoneFromProvider } from "../../domain/shared/phone.js";
 
 /** The header Meta signs every webhook POST with: "sha256=" + hex HMAC-SHA256 of the raw body (app secret). */
 export const SIGNATURE_HEADER = "x-hub-signature-256";
@@ -43,12 +44,6 @@ export function verifyChallenge(query: Record<string, unknown>, verifyToken: str
   if (mode !== "subscribe" || typeof token !== "string" || typeof challenge !== "string") return undefined;
   if (!sameSecret(token, verifyToken)) return undefined;
   return /^[\x21-\x7e]{1,256}$/.test(challenge) ? challenge : undefined;
-}
-
-/** Meta's wa_id / from ("919876500001") → our address ("+919876500001"); undefined when not a number. */
-export function toE164(waId: string): string | undefined {
-  const digits = waId.replace(/^\+/, "");
-  return /^\d{8,15}$/.test(digits) ? `+${digits}` : undefined;
 }
 
 /** Our address ("+919876500001") → Meta's recipient ("919876500001"); undefined when not E.164. */
@@ -136,7 +131,8 @@ export function parseMessage(json: unknown, receivedAt: Date): InboundMessage | 
   const parsed = Message.safeParse(cleanDeep(json));
   if (!parsed.success) return "unparsable_message";
   const m = parsed.data;
-  const from = toE164(m.from);
+  // Meta's wa_id / from ("919876500001") → our address ("+919876500001"), through the one parser.
+  const from = phoneFromProvider(m.from);
   if (!from) return "sender";
   const base = {
     channel: "whatsapp" as const,

@@ -13,8 +13,8 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 
+/** The stored form of domain/shared/role.ts ROLES (which checks at compile time that both agree). */
 export const roleEnum = pgEnum("role", ["patient", "doctor", "nurse", "admin", "pharmacist", "lab"]);
-export type Role = (typeof roleEnum.enumValues)[number];
 
 export const users = pgTable(
   "users",

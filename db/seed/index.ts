@@ -1,7 +1,6 @@
 import { hash } from "@node-rs/argon2";
 import { eq, inArray, sql } from "drizzle-orm";
 import { queryRows, type Database, type DbOrTx } from "../client.js";
-import { seedCatalog } from "./catalog.js";
 import { doctors, nurseAssignments, patients, specialties, users } from "../schema/index.js";
 import {
   CITIES,
@@ -287,7 +286,7 @@ function demoDoctor(base: DoctorSeed, userId: number): DoctorSeed {
       recommendationPercent: 97,
       patientsCount: 1480,
       waitTimeMinutes: 10,
-      phone: "+91 98100 00042",
+      phone: "+919810000042",
       searchText: `${name} Dentist BDS MDS - Endodontics`.toLowerCase(),
     },
     specialtySlugs: ["dentist"],
@@ -432,7 +431,7 @@ export async function seedDemoData(database: Database, opts: SeedOptions): Promi
         userId: account.patient,
         name: DEMO_ACCOUNTS.patient.name,
         email: DEMO_ACCOUNTS.patient.email,
-        phone: "+91 98100 00001",
+        phone: "+919810000001",
         city: "Delhi",
         address: "Vikas Puri, New Delhi",
         timeZone: "Asia/Kolkata",
@@ -496,10 +495,6 @@ export async function seedDemoData(database: Database, opts: SeedOptions): Promi
         .onConflictDoNothing();
     }
   });
-  const catalog = await seedCatalog(database.db);
-  log(
-    `seed: catalog of ${catalog.medicines} medicines and ${catalog.labTests} lab tests at ${Date.now() - started} ms`,
-  );
   log(`seed: done in ${Date.now() - started} ms`);
   return { doctors: generated.length, specialties: SPECIALTIES.length, cities: CITIES.length };
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../../db/client.js";
-import type { Role } from "../../db/schema/index.js";
 import type { AuditTrail } from "../audit/audit.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor, Channel } from "../shared/actor.js";
@@ -9,6 +8,8 @@ import type { Clock } from "../shared/clock.js";
 import type { Jobs } from "../shared/jobs.js";
 import { conflict, DomainError, notFound, unauthenticated } from "../shared/errors.js";
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from "./login-throttle.js";
+import { requirePhone, type PhoneRegion } from "../shared/phone.js";
+import type { Role } from "../shared/role.js";
 import { AccountsRepository, type UserWithProfile } from "./repository.js";
 import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword } from "./secrets.js";
 
@@ -30,6 +31,8 @@ export interface AuthSettings {
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   publicBaseUrl: string;
+  /** DEFAULT_PHONE_REGION: the region of a phone typed without a country code. */
+  phoneRegion: PhoneRegion;
 }
 
 export interface UserView {
@@ -90,13 +93,14 @@ export class AuthService {
     password: string;
     phone?: string | undefined;
   }): Promise<UserView> {
+    const phone = this.phoneOf(input.phone);
     const passwordHash = await hashPassword(input.password);
     const id = await this.database.db.transaction(async (tx) => {
       const user = await this.repo.insertUser(tx, {
         role: input.role,
         name: input.name.trim(),
         email: input.email,
-        phone: input.phone ?? null,
+        phone,
         passwordHash,
       });
       if (!user) throw conflict("EMAIL_TAKEN", "An account with this email already exists.");
@@ -114,6 +118,12 @@ export class AuthService {
     });
     const user = await this.repo.findById(id);
     return userView(user!);
+  }
+
+  /** A phone as given (optional, blank = none) → E.164, or 400 INVALID_PHONE. */
+  private phoneOf(input: string | undefined): string | null {
+    if (input === undefined || input.trim() === "") return null;
+    return requirePhone(input, this.settings.phoneRegion);
   }
 
   async login(input: { email: string; password: string; ip: string }): Promise<IssuedSession> {
@@ -290,11 +300,12 @@ export class AuthService {
     },
   ): Promise<UserView> {
     assertAdmin(actor);
+    const phone = this.phoneOf(input.phone);
     const created = await this.repo.insertUser(this.database.db, {
       role: input.role,
       name: input.name.trim(),
       email: input.email,
-      phone: input.phone ?? null,
+      phone,
       passwordHash: await hashPassword(input.password),
     });
     if (!created) throw conflict("EMAIL_TAKEN", "An account with this email already exists.");

@@ -10,8 +10,8 @@ import {
   refreshTokens,
   sessions,
   users,
-  type Role,
 } from "../../db/schema/index.js";
+import type { Role } from "../shared/role.js";
 
 export type UserRow = typeof users.$inferSelect;
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 
 /** argon2id with the library's defaults (OWASP's minimum: m=19 MiB, t=2, p=1). */
@@ -29,11 +29,6 @@ export function newOpaqueToken(): { token: string; hash: string } {
 
 export function sha256(value: string): string {
   return createHash("sha256").update(value).digest("hex");
-}
-
-/** A one-time numeric code (six digits by default), uniformly random, zero-padded. */
-export function newNumericCode(digits = 6): string {
-  return String(randomInt(0, 10 ** digits)).padStart(digits, "0");
 }
 
 /** Compares two hex digests in constant time (false when their lengths differ). */

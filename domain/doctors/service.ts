@@ -6,6 +6,7 @@ import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor } from "../shared/actor.js";
 import { forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
 import { toMajor, toMinor } from "../shared/money.js";
+import { requirePhone } from "../shared/phone.js";
 import {
   addDays,
   assertTimeZone,
@@ -58,7 +59,10 @@ export interface DoctorListItem {
   experience_years: number;
   city: string;
   available_days: DayName[];
+  /** In the currency's major unit (the API's number). */
   consultation_fees: number;
+  /** The same fee in minor units: what the chat formats (domain/shared/money.ts). */
+  consultation_fees_minor: number;
   currency: string;
   wait_time: number;
   reviews_count: number;
@@ -150,6 +154,7 @@ function listItem(r: Omit<SearchRow, "total" | "score" | "distance_km" | "id"> &
     city: r.city,
     available_days: daysOf(r.available_days_mask),
     consultation_fees: toMajor(r.fee_minor, r.currency),
+    consultation_fees_minor: r.fee_minor,
     currency: r.currency,
     wait_time: r.wait_time_minutes,
     reviews_count: r.reviews_count,
@@ -473,7 +478,8 @@ export class DoctorsService {
     if (input.summary !== undefined) patch.summary = blankToNull(input.summary) ?? null;
     if (input.time_zone !== undefined) patch.timeZone = assertTimeZone(input.time_zone);
     if (input.phone !== undefined) {
-      patch.phone = blankToNull(input.phone) ?? null;
+      const phone = blankToNull(input.phone);
+      patch.phone = phone ? requirePhone(phone, this.ctx.config.phone.defaultRegion) : null;
       // A new number is not proven: SMS commands stop until it is verified again.
       if (patch.phone !== current.phone) patch.phoneVerifiedAt = null;
     }

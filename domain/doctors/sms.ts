@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { AccountsRepository } from "../accounts/repository.js";
-import { hashPassword, newNumericCode, sameDigest, sha256, verifyPassword } from "../accounts/secrets.js";
+import { hashPassword, sameDigest, sha256, verifyPassword } from "../accounts/secrets.js";
 import type { ServiceContext } from "../context.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import type { Actor } from "../shared/actor.js";
 import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { isOneTimeCodeShape, newOneTimeCode } from "../shared/one-time-code.js";
+import { requirePhone } from "../shared/phone.js";
 import { DoctorSmsRepository } from "./sms-repository.js";
 
 export const PHONE_CODE_TTL_SECONDS = 10 * 60;
@@ -17,14 +19,6 @@ export const SMS_PIN_LOCK_MS = 3600_000;
 const PIN_PASSWORD_MAX_FAILURES = 5;
 /** How long "which doctor has this verified phone" is remembered (both answers). */
 const PHONE_LOOKUP_TTL_SECONDS = 60;
-
-const E164 = /^\+[1-9]\d{7,14}$/;
-
-/** "+91 98765-43210" → "+919876543210"; undefined when it is not an E.164 number. */
-export function normalizePhone(value: string): string | undefined {
-  const compact = value.replace(/[\s().-]/g, "");
-  return E164.test(compact) ? compact : undefined;
-}
 
 /** A doctor whose verified phone sent an SMS: enough to act as them. */
 export interface SmsDoctor {
@@ -104,9 +98,7 @@ export class DoctorSmsService {
     input: { phone: string },
   ): Promise<{ phone: string; code_expires_at: string }> {
     const doctorId = await this.own(actor);
-    const phone = normalizePhone(input.phone);
-    if (!phone)
-      throw invalid("INVALID_PHONE", "Give the mobile number in international format, e.g. +919876543210.");
+    const phone = requirePhone(input.phone, this.ctx.config.phone.defaultRegion);
     const before = await this.repo.find(doctorId);
     if (!before) throw notFound("Doctor");
     const sent = await this.ctx.cache.incr(`doctor-phone-codes:${doctorId}`, 3600);
@@ -114,7 +106,7 @@ export class DoctorSmsService {
       throw new DomainError("rate_limited", "TOO_MANY_ATTEMPTS", "Too many codes. Try again in an hour.");
 
     const now = this.ctx.clock.now();
-    const code = newNumericCode();
+    const code = newOneTimeCode();
     const nonce = randomBytes(8).toString("hex");
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.setPhone(doctorId, phone, now, tx);
@@ -150,7 +142,8 @@ export class DoctorSmsService {
     const stored = JSON.parse(raw) as StoredCode;
     const code = input.code.replace(/\s/g, "");
     const right =
-      /^\d{6}$/.test(code) && sameDigest(hashCode(doctorId, stored.phone, stored.nonce, code), stored.hash);
+      isOneTimeCodeShape(code) &&
+      sameDigest(hashCode(doctorId, stored.phone, stored.nonce, code), stored.hash);
     if (!right) {
       const attempts = await this.ctx.cache.incr(attemptsKey(doctorId, stored.nonce), PHONE_CODE_TTL_SECONDS);
       if (attempts >= PHONE_CODE_MAX_ATTEMPTS) {

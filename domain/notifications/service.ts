@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../context.js";
 import { invalid } from "../shared/errors.js";
+import { normalizePhone } from "../shared/phone.js";
 import type { Actor } from "../shared/actor.js";
 import { recordOutboxDeliveryStatus } from "./delivery-status.js";
 import { parseQuietHours } from "./quiet-hours.js";
@@ -25,8 +26,6 @@ export interface Preferences {
 
 /** Where a notification goes, or why it cannot go. */
 type Route = { identity: IdentityRow } | { error: string };
-
-const PHONE = /^\+\d{8,15}$/;
 
 /**
  * Delivers the notifications outbox: picks the person's channel (preferred → most recently active other
@@ -135,8 +134,9 @@ export class NotificationService {
     if (onPreferred) return { identity: onPreferred };
     const other = usable.find((i) => i.channel !== "web");
     if (other) return { identity: other };
-    if (this.has("sms") && recipient.phone && PHONE.test(recipient.phone)) {
-      const sms = await this.conversations.identity("sms", recipient.phone);
+    const phone = this.phoneOf(recipient);
+    if (this.has("sms") && phone !== undefined) {
+      const sms = await this.conversations.identity("sms", phone);
       const mine = sms.userId === null || sms.userId === recipient.userId;
       if (sms.optedOutAt === null && mine) return { identity: sms };
     }
@@ -144,6 +144,14 @@ export class NotificationService {
     if (web) return { identity: web };
     if (this.has("web")) return { identity: await this.conversations.webIdentity(recipient.userId) };
     return { error: "NO_CHANNEL" };
+  }
+
+  /**
+   * The recipient's phone in E.164, or undefined. Phones are stored in E.164; a row written before that
+   * (typed as "98765 43210") is read with DEFAULT_PHONE_REGION rather than skipped.
+   */
+  private phoneOf(recipient: Recipient): string | undefined {
+    return recipient.phone ? normalizePhone(recipient.phone, this.ctx.config.phone.defaultRegion) : undefined;
   }
 
   /** A row for one channel (a one-time code by SMS, a reset link by email): that channel only. */
@@ -160,8 +168,9 @@ export class NotificationService {
       (i) => i.channel === channel && i.optedOutAt === null,
     );
     if (usable[0]) return { identity: usable[0] };
-    if ((channel === "sms" || channel === "whatsapp") && recipient.phone && PHONE.test(recipient.phone)) {
-      const identity = await this.conversations.identity(channel, recipient.phone);
+    const phone = this.phoneOf(recipient);
+    if ((channel === "sms" || channel === "whatsapp") && phone !== undefined) {
+      const identity = await this.conversations.identity(channel, phone);
       if (identity.optedOutAt !== null) return { error: "OPTED_OUT" };
       if (identity.userId === null || identity.userId === recipient.userId) return { identity };
     }

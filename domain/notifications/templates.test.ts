@@ -103,6 +103,19 @@ describe("notification templates", () => {
     ]);
   });
 
+  it("write amounts in the currency's own decimals, and a refund as the amount refunded", () => {
+    const pay = (data: Record<string, unknown>) =>
+      renderNotification("payment.link", { ...DATA, ...data }, "patient");
+    expect(pay({ amount: 5000, currency: "JPY" }).text).toBe(
+      "Please pay JP¥5,000 for Consultation with Dr Meera Shah.",
+    );
+    expect(pay({ amount: 15.25, currency: "KWD" }).text).toMatch(/^Please pay KWD\s15\.250 for /);
+    const refund = renderNotification("payment.refunded", { ...DATA, refunded_amount: 250 }, "patient").text;
+    expect(refund).toBe(
+      "Refund of ₹250.00 for Consultation with Dr Meera Shah is on its way to your payment method.",
+    );
+  });
+
   it("say when a medicine runs out and what a lab test needs beforehand", () => {
     const refill = renderNotification("reminder.refill", DATA, "patient").text;
     expect(refill).toContain("Metformin runs out around 2030-01-16");

@@ -5,6 +5,8 @@
  * references ("Appointment #12"), which the chat already shows.
  */
 
+import { formatMoney, toMinor } from "../shared/money.js";
+
 /** The shape of the engine's OutboundMessage (bot/types.ts) that notifications use. */
 export interface NotificationMessage {
   text: string;
@@ -34,18 +36,18 @@ export const REMINDER_CHOICES = {
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined;
 
-function money(amount: unknown, currency: unknown): string {
-  const a = typeof amount === "number" ? amount : Number(amount);
-  const c = str(currency) ?? "";
-  if (!Number.isFinite(a)) return "";
+/**
+ * "₹500.00" for a payload's amount: payment payloads carry the API's major-unit number and the currency,
+ * read back into minor units (exactly) and formatted by the money module. Empty when either is unusable.
+ */
+function money(d: Data, key: string): string {
+  const currency = str(d.currency);
+  const major = d[key];
+  if (currency === undefined || typeof major !== "number") return "";
   try {
-    return new Intl.NumberFormat("en-IN", {
-      style: "currency",
-      currency: c,
-      maximumFractionDigits: 2,
-    }).format(a);
+    return formatMoney(toMinor(major, currency), currency);
   } catch {
-    return `${a} ${c}`.trim();
+    return "";
   }
 }
 
@@ -150,7 +152,7 @@ export function renderNotification(template: string, data: Data, role: Recipient
       return reminder(event, data, role);
     case "payment": {
       const what = str(data.description) ?? "your booking";
-      const amount = money(data.amount, data.currency);
+      const amount = money(data, "amount");
       if (event === "link") {
         const url = str(data.checkout_url);
         return {
@@ -160,7 +162,7 @@ export function renderNotification(template: string, data: Data, role: Recipient
       }
       if (event === "receipt") return { text: `Payment received: ${amount} for ${what}. Thank you.` };
       if (event === "refunded") {
-        const refunded = data.refund_amount !== undefined ? money(data.refund_amount, data.currency) : amount;
+        const refunded = money(data, "refunded_amount") || amount;
         return { text: `Refund of ${refunded} for ${what} is on its way to your payment method.` };
       }
       return { text: `There is an update about your payment for ${what}.` };

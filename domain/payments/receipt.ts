@@ -1,10 +1,11 @@
 import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
+import { formatMoney } from "../shared/money.js";
 import type { PaymentView } from "./views.js";
 
 /** A one-page PDF receipt: ids, a generic description and amounts — nothing clinical. */
 export async function receiptPdf(r: {
   payment: PaymentView;
-  refunds: { amount: number; at: string }[];
+  refunds: { amount_minor: number; at: string }[];
   testMode: boolean;
 }): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -25,16 +26,17 @@ export async function receiptPdf(r: {
     y -= (opts.size ?? 12) + 10;
   };
   const p = r.payment;
-  const money = (n: number) => `${n.toFixed(2)} ${p.currency}`;
+  // The code, not a symbol: the standard PDF fonts (WinAnsi) have no ₹.
+  const money = (minor: number) => formatMoney(minor, p.currency, "code");
   line("HealthLink — Receipt", { size: 20, bold: true });
   if (r.testMode) line("TEST MODE — no real money was moved", { bold: true });
   y -= 10;
   line(`Receipt number: HL-${String(p.id).padStart(8, "0")}`);
   line(`Description: ${p.description}`);
   line(`Paid on: ${p.paid_at ?? "-"}`);
-  line(`Amount paid: ${money(p.amount)}`);
-  for (const f of r.refunds) line(`Refunded on ${f.at}: ${money(f.amount)}`);
-  if (p.refunded_amount > 0) line(`Net amount: ${money(p.amount - p.refunded_amount)}`, { bold: true });
+  line(`Amount paid: ${money(p.amount_minor)}`);
+  for (const f of r.refunds) line(`Refunded on ${f.at}: ${money(f.amount_minor)}`);
+  if (p.refunded_minor > 0) line(`Net amount: ${money(p.amount_minor - p.refunded_minor)}`, { bold: true });
   line(`Status: ${p.status}`);
   return doc.save();
 }

@@ -1,6 +1,5 @@
 import type { Actor } from "../shared/actor.js";
 import { notFound, unprocessable } from "../shared/errors.js";
-import { toMajor } from "../shared/money.js";
 import type { PaymentsDeps } from "./deps.js";
 import { receiptPdf } from "./receipt.js";
 import type { PaymentRow } from "./repository.js";
@@ -9,7 +8,7 @@ import type { PaymentView } from "./views.js";
 
 export interface Receipt {
   payment: PaymentView;
-  refunds: { amount: number; at: string }[];
+  refunds: { amount_minor: number; at: string }[];
 }
 
 /** A patient's payments and receipts (read only; every read audited). */
@@ -79,7 +78,7 @@ export class ReceiptsService {
       throw unprocessable("NOT_PAID", "There is no receipt for a payment that was not made.");
     const refunds = (await this.deps.repo.refundsOf(p.id))
       .filter((r) => r.status === "succeeded")
-      .map((r) => ({ amount: toMajor(r.amountMinor, r.currency), at: r.updatedAt.toISOString() }));
+      .map((r) => ({ amount_minor: r.amountMinor, at: r.updatedAt.toISOString() }));
     return { payment: this.payments.view(p), refunds };
   }
 

@@ -7,6 +7,11 @@ export interface EarningsView {
   withdrawable_amount: number;
   pending_amount: number;
   withdrawn_amount: number;
+  /** The same four amounts in minor units, for our own displays (SMS) to format. */
+  total_earnings_minor: number;
+  withdrawable_minor: number;
+  pending_minor: number;
+  withdrawn_minor: number;
   currency: string;
 }
 
@@ -24,6 +29,10 @@ export function earningsView(e: {
     withdrawable_amount: toMajor(e.available, e.currency),
     pending_amount: toMajor(e.pending, e.currency),
     withdrawn_amount: toMajor(e.withdrawn, e.currency),
+    total_earnings_minor: e.pending + e.available + e.withdrawn,
+    withdrawable_minor: e.available,
+    pending_minor: e.pending,
+    withdrawn_minor: e.withdrawn,
     currency: e.currency,
   };
 }
@@ -32,6 +41,7 @@ export interface WithdrawalView {
   id: number;
   status: string;
   amount: number;
+  amount_minor: number;
   currency: string;
   created_at: string;
   failure_reason: string | null;
@@ -42,6 +52,7 @@ export function withdrawalView(w: WithdrawalRow): WithdrawalView {
     id: w.id,
     status: w.status,
     amount: toMajor(w.amountMinor, w.currency),
+    amount_minor: w.amountMinor,
     currency: w.currency,
     created_at: w.createdAt.toISOString(),
     failure_reason: w.failureReason,
@@ -56,6 +67,9 @@ export interface PaymentView {
   status: string;
   amount: number;
   refunded_amount: number;
+  /** The same two amounts in minor units, for our own displays (the receipt) to format. */
+  amount_minor: number;
+  refunded_minor: number;
   currency: string;
   checkout_url: string | null;
   expires_at: string;
@@ -74,6 +88,8 @@ export function paymentView(p: PaymentRow, description: string, checkoutUrl: str
     status: p.status,
     amount: toMajor(p.amountMinor, p.currency),
     refunded_amount: toMajor(p.refundedMinor, p.currency),
+    amount_minor: p.amountMinor,
+    refunded_minor: p.refundedMinor,
     currency: p.currency,
     checkout_url: open ? checkoutUrl : null,
     expires_at: p.expiresAt.toISOString(),

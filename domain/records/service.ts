@@ -5,6 +5,7 @@ import type { AuditEntry } from "../audit/audit.js";
 import type { ServiceContext } from "../context.js";
 import type { Actor } from "../shared/actor.js";
 import { DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { requirePhone } from "../shared/phone.js";
 import { addDays, assertTimeZone, isIsoDate } from "../shared/time.js";
 import { decrypt, encrypt } from "./crypto.js";
 import { sanitizeFilename, sniffDocumentType } from "./files.js";
@@ -209,12 +210,21 @@ export class RecordsService {
     }
     if (input.time_zone !== undefined) values.timeZone = assertTimeZone(input.time_zone);
     if (input.sex !== undefined) values.sex = input.sex;
-    if (input.phone !== undefined) values.phone = input.phone;
+    const region = this.ctx.config.phone.defaultRegion;
+    if (input.phone !== undefined)
+      values.phone =
+        input.phone === null || input.phone.trim() === "" ? null : requirePhone(input.phone, region);
     if (input.email !== undefined) values.email = input.email?.toLowerCase() ?? null;
     if (input.address !== undefined) values.address = input.address;
     if (input.city !== undefined) values.city = input.city;
     if (input.blood_group !== undefined) values.bloodGroup = input.blood_group;
-    if (input.emergency_contact !== undefined) values.emergencyContact = input.emergency_contact;
+    if (input.emergency_contact !== undefined) {
+      const contact = input.emergency_contact;
+      values.emergencyContact =
+        contact?.phone === undefined || contact.phone.trim() === ""
+          ? contact
+          : { ...contact, phone: requirePhone(contact.phone, region, "emergency_contact.phone") };
+    }
     if (input.insurance !== undefined) values.insurance = input.insurance;
 
     const now = this.ctx.clock.now();

@@ -18,7 +18,10 @@ export interface AppointmentView {
   ends_at: string;
   time_zone: string;
   mode: "in_person" | "video";
+  /** In the currency's major unit (the API's number). */
   fee: number;
+  /** The same fee in minor units: what the chat formats (domain/shared/money.ts). */
+  fee_minor: number;
   currency: string;
   /** not_required | unpaid | paid | refunded | partially_refunded */
   payment_status: string;
@@ -47,6 +50,7 @@ export function appointmentView(a: AppointmentDetail): AppointmentView {
     time_zone: a.timeZone,
     mode: a.mode,
     fee: toMajor(a.feeMinor, a.currency),
+    fee_minor: a.feeMinor,
     currency: a.currency,
     payment_status: a.paymentStatus,
     reason: a.reason,

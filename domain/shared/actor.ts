@@ -1,4 +1,4 @@
-import type { Role } from "../../db/schema/index.js";
+import type { Role } from "./role.js";
 
 export type Channel = "api" | "console" | "web" | "telegram" | "sms" | "whatsapp" | "voice" | "system";
 

@@ -1,7 +1,8 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import { prepareAction } from "../../actions.js";
-import { formatDay, formatMoney } from "../../format.js";
+import { formatMoney } from "../../../domain/shared/money.js";
+import { formatDay } from "../../format.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 export const AWAITING = "Prepared. The person now sees a summary with Confirm / Change and must confirm it.";
@@ -25,7 +26,7 @@ export function bookTool({ turn }: AgentToolContext) {
           currency: doctor.currency,
           summary:
             `Book ${doctor.name} on ${formatDay(date)} (${date}) at ${slot.appointment_time}. ` +
-            `Fee: ${formatMoney(doctor.feeMinor / 100, doctor.currency)}.`,
+            `Fee: ${formatMoney(doctor.feeMinor, doctor.currency)}.`,
         });
         return AWAITING;
       }),

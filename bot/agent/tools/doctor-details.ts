@@ -1,6 +1,6 @@
 import { tool } from "langchain";
 import { z } from "zod";
-import { formatMoney } from "../../format.js";
+import { formatMoney } from "../../../domain/shared/money.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 /** A doctor's public profile (what the doctor page shows). */
@@ -14,7 +14,7 @@ export function doctorDetailsTool({ turn }: AgentToolContext) {
         return [
           `${d.doctor_name}, ${[d.specialization, ...d.specialties.filter((s) => s !== d.specialization)].join(", ")}`,
           `${d.experience_years} years of experience; rating ${d.rating} (${d.reviews_count} reviews)`,
-          `Fee ${formatMoney(d.consultation_fees, d.currency)}; languages: ${d.languages.join(", ") || "not listed"}`,
+          `Fee ${formatMoney(d.consultation_fees_minor, d.currency)}; languages: ${d.languages.join(", ") || "not listed"}`,
           `Clinic: ${[d.clinic_name, d.clinic_address, d.city].filter(Boolean).join(", ")}`,
           `Qualifications: ${d.qualifications.map((q) => `${q.degree} (${q.institute})`).join("; ") || "not listed"}`,
           `First free day: ${d.next_available_date ?? "none soon"}`,

@@ -1,7 +1,7 @@
 import { tool } from "langchain";
 import { z } from "zod";
+import { formatMoney } from "../../../domain/shared/money.js";
 import { addDays, isoDayOf } from "../../../domain/shared/time.js";
-import { formatMoney } from "../../format.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
@@ -24,7 +24,7 @@ export function searchDoctorsTool({ turn }: AgentToolContext) {
         return list
           .map(
             (d) =>
-              `doctor ${d.id}: ${d.doctor_name}, ${d.specialization}, ${d.city}, fee ${formatMoney(d.consultation_fees, d.currency)}, ` +
+              `doctor ${d.id}: ${d.doctor_name}, ${d.specialization}, ${d.city}, fee ${formatMoney(d.consultation_fees_minor, d.currency)}, ` +
               `rating ${d.rating}, ` +
               (day ? `free times on ${day}` : `first free day ${d.next_available_date ?? "none soon"}`),
           )

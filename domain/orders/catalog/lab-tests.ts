@@ -1,3 +1,4 @@
+import { toMinor } from "../../shared/money.js";
 import type { Analyte, LabTest, SampleType } from "./types.js";
 
 /**
@@ -940,7 +941,7 @@ export const LAB_TESTS: readonly LabTest[] = ROWS.map((r): LabTest => ({
   category: r.category,
   sampleType: r.sample,
   preparation: r.prep,
-  priceMinor: Math.round(r.rupees * 100),
+  priceMinor: toMinor(r.rupees, "INR"),
   currency: "INR",
   turnaroundHours: r.tat,
   homeCollection: r.home ?? true,

@@ -1,3 +1,4 @@
+import { toMinor } from "../../shared/money.js";
 import type { Medicine, MedicineForm } from "./types.js";
 
 /**
@@ -2402,7 +2403,7 @@ export const MEDICINES: readonly Medicine[] = ROWS.flatMap(
       form,
       packSize,
       packUnit,
-      priceMinor: Math.round(rupees * 100),
+      priceMinor: toMinor(rupees, "INR"),
       currency: "INR",
       prescriptionOnly: rx,
       category,

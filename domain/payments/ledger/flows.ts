@@ -1,6 +1,6 @@
 import type { Tx } from "../../../db/client.js";
 import { unprocessable } from "../../shared/errors.js";
-import { toMajor } from "../../shared/money.js";
+import { formatMoney, toMajor } from "../../shared/money.js";
 import { doctorShare, platformFee } from "../rules.js";
 import { Accounts } from "./accounts.js";
 import type { Ledger, PostingLine } from "./ledger.js";
@@ -113,8 +113,8 @@ export function paymentFlows(ledger: Ledger, opts: { platformFeePercent: number 
       if (a.amountMinor > have) {
         throw unprocessable(
           "INSUFFICIENT_WITHDRAWABLE_BALANCE",
-          `The amount is more than the withdrawable balance (${toMajor(have, a.currency).toFixed(2)} ${a.currency}).`,
-          { withdrawable_amount: toMajor(have, a.currency), currency: a.currency },
+          `The amount is more than the withdrawable balance (${formatMoney(have, a.currency, "code")}).`,
+          { withdrawable_amount: toMajor(have, a.currency), withdrawable_minor: have, currency: a.currency },
         );
       }
       return ledger.post(tx, {

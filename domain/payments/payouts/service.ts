@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Tx } from "../../../db/client.js";
 import type { Actor } from "../../shared/actor.js";
 import { forbidden, invalid, notFound, unprocessable } from "../../shared/errors.js";
-import { toMajor, toMinor } from "../../shared/money.js";
+import { formatDecimal, toMinor } from "../../shared/money.js";
 import type { PaymentsDeps } from "../deps.js";
 import type { Earnings } from "../earnings.js";
 import { applyOnce } from "../events.js";
@@ -165,7 +165,7 @@ export class PayoutsService {
     current = (await this.repo.findWithdrawal(withdrawal.id)) ?? current;
     return {
       status: "success",
-      message: `Earnings withdrawal successful. Amount: ${toMajor(current.amountMinor, current.currency).toFixed(2)}`,
+      message: `Earnings withdrawal successful. Amount: ${formatDecimal(current.amountMinor, current.currency)}`,
       withdrawal: withdrawalView(current),
     };
   }

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import { LAB_TESTS, MEDICINES } from "../../domain/orders/catalog/index.js";
-import { normalizeDrug } from "../../domain/orders/safety/index.js";
-import { queryRows, type DbOrTx } from "../client.js";
+import { queryRows, type DbOrTx } from "../../../db/client.js";
+import { normalizeDrug } from "../safety/index.js";
+import { LAB_TESTS } from "./lab-tests.js";
+import { MEDICINES } from "./medicines.js";
 
 export interface CatalogSeedResult {
   medicines: number;
@@ -16,9 +17,11 @@ export function genericsOf(generic: string): string[] {
 }
 
 /**
- * Brings the medicine and lab test catalogs in line with domain/orders/catalog: inserts new entries, updates
- * changed ones (by code) and deactivates entries no longer in the catalog. Idempotent; one statement per
- * table (the rows travel as one JSON parameter), so it takes milliseconds even under PGlite.
+ * Brings the medicines and lab_tests tables in line with this catalog (reference data shipped with the code):
+ * inserts new entries, updates changed ones (by code) and deactivates entries no longer in the catalog.
+ * Idempotent; one statement per table (the rows travel as one JSON parameter), so it takes milliseconds even
+ * under PGlite. Run at every start (api/platform.ts) and by `npm run db:seed` (api/seed.ts); it sits beside
+ * the catalog because it is the catalog's (domain → db: db/seed holds only demo data).
  */
 export async function seedCatalog(db: DbOrTx): Promise<CatalogSeedResult> {
   const medicineRows = MEDICINES.map((m) => ({

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows } from "../client.js";
-import { createTestDatabase, type TestDatabase } from "../../test/db.js";
-import { seedCatalog } from "./catalog.js";
+import { queryRows } from "../../../db/client.js";
+import { createTestDatabase, type TestDatabase } from "../../../test/db.js";
+import { seedCatalog } from "./seed.js";
 
 let tdb: TestDatabase;
 
