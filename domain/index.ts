@@ -85,7 +85,7 @@ export function createServices(deps: Deps) {
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const review = new ReviewService(ctx);
-  const conversations = new ConversationService(ctx);
+  const conversations = new ConversationService(ctx, auth);
   // The runner is made from the finished services (its tools call them): resolved when a replay runs.
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });

@@ -1,16 +1,11 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { ContactPoint } from "../../domain/conversations/signup.js";
-import {
-  isOneTimeCodeShape,
-  newOneTimeCode,
-  ONE_TIME_CODE_LENGTH,
-} from "../../domain/shared/one-time-code.js";
+import { ONE_TIME_CODE_LENGTH } from "../../domain/shared/one-time-code.js";
 import { normalizePhone, type PhoneRegion } from "../../domain/shared/phone.js";
 import { isIsoDate } from "../../domain/shared/time.js";
 import { showMenu } from "../guided/menu.js";
 import { say, type Middleware, type Turn } from "../turn.js";
 
-export const CODE_TTL_MS = 10 * 60_000;
+export { CODE_TTL_MS } from "../../domain/conversations/signup.js";
 export const CODE_MAX_ATTEMPTS = 5;
 const MAX_CODES = 5;
 
@@ -43,10 +38,6 @@ export const identity: Middleware = async (turn, next) => {
   await onboard(turn);
 };
 
-function hashCode(turn: Turn, code: string): string {
-  return createHash("sha256").update(`${turn.conversation.id}:${turn.identity.id}:${code}`).digest("hex");
-}
-
 function parseDate(text: string): string | undefined {
   const t = text.trim();
   if (isIsoDate(t)) return t;
@@ -64,30 +55,24 @@ function parseContact(text: string, region: PhoneRegion): ContactPoint | undefin
   return phone === undefined ? undefined : { kind: "phone", value: phone };
 }
 
-/**
- * Sends a one-time code to the contact: through the account when one exists, otherwise straight to the
- * address. No account is created before the person proves the contact is theirs.
- */
+/** Sends a one-time code to the contact (ChatSignup) and asks for it. */
 async function sendCode(turn: Turn, contact: ContactPoint, userId: number | undefined): Promise<void> {
   const ob = turn.state.onboarding!;
-  const code = newOneTimeCode();
   const sent = (ob.codesSent ?? 0) + 1;
+  const issued = await turn.deps.conversations.signup.issueCode({
+    conversationId: turn.conversation.id,
+    identityId: turn.identity.id,
+    contact,
+    userId,
+    sequence: sent,
+  });
   ob.userId = userId;
   ob.contact = contact;
-  ob.codeHash = hashCode(turn, code);
-  ob.codeExpiresAt = new Date(turn.deps.clock.now().getTime() + CODE_TTL_MS).toISOString();
+  ob.codeHash = issued.codeHash;
+  ob.codeExpiresAt = issued.expiresAt.toISOString();
   ob.attempts = 0;
   ob.codesSent = sent;
   ob.step = "code";
-  const message = {
-    template: "chat.verification_code",
-    data: { code, conversation_id: turn.conversation.id },
-    idempotencyKey: `chat-code:${turn.conversation.id}:${turn.identity.id}:${sent}`,
-    channel: contact.kind === "email" ? "email" : "sms",
-  };
-  await turn.deps.conversations.queueCode(
-    userId !== undefined ? { ...message, userId } : { ...message, toAddress: contact.value },
-  );
   say(
     turn,
     `I've sent a ${ONE_TIME_CODE_LENGTH}-digit code to ${contact.value}. Please type it here. It is valid for 10 minutes.`,
@@ -170,7 +155,7 @@ async function onboard(turn: Turn): Promise<void> {
           turn,
           "I couldn't read that. Please type your mobile number (e.g. +91 98765 43210) or an email address.",
         );
-      const user = await conversations.findPatientByContact(contact);
+      const user = await conversations.signup.accountOf(contact);
       if (user && user.patientId === null)
         return void say(turn, "That contact belongs to a staff account. Please use another one.");
       return sendCode(turn, contact, user?.id);
@@ -195,12 +180,12 @@ async function onboard(turn: Turn): Promise<void> {
         });
       const attempts = (ob.attempts ?? 0) + 1;
       ob.attempts = attempts;
-      const given = Buffer.from(hashCode(turn, text.replace(/\s/g, "")), "hex");
-      const expected = Buffer.from(ob.codeHash ?? "", "hex");
-      const ok =
-        isOneTimeCodeShape(text.replace(/\s/g, "")) &&
-        given.length === expected.length &&
-        timingSafeEqual(given, expected);
+      const ok = conversations.signup.codeMatches({
+        conversationId: turn.conversation.id,
+        identityId: turn.identity.id,
+        typed: text,
+        codeHash: ob.codeHash ?? "",
+      });
       if (!ok) {
         if (attempts >= CODE_MAX_ATTEMPTS) {
           turn.state.onboarding = {
@@ -217,17 +202,13 @@ async function onboard(turn: Turn): Promise<void> {
         return void say(turn, `That code is not right. ${CODE_MAX_ATTEMPTS - attempts} attempts left.`);
       }
       // Proven: now the person gets their account (or is linked to the one the contact belongs to).
-      const userId =
-        ob.userId ??
-        (
-          (await conversations.findPatientByContact(ob.contact!)) ??
-          (await conversations.createPatientFromConversation({
-            name: ob.name ?? "Patient",
-            dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
-            contact: ob.contact!,
-          }))
-        ).id;
-      await conversations.linkIdentity(turn.identity.id, userId, clock.now());
+      const userId = await conversations.signup.complete({
+        identityId: turn.identity.id,
+        userId: ob.userId,
+        contact: ob.contact!,
+        name: ob.name ?? "Patient",
+        dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
+      });
       turn.identity = { ...turn.identity, userId, verifiedAt: clock.now() };
       turn.userId = userId;
       turn.state.onboarding = undefined;

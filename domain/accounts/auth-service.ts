@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Database } from "../../db/client.js";
 import type { AuditTrail } from "../audit/audit.js";
 import { enqueueNotification } from "../notifications/outbox.js";
@@ -16,6 +16,14 @@ import { dummyPasswordHash, hashPassword, newOpaqueToken, sha256, verifyPassword
 /** Reset links asked for per email, and per source address, per hour; past either nothing is sent. */
 export const FORGOT_PER_EMAIL_PER_HOUR = 3;
 export const FORGOT_PER_ADDRESS_PER_HOUR = 10;
+
+/** How a person in a chat proves who they are: an email or a phone (E.164). */
+export type ContactPoint = { kind: "email"; value: string } | { kind: "phone"; value: string };
+
+/** Phone-only people get a placeholder address no one can receive mail at (users.email is required). */
+export function placeholderEmail(phone: string): string {
+  return `phone-${phone.replace(/\D/g, "")}@chat.healthlink.invalid`;
+}
 
 export const AUTH_JOBS = { passwordReset: "auth.password_reset" } as const;
 
@@ -118,6 +126,50 @@ export class AuthService {
     });
     const user = await this.repo.findById(id);
     return userView(user!);
+  }
+
+  /** The patient account with this email or phone (E.164), if any. */
+  async patientByContact(contact: ContactPoint): Promise<UserWithProfile | undefined> {
+    if (contact.kind === "email") return this.repo.findByEmail(contact.value);
+    const id = await this.repo.findUserIdByPhone(contact.value, placeholderEmail(contact.value));
+    return id === undefined ? undefined : this.repo.findById(id);
+  }
+
+  /**
+   * A patient met in a conversation, once they proved their contact: a user with a random, unusable password
+   * (they can set one through "forgot password") and a patient profile with the name and date of birth they
+   * gave. An account that appeared with that contact meanwhile is returned instead.
+   */
+  async createPatientFromContact(input: {
+    name: string;
+    dateOfBirth: string;
+    contact: ContactPoint;
+  }): Promise<UserWithProfile> {
+    const passwordHash = await hashPassword(randomBytes(32).toString("base64url"));
+    const { contact } = input;
+    const email = contact.kind === "email" ? contact.value : placeholderEmail(contact.value);
+    const phone = contact.kind === "phone" ? contact.value : null;
+    const id = await this.database.db.transaction(async (tx) => {
+      const user = await this.repo.insertUser(tx, {
+        role: "patient",
+        name: input.name,
+        email,
+        phone,
+        passwordHash,
+      });
+      if (!user) return undefined;
+      await this.repo.insertPatient(tx, {
+        userId: user.id,
+        name: user.name,
+        phone,
+        email,
+        dateOfBirth: input.dateOfBirth,
+      });
+      return user.id;
+    });
+    const user = id !== undefined ? await this.repo.findById(id) : await this.patientByContact(contact);
+    if (!user) throw new Error("account could not be created");
+    return user;
   }
 
   /** A phone as given (optional, blank = none) → E.164, or 400 INVALID_PHONE. */

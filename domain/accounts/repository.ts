@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -59,10 +59,26 @@ export class AccountsRepository {
 
   async insertPatient(
     db: DbOrTx,
-    values: { userId: number; name: string; phone?: string | null; email: string },
+    values: {
+      userId: number;
+      name: string;
+      phone?: string | null;
+      email: string;
+      dateOfBirth?: string | undefined;
+    },
   ) {
     const [row] = await db.insert(patients).values(values).returning({ id: patients.id });
     return row!.id;
+  }
+
+  /** The user with this phone, or with the placeholder email of a phone-only account. */
+  async findUserIdByPhone(phone: string, placeholder: string): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ id: users.id })
+      .from(users)
+      .where(or(eq(users.phone, phone), eq(users.email, placeholder)))
+      .limit(1);
+    return row?.id;
   }
 
   async insertDoctor(db: DbOrTx, values: { userId: number; name: string; phone?: string | null }) {

@@ -1,3 +1,4 @@
+import type { AuthService } from "../accounts/auth-service.js";
 import type { UserWithProfile } from "../accounts/repository.js";
 import { AccountsRepository } from "../accounts/repository.js";
 import type { ServiceContext } from "../context.js";
@@ -12,7 +13,7 @@ import {
   type OutboundValues,
   type ToolCallValues,
 } from "./repository.js";
-import { createPatientFromConversation, findPatientByContact, type ContactPoint } from "./signup.js";
+import { ChatSignup } from "./signup.js";
 import { payloadOf } from "./messages.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "./types.js";
 
@@ -55,10 +56,18 @@ export interface TurnOutcome {
 export class ConversationService {
   private readonly repo: ConversationRepository;
   private readonly accounts: AccountsRepository;
+  /** Chat sign-up: one-time codes and the account an identity is linked to. */
+  readonly signup: ChatSignup;
 
-  constructor(private readonly ctx: ServiceContext) {
+  constructor(
+    private readonly ctx: ServiceContext,
+    auth: AuthService,
+  ) {
     this.repo = new ConversationRepository(ctx.db);
     this.accounts = new AccountsRepository(ctx.db);
+    this.signup = new ChatSignup(this.repo, auth, ctx.clock, (message) =>
+      enqueueNotification(ctx.db, message as OutboxMessage),
+    );
   }
 
   // ---- identities ---------------------------------------------------------------------------------------
@@ -241,16 +250,6 @@ export class ConversationService {
   count = (table: "messages" | "tool_calls", conversationId: number): Promise<number> =>
     this.repo.count(table, conversationId);
 
-  /** A one-time sign-up code for a contact, through the notifications outbox. */
-  queueCode = (message: OutboxMessage): Promise<void> => enqueueNotification(this.ctx.db, message);
-
-  // ---- the person behind an identity, and chat sign-up ----------------------------------------------------
+  // ---- the person behind an identity ---------------------------------------------------------------------
   userById = (id: number): Promise<UserWithProfile | undefined> => this.accounts.findById(id);
-  findPatientByContact = (contact: ContactPoint): Promise<UserWithProfile | undefined> =>
-    findPatientByContact(this.ctx.database, contact);
-  createPatientFromConversation = (input: {
-    name: string;
-    dateOfBirth: string;
-    contact: ContactPoint;
-  }): Promise<UserWithProfile> => createPatientFromConversation(this.ctx.database, input);
 }
