@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { TEST_REDIS_URL } from "../test/env.js";
+import { OwnRedis } from "../test/redis.js";
 import { BullJobs, InProcessJobs } from "./jobs.js";
 
 const log = { warn: () => undefined, error: () => undefined };
@@ -101,5 +102,39 @@ describe.each([
     await jobs.start();
     await jobs.add("flaky", {}, { attempts: 3 });
     await eventually(() => attempts === 2, "the second attempt");
+  });
+});
+
+describe("BullMQ jobs with Redis gone", () => {
+  const redis = new OwnRedis(19000 + Math.floor(Math.random() * 900));
+  afterEach(async () => {
+    await redis.stop();
+  });
+
+  it("refuse an add at once, also on a queue first used during the outage, and add again once Redis is back", async () => {
+    await redis.start();
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    connection.on("error", () => undefined);
+    const jobs = new BullJobs(connection, { warn: () => undefined, error: () => undefined }, "own");
+    try {
+      await jobs.add("before", { n: 1 });
+      await redis.kill();
+      // A queue this process never used before: BullMQ alone would wait for the connection to come back.
+      await expect(jobs.add("during", { n: 2 })).rejects.toThrow(/JOBS_UNAVAILABLE|writeable|max retries/);
+      await expect(jobs.add("before", { n: 3 })).rejects.toThrow();
+      await redis.start();
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const added = await jobs.add("after", { n: 4 }).then(
+          () => true,
+          () => false,
+        );
+        if (added) break;
+        if (Date.now() > deadline) throw new Error("no add succeeded after the restart");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await jobs.close();
+    }
   });
 });

@@ -9,6 +9,8 @@ type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg:
 const DEFAULT_ATTEMPTS = 5;
 const BACKOFF_MS = 1000;
 const MAX_TIMER_MS = 2_147_483_647;
+/** An add that takes longer than this is given up (the work it points at is in Postgres: the relay retries). */
+const ADD_TIMEOUT_MS = 2_000;
 
 /** BullMQ reserves ':' in job ids (its key separator): ids keep their meaning with '|' instead. */
 function bullJobId(jobId: string): string {
@@ -40,6 +42,7 @@ export class BullJobs implements Jobs {
    * points at is in Postgres already, and the relay enqueues it again.
    */
   private readonly producer: Redis;
+  private everReady = false;
 
   /** Takes ownership of `connection` (closed by close()); it must have maxRetriesPerRequest: null. */
   constructor(
@@ -54,6 +57,9 @@ export class BullJobs implements Jobs {
       commandTimeout: 2_000,
     });
     this.producer.on("error", () => undefined);
+    this.producer.on("ready", () => {
+      this.everReady = true;
+    });
     this.owned.push(this.producer);
   }
 
@@ -67,19 +73,41 @@ export class BullJobs implements Jobs {
     return q;
   }
 
-  /** Before the first connection is up, waits for it (briefly); afterwards a lost connection fails fast. */
+  /**
+   * Before the first connection is up, waits for it (briefly); afterwards a connection that is not ready fails
+   * at once. (BullMQ's own add would wait for a reconnection: a Queue made while Redis is away waits for its
+   * connection to be ready before its first command.)
+   */
   private async connected(): Promise<void> {
-    const status = this.producer.status;
-    if (status !== "wait" && status !== "connecting" && status !== "connect") return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.producer.off("ready", done);
-        resolve();
-      };
-      const timer = setTimeout(done, 5_000);
-      this.producer.once("ready", done);
+    if (this.producer.status === "ready") return;
+    if (!this.everReady) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.producer.off("ready", done);
+          resolve();
+        };
+        const timer = setTimeout(done, 5_000);
+        this.producer.once("ready", done);
+      });
+    }
+    // Read again: the await above may have seen it connect.
+    if ((this.producer.status as string) !== "ready")
+      throw new Error("JOBS_UNAVAILABLE: Redis is not reachable");
+  }
+
+  /** An add or addBulk, bounded in time whatever BullMQ waits for inside. */
+  private async bounded(work: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("JOBS_UNAVAILABLE: Redis did not answer")), ADD_TIMEOUT_MS);
     });
+    try {
+      await Promise.race([work, late]);
+    } finally {
+      clearTimeout(timer);
+      work.catch(() => undefined);
+    }
   }
 
   handle<T>(name: string, handler: JobHandler<T>, opts: { concurrency?: number } = {}): void {
@@ -88,14 +116,14 @@ export class BullJobs implements Jobs {
 
   async add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
     await this.connected();
-    await this.queue(name).add(name, data, bullOptions(opts));
+    await this.bounded(this.queue(name).add(name, data, bullOptions(opts)));
   }
 
   async addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void> {
     if (items.length === 0) return;
     await this.connected();
-    await this.queue(name).addBulk(
-      items.map((i) => ({ name, data: i.data, opts: bullOptions(i.opts ?? {}) })),
+    await this.bounded(
+      this.queue(name).addBulk(items.map((i) => ({ name, data: i.data, opts: bullOptions(i.opts ?? {}) }))),
     );
   }
 

@@ -74,7 +74,9 @@ export class AgentBrain implements Brain {
   constructor(private readonly opts: AgentBrainOptions) {
     this.prompt = opts.prompt ?? (() => Promise.resolve(DEFAULT_PROMPT));
     this.guided = opts.guided ?? new GuidedBrain();
-    this.recursionLimit = opts.recursionLimit ?? 12;
+    // Graph steps, not tool calls: each model call and tool call is a step, and the tool-call limit adds one
+    // per model call. MAX_TOOL_CALLS_PER_TURN bounds the work; this only stops a runaway loop.
+    this.recursionLimit = opts.recursionLimit ?? 4 * (MAX_TOOL_CALLS_PER_TURN + 2);
   }
 
   static fromConfig(llm: LlmConfig, prompt?: () => Promise<string>): AgentBrain {

@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { Queue } from "bullmq";
 import { eq, isNull, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -11,6 +7,7 @@ import { HUB_JOBS } from "../../channels/hub.js";
 import { conversationMessages, inboundMessages } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { messageSid, signedWebhook, startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
+import { OwnRedis } from "../redis.js";
 import { settle } from "../settle.js";
 
 /**
@@ -122,61 +119,6 @@ describe("one sender's messages", () => {
     await until("the reply after the retry", () => repliesTo(phone).length === 1);
   });
 });
-
-/** A Redis server of this test's own, on its own port, that the test kills and restarts. */
-class OwnRedis {
-  private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(path.join(os.tmpdir(), "hl-redis-"));
-  constructor(readonly port: number) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    this.child = spawn(
-      "redis-server",
-      [
-        "--port",
-        String(this.port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        this.dir,
-      ],
-      { stdio: "ignore" },
-    );
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    await until("redis to start", async () => {
-      try {
-        await probe.connect();
-        return (await probe.ping()) === "PONG";
-      } catch {
-        probe.disconnect();
-        return false;
-      }
-    });
-    probe.disconnect();
-  }
-  /** SIGKILL: no shutdown, nothing saved (no persistence either: everything queued is gone). */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
-  }
-  async stop(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 describe("with Redis killed in the middle of a burst and restarted empty", () => {
   const redis = new OwnRedis(17000 + Math.floor(Math.random() * 2000));
