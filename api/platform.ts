@@ -64,6 +64,7 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
       { name: "notifications", everyMs: 0, run: () => notifications.tick() },
       { name: "channels", everyMs: SWEEP_MS, run: (now) => hub.sweep(now) },
       { name: "reminders", everyMs: SWEEP_MS, run: (now) => services.reminders.sweepOverdue(now) },
+      { name: "reminder syncs", everyMs: SWEEP_MS, run: (now) => services.reminders.sweepSyncs(now) },
       { name: "payments", everyMs: SWEEP_MS, run: (now) => services.paymentsRelay.sweepStranded(now) },
     ],
     clock,

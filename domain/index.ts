@@ -67,35 +67,38 @@ export function createServices(deps: Deps) {
     },
     deps.jobs,
   );
+  const conversations = new ConversationService(ctx, auth);
+  const notifications = new NotificationService(ctx, conversations);
+  // Reminders follow appointments, prescriptions and lab bookings: each change requests a sync in its
+  // transaction (the outbox), and its service asks for it right after the commit.
+  const reminders = new ReminderScheduler(ctx, notifications);
   const doctors: DoctorsService = new DoctorsService(ctx, {
     nextAvailableDate: (id: number): Promise<string | null> => scheduling.nextAvailableDate(id),
   });
   const money = createPaymentServices(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
   const { payments } = money;
-  const scheduling: SchedulingService = new SchedulingService(ctx, doctors, money.appointmentHooks);
+  const scheduling: SchedulingService = new SchedulingService(
+    ctx,
+    doctors,
+    money.appointmentHooks,
+    reminders,
+  );
   // Each thing paid for is changed by its own module (the one writer of its tables), inside the payment's
   // transaction: appointments by scheduling, orders by pharmacy, lab bookings by labs.
   payments.registerPurpose("appointment", new AppointmentPurpose(scheduling));
   const records = new RecordsService(ctx, deps.storage);
-  const prescriptions = new PrescriptionsService(ctx);
+  const prescriptions = new PrescriptionsService(ctx, reminders);
   const adherence = new AdherenceService(ctx);
   const plans = new PlansService(ctx);
   const pharmacy = new PharmacyService(ctx, payments);
-  const labs = new LabsService(ctx, deps.storage, payments);
+  const labs = new LabsService(ctx, deps.storage, payments, reminders);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const review = new ReviewService(ctx);
-  const conversations = new ConversationService(ctx, auth);
   // The runner is made from the finished services (its tools call them): resolved when a replay runs.
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
-  const notifications = new NotificationService(ctx, conversations);
-  const reminders = new ReminderScheduler(ctx, notifications);
-  // Reminders follow appointments and prescriptions, after each commit.
-  scheduling.onChanged = (id) => reminders.safely("appointment", () => reminders.syncAppointment(id));
-  prescriptions.onChanged = (id) => reminders.safely("prescription", () => reminders.syncPrescription(id));
-  labs.onChanged = (id) => reminders.safely("lab booking", () => reminders.syncLabBooking(id));
   const services = {
     audit,
     access,

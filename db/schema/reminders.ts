@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 export const reminderStatusEnum = pgEnum("reminder_status", ["pending", "fired", "cancelled", "skipped"]);
 
@@ -31,4 +41,19 @@ export const scheduledReminders = pgTable(
       .where(sql`${t.status} = 'pending'`),
     index("scheduled_reminders_entity_idx").on(t.kind, t.entityId),
   ],
+);
+
+/**
+ * Reminders to bring in line with a change (the transactional outbox of reminder scheduling): written in the
+ * transaction of the appointment, prescription or lab booking that changed, removed once its reminders are
+ * in sync. A request left behind (the process died after the commit) is synced by the relay's sweep.
+ */
+export const reminderSyncs = pgTable(
+  "reminder_syncs",
+  {
+    kind: text().$type<"appointment" | "prescription" | "lab_booking">().notNull(),
+    entityId: integer().notNull(),
+    requestedAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.entityId] }), index("reminder_syncs_requested_idx").on(t.requestedAt)],
 );

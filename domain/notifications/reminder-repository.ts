@@ -10,10 +10,28 @@ import {
   patients,
   prescriptionItems,
   prescriptions,
+  reminderSyncs,
   scheduledReminders,
 } from "../../db/schema/index.js";
 
 export type ReminderRow = typeof scheduledReminders.$inferSelect;
+export type ReminderSyncKind = typeof reminderSyncs.$inferSelect.kind;
+
+/**
+ * Asks for an entity's reminders to be brought in line with a change, inside the transaction of that change
+ * (scheduling, prescriptions and labs call it): the request exists if and only if the change committed.
+ */
+export async function requestReminderSync(
+  db: DbOrTx,
+  kind: ReminderSyncKind,
+  entityId: number,
+  at: Date,
+): Promise<void> {
+  await db
+    .insert(reminderSyncs)
+    .values({ kind, entityId, requestedAt: at })
+    .onConflictDoUpdate({ target: [reminderSyncs.kind, reminderSyncs.entityId], set: { requestedAt: at } });
+}
 
 export interface NewReminder {
   key: string;
@@ -46,6 +64,38 @@ export class ReminderRepository {
           setWhere: sql`${scheduledReminders.status} = 'cancelled'`,
         });
     }
+  }
+
+  /** A sync done: the request goes, unless the entity changed again meanwhile (a newer request stays). */
+  async syncDone(kind: ReminderSyncKind, entityId: number, requestedAt: Date): Promise<void> {
+    await this.db
+      .delete(reminderSyncs)
+      .where(
+        and(
+          eq(reminderSyncs.kind, kind),
+          eq(reminderSyncs.entityId, entityId),
+          lte(reminderSyncs.requestedAt, requestedAt),
+        ),
+      );
+  }
+
+  /** Requests older than `before` (their fast path did not run: the process died after the commit). */
+  async staleSyncs(before: Date, limit: number) {
+    return this.db
+      .select()
+      .from(reminderSyncs)
+      .where(lte(reminderSyncs.requestedAt, before))
+      .orderBy(asc(reminderSyncs.requestedAt))
+      .limit(limit);
+  }
+
+  /** The pending request of an entity, if any. */
+  async syncRequest(kind: ReminderSyncKind, entityId: number) {
+    const [row] = await this.db
+      .select()
+      .from(reminderSyncs)
+      .where(and(eq(reminderSyncs.kind, kind), eq(reminderSyncs.entityId, entityId)));
+    return row;
   }
 
   /** A reminder fired by hand (tests, a replayed job): written if new, never revived. */

@@ -4,7 +4,12 @@ import type { DbOrTx } from "../../db/client.js";
 import type { ServiceContext } from "../context.js";
 import { addDays, instantToZoned, zonedToInstant } from "../shared/time.js";
 import { outsideQuietHours, parseQuietHours, type QuietHours } from "./quiet-hours.js";
-import { ReminderRepository, type NewReminder, type ReminderRow } from "./reminder-repository.js";
+import {
+  ReminderRepository,
+  type NewReminder,
+  type ReminderRow,
+  type ReminderSyncKind,
+} from "./reminder-repository.js";
 import type { NotificationService } from "./service.js";
 import { REMINDER_TEMPLATES } from "./templates.js";
 
@@ -45,6 +50,16 @@ const BATCH = 1000;
 const LOOPS = 3;
 /** A pending reminder this late lost its `reminder.due` job (Redis flushed): the relay's sweep sends it. */
 export const OVERDUE_MS = 30_000;
+/** A sync request this old lost its fast path (the process died after the commit): the relay does it. */
+const SYNC_STALE_MS = 30_000;
+
+/** What the services whose changes call for reminders are given: the fast path after their commit. */
+export interface ReminderSync {
+  synced(kind: ReminderSyncKind, entityId: number): Promise<void>;
+}
+
+/** No reminders (a service built alone, in a unit test): requests wait for a sweep that never comes. */
+export const noReminderSync: ReminderSync = { synced: () => Promise.resolve() };
 
 export const reminderKey = (kind: string, entityId: number, slot: string, dueAt: Date): string =>
   `reminder:${kind}:${entityId}:${slot}:${dueAt.getTime()}`;
@@ -128,15 +143,42 @@ export class ReminderScheduler {
     await this.rows.cancelOthers(kind, entities, keys, eventFrom);
   }
 
-  /** Runs a scheduling step after a commit: a failure costs a reminder, never the caller's change. */
-  async safely(what: string, fn: () => Promise<void>): Promise<void> {
+  /**
+   * The fast path after a change's commit (the change wrote its sync request in its transaction): brings the
+   * entity's reminders in line and drops the request. A failure here costs nothing: the request stays and the
+   * relay's sweep (`sweepSyncs`) does it. Never throws into the caller, whose change is committed.
+   */
+  async synced(kind: ReminderSyncKind, entityId: number): Promise<void> {
     try {
-      await fn();
+      const request = await this.rows.syncRequest(kind, entityId);
+      await this.syncOf(kind, entityId);
+      if (request) await this.rows.syncDone(kind, entityId, request.requestedAt);
     } catch (err) {
       this.log.warn(
-        { what, err: (err as { code?: string }).code ?? (err as Error).name },
-        "reminders not scheduled",
+        { kind, err: (err as { code?: string }).code ?? (err as Error).name },
+        "reminders not scheduled yet; the relay will",
       );
+    }
+  }
+
+  /** The relay's part: sync requests left behind (older than SYNC_STALE_MS), oldest first. */
+  async sweepSyncs(now: Date): Promise<number> {
+    const stale = await this.rows.staleSyncs(new Date(now.getTime() - SYNC_STALE_MS), 200);
+    for (const r of stale) {
+      await this.syncOf(r.kind, r.entityId);
+      await this.rows.syncDone(r.kind, r.entityId, r.requestedAt);
+    }
+    return stale.length;
+  }
+
+  private syncOf(kind: ReminderSyncKind, entityId: number): Promise<void> {
+    switch (kind) {
+      case "appointment":
+        return this.syncAppointment(entityId);
+      case "prescription":
+        return this.syncPrescription(entityId);
+      case "lab_booking":
+        return this.syncLabBooking(entityId);
     }
   }
 

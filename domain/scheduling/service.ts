@@ -2,6 +2,8 @@ import type { Tx } from "../../db/client.js";
 import { pgConstraint, pgErrorCode, PG } from "../../db/client.js";
 import type { AppointmentStatus } from "../../db/schema/index.js";
 import type { ServiceContext } from "../context.js";
+import { requestReminderSync } from "../notifications/reminder-repository.js";
+import { noReminderSync, type ReminderSync } from "../notifications/reminders.js";
 import type { Bookable, DoctorsService } from "../doctors/service.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import { systemActor, type Actor } from "../shared/actor.js";
@@ -129,13 +131,13 @@ const noPayments: AppointmentPaymentHooks = {
  */
 export class SchedulingService {
   private readonly repo: SchedulingRepository;
-  /** Called after the commit of every booking or change (reminders follow the appointment). */
-  onChanged: ((appointmentId: number) => Promise<void>) | undefined;
 
+  /** `reminders`: after the commit of every booking or change, the appointment's reminders follow it. */
   constructor(
     readonly ctx: ServiceContext,
     readonly doctors: DoctorsService,
     private readonly payments: AppointmentPaymentHooks = noPayments,
+    private readonly reminders: ReminderSync = noReminderSync,
   ) {
     this.repo = new SchedulingRepository(ctx.db);
   }
@@ -869,6 +871,8 @@ export class SchedulingService {
     now: Date,
     data: Record<string, unknown> = {},
   ): Promise<void> {
+    // A change inside another module's transaction (a payment): its reminders follow by the relay's sweep.
+    await requestReminderSync(tx, "appointment", appt.id, now);
     await this.repo.insertEvent(tx, {
       appointmentId: appt.id,
       actorUserId: null,
@@ -963,7 +967,12 @@ export class SchedulingService {
   private async write(fn: (tx: Tx) => Promise<AppointmentView>): Promise<AppointmentView> {
     let view: AppointmentView;
     try {
-      view = await this.ctx.db.transaction(fn);
+      view = await this.ctx.db.transaction(async (tx) => {
+        const v = await fn(tx);
+        // The reminders' outbox: written with the change, so a crash after the commit loses no reminder.
+        await requestReminderSync(tx, "appointment", v.id, this.ctx.clock.now());
+        return v;
+      });
     } catch (err) {
       if (pgErrorCode(err) === PG.exclusionViolation) {
         if (pgConstraint(err) === "appointments_patient_no_overlap")
@@ -973,7 +982,7 @@ export class SchedulingService {
       throw err;
     }
     await this.scheduleChanged(view.doctor_id);
-    if (this.onChanged) await this.onChanged(view.id);
+    await this.reminders.synced("appointment", view.id);
     return view;
   }
 

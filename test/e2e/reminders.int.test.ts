@@ -210,3 +210,50 @@ describe("scheduling", () => {
     expect((await t.services.reminders.rows.byKey(key!))!.status).toBe("skipped");
   });
 });
+
+describe("the reminders' outbox", () => {
+  it("a prescription whose process died after the commit, before its reminders, gets them from the relay", async () => {
+    const p = await patientInKolkata("Neha Rao");
+    await careTeamAppointment(t, dr.doctorId, p.patientId);
+    // The fast path fails (as if the process died right after the commit): the request stays.
+    const original = t.services.reminders.synced.bind(t.services.reminders);
+    t.services.reminders.synced = () => Promise.resolve();
+    let rxId: number;
+    try {
+      const rx = await post(dr, "/api/doctor/prescriptions/", {
+        patient_id: p.patientId,
+        items: [
+          {
+            medicine_name: "Metformin",
+            dose: "500 mg",
+            frequency: "twice daily",
+            duration_days: 10,
+            refills: 1,
+          },
+        ],
+      });
+      expect(rx.statusCode, rx.body).toBe(201);
+      rxId = rx.json<{ prescription: { id: number } }>().prescription.id;
+    } finally {
+      t.services.reminders.synced = original;
+    }
+    const [item] = await t.database.db
+      .select()
+      .from(prescriptionItems)
+      .where(eq(prescriptionItems.prescriptionId, rxId));
+    expect(await t.services.reminders.rows.ofEntities("refill", [item!.id])).toEqual([]);
+    const request = await t.services.reminders.rows.syncRequest("prescription", rxId);
+    expect(request).toBeDefined();
+
+    // Not yet stale: the sweep leaves it to a fast path that may still be running.
+    expect(await t.services.reminders.sweepSyncs(t.clock.now())).toBe(0);
+    t.clock.advance(60_000);
+    await t.relay.tick();
+    const rows = await t.services.reminders.rows.ofEntities("refill", [item!.id]);
+    expect(rows.map((r) => r.status)).toEqual(["pending"]);
+    expect(await t.services.reminders.rows.syncRequest("prescription", rxId)).toBeUndefined();
+    // Twice is once.
+    await t.relay.tick();
+    expect(await t.services.reminders.rows.ofEntities("refill", [item!.id])).toHaveLength(1);
+  });
+});

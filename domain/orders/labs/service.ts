@@ -3,6 +3,8 @@ import { pgConstraint, pgErrorCode, PG, type Tx } from "../../../db/client.js";
 import type { LabBookingStatus } from "../../../db/schema/index.js";
 import type { AuditEntry } from "../../audit/audit.js";
 import type { ServiceContext } from "../../context.js";
+import { requestReminderSync } from "../../notifications/reminder-repository.js";
+import { noReminderSync, type ReminderSync } from "../../notifications/reminders.js";
 import { enqueueNotification } from "../../notifications/outbox.js";
 import { encrypt } from "../../records/crypto.js";
 import { sanitizeFilename, sniffDocumentType } from "../../records/files.js";
@@ -105,13 +107,13 @@ export class LabsService {
   private readonly repo: LabsRepository;
   private readonly records: RecordsRepository;
   private readonly catalog: CatalogCache<LabTestRow>;
-  /** Called after a booking is made or cancelled, after its commit (reminders follow it). */
-  onChanged: ((bookingId: number) => Promise<void>) | undefined;
 
   constructor(
     readonly ctx: ServiceContext,
     readonly storage: DocumentStorage,
     private readonly payments: OrderPayments,
+    /** After a booking is made, moved or cancelled, its preparation reminder follows it. */
+    private readonly reminders: ReminderSync = noReminderSync,
   ) {
     this.repo = new LabsRepository(ctx.db);
     this.records = new RecordsRepository(ctx.db);
@@ -259,10 +261,11 @@ export class LabsService {
                     : undefined,
               })
             : undefined;
+        await requestReminderSync(tx, "lab_booking", newId, now);
         return { id: newId, payment: p };
       });
       if (payment) await this.payments.settle(BOOKING, id);
-      if (this.onChanged) await this.onChanged(id);
+      await this.reminders.synced("lab_booking", id);
       const b = (await this.repo.bookingDetail(id))!;
       const v = bookingView(b);
       return {
@@ -432,9 +435,10 @@ export class LabsService {
           },
         );
       await this.transition(tx, actor, b, "cancelled", reason);
+      await requestReminderSync(tx, "lab_booking", id, this.ctx.clock.now());
     });
     await this.payments.settle(BOOKING, id);
-    if (this.onChanged) await this.onChanged(id);
+    await this.reminders.synced("lab_booking", id);
     return { booking: bookingView((await this.repo.bookingDetail(id))!) };
   }
 

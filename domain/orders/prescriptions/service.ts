@@ -1,6 +1,8 @@
 import type { DbOrTx } from "../../../db/client.js";
 import type { AuditEntry } from "../../audit/audit.js";
 import type { ServiceContext } from "../../context.js";
+import { requestReminderSync } from "../../notifications/reminder-repository.js";
+import { noReminderSync, type ReminderSync } from "../../notifications/reminders.js";
 import { enqueueNotification } from "../../notifications/outbox.js";
 import type { Actor } from "../../shared/actor.js";
 import { DomainError, forbidden, conflict, invalid, notFound } from "../../shared/errors.js";
@@ -117,10 +119,12 @@ const LAB_MATCH_MIN_SCORE = 60;
 export class PrescriptionsService {
   private readonly repo: PrescriptionsRepository;
   private readonly doses: AdherenceRepository;
-  /** Called after the commit of an issue or a withdrawal (dose reminders follow the prescription). */
-  onChanged: ((prescriptionId: number) => Promise<void>) | undefined;
 
-  constructor(readonly ctx: ServiceContext) {
+  /** `reminders`: after a prescription is issued or withdrawn, its dose and refill reminders follow it. */
+  constructor(
+    readonly ctx: ServiceContext,
+    private readonly reminders: ReminderSync = noReminderSync,
+  ) {
     this.repo = new PrescriptionsRepository(ctx.db);
     this.doses = new AdherenceRepository(ctx.db);
   }
@@ -239,6 +243,7 @@ export class PrescriptionsService {
           frequencies,
           check,
         });
+        await requestReminderSync(tx, "prescription", id, now);
         return { id, check };
       });
     } catch (err) {
@@ -247,7 +252,7 @@ export class PrescriptionsService {
       }
       throw err;
     }
-    if (this.onChanged) await this.onChanged(done.id);
+    await this.reminders.synced("prescription", done.id);
     const saved = (await this.repo.findPrescription(done.id))!;
     return {
       prescription: prescriptionView(saved, today),
@@ -473,8 +478,9 @@ export class PrescriptionsService {
           },
         });
       }
+      await requestReminderSync(tx, "prescription", id, now);
     });
-    if (this.onChanged) await this.onChanged(id);
+    await this.reminders.synced("prescription", id);
     const { today } = await this.patientToday(p.patientId);
     return prescriptionView((await this.repo.findPrescription(id))!, today);
   }
