@@ -85,9 +85,20 @@ export function phoneFromProvider(id: string): string | undefined {
   const m = /^\+?([1-9]\d{6,14})$/.exec(id.trim().replace(SEPARATORS, ""));
   if (!m) return undefined;
   const e164 = `+${m[1]!}`;
+  // Every inbound message of a phone channel comes through here, mostly from the same senders: a parse
+  // with the full metadata costs more than the rest of a webhook's intake, so recent answers are kept.
+  const known = canonical.get(e164);
+  if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(e164, { extract: false });
-  return parsed?.isValid() ? parsed.number : e164;
+  const result = parsed?.isValid() ? parsed.number : e164;
+  if (canonical.size >= CANONICAL_CACHE) canonical.clear();
+  canonical.set(e164, result);
+  return result;
 }
+
+/** Provider ids → their canonical E.164 (bounded: cleared when full; the metadata never changes at run time). */
+const canonical = new Map<string, string>();
+const CANONICAL_CACHE = 50_000;
 
 /** The region of a stored (or international) number: "IN" for "+919876543210"; undefined when unknown. */
 export function phoneRegionOf(phone: string | null | undefined): PhoneRegion | undefined {
