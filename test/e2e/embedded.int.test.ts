@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -91,5 +92,33 @@ describe("embedded mode (no DATABASE_URL, no REDIS_URL)", () => {
     const mine = await call("GET", "/api/patient/appointments/?scope=upcoming", undefined, token);
     expect(mine.status).toBe(200);
     expect(JSON.stringify(mine.body)).toContain(`"id":${booked!.id}`);
+  });
+
+  it("runs one sender's messages in arrival order, with in-process jobs on PGlite", async () => {
+    const conversations = platform.services.conversations;
+    const sender = `visitor:embedded-${randomUUID()}`;
+    const words = ["hi", "I agree", "Ravi Kumar", "1985-03-21"];
+    // Stored one after another without waiting for any answer: the drain takes them one by one, in order.
+    for (const [i, text] of words.entries())
+      await platform.app.hub.accept({
+        channel: "web",
+        externalUserId: sender,
+        text,
+        providerMessageId: randomUUID(),
+        receivedAt: new Date(Date.now() + i),
+      });
+    const identity = await conversations.identity("web", sender);
+    const conversation = await conversations.conversationFor(identity, "web");
+    const deadline = Date.now() + 20_000;
+    let replies: string[] = [];
+    while (replies.length < words.length && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      replies = (await conversations.outboundAfter(conversation.id, 0)).map((m) => m.text ?? "");
+    }
+    expect(replies).toHaveLength(words.length);
+    expect(replies[0]).toMatch(/^Welcome to HealthLink/);
+    expect(replies[1]).toMatch(/full name/);
+    expect(replies[2]).toMatch(/date of birth/);
+    expect(replies[3]).toMatch(/mobile number/);
   });
 });
