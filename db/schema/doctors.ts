@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
   customType,
@@ -65,6 +66,12 @@ export const doctors = pgTable(
     /** The admin's note on the last verification decision (why rejected, what was checked). */
     verificationNote: text(),
     autoAccept: boolean().notNull().default(false),
+    /** How this doctor consults: in_person, video, audio, chat (appointments take one of them). */
+    modes: text()
+      .array()
+      .$type<("in_person" | "video" | "audio" | "chat")[]>()
+      .notNull()
+      .default(sql`'{in_person,video}'::text[]`),
     /** Bit i set = works on ISO weekday i+1 (bit 0 = Monday). Maintained with the weekly availability. */
     availableDaysMask: smallint().notNull().default(0),
     /** Derived figures, kept on the row for fast listing. */

@@ -12,3 +12,4 @@ export * from "./payments.js";
 export * from "./conversations.js";
 export * from "./review.js";
 export * from "./reminders.js";
+export * from "./consultations.js";

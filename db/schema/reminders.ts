@@ -55,5 +55,8 @@ export const reminderSyncs = pgTable(
     entityId: integer().notNull(),
     requestedAt: timestamp({ withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.entityId] }), index("reminder_syncs_requested_idx").on(t.requestedAt)],
+  (t) => [
+    primaryKey({ columns: [t.kind, t.entityId] }),
+    index("reminder_syncs_requested_idx").on(t.requestedAt),
+  ],
 );

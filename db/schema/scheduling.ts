@@ -21,7 +21,9 @@ export const appointmentStatusEnum = pgEnum("appointment_status", [
 ]);
 export type AppointmentStatus = (typeof appointmentStatusEnum.enumValues)[number];
 
-export const visitModeEnum = pgEnum("visit_mode", ["in_person", "video"]);
+/** How a consultation happens: at the clinic, or online by video, audio (a call) or chat. */
+export const visitModeEnum = pgEnum("visit_mode", ["in_person", "video", "audio", "chat"]);
+export type VisitMode = (typeof visitModeEnum.enumValues)[number];
 
 export const appointments = pgTable(
   "appointments",

@@ -1,4 +1,4 @@
-import type { AppointmentStatus } from "../../db/schema/index.js";
+import type { AppointmentStatus, VisitMode } from "../../db/schema/index.js";
 import { toMajor } from "../shared/money.js";
 import { instantToZoned, minutesToTime, timeToMinutes } from "../shared/time.js";
 import type { AppointmentDetail, ExceptionRow } from "./repository.js";
@@ -17,7 +17,7 @@ export interface AppointmentView {
   starts_at: string;
   ends_at: string;
   time_zone: string;
-  mode: "in_person" | "video";
+  mode: VisitMode;
   /** In the currency's major unit (the API's number). */
   fee: number;
   /** The same fee in minor units: what the chat formats (domain/shared/money.ts). */
@@ -73,7 +73,7 @@ export interface AppointmentRequestView {
   starts_at: string;
   ends_at: string;
   time_zone: string;
-  mode: "in_person" | "video";
+  mode: VisitMode;
   reason: string | null;
 }
 
