@@ -39,7 +39,10 @@ export interface Platform {
   jobs: Jobs;
   /** The outbox relay: running once started; tests may call tick() for a pass now. */
   relay: Relay;
-  /** Starts the job workers and the relay (the HTTP server listens separately). */
+  /**
+   * Starts the job workers and the relay — unless the configuration's role is `api` (HTTP only: the workers
+   * run in other processes). The HTTP server listens separately (api/server.ts).
+   */
   start(): Promise<void>;
   /** Stops the relay, closes the server, then the jobs, the cache and the database. Safe to call twice. */
   close(): Promise<void>;
@@ -80,6 +83,7 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
     jobs: parts.jobs,
     relay,
     start: async () => {
+      if (parts.config.role === "api") return;
       await parts.jobs.start();
       relay.start();
     },
@@ -129,7 +133,10 @@ export async function startPlatform(config: Config): Promise<Platform> {
         ? `embedded PGlite (${config.database.kind === "pglite" ? config.database.dir : ""})`
         : "PostgreSQL",
       cache: cache.kind === "redis" ? "Redis" : "in-memory (REDIS_URL unset)",
-      jobs: config.redisUrl ? "BullMQ on Redis" : "in-process (not durable: REDIS_URL unset)",
+      role: config.role,
+      jobs: config.redisUrl
+        ? "BullMQ on Redis"
+        : "in-process (REDIS_URL unset; work left unfinished is found again in the database after a restart)",
       storage: storage.kind,
       telegram: config.telegram ? "on" : "off (TELEGRAM_BOT_TOKEN unset)",
       whatsapp: config.whatsapp ? "on" : "off (WHATSAPP_ACCESS_TOKEN unset)",

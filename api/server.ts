@@ -1,5 +1,17 @@
 import { ConfigError, loadConfig } from "../config/index.js";
-import { startPlatform } from "./platform.js";
+import Fastify, { type FastifyInstance } from "fastify";
+import { probeRoutes } from "./routes/health.js";
+import { startPlatform, type Platform } from "./platform.js";
+
+/** A worker's HTTP surface: /livez and /readyz over the platform's database and cache, nothing else. */
+async function probeServer(platform: Platform): Promise<FastifyInstance> {
+  const server = Fastify({ logger: false });
+  server.decorate("deps", platform.app.deps);
+  await server.register(probeRoutes);
+  return server;
+}
+
+const SHUTDOWN_TIMEOUT_MS = 25_000;
 
 /** Entry point: boot, listen, close gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -16,17 +28,19 @@ async function main(): Promise<void> {
   const platform = await startPlatform(config);
   const { app } = platform;
 
+  let probes: FastifyInstance | undefined;
   let shuttingDown = false;
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     app.log.info({ signal }, "shutting down");
+    // Within Kubernetes' default 30 s grace period: running jobs finish, BullMQ workers close, then exit.
     const force = setTimeout(() => {
       app.log.error("graceful shutdown timed out; exiting");
       process.exit(1);
-    }, 10_000);
+    }, SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    platform.close().then(
+    (probes ? probes.close().then(() => platform.close()) : platform.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         app.log.error({ err }, "error during shutdown");
@@ -37,8 +51,17 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 
+  if (config.role === "worker") {
+    // A worker serves no API: only the probes, for the orchestrator.
+    probes = await probeServer(platform);
+    await probes.listen({ host: config.host, port: config.port });
+    app.log.info(`HealthLink worker is up (probes on port ${config.port}: /livez, /readyz)`);
+    return;
+  }
   await app.listen({ host: config.host, port: config.port });
-  app.log.info(`HealthLink is up: ${config.publicBaseUrl} (API docs at ${config.publicBaseUrl}/docs)`);
+  app.log.info(
+    `HealthLink is up (${config.role === "api" ? "API only" : "API and workers"}): ${config.publicBaseUrl} (API docs at ${config.publicBaseUrl}/docs)`,
+  );
 }
 
 main().catch((err: unknown) => {

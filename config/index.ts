@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  ROLE: z.enum(["all", "api", "worker"]).default("all"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_BASE_URL: optionalString,
   DATA_DIR: z.string().default("./.data"),
@@ -111,6 +112,11 @@ export interface Config {
   readonly env: "development" | "production" | "test";
   readonly host: string;
   readonly port: number;
+  /**
+   * all: HTTP and the workers in one process (the embedded start); api: HTTP, webhooks and enqueueing only;
+   * worker: the job workers and the relay (and /livez, /readyz on PORT for the probes).
+   */
+  readonly role: "all" | "api" | "worker";
   readonly logLevel: string;
   readonly publicBaseUrl: string;
   readonly dataDir: string;
@@ -402,8 +408,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const twilioTemplates = parseTwilioTemplates(e.TWILIO_WHATSAPP_TEMPLATES);
 
+  if (e.ROLE !== "all" && e.DATABASE_URL === undefined)
+    throw new ConfigError(
+      "ROLE=api and ROLE=worker are for a server database: set DATABASE_URL (the embedded database is one process's)",
+    );
+
   const config: Config = {
     env: e.NODE_ENV,
+    role: e.ROLE,
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,

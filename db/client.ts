@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
+import { sql, type ExtractTablesWithRelations, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import * as schema from "./schema/index.js";
 
@@ -16,8 +16,13 @@ export type DbOrTx = Db | Tx;
 export interface Database {
   readonly db: Db;
   readonly kind: "pg" | "pglite";
-  /** Runs the migrations in db/migrations. */
+  /**
+   * Runs the migrations in db/migrations. On a server database, under an advisory lock: replicas starting at
+   * once take turns, and the later ones find everything applied.
+   */
   migrate(): Promise<void>;
+  /** Whether every migration in db/migrations has been applied (readiness). */
+  migrated(): Promise<boolean>;
   /** Cheap liveness probe for the health check. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -51,7 +56,20 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     return {
       db,
       kind: "pg",
-      migrate: () => migrate(db, { migrationsFolder: MIGRATIONS_DIR }),
+      migrate: async () => {
+        // The lock is held on a connection of its own, outside the pool: a pool of one must still migrate.
+        const lock = new pg.Client({ connectionString: options.url });
+        lock.on("error", () => undefined);
+        await lock.connect();
+        try {
+          await lock.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+          await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+        } finally {
+          await lock.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+          await lock.end();
+        }
+      },
+      migrated: () => migrationsApplied(db),
       ping: async () => {
         await pool.query("select 1");
       },
@@ -71,11 +89,36 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     db,
     kind: "pglite",
     migrate: () => migrate(db as never, { migrationsFolder: MIGRATIONS_DIR }),
+    migrated: () => migrationsApplied(db),
     ping: async () => {
       await client.query("select 1");
     },
     close: () => client.close(),
   };
+}
+
+/** Any 64-bit key of our own: the advisory lock that serialises migrations across replicas. */
+const MIGRATION_LOCK = 727_274_001;
+
+/** The number of migrations shipped (the journal's entries). */
+function shippedMigrations(): number {
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}
+
+/** True when drizzle's migrations table holds as many rows as the journal has entries. */
+async function migrationsApplied(db: Db): Promise<boolean> {
+  try {
+    const rows = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
+    return (rows[0]?.n ?? 0) >= shippedMigrations();
+  } catch {
+    return false;
+  }
 }
 
 /** The SQLSTATE of a database error, looking through drizzle's wrapping. */

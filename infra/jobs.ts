@@ -139,6 +139,8 @@ export class BullJobs implements Jobs {
   async start(): Promise<void> {
     for (const [name, { handler, concurrency }] of this.handlers) {
       const connection = this.connection.duplicate();
+      // The worker reports its own errors (below); ioredis reconnects by itself.
+      connection.on("error", () => undefined);
       this.owned.push(connection);
       const worker = new Worker(
         name,
@@ -160,10 +162,28 @@ export class BullJobs implements Jobs {
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
-    await Promise.all([...this.owned, this.connection].map((c) => c.quit().catch(() => c.disconnect())));
+  /**
+   * Lets running jobs finish, for at most `graceMs`: a worker whose connection is still reconnecting after a
+   * Redis outage can wait on it indefinitely, and a shutdown must end (anything unfinished runs again: the
+   * relay finds it in Postgres).
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    const connections = [...this.owned, this.connection];
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      Promise.all(this.workers.map((w) => w.close())).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!inTime) {
+      // Past the grace period: drop the connections. BullMQ's close (even forced) may never settle on a dropped
+      // connection, so it is not awaited.
+      for (const c of connections) c.disconnect();
+      void Promise.allSettled(this.workers.map((w) => w.close(true)));
+      return;
+    }
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }
 

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { buildPlatform } from "../api/platform.js";
 import { loadConfig, type Config } from "../config/index.js";
 import { RedisCache, createRedis } from "../infra/cache.js";
-import type { Database } from "../db/client.js";
+import { createDatabase, type Database } from "../db/client.js";
 import { LocalStorage } from "../infra/storage/local.js";
 import type { Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
@@ -24,6 +24,8 @@ export interface TestApp {
   app: FastifyInstance;
   services: Services;
   database: Database;
+  /** The test database's URL (another process of the same deployment connects to it). */
+  databaseUrl: string;
   cache: RedisCache;
   clock: ManualClock;
   jobs: Jobs;
@@ -62,15 +64,36 @@ export async function buildTestApp(
     redisUrl?: string;
     /** The test database, reached through another address (a proxy the test can cut). */
     databaseVia?: (url: string) => string;
+    /**
+     * Another process of the same deployment: this app shares that one's database, Redis prefix and clock
+     * (tests of ROLE=api and ROLE=worker side by side). Closing it leaves the shared database alone.
+     */
+    sharing?: TestApp;
   } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "hl-test-"));
-  const config = testConfig(opts.env, dataDir);
-  const tdb = await createTestDatabase(10, opts.databaseVia);
+  const shared = opts.sharing;
+  const config = testConfig(
+    shared
+      ? {
+          ...opts.env,
+          JWT_SECRET: shared.config.auth.jwtSecret,
+          STORAGE_ENCRYPTION_KEY: shared.config.storage.encryptionKey.toString("hex"),
+        }
+      : opts.env,
+    dataDir,
+  );
+  const tdb = shared
+    ? {
+        database: await createDatabase({ kind: "pg", url: shared.databaseUrl, poolSize: 10 }),
+        url: shared.databaseUrl,
+        drop: () => Promise.resolve(),
+      }
+    : await createTestDatabase(10, opts.databaseVia);
   const redis = createRedis(opts.redisUrl ?? TEST_REDIS_URL);
-  const prefix = randomBytes(4).toString("hex");
+  const prefix = shared ? shared.jobsPrefix.replace("hl-test-jobs-", "") : randomBytes(4).toString("hex");
   const cache = new RedisCache(redis, `t:${prefix}:`);
-  const clock = new ManualClock(opts.now ?? TEST_NOW);
+  const clock = shared?.clock ?? new ManualClock(opts.now ?? TEST_NOW);
   const storage = opts.storage ?? new LocalStorage(path.join(dataDir, "documents"));
   const quiet = { warn: () => undefined, error: () => undefined };
   const jobs = createJobs(redis, quiet, `hl-test-jobs-${prefix}`);
@@ -83,7 +106,9 @@ export async function buildTestApp(
     clock,
     logger: false,
     onClose: async () => {
-      await tdb.drop();
+      // A shared database is the other app's to drop; this one only closes its pool.
+      if (shared) await tdb.database.close();
+      else await tdb.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
@@ -92,6 +117,7 @@ export async function buildTestApp(
     app: platform.app,
     services: platform.services,
     database: tdb.database,
+    databaseUrl: tdb.url,
     cache,
     clock,
     jobs,

@@ -42,6 +42,7 @@ export class OwnRedis {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    probe.on("error", () => undefined);
     await until("redis to start", async () => {
       try {
         await probe.connect();

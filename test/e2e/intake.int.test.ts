@@ -97,7 +97,7 @@ describe("one sender's messages", () => {
 
   it("queues ids only: a failed send's job holds the identity id, not the text or the number", async () => {
     const phone = nextPhone();
-    fake.fail(500, 1);
+    fake.fail(500, 1, phone);
     expect((await sms(t, phone, "hi")).statusCode).toBe(200);
     const redis = new Redis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
     const queue = new Queue(HUB_JOBS.send, { connection: redis, prefix: t.jobsPrefix });

@@ -290,7 +290,7 @@ describe("SMS through Twilio", () => {
       expect(await turn(omar, "unstop")).toEqual([START_REPLY]);
     }
     // Twilio's own opt-out handling may already block the number: the confirmation's 21610 is not retried.
-    fake.fail("unsubscribed", 1);
+    fake.fail("unsubscribed", 1, omar);
     const before = fake.attempts.filter((a) => a.to === omar).length;
     expect(await turn(omar, "stop")).toEqual([]);
     await new Promise((r) => setTimeout(r, 1300)); // past the first retry's backoff (1 s): none comes
@@ -388,7 +388,7 @@ describe("SMS through Twilio", () => {
 
   it("retries a send Twilio answered 500 and delivers it once; 21610 (unsubscribed at Twilio) is not retried", async () => {
     const lee = "+919876500016";
-    fake.fail(500, 1);
+    fake.fail(500, 1, lee);
     await post("sms", form("sms", lee, "hi"));
     await until(() => fake.to(lee).length === 1);
     await settle(t.jobs);
@@ -407,7 +407,7 @@ describe("SMS through Twilio", () => {
     expect(out).toMatchObject({ sendError: null, sendAttempts: 2, providerMessageId: fake.to(lee)[0]!.sid });
 
     const may = "+919876500017";
-    fake.fail("unsubscribed", 1);
+    fake.fail("unsubscribed", 1, may);
     await turn(may, "hi");
     const mayIdentity = (await identityOf("sms", may))!;
     const [failed] = await t.database.db

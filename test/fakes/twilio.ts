@@ -25,9 +25,10 @@ export interface FakeTwilio {
   to(address: string): TwilioMessage[];
   /**
    * The next `times` Messages.json calls answer this failure: 429 (code 20429), 500 (code 20500), or
-   * "unsubscribed" (400, code 21610: the recipient replied STOP).
+   * "unsubscribed" (400, code 21610: the recipient replied STOP). With `to`, only calls to that
+   * address fail, so a send to someone else (a reminder, a relay sweep) cannot use the failure up.
    */
-  fail(kind: 429 | 500 | "unsubscribed", times?: number): void;
+  fail(kind: 429 | 500 | "unsubscribed", times?: number, to?: string): void;
   /** Serves a media file behind basic auth, as Twilio does; returns its MediaUrl. */
   addMedia(bytes: Buffer, contentType: string): string;
   /** A MediaUrl (behind basic auth) that answers 302 to `location`, as Twilio's API does towards its CDN. */
@@ -53,7 +54,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
   const mediaFetches: string[] = [];
   const media = new Map<string, { bytes: Buffer; contentType: string }>();
   const redirects = new Map<string, string>();
-  let failure: { kind: 429 | 500 | "unsubscribed"; times: number } | undefined;
+  let failure: { kind: 429 | 500 | "unsubscribed"; times: number; to?: string } | undefined;
   const expectedAuth = "Basic " + Buffer.from(`${accountSid}:${authToken}`).toString("base64");
 
   const server: Server = createServer((req, res) => {
@@ -94,7 +95,7 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
         attempts.push({ to, status: 400 });
         return error(400, 21617, "The concatenated message body exceeds the 1600 character limit.");
       }
-      if (failure && failure.times > 0) {
+      if (failure && failure.times > 0 && (failure.to === undefined || failure.to === to)) {
         failure.times--;
         const kind = failure.kind;
         if (failure.times === 0) failure = undefined;
@@ -152,8 +153,8 @@ export async function startFakeTwilio(accountSid: string, authToken: string): Pr
     attempts,
     mediaFetches,
     to: (address) => messages.filter((m) => m.to === address),
-    fail: (kind, times = 1) => {
-      failure = { kind, times };
+    fail: (kind, times = 1, to) => {
+      failure = { kind, times, to };
     },
     addMedia: (bytes, contentType) => {
       const path = `/2010-04-01/Accounts/${accountSid}/Messages/${sid("MM")}/Media/${sid("ME")}`;
