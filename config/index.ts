@@ -320,6 +320,16 @@ function decodeKey(value: string, name: string): Buffer {
   return key;
 }
 
+/**
+ * Only the database to use (`npm run db:migrate`, the migration Job): no secrets needed to migrate.
+ */
+export function loadDatabaseConfig(env: Env = process.env): Config["database"] {
+  const dataDir = path.resolve(env.DATA_DIR ?? "./.data");
+  const url = env.DATABASE_URL;
+  const poolSize = Number(env.DATABASE_POOL_SIZE ?? 2) || 2;
+  return url ? { kind: "pg", url, poolSize } : { kind: "pglite", dir: path.join(dataDir, "pglite") };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {

@@ -1,9 +1,11 @@
-import { loadConfig } from "../../config/index.js";
+import { loadDatabaseConfig } from "../../config/index.js";
 import { createDatabase } from "../client.js";
 
-/** `npm run db:migrate`: applies every migration in db/migrations to the configured database. */
-const config = loadConfig();
-const database = await createDatabase(config.database);
+/**
+ * `npm run db:migrate` (or `node dist/db/scripts/migrate.js`, the deployment's migration Job): applies every
+ * migration in db/migrations to DATABASE_URL (else the embedded database), under the migrations' advisory lock.
+ */
+const database = await createDatabase(loadDatabaseConfig());
 try {
   const started = Date.now();
   await database.migrate();
