@@ -15,6 +15,7 @@ import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
 import { type Clock, systemClock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
+import type { PubSub } from "../domain/shared/pubsub.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
@@ -27,6 +28,8 @@ export interface AppOptions {
   cache: Cache;
   storage: DocumentStorage;
   jobs: Jobs;
+  /** Between the processes of a deployment (web-chat sockets, visit signalling). */
+  pubsub: PubSub;
   clock?: Clock;
   logger?: FastifyServerOptions["logger"];
 }
@@ -36,7 +39,7 @@ declare module "fastify" {
     services: Services;
     /** The conversation engine and the channels that send its replies. */
     hub: ChannelHub;
-    deps: { config: Config; database: Database; cache: Cache; clock: Clock };
+    deps: { config: Config; database: Database; cache: Cache; clock: Clock; pubsub: PubSub };
   }
 }
 
@@ -84,7 +87,13 @@ function createHub(
       return adapter?.fetchMedia ? (url) => adapter.fetchMedia!(url) : undefined;
     },
   });
-  const hub: ChannelHub = new ChannelHub(engine, opts.jobs, clock, log, createAdapters(opts.config, clock));
+  const hub: ChannelHub = new ChannelHub(
+    engine,
+    opts.jobs,
+    clock,
+    log,
+    createAdapters(opts.config, clock, opts.pubsub),
+  );
   return hub;
 }
 
@@ -115,7 +124,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate("services", services);
   app.decorate("hub", createHub(opts, services, clock, app.log));
-  app.decorate("deps", { config: opts.config, database: opts.database, cache: opts.cache, clock });
+  app.decorate("deps", {
+    config: opts.config,
+    database: opts.database,
+    cache: opts.cache,
+    clock,
+    pubsub: opts.pubsub,
+  });
   app.addHook("onSend", async (request, reply) => {
     void reply.header("x-request-id", request.id);
   });

@@ -12,6 +12,8 @@ import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
+import type { PubSub } from "../domain/shared/pubsub.js";
+import { MemoryPubSub, RedisPubSub } from "../infra/pubsub.js";
 import { NotificationRelay } from "../domain/notifications/relay.js";
 import { createJobs } from "../infra/jobs.js";
 import { registerWorkers } from "../workers/index.js";
@@ -25,6 +27,7 @@ export interface PlatformParts {
   cache: Cache;
   storage: DocumentStorage;
   jobs: Jobs;
+  pubsub: PubSub;
   clock?: Clock | undefined;
   logger?: FastifyServerOptions["logger"];
   /** Runs after everything else is closed (the tests drop their database here). */
@@ -92,6 +95,7 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
         await relay.stop();
         await app.close();
         await parts.jobs.close();
+        await parts.pubsub.close();
         await parts.cache.close();
         if (parts.onClose) await parts.onClose();
         else await parts.database.close();
@@ -107,7 +111,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
   const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
   const storage = await createStorage(config);
   const jobs = createJobs(redis, pino(loggerOptions(config.logLevel) as pino.LoggerOptions));
-  const platform = await buildPlatform({ config, database, cache, storage, jobs });
+  const pubsub: PubSub = redis ? new RedisPubSub(redis) : new MemoryPubSub();
+  const platform = await buildPlatform({ config, database, cache, storage, jobs, pubsub });
   const { app } = platform;
   const log = app.log;
 

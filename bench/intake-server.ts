@@ -7,6 +7,7 @@
 import pino from "pino";
 import { loadConfig } from "../config/index.js";
 import { RedisCache, createRedis } from "../infra/cache.js";
+import { RedisPubSub } from "../infra/pubsub.js";
 import { createDatabase } from "../db/client.js";
 import { createStorage } from "../infra/storage/index.js";
 import { loggerOptions } from "../api/app.js";
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   const cache = new RedisCache(redis, `${prefix}:cache:`);
   const storage = await createStorage(config);
   const jobs = createJobs(redis, pino(loggerOptions(config.logLevel) as pino.LoggerOptions), prefix);
-  const platform = await buildPlatform({ config, database, cache, storage, jobs });
+  const pubsub = new RedisPubSub(redis, `${prefix}:ps:`);
+  const platform = await buildPlatform({ config, database, cache, storage, jobs, pubsub });
   if (process.env.BENCH_WORKERS === "1") await platform.start();
   const stop = () => {
     void platform.close().then(() => process.exit(0));

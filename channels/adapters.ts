@@ -1,5 +1,6 @@
 import type { Config } from "../config/index.js";
 import type { Clock } from "../domain/shared/clock.js";
+import type { PubSub } from "../domain/shared/pubsub.js";
 import type { ChannelAdapter } from "./contract.js";
 import { TelegramClient } from "./telegram/client.js";
 import { TwilioClient } from "./twilio/client.js";
@@ -10,8 +11,8 @@ import { WhatsAppClient } from "./whatsapp/client.js";
  * One adapter per configured channel, the web chat always. Unconfigured channels are simply absent (their
  * webhooks do not exist and nothing is sent on them).
  */
-export function createAdapters(config: Config, clock: Clock): ChannelAdapter[] {
-  const adapters: ChannelAdapter[] = [new WebClient()];
+export function createAdapters(config: Config, clock: Clock, pubsub: PubSub): ChannelAdapter[] {
+  const adapters: ChannelAdapter[] = [new WebClient(pubsub)];
   if (config.telegram) adapters.push(new TelegramClient(config.telegram));
   const { twilio, publicBaseUrl, storage } = config;
   if (twilio) {

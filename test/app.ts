@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { buildPlatform } from "../api/platform.js";
 import { loadConfig, type Config } from "../config/index.js";
 import { RedisCache, createRedis } from "../infra/cache.js";
+import { RedisPubSub } from "../infra/pubsub.js";
 import { createDatabase, type Database } from "../db/client.js";
 import { LocalStorage } from "../infra/storage/local.js";
 import type { Services } from "../domain/index.js";
@@ -103,6 +104,7 @@ export async function buildTestApp(
     cache,
     storage,
     jobs,
+    pubsub: new RedisPubSub(redis, `t:${prefix}:ps:`),
     clock,
     logger: false,
     onClose: async () => {

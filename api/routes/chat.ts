@@ -114,7 +114,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return undefined;
       }
       address = principal.externalUserId;
-      client.attach(address, socket);
+      await client.attach(address, socket);
       client.sendFrame(socket, { type: "ready" });
       return principal;
     })();

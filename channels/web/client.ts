@@ -1,4 +1,5 @@
 import type { OutboundMessage } from "../../bot/types.js";
+import type { PubSub } from "../../domain/shared/pubsub.js";
 import { SendError, type ChannelAdapter, type SendContext, type SendResult } from "../contract.js";
 import { render, type WebFrame } from "./render.js";
 
@@ -12,28 +13,43 @@ export interface WebSocketLike {
 const OPEN = 1;
 
 /**
- * Sends to the connected sockets of a chat identity (a signed-in user or a visitor session), this process's.
- * A message no socket took stays in the conversation: the page asks for everything after its last seen id
- * when it reconnects.
+ * Sends to the connected sockets of a chat identity (a signed-in user or a visitor session), in whichever API
+ * process holds them: a send publishes the rendered frames on the identity's topic, and each process with a
+ * socket for that identity subscribes to it (the worker that sends holds no sockets when ROLE=worker). A
+ * message no socket took stays in the conversation: the page asks for everything after its last seen id when it
+ * reconnects.
  */
 export class WebClient implements ChannelAdapter {
   readonly channel = "web";
 
-  private readonly sockets = new Map<string, Set<WebSocketLike>>();
+  private readonly sockets = new Map<
+    string,
+    { set: Set<WebSocketLike>; unsubscribe: Promise<() => Promise<void>> }
+  >();
 
-  attach(address: string, socket: WebSocketLike): void {
-    let set = this.sockets.get(address);
-    if (!set) {
-      set = new Set();
-      this.sockets.set(address, set);
+  constructor(private readonly pubsub: PubSub) {}
+
+  /** Resolves once this process hears the identity's topic (a reply sent anywhere reaches the socket). */
+  async attach(address: string, socket: WebSocketLike): Promise<void> {
+    let entry = this.sockets.get(address);
+    if (!entry) {
+      const set = new Set<WebSocketLike>();
+      const unsubscribe = this.pubsub.subscribe(topic(address), (message) => {
+        const frames = JSON.parse(message) as WebFrame[];
+        for (const s of set) for (const f of frames) this.sendFrame(s, f);
+      });
+      entry = { set, unsubscribe };
+      this.sockets.set(address, entry);
     }
-    set.add(socket);
+    entry.set.add(socket);
+    await entry.unsubscribe;
   }
 
   detach(address: string, socket: WebSocketLike): void {
-    const set = this.sockets.get(address);
-    set?.delete(socket);
-    if (set?.size === 0) this.sockets.delete(address);
+    const entry = this.sockets.get(address);
+    if (!entry?.set.delete(socket) || entry.set.size > 0) return;
+    this.sockets.delete(address);
+    void entry.unsubscribe.then((unsubscribe) => unsubscribe()).catch(() => undefined);
   }
 
   sendFrame(socket: WebSocketLike, frame: object): boolean {
@@ -47,23 +63,21 @@ export class WebClient implements ChannelAdapter {
   }
 
   /**
-   * The adapter's send (the outbox drain): pushed to the identity's open sockets; with none open the message
-   * waits in the conversation and the page fetches it when it reconnects.
+   * The adapter's send (the outbox drain): published to the identity's open sockets in every process; with none
+   * open the message waits in the conversation and the page fetches it when it reconnects. (Published frames
+   * are not stored anywhere: Redis pub/sub keeps nothing.)
    */
-  send(address: string, message: OutboundMessage, _ctx: SendContext): Promise<SendResult> {
-    if (this.push(address, [message]) === 0) return Promise.reject(new SendError("WEB_OFFLINE", false));
-    return Promise.resolve({ providerMessageIds: [] });
+  async send(address: string, message: OutboundMessage, _ctx: SendContext): Promise<SendResult> {
+    if (message.id === undefined) return { providerMessageIds: [] };
+    const frames: WebFrame[] = render({ ...message, id: message.id });
+    const processes = await this.pubsub.publish(topic(address), JSON.stringify(frames)).catch(() => {
+      throw new SendError("WEB_PUBSUB_UNAVAILABLE", true);
+    });
+    if (processes === 0) throw new SendError("WEB_OFFLINE", false);
+    return { providerMessageIds: [] };
   }
+}
 
-  /** Pushes stored messages to every open socket of the identity; returns how many sockets took them. */
-  push(address: string, messages: OutboundMessage[]): number {
-    const frames: WebFrame[] = messages.flatMap((m) =>
-      m.id === undefined ? [] : render({ ...m, id: m.id }),
-    );
-    let delivered = 0;
-    for (const socket of this.sockets.get(address) ?? []) {
-      if (frames.every((f) => this.sendFrame(socket, f))) delivered += 1;
-    }
-    return delivered;
-  }
+function topic(address: string): string {
+  return `web:${address}`;
 }

@@ -1,12 +1,17 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import WebSocket from "ws";
+import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../db/client.js";
+import { conversationMessages } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { databaseUrl, TEST_PG_URL } from "../env.js";
 import { messageSid, signedWebhook, startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
 import { OwnRedis } from "../redis.js";
 import { settle } from "../settle.js";
+import { signUp } from "../factories.js";
 
 /** Production processes: ROLE=api and ROLE=worker side by side, migrations run by replicas at once, probes. */
 
@@ -54,6 +59,34 @@ describe("an API process and a worker process of one deployment", () => {
     expect(fake.to(phone).map((m) => m.body)).toEqual([expect.stringMatching(/^Welcome to HealthLink/)]);
     // The API process's relay never ran: its role serves HTTP only.
     expect(api.config.role).toBe("api");
+  });
+
+  it("a web-chat socket held by the API process receives the reply the worker process sent", async () => {
+    const s = await signUp(api, "patient");
+    await api.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (api.app.server.address() as AddressInfo).port;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/chat/ws?access_token=${encodeURIComponent(s.token)}`);
+    const frames: { type: string; id?: number; text?: string }[] = [];
+    ws.on("message", (data: Buffer) => frames.push(JSON.parse(data.toString("utf8")) as (typeof frames)[0]));
+    const until = async (pred: () => boolean) => {
+      const deadline = Date.now() + 15_000;
+      while (!pred()) {
+        if (Date.now() > deadline) throw new Error(`no frame in time: ${JSON.stringify(frames)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await until(() => frames.some((f) => f.type === "ready"));
+    ws.send(JSON.stringify({ type: "message", id: randomUUID(), text: "hi" }));
+    // The worker ran the turn and sent the reply; the API process (which sent nothing) pushed it to the socket.
+    await until(() => frames.some((f) => f.type === "message"));
+    const frame = frames.find((f) => f.type === "message")!;
+    const [stored] = await worker.database.db
+      .select()
+      .from(conversationMessages)
+      .where(eq(conversationMessages.id, frame.id!));
+    expect(stored).toMatchObject({ direction: "out", sendAttempts: 1, sendError: null });
+    expect(frame.text!.length).toBeGreaterThan(0);
+    ws.close();
   });
 });
 
