@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Redis } from "ioredis";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
@@ -19,6 +20,7 @@ import type { PubSub } from "../domain/shared/pubsub.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
+import { registerSecurity } from "./plugins/security.js";
 import { routes } from "./routes/index.js";
 import { ErrorResponse } from "./schemas.js";
 
@@ -30,6 +32,10 @@ export interface AppOptions {
   jobs: Jobs;
   /** Between the processes of a deployment (web-chat sockets, visit signalling). */
   pubsub: PubSub;
+  /** The Redis the rate limits count in (shared by every API process); none → counted in this process. */
+  redis?: Redis | undefined;
+  /** Key prefix of the rate-limit counters (tests give each app its own). */
+  rateLimitNamespace?: string | undefined;
   clock?: Clock;
   logger?: FastifyServerOptions["logger"];
 }
@@ -107,6 +113,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    // A hop count trusts that many proxies nearest to us (what proxy-addr does with a number).
+    trustProxy:
+      typeof opts.config.trustProxy === "number"
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(opts.config.trustProxy)
+        : opts.config.trustProxy,
     bodyLimit: 1024 * 1024,
     ajv: {
       customOptions: { coerceTypes: "array", removeAdditional: false, useDefaults: true, allErrors: false },
@@ -137,6 +151,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   registerMetrics(app);
+  await registerSecurity(app, opts.config, opts.redis, opts.rateLimitNamespace);
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {

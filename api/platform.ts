@@ -28,6 +28,8 @@ export interface PlatformParts {
   storage: DocumentStorage;
   jobs: Jobs;
   pubsub: PubSub;
+  redis?: Redis | undefined;
+  rateLimitNamespace?: string | undefined;
   clock?: Clock | undefined;
   logger?: FastifyServerOptions["logger"];
   /** Runs after everything else is closed (the tests drop their database here). */
@@ -112,7 +114,7 @@ export async function startPlatform(config: Config): Promise<Platform> {
   const storage = await createStorage(config);
   const jobs = createJobs(redis, pino(loggerOptions(config.logLevel) as pino.LoggerOptions));
   const pubsub: PubSub = redis ? new RedisPubSub(redis) : new MemoryPubSub();
-  const platform = await buildPlatform({ config, database, cache, storage, jobs, pubsub });
+  const platform = await buildPlatform({ config, database, cache, storage, jobs, pubsub, redis });
   const { app } = platform;
   const log = app.log;
 

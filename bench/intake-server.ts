@@ -23,7 +23,16 @@ async function main(): Promise<void> {
   const storage = await createStorage(config);
   const jobs = createJobs(redis, pino(loggerOptions(config.logLevel) as pino.LoggerOptions), prefix);
   const pubsub = new RedisPubSub(redis, `${prefix}:ps:`);
-  const platform = await buildPlatform({ config, database, cache, storage, jobs, pubsub });
+  const platform = await buildPlatform({
+    config,
+    database,
+    cache,
+    storage,
+    jobs,
+    pubsub,
+    redis,
+    rateLimitNamespace: `${prefix}:rl:`,
+  });
   if (process.env.BENCH_WORKERS === "1") await platform.start();
   const stop = () => {
     void platform.close().then(() => process.exit(0));

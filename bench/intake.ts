@@ -91,6 +91,9 @@ async function measure(url: string, scenario: IntakeScenario, port: number): Pro
       LOG_LEVEL: "warn",
       NODE_ENV: "production",
       DATA_DIR: os.tmpdir(),
+      // One load generator is one client address: the per-address webhook limit (counted in Redis, as in
+      // production) stays on, set above what the run sends.
+      RATE_LIMIT_WEBHOOKS_PER_MINUTE: "10000000",
       PUBLIC_BASE_URL: "https://healthlink.bench",
       BENCH_WORKERS: scenario.workers ? "1" : "0",
       BENCH_JOBS_PREFIX: prefix,

@@ -22,6 +22,12 @@ const EnvSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   ROLE: z.enum(["all", "api", "worker"]).default("all"),
+  /** Behind an ingress or load balancer: true, a hop count, or the proxies' addresses/CIDRs (comma-separated). */
+  TRUST_PROXY: optionalString,
+  RATE_LIMIT_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_CHAT_SESSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_BASE_URL: optionalString,
   DATA_DIR: z.string().default("./.data"),
@@ -119,6 +125,10 @@ export interface Config {
   readonly role: "all" | "api" | "worker";
   readonly logLevel: string;
   readonly publicBaseUrl: string;
+  /** Fastify's trustProxy: whose X-Forwarded-For to believe (client addresses for rate limits and audit). */
+  readonly trustProxy: boolean | number | string[];
+  /** Requests per minute per client address, by kind of route (api/plugins/security.ts). */
+  readonly rateLimits: { auth: number; search: number; chatSessions: number; webhooks: number };
   readonly dataDir: string;
   /** Embedded mode: no DATABASE_URL → PGlite under dataDir. */
   readonly database:
@@ -320,6 +330,17 @@ function decodeKey(value: string, name: string): Buffer {
   return key;
 }
 
+/** TRUST_PROXY: "true"/"false", a number of hops, or addresses and CIDRs separated by commas. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /**
  * Only the database to use (`npm run db:migrate`, the migration Job): no secrets needed to migrate.
  */
@@ -430,6 +451,13 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    rateLimits: {
+      auth: e.RATE_LIMIT_AUTH_PER_MINUTE,
+      search: e.RATE_LIMIT_SEARCH_PER_MINUTE,
+      chatSessions: e.RATE_LIMIT_CHAT_SESSIONS_PER_MINUTE,
+      webhooks: e.RATE_LIMIT_WEBHOOKS_PER_MINUTE,
+    },
     dataDir,
     database: embedded
       ? { kind: "pglite", dir: path.join(dataDir, "pglite") }

@@ -48,6 +48,11 @@ export function testConfig(env: Record<string, string> = {}, dataDir?: string): 
     STORAGE_ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     DATA_DIR: dataDir ?? path.join(os.tmpdir(), "hl-test-data"),
     PUBLIC_BASE_URL: "http://healthlink.test",
+    // Tests sign many people up from one address; the rate-limit tests set their own limits.
+    RATE_LIMIT_AUTH_PER_MINUTE: "100000",
+    RATE_LIMIT_SEARCH_PER_MINUTE: "100000",
+    RATE_LIMIT_CHAT_SESSIONS_PER_MINUTE: "100000",
+    RATE_LIMIT_WEBHOOKS_PER_MINUTE: "100000",
     ...env,
   });
 }
@@ -105,6 +110,8 @@ export async function buildTestApp(
     storage,
     jobs,
     pubsub: new RedisPubSub(redis, `t:${prefix}:ps:`),
+    redis,
+    rateLimitNamespace: `t:${prefix}:rl:`,
     clock,
     logger: false,
     onClose: async () => {

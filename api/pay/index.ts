@@ -1,3 +1,4 @@
+import { sendPage } from "../plugins/security.js";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { PaymentRow } from "../../domain/payments/repository.js";
@@ -68,7 +69,8 @@ export const payRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const c = await payments.checkout(request.params.token);
       void reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
       if (c.redirect) return reply.redirect(c.redirect, 303);
-      return reply.type("text/html; charset=utf-8").send(
+      return sendPage(
+        reply,
         page(c.payment, c.description, c.payable, request.params.token, {
           testMode: c.testMode,
           choosesOutcome: c.choosesOutcome,

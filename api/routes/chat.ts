@@ -4,6 +4,7 @@ import { Type } from "typebox";
 import type { OutboundMessage } from "../../bot/types.js";
 import { newOpaqueToken } from "../../domain/accounts/secrets.js";
 import type { TokenClaims } from "../../domain/accounts/auth-service.js";
+import { sendPage } from "../plugins/security.js";
 import { WebClient, type WebSocketLike } from "../../channels/web/client.js";
 import { toOutbound } from "../../domain/conversations/messages.js";
 import {
@@ -42,13 +43,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   if (!(client instanceof WebClient)) throw new Error("the web chat adapter is not registered");
 
   app.get("/chat", { schema: { hide: true } }, async (_request, reply) => {
-    return reply
-      .type("text/html; charset=utf-8")
-      .header(
-        "content-security-policy",
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
-      )
-      .send(CHAT_PAGE);
+    return sendPage(reply, CHAT_PAGE);
   });
 
   app.post(

@@ -1,0 +1,110 @@
+import { createHash } from "node:crypto";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Redis } from "ioredis";
+import type { Config } from "../../config/index.js";
+import { RateLimitedError } from "../../domain/shared/errors.js";
+
+/** Which routes are rate limited, and by which of the configured limits (per client address, per minute). */
+const LIMITED: { kind: keyof Config["rateLimits"]; match: (method: string, url: string) => boolean }[] = [
+  {
+    kind: "auth",
+    match: (m, u) =>
+      m === "POST" && /^\/api\/auth\/(register|login|refresh|password\/forgot|password\/reset)$/.test(u),
+  },
+  { kind: "search", match: (m, u) => m === "GET" && /^\/api\/(search\/doctors|view\/doctor)\/$/.test(u) },
+  { kind: "chatSessions", match: (m, u) => m === "POST" && u === "/chat/session" },
+  { kind: "webhooks", match: (m, u) => m === "POST" && u.startsWith("/webhooks/") },
+];
+
+/**
+ * Edge security: security headers (helmet) and rate limits by client address (@fastify/rate-limit, counted in
+ * Redis when there is one so every API process shares the count). Behind a proxy, TRUST_PROXY makes the client
+ * address the caller's. Register before the routes: limits attach as routes are added.
+ */
+export async function registerSecurity(
+  app: FastifyInstance,
+  config: Config,
+  redis: Redis | undefined,
+  namespace = "hl:rl:",
+): Promise<void> {
+  const https = config.publicBaseUrl.startsWith("https://");
+  await app.register(helmet, {
+    // Pages set their own policy (sendPage below); JSON answers get the strictest one (onSend below).
+    contentSecurityPolicy: false,
+    // HSTS only when we are served over TLS (behind an ingress terminating it).
+    hsts: https ? { maxAge: 15_552_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: "no-referrer" },
+    frameguard: { action: "deny" },
+    crossOriginEmbedderPolicy: false,
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    const type = String(reply.getHeader("content-type") ?? "");
+    if (type.startsWith("application/json") && !reply.hasHeader("content-security-policy"))
+      void reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    return payload;
+  });
+
+  // Before the rate-limit plugin: its own onRoute hook reads the limit this one sets.
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const limited = LIMITED.find((l) => methods.some((m) => l.match(m, route.url)));
+    if (!limited) return;
+    route.config = {
+      ...(route.config as object),
+      rateLimit: { max: config.rateLimits[limited.kind], timeWindow: 60_000 },
+    };
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    ...(redis ? { redis, nameSpace: namespace } : {}),
+    // A rate-limit store that cannot answer (Redis away) lets the request through rather than failing it.
+    skipOnError: true,
+    // Thrown, and answered by the one error handler: 429 {error: {code, message}} with a true Retry-After.
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(
+        "RATE_LIMITED",
+        `Too many requests; try again in ${context.after}.`,
+        Math.ceil(context.ttl / 1000),
+      ),
+  });
+}
+
+/** sha256 source hashes of a page's inline <script> blocks, for its Content-Security-Policy. */
+function scriptHashes(html: string): string[] {
+  const re = /<script(?:\s[^>]*)?>([\s\S]*?)<\/script>/g;
+  return [...html.matchAll(re)]
+    .filter((m) => m[1]!.length > 0)
+    .map((m) => `'sha256-${createHash("sha256").update(m[1]!).digest("base64")}'`);
+}
+
+/**
+ * Sends one of our HTML pages with a Content-Security-Policy that allows exactly its own inline scripts and
+ * styles (by hash; hashing a page costs microseconds), our origin, and our WebSockets — nothing from elsewhere,
+ * no framing.
+ */
+export function sendPage(
+  reply: FastifyReply,
+  html: string,
+  extra: { connect?: string[] } = {},
+): FastifyReply {
+  const policy = [
+    "default-src 'self'",
+    `script-src 'self' ${scriptHashes(html).join(" ")}`.trim(),
+    // Styles may be inline (style attributes cannot be hashed without 'unsafe-hashes'); scripts may not.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    `connect-src 'self' ws: wss: ${(extra.connect ?? []).join(" ")}`.trim(),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join("; ");
+  return reply
+    .type("text/html; charset=utf-8")
+    .header("content-security-policy", policy)
+    .header("cache-control", "no-store")
+    .send(html);
+}
