@@ -33,7 +33,7 @@ const VisitorSession = Type.Object({
  * The web chat: a plain page (GET /chat), visitor sessions (POST /chat/session) and the socket
  * (GET /chat/ws?access_token=… or ?visitor_token=…). Frames in: {type:"message", id:uuid, text, choice?}
  * and {type:"resume", after:id}. Frames out: {type:"message", id, part, text, buttons, links},
- * {type:"mine", id, ref, text} (the person's own message, on resume), {type:"typing"}, {type:"ready"},
+ * {type:"mine", id, ref, text} (the person's own message, on resume), {type:"ack", id:uuid} (a message frame is stored), {type:"typing"}, {type:"ready"},
  * {type:"error", code}.
  */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -137,6 +137,8 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         verifiedUserId: principal.verifiedUserId,
         requestId: request.id,
       });
+      // Stored: the page may forget it (until then it sends it again after a reconnect; a resend is answered once).
+      client.sendFrame(socket, { type: "ack", id: frame.id });
     };
 
     /**
