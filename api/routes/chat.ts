@@ -33,8 +33,8 @@ const VisitorSession = Type.Object({
  * The web chat: a plain page (GET /chat), visitor sessions (POST /chat/session) and the socket
  * (GET /chat/ws?access_token=… or ?visitor_token=…). Frames in: {type:"message", id:uuid, text, choice?}
  * and {type:"resume", after:id}. Frames out: {type:"message", id, part, text, buttons, links},
- * {type:"mine", id, ref, text} (the person's own message, on resume), {type:"ack", id:uuid} (a message frame is stored), {type:"typing"}, {type:"ready"},
- * {type:"error", code}.
+ * {type:"mine", id, ref, text} (the person's own message, on resume), {type:"ack", id:uuid} (a message frame
+ * is stored), {type:"typing"}, {type:"ready"}, {type:"error", code}.
  */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
@@ -47,8 +47,10 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .type("text/html; charset=utf-8")
       .header(
         "content-security-policy",
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:",
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; form-action 'none'",
       )
+      .header("referrer-policy", "no-referrer")
+      .header("cache-control", "no-store")
       .send(CHAT_PAGE);
   });
 
