@@ -225,6 +225,8 @@ describe("the socket", () => {
     await tab.ready();
     const id = randomUUID();
     const reply = await tab.say("menu", undefined, id);
+    // The stored message is acknowledged by its id (until then the page would send it again).
+    expect(tab.frames).toContainEqual({ type: "ack", id });
     tab.close();
     const tab2 = new Tab(`access_token=${encodeURIComponent(s.token)}`);
     await tab2.ready();
