@@ -35,7 +35,7 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: optionalString,
   JWT_SECRET: optionalString,
-  JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
+  JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
   JWT_REFRESH_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   PASSWORD_RESET_TTL_MINUTES: z.coerce.number().int().min(1).default(30),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),

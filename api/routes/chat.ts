@@ -14,7 +14,7 @@ import {
   visitorExternalId,
   type WebPrincipal,
 } from "../../channels/web/inbound.js";
-import { render } from "../../channels/web/render.js";
+import { render, renderMine } from "../../channels/web/render.js";
 import { CHAT_PAGE } from "../../channels/web/page.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { errors } from "../schemas.js";
@@ -34,7 +34,8 @@ const VisitorSession = Type.Object({
  * The web chat: a plain page (GET /chat), visitor sessions (POST /chat/session) and the socket
  * (GET /chat/ws?access_token=… or ?visitor_token=…). Frames in: {type:"message", id:uuid, text, choice?}
  * and {type:"resume", after:id}. Frames out: {type:"message", id, part, text, buttons, links},
- * {type:"typing"}, {type:"ready"}, {type:"error", code}.
+ * {type:"mine", id, ref, text} (the person's own message, on resume), {type:"ack", id:uuid} (a message frame
+ * is stored), {type:"typing"}, {type:"ready"}, {type:"error", code}.
  */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
@@ -131,20 +132,29 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         verifiedUserId: principal.verifiedUserId,
         requestId: request.id,
       });
+      // Stored: the page may forget it (until then it sends it again after a reconnect; a resend is answered once).
+      client.sendFrame(socket, { type: "ack", id: frame.id });
     };
 
-    /** Everything after the page's last seen message, in its current conversation. */
+    /**
+     * Both sides of the conversation after the page's last seen message (the newest 50: a page that reloads
+     * with after=0 shows its recent history). The person's own messages come as "mine" frames.
+     */
     const resume = async (principal: WebPrincipal, after: number): Promise<void> => {
       const identity = await conversations.identity("web", principal.externalUserId);
       const conversation = await conversations.conversationFor(identity, "web");
-      const missed = await conversations.outboundAfter(conversation.id, after);
-      const sent = missed.filter((m) =>
-        render(toOutbound(m) as OutboundMessage & { id: number }).every((f) => client.sendFrame(socket, f)),
-      );
-      await conversations.recordDelivery(
-        sent.map((m) => m.id),
-        { deliveredAt: app.deps.clock.now() },
-      );
+      const history = await conversations.historyAfter(conversation.id, after);
+      const delivered: number[] = [];
+      for (const m of history) {
+        if (m.direction === "in") {
+          if (m.text) client.sendFrame(socket, renderMine(m.id, m.text, m.providerMessageId));
+        } else if (
+          render(toOutbound(m) as OutboundMessage & { id: number }).every((f) => client.sendFrame(socket, f))
+        ) {
+          delivered.push(m.id);
+        }
+      }
+      await conversations.recordDelivery(delivered, { deliveredAt: app.deps.clock.now() });
     };
 
     socket.on("message", (data) => {

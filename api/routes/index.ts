@@ -19,6 +19,7 @@ import { paymentRoutes } from "./payments.js";
 import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
+import { siteRoutes } from "./site.js";
 import { notificationRoutes } from "./notifications.js";
 
 /** Every route module, registered in one place. */
@@ -44,4 +45,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(whatsappWebhook);
   await app.register(twilioWebhook);
   await app.register(notificationRoutes);
+  await app.register(siteRoutes);
 };

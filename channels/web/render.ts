@@ -32,3 +32,16 @@ export function render(message: OutboundMessage & { id: number }): WebFrame[] {
     };
   });
 }
+
+/** The person's own message, sent back when a page resumes (history shows both sides). */
+export interface MineFrame {
+  type: "mine";
+  id: number;
+  /** The page's own id for it (the message frame's uuid), so a page that showed it already skips it. */
+  ref: string | null;
+  text: string;
+}
+
+export function renderMine(id: number, text: string, ref: string | null): MineFrame {
+  return { type: "mine", id, ref, text };
+}

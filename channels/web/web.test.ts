@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFrame, toInbound, visitorExternalId } from "./inbound.js";
-import { render, WEB_TEXT_LIMIT } from "./render.js";
+import { render, renderMine, WEB_TEXT_LIMIT } from "./render.js";
+import { escapeHtml, sitePage } from "./style.js";
 
 describe("web inbound", () => {
   it("parses message and resume frames, and nothing else", () => {
@@ -73,5 +74,25 @@ describe("web render", () => {
     ]);
     expect(frames[0]!.buttons).toEqual([]);
     expect(frames.at(-1)!.links).toHaveLength(1);
+  });
+});
+
+describe("web history and pages", () => {
+  it("sends the person's own message back as a mine frame carrying the page's id for it", () => {
+    expect(renderMine(9, "menu", "8a6e0804-2bd0-4672-b79d-d97027f9071a")).toEqual({
+      type: "mine",
+      id: 9,
+      ref: "8a6e0804-2bd0-4672-b79d-d97027f9071a",
+      text: "menu",
+    });
+  });
+
+  it("escapes text for HTML, and a site page escapes its title", () => {
+    expect(escapeHtml(`<a href="x">Tom & Jerry's</a>`)).toBe(
+      "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;",
+    );
+    const html = sitePage({ title: "<b>x</b>", main: "<p>ok</p>" });
+    expect(html).toContain("<title>&lt;b&gt;x&lt;/b&gt;</title>");
+    expect(html).toContain('<html lang="en">');
   });
 });

@@ -413,6 +413,22 @@ export class ConversationRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Both sides of a conversation after this id, oldest first: the newest `limit` of them (a web page that
+   * reloads shows its recent history; one that reconnects catches up).
+   */
+  async historyAfter(conversationId: number, afterId: number, limit = 50): Promise<MessageRow[]> {
+    const rows = await this.db
+      .select()
+      .from(conversationMessages)
+      .where(
+        and(eq(conversationMessages.conversationId, conversationId), gt(conversationMessages.id, afterId)),
+      )
+      .orderBy(desc(conversationMessages.id))
+      .limit(limit);
+    return rows.reverse();
+  }
+
   /** Outbound messages after this id (a reconnecting client catching up). */
   async outboundAfter(conversationId: number, afterId: number, limit = 100): Promise<MessageRow[]> {
     return this.db

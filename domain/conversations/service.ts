@@ -107,6 +107,8 @@ export class ConversationService {
   outboundIdsByPostKeys = (keys: string[]): Promise<number[]> => this.repo.outboundIdsByPostKeys(keys);
   recentMessages = (conversationId: number, beforeId: number | undefined, limit: number) =>
     this.repo.recentMessages(conversationId, beforeId, limit);
+  historyAfter = (conversationId: number, afterId: number, limit?: number): Promise<MessageRow[]> =>
+    this.repo.historyAfter(conversationId, afterId, limit);
   outboundAfter = (conversationId: number, afterId: number, limit?: number): Promise<MessageRow[]> =>
     this.repo.outboundAfter(conversationId, afterId, limit);
   outboundByIds = (ids: number[]): Promise<MessageRow[]> => this.repo.outboundByIds(ids);

@@ -32,6 +32,7 @@ afterAll(async () => {
 interface Frame {
   type: string;
   id?: number;
+  ref?: string | null;
   part?: number;
   text?: string;
   code?: string;
@@ -216,5 +217,25 @@ describe("the socket", () => {
     expect(identity!.externalId).not.toContain(token); // only the hash is kept
     expect(text(await tab.say("2"))).toMatch(/no upcoming appointments/);
     tab.close();
+  });
+
+  it("a page that resumes from the start gets both sides of its history, its own messages as mine frames", async () => {
+    const s = await signUp(t, "patient");
+    const tab = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    await tab.ready();
+    const id = randomUUID();
+    const reply = await tab.say("menu", undefined, id);
+    // The stored message is acknowledged by its id (until then the page would send it again).
+    expect(tab.frames).toContainEqual({ type: "ack", id });
+    tab.close();
+    const tab2 = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    await tab2.ready();
+    tab2.ws.send(JSON.stringify({ type: "resume", after: 0 }));
+    await tab2.until((f) => f.some((x) => x.type === "message" && x.id === reply[0]!.id));
+    const history = tab2.frames.filter((f) => f.type === "mine" || f.type === "message");
+    expect(history[0]).toMatchObject({ type: "mine", ref: id, text: "menu" });
+    expect(history[0]!.id!).toBeLessThan(reply[0]!.id!);
+    expect(history.slice(1).map((f) => f.text)).toEqual(reply.map((f) => f.text));
+    tab2.close();
   });
 });
