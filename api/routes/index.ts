@@ -20,6 +20,8 @@ import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
 import { notificationRoutes } from "./notifications.js";
+import { resetPasswordPage } from "./reset-password.js";
+import { devOutboxRoutes } from "./dev-outbox.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -44,4 +46,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(whatsappWebhook);
   await app.register(twilioWebhook);
   await app.register(notificationRoutes);
+  await app.register(resetPasswordPage);
+  await app.register(devOutboxRoutes);
 };
