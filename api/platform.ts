@@ -16,6 +16,7 @@ import type { PubSub } from "../domain/shared/pubsub.js";
 import { MemoryPubSub, RedisPubSub } from "../infra/pubsub.js";
 import { NotificationRelay } from "../domain/notifications/relay.js";
 import { createJobs } from "../infra/jobs.js";
+import { lockDataDir } from "../infra/data-dir-lock.js";
 import { registerWorkers } from "../workers/index.js";
 import { Relay } from "../workers/relay.js";
 import { buildApp, loggerOptions } from "./app.js";
@@ -107,6 +108,20 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
 
 /** Boots everything the configuration asks for: database (migrated), cache, storage, first admin, demo data, app. */
 export async function startPlatform(config: Config): Promise<Platform> {
+  // The embedded database is one process's: a second start on the same data directory stops here, before
+  // opening it (DataDirLockedError), instead of corrupting it.
+  const lock = config.database.kind === "pglite" ? lockDataDir(config.dataDir) : undefined;
+  try {
+    const platform = await startLocked(config);
+    if (!lock) return platform;
+    return { ...platform, close: () => platform.close().finally(() => lock.release()) };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config): Promise<Platform> {
   const database = await createDatabase(config.database);
   await database.migrate();
   const redis: Redis | undefined = config.redisUrl ? createRedis(config.redisUrl) : undefined;
@@ -149,9 +164,19 @@ export async function startPlatform(config: Config): Promise<Platform> {
       whatsapp: config.whatsapp ? "on" : "off (WHATSAPP_ACCESS_TOKEN unset)",
       sms: config.twilio?.phoneNumber ? "on (Twilio)" : "off (TWILIO_* unset)",
       whatsappTwilio: config.twilio?.whatsappNumber ? "on (Twilio)" : "off (TWILIO_WHATSAPP_NUMBER unset)",
+      email: config.email
+        ? "on (SMTP)"
+        : config.devOutbox
+          ? "kept at /dev/outbox (SMTP_URL unset)"
+          : "off (SMTP_URL unset)",
     },
     "HealthLink components",
   );
+  if (config.devOutbox)
+    log.warn(
+      `no ${[config.email ? undefined : "email", config.twilio?.phoneNumber ? undefined : "SMS"].filter(Boolean).join(" or ")} provider: ` +
+        `the messages that would have gone out (one-time codes, password reset links) are kept at ${config.publicBaseUrl}/dev/outbox`,
+    );
   await platform.start();
   return platform;
 }

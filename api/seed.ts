@@ -2,6 +2,7 @@ import { loadConfig } from "../config/index.js";
 import { createDatabase } from "../db/client.js";
 import { hasDemoData, seedDemoData } from "../db/seed/index.js";
 import { seedCatalog } from "../domain/orders/catalog/seed.js";
+import { lockDataDir } from "../infra/data-dir-lock.js";
 
 /**
  * `npm run db:seed`: migrates, seeds the demo data once (SEED_DOCTOR_COUNT doctors) and syncs the medicine
@@ -9,6 +10,8 @@ import { seedCatalog } from "../domain/orders/catalog/seed.js";
  * (domain/orders/catalog) and db/ imports nothing from it.
  */
 const config = loadConfig();
+// Not while `npm start` has the embedded database open (DataDirLockedError says so).
+const lock = config.database.kind === "pglite" ? lockDataDir(config.dataDir) : undefined;
 const database = await createDatabase(config.database);
 try {
   await database.migrate();
@@ -25,4 +28,5 @@ try {
   console.log(`catalog synced (${catalog.medicines} medicines, ${catalog.labTests} lab tests)`);
 } finally {
   await database.close();
+  lock?.release();
 }

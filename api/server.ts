@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from "../config/index.js";
 import Fastify, { type FastifyInstance } from "fastify";
 import { probeRoutes } from "./routes/health.js";
 import { startPlatform, type Platform } from "./platform.js";
+import { DataDirLockedError } from "../infra/data-dir-lock.js";
 
 /** A worker's HTTP surface: /livez and /readyz over the platform's database and cache, nothing else. */
 async function probeServer(platform: Platform): Promise<FastifyInstance> {
@@ -25,7 +26,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const platform = await startPlatform(config);
+  let platform: Platform;
+  try {
+    platform = await startPlatform(config);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      console.error(`HealthLink cannot start: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const { app } = platform;
 
   let probes: FastifyInstance | undefined;

@@ -110,6 +110,8 @@ const EnvSchema = z.object({
     .default("24h,2h"),
   NOTIFY_RELAY_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   REFILL_REMINDER_DAYS: z.coerce.number().int().min(1).max(30).default(3),
+  SMTP_URL: optionalString,
+  EMAIL_FROM: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -270,6 +272,24 @@ export interface Config {
     /** Refill reminders go this many days before an item's last scheduled dose (when refills remain). */
     readonly refillReminderDays: number;
   };
+  /**
+   * Email through SMTP (nodemailer): password reset links, one-time codes and the notifications of people who
+   * prefer email. Undefined (no SMTP_URL): no email goes out.
+   */
+  readonly email:
+    | {
+        /** smtp://user:pass@host:587 or smtps://… (a local server in tests). */
+        readonly smtpUrl: string;
+        /** The From header, e.g. "HealthLink <no-reply@clinic.example>". */
+        readonly from: string;
+      }
+    | undefined;
+  /**
+   * The embedded start (no DATABASE_URL) with no provider for email or for SMS: every email and SMS that would
+   * have gone out is kept and readable at /dev/outbox instead. False outside the embedded start (the route does
+   * not exist).
+   */
+  readonly devOutbox: boolean;
 }
 
 /** An approved WhatsApp message template: its body parameters are the notification's data keys, in order. */
@@ -439,6 +459,23 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const twilioTemplates = parseTwilioTemplates(e.TWILIO_WHATSAPP_TEMPLATES);
 
+  if (e.SMTP_URL !== undefined && !/^smtps?:\/\/[^/]/.test(e.SMTP_URL))
+    throw new ConfigError(
+      "SMTP_URL must be a URL like smtp://user:password@mail.example.com:587 (or smtps://)",
+    );
+  if (e.SMTP_URL !== undefined && !URL.canParse(e.SMTP_URL))
+    throw new ConfigError(
+      "SMTP_URL must be a URL like smtp://user:password@mail.example.com:587 (or smtps://)",
+    );
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
+  const emailFrom =
+    e.EMAIL_FROM ??
+    `HealthLink <no-reply@${URL.canParse(publicBaseUrl) ? new URL(publicBaseUrl).hostname : "localhost"}>`;
+  if (!/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/.test(emailFrom.trim()))
+    throw new ConfigError(
+      'EMAIL_FROM must be an address, or a name and an address: "HealthLink <no-reply@clinic.example>"',
+    );
+
   if (e.ROLE !== "all" && e.DATABASE_URL === undefined)
     throw new ConfigError(
       "ROLE=api and ROLE=worker are for a server database: set DATABASE_URL (the embedded database is one process's)",
@@ -450,7 +487,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    publicBaseUrl,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimits: {
       auth: e.RATE_LIMIT_AUTH_PER_MINUTE,
@@ -562,6 +599,13 @@ export function loadConfig(env: Env = process.env): Config {
       relayIntervalMs: e.NOTIFY_RELAY_INTERVAL_MS,
       refillReminderDays: e.REFILL_REMINDER_DAYS,
     },
+    email: e.SMTP_URL !== undefined ? { smtpUrl: e.SMTP_URL, from: emailFrom.trim() } : undefined,
+    devOutbox:
+      embedded &&
+      (e.SMTP_URL === undefined ||
+        e.TWILIO_ACCOUNT_SID === undefined ||
+        e.TWILIO_AUTH_TOKEN === undefined ||
+        e.TWILIO_PHONE_NUMBER === undefined),
   };
   return deepFreeze(config);
 }

@@ -24,6 +24,7 @@ import { RecordsService } from "./records/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
 import { NotificationService } from "./notifications/service.js";
+import { createMailer, type Mailer } from "./notifications/email.js";
 import { ReminderScheduler } from "./notifications/reminders.js";
 import type { Cache } from "./shared/cache.js";
 import type { Clock } from "./shared/clock.js";
@@ -38,6 +39,8 @@ export interface Deps {
   storage: DocumentStorage;
   /** Default: from the configuration (Stripe when STRIPE_SECRET_KEY is set, the sandbox otherwise). */
   paymentProvider?: PaymentProvider;
+  /** Default: from the configuration (SMTP when SMTP_URL is set); null: no email. */
+  mailer?: Mailer | null | undefined;
   /**
    * Makes the agent's runner for prompt replay (admin tool) from the finished services; absent, or returning
    * undefined, when no LLM is configured.
@@ -68,7 +71,11 @@ export function createServices(deps: Deps) {
     deps.jobs,
   );
   const conversations = new ConversationService(ctx, auth);
-  const notifications = new NotificationService(ctx, conversations);
+  const notifications = new NotificationService(
+    ctx,
+    conversations,
+    deps.mailer === undefined ? createMailer(deps.config) : (deps.mailer ?? undefined),
+  );
   // Reminders follow appointments, prescriptions and lab bookings: each change requests a sync in its
   // transaction (the outbox), and its service asks for it right after the commit.
   const reminders = new ReminderScheduler(ctx, notifications);

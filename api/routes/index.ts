@@ -21,6 +21,8 @@ import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
 import { siteRoutes } from "./site.js";
 import { notificationRoutes } from "./notifications.js";
+import { resetPasswordPage } from "./reset-password.js";
+import { devOutboxRoutes } from "./dev-outbox.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -46,4 +48,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(twilioWebhook);
   await app.register(notificationRoutes);
   await app.register(siteRoutes);
+  await app.register(resetPasswordPage);
+  await app.register(devOutboxRoutes);
 };

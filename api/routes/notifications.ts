@@ -8,6 +8,7 @@ const Channel = Type.Union([
   Type.Literal("whatsapp"),
   Type.Literal("sms"),
   Type.Literal("web"),
+  Type.Literal("email"),
 ]);
 const QuietHours = Type.String({
   pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$",

@@ -4,8 +4,12 @@ import { SECRET_HEADER, parseUpdate, verifySecret } from "../../channels/telegra
 import { loggableError } from "../../domain/shared/errors.js";
 import { errorBody } from "../plugins/errors.js";
 
+/**
+ * A contact shared by someone else than its own user (forwarded) proves nothing: refused, neither stored nor
+ * messaged, and the person is asked for their own contact or a number to prove with a code.
+ */
 export const FOREIGN_CONTACT_REPLY =
-  "Please share your own contact (the button below the message box), or type your mobile number.";
+  "That contact is not yours, so it cannot verify you. Please share your own contact (the button below the message box), or type your mobile number and I'll send you a code.";
 
 /**
  * POST /webhooks/telegram — only when Telegram is configured (otherwise the route does not exist: 404).

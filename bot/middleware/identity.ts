@@ -1,4 +1,8 @@
-import type { ContactPoint } from "../../domain/conversations/signup.js";
+import {
+  senderPhoneIsProven,
+  type ContactPoint,
+  type ProvenOutcome,
+} from "../../domain/conversations/signup.js";
 import { ONE_TIME_CODE_LENGTH } from "../../domain/shared/one-time-code.js";
 import { normalizePhone, type PhoneRegion } from "../../domain/shared/phone.js";
 import { isIsoDate } from "../../domain/shared/time.js";
@@ -82,6 +86,36 @@ async function sendCode(turn: Turn, contact: ContactPoint, userId: number | unde
   );
 }
 
+/** The sender's own phone when the channel proved it (a WhatsApp sender), else undefined. */
+function senderPhone(turn: Turn): string | undefined {
+  return senderPhoneIsProven(turn.inbound.channel) ? turn.inbound.externalUserId : undefined;
+}
+
+/** The person is verified and linked: onboarding ends with the menu. */
+function verified(turn: Turn, userId: number, text: string): void {
+  turn.identity = { ...turn.identity, userId, verifiedAt: turn.deps.clock.now() };
+  turn.userId = userId;
+  turn.state.onboarding = undefined;
+  return showMenu(turn, text);
+}
+
+const STAFF_CONTACT = "That contact belongs to a staff account. Please use another one.";
+
+/** A channel-proven phone's outcome, said: verified (menu) or refused (a staff number: ask for another contact). */
+function afterProven(turn: Turn, outcome: ProvenOutcome): void {
+  if ("userId" in outcome)
+    return verified(
+      turn,
+      outcome.userId,
+      outcome.existing
+        ? "Thank you, you're verified and linked to your HealthLink account. How can I help you today?"
+        : "Thank you, you're verified. How can I help you today?",
+    );
+  const ob = turn.state.onboarding!;
+  turn.state.onboarding = { ...ob, step: "contact" };
+  say(turn, `${STAFF_CONTACT} Type an email address instead.`);
+}
+
 async function onboard(turn: Turn): Promise<void> {
   const { conversations, clock, config } = turn.deps;
   const ob = turn.state.onboarding;
@@ -90,6 +124,20 @@ async function onboard(turn: Turn): Promise<void> {
   if (!ob || ob.step === "consent") {
     if (ob && (turn.input.choice === "agree" || (turn.input.choice === undefined && AGREE.test(text)))) {
       await conversations.recordConsent(turn.identity.id, null, config.bot.termsVersion, clock.now());
+      // A WhatsApp sender's number is proven: a patient account with that number is linked at once.
+      const sender = senderPhone(turn);
+      if (sender !== undefined) {
+        const outcome = await conversations.signup.verifyProvenPhone({
+          identityId: turn.identity.id,
+          phone: sender,
+        });
+        if (outcome && "userId" in outcome)
+          return verified(
+            turn,
+            outcome.userId,
+            "Thank you, you're verified and linked to your HealthLink account. How can I help you today?",
+          );
+      }
       turn.state.onboarding = { step: "name" };
       return void say(turn, "Thank you. What is your full name?");
     }
@@ -131,6 +179,16 @@ async function onboard(turn: Turn): Promise<void> {
       if (!dob || dob > today || dob < "1900-01-01")
         return void say(turn, "I couldn't read that date. Please type it like 1990-05-31 or 31/05/1990.");
       turn.state.onboarding = { ...ob, step: "contact", dateOfBirth: dob };
+      // A WhatsApp sender needs no code: the number the messages come from is theirs.
+      const sender = senderPhone(turn);
+      if (sender !== undefined) {
+        const outcome = await conversations.signup.verifyProvenPhone({
+          identityId: turn.identity.id,
+          phone: sender,
+          newAccount: { name: ob.name ?? "Patient", dateOfBirth: dob },
+        });
+        return afterProven(turn, outcome!);
+      }
       return void say(
         turn,
         "What is your mobile number (with country code, e.g. +91 98765 43210) or email address?",
@@ -143,9 +201,20 @@ async function onboard(turn: Turn): Promise<void> {
           turn,
           'Too many codes were sent in this conversation. Please pick "Talk to a human" or try later.',
         );
-      // A contact shared through the channel (a phone channel's "share contact") counts as typed; its
-      // phone is the provider's, already E.164 (channels/*/inbound.ts).
-      const sharedPhone = turn.inbound.contact?.phone;
+      // A contact the channel proved is the sender's own (Telegram's own contact, WhatsApp's "use this
+      // number"): verified with no code — an existing account with that phone linked, not duplicated.
+      const shared = turn.inbound.contact;
+      if (shared?.phone !== undefined && shared.proven === true) {
+        const outcome = await conversations.signup.verifyProvenPhone({
+          identityId: turn.identity.id,
+          phone: shared.phone,
+          newAccount: { name: ob.name ?? "Patient", dateOfBirth: ob.dateOfBirth ?? "1900-01-01" },
+        });
+        return afterProven(turn, outcome!);
+      }
+      // Any other shared contact counts as typed; its phone is the provider's, already E.164
+      // (channels/*/inbound.ts), and a code proves it.
+      const sharedPhone = shared?.phone;
       const contact: ContactPoint | undefined =
         sharedPhone !== undefined
           ? { kind: "phone", value: sharedPhone }
@@ -156,8 +225,7 @@ async function onboard(turn: Turn): Promise<void> {
           "I couldn't read that. Please type your mobile number (e.g. +91 98765 43210) or an email address.",
         );
       const user = await conversations.signup.accountOf(contact);
-      if (user && user.patientId === null)
-        return void say(turn, "That contact belongs to a staff account. Please use another one.");
+      if (user && user.patientId === null) return void say(turn, STAFF_CONTACT);
       return sendCode(turn, contact, user?.id);
     }
     case "code": {
@@ -209,10 +277,7 @@ async function onboard(turn: Turn): Promise<void> {
         name: ob.name ?? "Patient",
         dateOfBirth: ob.dateOfBirth ?? "1900-01-01",
       });
-      turn.identity = { ...turn.identity, userId, verifiedAt: clock.now() };
-      turn.userId = userId;
-      turn.state.onboarding = undefined;
-      return showMenu(turn, "Thank you, you're verified. How can I help you today?");
+      return verified(turn, userId, "Thank you, you're verified. How can I help you today?");
     }
   }
 }

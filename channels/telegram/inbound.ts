@@ -101,7 +101,12 @@ export function parseUpdate(json: unknown, receivedAt: Date): TelegramUpdate {
     // Telegram's phone numbers come without "+" (sometimes with): E.164 through the one parser.
     const phone = phoneFromProvider(m.contact.phone_number);
     if (!phone) return { kind: "ignored", reason: "contact" };
-    return { kind: "turn", chatId: m.chat.id, inbound: { ...base, text: "", contact: { phone } } };
+    // Shared by its own user: Telegram vouches that this number is the sender's (no code needed).
+    return {
+      kind: "turn",
+      chatId: m.chat.id,
+      inbound: { ...base, text: "", contact: { phone, proven: true } },
+    };
   }
   if (m.text !== undefined && m.text.trim() !== "")
     return {

@@ -47,7 +47,10 @@ describe("parseUpdate", () => {
       },
       now,
     );
-    expect(own).toMatchObject({ kind: "turn", inbound: { contact: { phone: "+919876543210" } } });
+    expect(own).toMatchObject({
+      kind: "turn",
+      inbound: { contact: { phone: "+919876543210", proven: true } },
+    });
     const other = parseUpdate(
       {
         update_id: 8,

@@ -147,7 +147,7 @@ export function parseMessage(json: unknown, receivedAt: Date): InboundMessage | 
     case "interactive": {
       const reply = m.interactive?.button_reply ?? m.interactive?.list_reply;
       if (!reply) return "interactive_type";
-      if (reply.id === SHARE_CONTACT_ID) return { ...base, text: "", contact: { phone: from } };
+      if (reply.id === SHARE_CONTACT_ID) return { ...base, text: "", contact: { phone: from, proven: true } };
       return { ...base, text: reply.title ?? reply.id, choice: reply.id };
     }
     case "button": {

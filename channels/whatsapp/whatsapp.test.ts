@@ -224,7 +224,7 @@ describe("parseWebhook", () => {
       }),
       now,
     );
-    expect(p.messages[0]).toMatchObject({ text: "", contact: { phone: "+919876500001" } });
+    expect(p.messages[0]).toMatchObject({ text: "", contact: { phone: "+919876500001", proven: true } });
     expect(p.messages[0]!.choice).toBeUndefined();
   });
 

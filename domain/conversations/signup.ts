@@ -9,6 +9,15 @@ export type { ContactPoint };
 
 export const CODE_TTL_MS = 10 * 60_000;
 
+/**
+ * Channels whose sender address is a phone number the provider verified: WhatsApp (Meta's Cloud API and
+ * Twilio's WhatsApp both deliver the sender's own number, and every webhook is signed). SMS is not among them:
+ * an SMS sender id can be spoofed, so SMS (and the web chat) still prove a contact with a code.
+ */
+export function senderPhoneIsProven(channel: string): boolean {
+  return channel === "whatsapp";
+}
+
 /** What a conversation keeps of a code it sent: only its hash and when it expires. */
 export interface IssuedCode {
   codeHash: string;
@@ -85,6 +94,31 @@ export class ChatSignup {
   }
 
   /**
+   * A phone the channel itself proved is the sender's (a Telegram contact shared by its own user, a WhatsApp
+   * sender): no code. The identity is linked to the patient account with that phone — an existing one is
+   * linked, never duplicated — or to a new one with the name and date of birth given (when `newAccount` is
+   * given; without it, only an existing account is linked and undefined means there is none).
+   */
+  async verifyProvenPhone(input: {
+    identityId: number;
+    phone: string;
+    newAccount?: { name: string; dateOfBirth: string } | undefined;
+  }): Promise<ProvenOutcome | undefined> {
+    const contact: ContactPoint = { kind: "phone", value: input.phone };
+    const existing = await this.auth.patientByContact(contact);
+    if (existing && existing.patientId === null) return { refused: "staff_account" };
+    if (!existing && !input.newAccount) return undefined;
+    const userId = await this.complete({
+      identityId: input.identityId,
+      userId: existing?.id,
+      contact,
+      name: input.newAccount?.name ?? existing!.name,
+      dateOfBirth: input.newAccount?.dateOfBirth ?? "1900-01-01",
+    });
+    return { userId, existing: existing !== undefined };
+  }
+
+  /**
    * The contact is proven: links the identity to the person's account — the one given, the one the contact
    * belongs to, or a new patient account with the name and date of birth they gave. Returns the user id.
    */
@@ -103,6 +137,9 @@ export class ChatSignup {
     return userId;
   }
 }
+
+/** What a channel-proven contact came to: the person's user id, or a refusal (a staff account's number). */
+export type ProvenOutcome = { userId: number; existing: boolean } | { refused: "staff_account" };
 
 function codeHash(conversationId: number, identityId: number, code: string): string {
   return sha256(`${conversationId}:${identityId}:${code}`);

@@ -11,7 +11,17 @@ export interface InboundMessage {
   /** The id of a choice (button) the person picked. */
   choice?: string | undefined;
   /** A contact the person shared (phone channels). */
-  contact?: { phone?: string | undefined; email?: string | undefined } | undefined;
+  contact?:
+    | {
+        phone?: string | undefined;
+        email?: string | undefined;
+        /**
+         * The channel proved this phone is the sender's own: Telegram's contact shared by its own user
+         * (contact.user_id == from.id), WhatsApp's sender number (Meta or Twilio verified it). No code needed.
+         */
+        proven?: boolean | undefined;
+      }
+    | undefined;
   attachments?: { url: string; mimeType?: string | undefined; name?: string | undefined }[] | undefined;
   /** The provider's (or client's) id of this message: the same id twice is one message. */
   providerMessageId: string;

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
 import { ReminderRepository } from "./reminder-repository.js";
 import type { channelIdentities } from "../../db/schema/index.js";
@@ -22,6 +22,8 @@ export interface Recipient {
   active: boolean;
   preferredChannel: string | null;
   phone: string | null;
+  /** The account's email (a phone-only account's is a placeholder: see isDeliverableEmail). */
+  email: string | null;
   patientId: number | null;
   timeZone: string;
   quietHours: string | null;
@@ -158,6 +160,7 @@ export class NotificationsRepository {
         active: users.active,
         preferredChannel: users.preferredChannel,
         userPhone: users.phone,
+        email: users.email,
         patientId: patients.id,
         patientPhone: patients.phone,
         timeZone: patients.timeZone,
@@ -176,10 +179,33 @@ export class NotificationsRepository {
       active: row.active,
       preferredChannel: row.preferredChannel,
       phone: row.patientPhone ?? row.userPhone ?? row.doctorPhone ?? null,
+      email: row.email,
       patientId: row.patientId,
       timeZone: row.timeZone ?? "UTC",
       quietHours: row.quietHours,
     };
+  }
+
+  /** Rows delivered to the development outbox, newest first, with their recipient's address and role. */
+  async devOutbox(channel: string, limit: number) {
+    return this.db
+      .select({
+        id: notificationsOutbox.id,
+        channel: notificationsOutbox.channel,
+        toAddress: notificationsOutbox.toAddress,
+        template: notificationsOutbox.template,
+        data: notificationsOutbox.data,
+        sentAt: notificationsOutbox.sentAt,
+        createdAt: notificationsOutbox.createdAt,
+        role: users.role,
+        email: users.email,
+        phone: users.phone,
+      })
+      .from(notificationsOutbox)
+      .leftJoin(users, eq(users.id, notificationsOutbox.userId))
+      .where(eq(notificationsOutbox.deliveredChannel, channel))
+      .orderBy(desc(notificationsOutbox.id))
+      .limit(limit);
   }
 
   async setPreferences(

@@ -3,6 +3,7 @@ import { invalid } from "../shared/errors.js";
 import { normalizePhone } from "../shared/phone.js";
 import type { Actor } from "../shared/actor.js";
 import { recordOutboxDeliveryStatus } from "./delivery-status.js";
+import { EmailError, isDeliverableEmail, renderEmail, type Mailer } from "./email.js";
 import { parseQuietHours } from "./quiet-hours.js";
 import { configuredChannels, type ConversationService, type IdentityRow } from "../conversations/service.js";
 import { NotificationsRepository, type OutboxRow, type Recipient } from "./repository.js";
@@ -16,7 +17,20 @@ export const DELIVER_CHUNK = 25;
 /** The outbox row's delivery job id: one job per row while it is queued. */
 export const deliverJobId = (outboxId: number): string => `notify:${outboxId}`;
 
-export const PREFERRED_CHANNELS = ["telegram", "whatsapp", "sms", "web"] as const;
+export const PREFERRED_CHANNELS = ["telegram", "whatsapp", "sms", "web", "email"] as const;
+
+/** The delivered_channel of a message kept for /dev/outbox (the embedded start without that provider). */
+export const DEV_OUTBOX = "dev-outbox";
+
+/** A message kept for /dev/outbox, rendered for reading. */
+export interface DevOutboxEntry {
+  id: number;
+  at: Date;
+  channel: string;
+  to: string;
+  subject: string | undefined;
+  text: string;
+}
 export type PreferredChannel = (typeof PREFERRED_CHANNELS)[number];
 
 export interface Preferences {
@@ -24,8 +38,15 @@ export interface Preferences {
   quiet_hours: string | null;
 }
 
-/** Where a notification goes, or why it cannot go. */
-type Route = { identity: IdentityRow } | { error: string };
+/**
+ * Where a notification goes, or why it cannot go: a conversation (chat channels), an email address, or — the
+ * embedded start without that provider — the development outbox (/dev/outbox).
+ */
+type Route =
+  | { identity: IdentityRow }
+  | { email: string }
+  | { devOutbox: { channel: string; to: string } }
+  | { error: string };
 
 /**
  * Delivers the notifications outbox: picks the person's channel (preferred → most recently active other
@@ -41,6 +62,8 @@ export class NotificationService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly conversations: ConversationService,
+    /** Email through SMTP_URL; undefined → no email goes out (kept for /dev/outbox in the embedded start). */
+    private readonly mailer?: Mailer | undefined,
   ) {
     this.repo = new NotificationsRepository(ctx.db);
     this.channels = configuredChannels(ctx.config);
@@ -110,6 +133,25 @@ export class NotificationService {
         await this.repo.markFailed(this.ctx.db, row.id, route.error);
         return;
       }
+      if ("devOutbox" in route) {
+        // Kept in the outbox row itself (template, data, address): /dev/outbox renders it when read.
+        await this.repo.markSent(this.ctx.db, row.id, DEV_OUTBOX, now);
+        return;
+      }
+      if ("email" in route) {
+        const email = renderEmail(row.template, row.data, roleOf(recipient), this.chatUrl());
+        try {
+          await this.mailer!.send({ ...email, to: route.email }, deliverJobId(row.id));
+        } catch (err) {
+          if (err instanceof EmailError && !err.retryable) {
+            await this.repo.markFailed(this.ctx.db, row.id, err.code);
+            return;
+          }
+          throw err;
+        }
+        await this.repo.markSent(this.ctx.db, row.id, "email", now);
+        return;
+      }
       const message = renderNotification(row.template, row.data, roleOf(recipient));
       await this.conversations.post(route.identity, [message], {
         key: deliverJobId(row.id),
@@ -130,6 +172,10 @@ export class NotificationService {
       (i) => i.optedOutAt === null && this.has(i.channel),
     );
     const preferred = recipient.preferredChannel;
+    if (preferred === "email" && isDeliverableEmail(recipient.email)) {
+      const byEmail = this.emailRoute(recipient.email);
+      if (byEmail) return byEmail;
+    }
     const onPreferred = preferred ? usable.find((i) => i.channel === preferred) : undefined;
     if (onPreferred) return { identity: onPreferred };
     const other = usable.find((i) => i.channel !== "web");
@@ -157,8 +203,18 @@ export class NotificationService {
   /** A row for one channel (a one-time code by SMS, a reset link by email): that channel only. */
   private async pinned(row: OutboxRow, recipient: Recipient | undefined): Promise<Route> {
     const channel = row.channel!;
-    if (channel === "email") return { error: "EMAIL_NOT_CONFIGURED" };
-    if (!this.has(channel)) return { error: "NO_CHANNEL" };
+    if (channel === "email") {
+      const to = row.toAddress ?? recipient?.email;
+      if (!isDeliverableEmail(to)) return { error: "NO_EMAIL" };
+      return this.emailRoute(to) ?? { error: "EMAIL_NOT_CONFIGURED" };
+    }
+    if (!this.has(channel)) {
+      // The embedded start without an SMS provider: the code a newcomer waits for is readable at /dev/outbox.
+      const to = row.toAddress ?? (recipient ? this.phoneOf(recipient) : undefined);
+      if (channel === "sms" && this.ctx.config.devOutbox && to !== undefined)
+        return { devOutbox: { channel, to } };
+      return { error: "NO_CHANNEL" };
+    }
     if (row.toAddress !== null) {
       const identity = await this.conversations.identity(channel, row.toAddress);
       return identity.optedOutAt === null ? { identity } : { error: "OPTED_OUT" };
@@ -176,6 +232,45 @@ export class NotificationService {
     }
     if (channel === "web") return { identity: await this.conversations.webIdentity(recipient.userId) };
     return { error: "NO_CHANNEL" };
+  }
+
+  /** An email goes by SMTP when configured, to /dev/outbox in the embedded start without it, else nowhere. */
+  private emailRoute(to: string): Route | undefined {
+    if (this.mailer) return { email: to };
+    if (this.ctx.config.devOutbox) return { devOutbox: { channel: "email", to } };
+    return undefined;
+  }
+
+  private chatUrl(): string {
+    return `${this.ctx.config.publicBaseUrl}/chat`;
+  }
+
+  /**
+   * The messages kept for /dev/outbox (the embedded start without an email or SMS provider), newest first,
+   * rendered as they would have been sent. Only the embedded start registers the page that shows them.
+   */
+  async devOutbox(limit: number): Promise<DevOutboxEntry[]> {
+    const rows = await this.repo.devOutbox(DEV_OUTBOX, limit);
+    const chatUrl = this.chatUrl();
+    return rows.map((r) => {
+      const channel = r.channel ?? "email";
+      const role = roleOf(r.role === null ? undefined : ({ role: r.role } as Recipient));
+      const to = r.toAddress ?? (channel === "email" ? r.email : r.phone) ?? "";
+      if (channel === "email") {
+        const email = renderEmail(r.template, r.data, role, chatUrl);
+        return {
+          id: r.id,
+          at: r.sentAt ?? r.createdAt,
+          channel,
+          to,
+          subject: email.subject,
+          text: email.text,
+        };
+      }
+      const message = renderNotification(r.template, r.data, role);
+      const text = [message.text, ...(message.links ?? []).map((l) => `${l.label}: ${l.url}`)].join("\n");
+      return { id: r.id, at: r.sentAt ?? r.createdAt, channel, to, subject: undefined, text };
+    });
   }
 
   /** The person's notification settings (the "me" route). */
