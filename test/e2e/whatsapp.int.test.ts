@@ -182,7 +182,7 @@ describe("POST /webhooks/whatsapp", () => {
       .limit(1);
     const verified = await turn(asha, hooks.text(asha, String((codeRow!.data as { code: string }).code)));
     expect(textOf(verified)).toMatch(/verified/);
-    expect(buttonIds(verified)).toEqual(["find", "appointments", "human"]);
+    expect(buttonIds(verified)).toEqual(["find", "appointments", "labs", "human"]);
     const identity = await identityOf("+919876500001");
     expect(identity!.userId).not.toBeNull();
     expect(identity!.verifiedAt).not.toBeNull();
