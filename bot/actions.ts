@@ -83,7 +83,8 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
         key,
       );
       const b = booked.lab_test_booking;
-      const where = b.collection === "home" ? "the sample is taken at home" : "the sample is taken at the lab";
+      const where =
+        b.collection === "home" ? "the sample is taken at home" : "the sample is taken at the lab";
       say(
         turn,
         `Booked: ${b.test_name} on ${formatDate(b.appointment_date)}; ${where}. ` +

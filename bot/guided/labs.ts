@@ -16,7 +16,9 @@ export async function guidedLabs(turn: Turn): Promise<boolean> {
     askTest(turn);
     return true;
   }
-  switch (g.step) {
+  // The lab steps only; any other step is the main machine's.
+  const step: string = g.step;
+  switch (step) {
     case "lab_query":
       if (choice !== undefined) return false;
       await findTests(turn, text.trim());
@@ -83,7 +85,10 @@ async function findTests(turn: Turn, q: string): Promise<void> {
   const tests = await turn.tools.findLabTests(q);
   if (tests.length === 0) {
     turn.state.guided = { step: "lab_query" };
-    return void say(turn, `I found no lab test for "${q}". Try another name (e.g. CBC, HbA1c, lipid profile).`);
+    return void say(
+      turn,
+      `I found no lab test for "${q}". Try another name (e.g. CBC, HbA1c, lipid profile).`,
+    );
   }
   turn.state.guided = { step: "lab_pick_test" };
   say(turn, `Lab tests for "${q}":`, {

@@ -66,6 +66,11 @@ export class GuidedBrain implements Brain {
         }
         break;
       case "menu":
+      case "lab_query":
+      case "lab_pick_test":
+      case "lab_pick_day":
+      case "lab_collection":
+      case "lab_address":
         break;
     }
     showMenu(
