@@ -1,4 +1,5 @@
 import type { AppointmentView } from "../domain/scheduling/views.js";
+import type { RefundQuote } from "../domain/scheduling/service.js";
 import type { DoctorListItem } from "../domain/doctors/service.js";
 import type { Services } from "../domain/index.js";
 import type { BookInput, LabBookingQuote } from "../domain/orders/labs/service.js";
@@ -225,6 +226,13 @@ export class Tools {
   /** The days a sample can be booked for, from tomorrow in the patient's zone. */
   labDays(actor: Actor): Promise<string[]> {
     return this.call("lab_days", {}, () => this.services.labs.bookingDays(actor, 7));
+  }
+
+  /** What cancelling one of the person's appointments now would refund (null: nothing was paid). */
+  cancellationRefund(actor: Actor, id: number): Promise<RefundQuote | null> {
+    return this.call("cancellation_refund", { appointment_id: id }, () =>
+      this.services.scheduling.cancellationRefund(actor, id),
+    );
   }
 
   appointment(actor: Actor, id: number): Promise<AppointmentView> {

@@ -4,6 +4,7 @@ import { formatMoney } from "../../domain/shared/money.js";
 import { formatDay } from "../format.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
+import { prepareCancel } from "../cancel.js";
 import { guidedLabs } from "./labs.js";
 import { openTicket, showMenu } from "./menu.js";
 
@@ -191,12 +192,7 @@ export class GuidedBrain implements Brain {
   }
 
   private async prepareCancel(turn: Turn, id: number): Promise<void> {
-    const a = await turn.tools.appointment(turn.actor!, id);
-    prepareAction(turn, {
-      kind: "cancel",
-      appointmentId: a.id,
-      summary: `Cancel your appointment with ${a.doctor_name} on ${formatDay(a.appointment_date)} at ${a.appointment_time}.`,
-    });
+    await prepareCancel(turn, await turn.tools.appointment(turn.actor!, id));
   }
 
   private async startReschedule(turn: Turn, id: number): Promise<void> {

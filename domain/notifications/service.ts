@@ -110,7 +110,12 @@ export class NotificationService {
         await this.repo.markFailed(this.ctx.db, row.id, route.error);
         return;
       }
-      const message = renderNotification(row.template, row.data, roleOf(recipient));
+      const message = renderNotification(
+        row.template,
+        row.data,
+        roleOf(recipient),
+        recipient?.patientId != null ? recipient.timeZone : undefined,
+      );
       await this.conversations.post(route.identity, [message], {
         key: deliverJobId(row.id),
         notification: { template: row.template, data: row.data },

@@ -499,6 +499,8 @@ export class LabsService {
     b: BookingRow,
     to: LabBookingStatus,
     note?: string,
+    /** What the patient is told, when it is more than the new status (a payment window that ran out). */
+    event: string = to,
   ): Promise<void> {
     assertBookingTransition(b.status, to);
     if (to === "sample_collected" && b.paymentStatus !== "paid") {
@@ -532,7 +534,7 @@ export class LabsService {
       note: note?.trim() || null,
       at: now,
     });
-    await this.notifyPatient(tx, b, to, { test_name: b.testName });
+    await this.notifyPatient(tx, b, event, { test_name: b.testName });
     await this.audit(
       actor,
       {
@@ -749,7 +751,7 @@ export class LabsService {
   async paymentExpired(tx: Tx, bookingId: number): Promise<void> {
     const b = await this.repo.lockBooking(tx, bookingId);
     if (!b || b.paymentStatus !== "unpaid" || b.status !== "scheduled") return;
-    await this.transition(tx, systemActor, b, "cancelled", PAYMENT_TIMEOUT_NOTE);
+    await this.transition(tx, systemActor, b, "cancelled", PAYMENT_TIMEOUT_NOTE, "payment_expired");
   }
 
   /** Money went back: a paid booking refunded in full shows as refunded. */
