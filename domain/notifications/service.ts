@@ -174,7 +174,8 @@ export class NotificationService {
     if (!m) return;
     const row = await this.repo.find(Number(m[1]));
     if (!row || row.status !== "sent" || row.deliveredChannel !== channel) return;
-    if (row.channel !== null || row.userId === null) return;
+    // The web chat keeps the message in the conversation (read when the person opens it): not a failure.
+    if (row.channel !== null || row.userId === null || channel === "web") return;
     const recipient = await this.repo.recipient(row.userId);
     if (!recipient?.active) return;
     const list = await this.candidates(recipient);
