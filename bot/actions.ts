@@ -1,4 +1,5 @@
-import { formatMoney } from "../domain/shared/money.js";
+import { formatMoney, toMinor } from "../domain/shared/money.js";
+import { formatDate } from "../domain/shared/when.js";
 import type { PendingAction } from "./state.js";
 import { say, type Turn } from "./turn.js";
 import { showMenu } from "./guided/menu.js";
@@ -66,6 +67,39 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
             }
           : {}),
       });
+      break;
+    }
+    case "lab_test": {
+      const booked = await turn.tools.call(
+        "book_lab_test",
+        { test: action.labTest, date: action.appointmentDate, collection: action.collection },
+        () =>
+          services.labs.book(actor, {
+            test_name: action.labTest!,
+            appointment_date: action.appointmentDate!,
+            collection: action.collection,
+            address: action.address,
+          }),
+        key,
+      );
+      const b = booked.lab_test_booking;
+      const where =
+        b.collection === "home" ? "the sample is taken at home" : "the sample is taken at the lab";
+      say(
+        turn,
+        `Booked: ${b.test_name} on ${formatDate(b.appointment_date)}; ${where}. ` +
+          `Preparation: ${b.preparation} (Lab booking #${b.booking_id})`,
+        booked.payment?.checkout_url
+          ? {
+              links: [
+                {
+                  label: `Pay ${formatMoney(toMinor(booked.payment.amount, booked.payment.currency), booked.payment.currency)}`,
+                  url: booked.payment.checkout_url,
+                },
+              ],
+            }
+          : {},
+      );
       break;
     }
     case "cancel": {

@@ -4,11 +4,15 @@ import type { Choice } from "./types.js";
 export interface PendingAction {
   /** The action's number in this conversation: the idempotency key is conv:<id>:action:<n>. */
   n: number;
-  kind: "book" | "cancel" | "reschedule";
+  kind: "book" | "cancel" | "reschedule" | "lab_test";
   doctorId?: number | undefined;
   appointmentId?: number | undefined;
   appointmentDate?: string | undefined;
   appointmentTime?: string | undefined;
+  /** Lab test: the catalog code, where the sample is taken and the home address. */
+  labTest?: string | undefined;
+  collection?: "lab" | "home" | undefined;
+  address?: string | undefined;
   summary: string;
   priceMinor?: number | undefined;
   currency?: string | undefined;
@@ -38,7 +42,12 @@ export interface GuidedState {
     | "pick_day"
     | "pick_slot"
     | "my_appointments"
-    | "appointment_action";
+    | "appointment_action"
+    | "lab_query"
+    | "lab_pick_test"
+    | "lab_pick_day"
+    | "lab_collection"
+    | "lab_address";
   query?: string | undefined;
   city?: string | undefined;
   doctorId?: number | undefined;
@@ -46,6 +55,8 @@ export interface GuidedState {
   /** Reschedule: the appointment being moved. */
   rescheduleOf?: number | undefined;
   appointmentId?: number | undefined;
+  /** Lab tests: the chosen test's code. */
+  labTest?: string | undefined;
 }
 
 /** conversations.state */

@@ -1,6 +1,9 @@
 import type { AppointmentView } from "../domain/scheduling/views.js";
+import type { RefundQuote } from "../domain/scheduling/service.js";
 import type { DoctorListItem } from "../domain/doctors/service.js";
 import type { Services } from "../domain/index.js";
+import type { BookInput, LabBookingQuote } from "../domain/orders/labs/service.js";
+import type { LabTestView } from "../domain/orders/labs/views.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { ConversationService, ToolCallValues } from "../domain/conversations/service.js";
@@ -204,6 +207,32 @@ export class Tools {
           .map((h) => ({ name: h.name, severity: h.severity, reaction: h.reaction })),
       };
     });
+  }
+
+  /** Lab tests by name, code or plain words ("blood count"), best first. */
+  findLabTests(q: string, limit = 5): Promise<LabTestView[]> {
+    return this.call("find_lab_tests", { query: q }, async () =>
+      (await this.services.labs.searchTests(q)).tests.slice(0, limit),
+    );
+  }
+
+  /** A lab booking checked but not made (what the person confirms). */
+  labQuote(actor: Actor, input: BookInput): Promise<LabBookingQuote> {
+    return this.call("quote_lab_test", { ...input, address: input.address ? "(given)" : undefined }, () =>
+      this.services.labs.quote(actor, input),
+    );
+  }
+
+  /** The days a sample can be booked for, from tomorrow in the patient's zone. */
+  labDays(actor: Actor): Promise<string[]> {
+    return this.call("lab_days", {}, () => this.services.labs.bookingDays(actor, 7));
+  }
+
+  /** What cancelling one of the person's appointments now would refund (null: nothing was paid). */
+  cancellationRefund(actor: Actor, id: number): Promise<RefundQuote | null> {
+    return this.call("cancellation_refund", { appointment_id: id }, () =>
+      this.services.scheduling.cancellationRefund(actor, id),
+    );
   }
 
   appointment(actor: Actor, id: number): Promise<AppointmentView> {

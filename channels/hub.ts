@@ -222,7 +222,12 @@ export class ChannelHub {
     const { conversations } = this;
     const message = toOutbound(row);
     const adapter = this.registry.get(identity.channel);
-    const giveUp = (code: string) => conversations.recordSendFailure([row.id], code, this.clock.now());
+    const giveUp = async (code: string) => {
+      await conversations.recordSendFailure([row.id], code, this.clock.now());
+      // A notification given up on this channel goes on to the person's next one.
+      if (row.postKey?.startsWith("notify:"))
+        await this.engine.deps.services.notifications.sendFailed(row.postKey, identity.channel, code);
+    };
     if (!adapter) return giveUp("CHANNEL_OFF");
     if (identity.optedOutAt !== null && !message.evenIfOptedOut) return giveUp("OPTED_OUT");
     const ctx: SendContext = {

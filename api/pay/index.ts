@@ -25,7 +25,10 @@ function page(
       : "Choose the outcome of this test payment."
     : p.status === "succeeded" || p.status === "refunded" || p.status === "partially_refunded"
       ? "This payment has been made."
-      : "This payment link has expired.";
+      : // Closed at or after its window: the time ran out (the hold was released); before it: called off.
+        p.updatedAt >= p.expiresAt
+        ? "The time to pay ran out, so the booking was released. Nothing was charged."
+        : "This booking was cancelled, so this link takes no payment. Nothing was charged.";
   const t = encodeURIComponent(token);
   const buttons =
     payable && mode.choosesOutcome

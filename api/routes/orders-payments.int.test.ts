@@ -264,7 +264,7 @@ describe("a pharmacy order's payment", () => {
     // The link closes with the order; a payment that gets through anyway (a race) is refunded.
     expect(await paymentRow(payment.id)).toMatchObject({ status: "expired" });
     const page = await t.app.inject({ method: "GET", url: new URL(payment.checkout_url).pathname });
-    expect(page.body).toContain("This payment link has expired.");
+    expect(page.body).toContain("This booking was cancelled, so this link takes no payment.");
     await payThroughSandbox(t, payment);
     expect(await paymentRow(payment.id)).toMatchObject({ status: "refunded" });
     expect(await orderRow(id)).toMatchObject({ status: "cancelled", paymentStatus: "unpaid" });

@@ -4,6 +4,8 @@ import { formatMoney } from "../../domain/shared/money.js";
 import { formatDay } from "../format.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
+import { prepareCancel } from "../cancel.js";
+import { guidedLabs } from "./labs.js";
 import { openTicket, showMenu } from "./menu.js";
 
 const APPOINTMENT_REF = /(?:#|\bappointment\s*(?:id|no\.?|number)?\s*#?)\s*(\d{1,9})\b/i;
@@ -24,6 +26,7 @@ export class GuidedBrain implements Brain {
     if (choice === "find") return this.askQuery(turn);
     if (choice === "appointments") return this.listAppointments(turn);
     if (choice === "human") return openTicket(turn, false);
+    if (await guidedLabs(turn)) return;
 
     // "#123" / "appointment 123": shown only if it is the person's own (the domain decides, 404 otherwise).
     const ref = choice === undefined ? APPOINTMENT_REF.exec(text) : null;
@@ -64,6 +67,11 @@ export class GuidedBrain implements Brain {
         }
         break;
       case "menu":
+      case "lab_query":
+      case "lab_pick_test":
+      case "lab_pick_day":
+      case "lab_collection":
+      case "lab_address":
         break;
     }
     showMenu(
@@ -184,12 +192,7 @@ export class GuidedBrain implements Brain {
   }
 
   private async prepareCancel(turn: Turn, id: number): Promise<void> {
-    const a = await turn.tools.appointment(turn.actor!, id);
-    prepareAction(turn, {
-      kind: "cancel",
-      appointmentId: a.id,
-      summary: `Cancel your appointment with ${a.doctor_name} on ${formatDay(a.appointment_date)} at ${a.appointment_time}.`,
-    });
+    await prepareCancel(turn, await turn.tools.appointment(turn.actor!, id));
   }
 
   private async startReschedule(turn: Turn, id: number): Promise<void> {

@@ -3,6 +3,7 @@ import { say, type Turn } from "../turn.js";
 export const MENU_CHOICES = [
   { id: "find", label: "Find a doctor" },
   { id: "appointments", label: "My appointments" },
+  { id: "labs", label: "Lab tests" },
   { id: "human", label: "Talk to a human" },
 ];
 

@@ -26,6 +26,12 @@ export const pending: Middleware = async (turn, next) => {
   turn.state.pending = undefined;
   if (declined) {
     turn.handledBy = "pending";
+    if (action.kind === "lab_test" && action.labTest !== undefined) {
+      // Back to choosing the day for the same test.
+      turn.state.guided = { step: "lab_pick_test" };
+      turn.input = { text: "", choice: `lab:${action.labTest}` };
+      return next();
+    }
     if (action.kind !== "cancel" && action.doctorId !== undefined) {
       // Back to choosing the day, keeping the doctor (and the appointment being moved).
       turn.state.guided = {

@@ -1,4 +1,4 @@
-import { prepareAction } from "../actions.js";
+import { prepareCancel } from "../cancel.js";
 import { formatDay } from "../format.js";
 import { showMenu } from "../guided/menu.js";
 import { REMINDER_CHOICES } from "../../domain/notifications/templates.js";
@@ -36,7 +36,7 @@ export const reminders: Middleware = async (turn, next) => {
   const cancel = idAfter(choice, REMINDER_CHOICES.cancel);
   if (cancel !== undefined) {
     turn.handledBy = "reminders";
-    return prepareCancel(turn, cancel);
+    return cancelFromReminder(turn, cancel);
   }
   const taken = idAfter(choice, REMINDER_CHOICES.taken);
   const skip = idAfter(choice, REMINDER_CHOICES.skip);
@@ -50,13 +50,9 @@ export const reminders: Middleware = async (turn, next) => {
   await next();
 };
 
-async function prepareCancel(turn: Turn, id: number): Promise<void> {
+async function cancelFromReminder(turn: Turn, id: number): Promise<void> {
   const a = await turn.tools.appointment(turn.actor!, id);
   if (a.status !== "confirmed" && a.status !== "pending" && a.status !== "proposed")
     return showMenu(turn, `Appointment #${a.id} is already ${a.status}. What would you like to do?`);
-  prepareAction(turn, {
-    kind: "cancel",
-    appointmentId: a.id,
-    summary: `Cancel your appointment with ${a.doctor_name} on ${formatDay(a.appointment_date)} at ${a.appointment_time}.`,
-  });
+  await prepareCancel(turn, a);
 }

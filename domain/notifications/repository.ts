@@ -115,6 +115,14 @@ export class NotificationsRepository {
       .where(eq(notificationsOutbox.id, id));
   }
 
+  /** Sent again on another channel after `error` on the first: where it went now, and why it moved. */
+  async markRerouted(tx: DbOrTx, id: number, channel: string, error: string): Promise<void> {
+    await tx
+      .update(notificationsOutbox)
+      .set({ deliveredChannel: channel, lastError: error, providerMessageId: null, deliveryStatus: null })
+      .where(eq(notificationsOutbox.id, id));
+  }
+
   async markFailed(tx: DbOrTx, id: number, error: string): Promise<void> {
     await tx
       .update(notificationsOutbox)

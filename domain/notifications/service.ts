@@ -152,7 +152,12 @@ export class NotificationService {
         await this.repo.markSent(this.ctx.db, row.id, "email", now);
         return;
       }
-      const message = renderNotification(row.template, row.data, roleOf(recipient));
+      const message = renderNotification(
+        row.template,
+        row.data,
+        roleOf(recipient),
+        recipient?.patientId != null ? recipient.timeZone : undefined,
+      );
       await this.conversations.post(route.identity, [message], {
         key: deliverJobId(row.id),
         notification: { template: row.template, data: row.data },
@@ -168,28 +173,74 @@ export class NotificationService {
     if (row.userId !== null && (!recipient || !recipient.active)) return { error: "NO_RECIPIENT" };
     if (row.channel !== null) return this.pinned(row, recipient);
     if (!recipient) return { error: "NO_CHANNEL" };
-    const usable = (await this.conversations.verifiedIdentities(recipient.userId)).filter(
-      (i) => i.optedOutAt === null && this.has(i.channel),
-    );
-    const preferred = recipient.preferredChannel;
-    if (preferred === "email" && isDeliverableEmail(recipient.email)) {
+    // Email first for people who prefer it (and have a deliverable address and a mail sender).
+    if (recipient.preferredChannel === "email" && isDeliverableEmail(recipient.email)) {
       const byEmail = this.emailRoute(recipient.email);
       if (byEmail) return byEmail;
     }
-    const onPreferred = preferred ? usable.find((i) => i.channel === preferred) : undefined;
-    if (onPreferred) return { identity: onPreferred };
-    const other = usable.find((i) => i.channel !== "web");
-    if (other) return { identity: other };
+    const [first] = await this.candidates(recipient);
+    return first ? { identity: first } : { error: "NO_CHANNEL" };
+  }
+
+  /**
+   * Where a person's notifications can go, in order: the preferred channel; their other verified channels, most
+   * recently active first; SMS to their phone; the web chat. A channel that fails for good hands the message to
+   * the next one (sendFailed).
+   */
+  private async candidates(recipient: Recipient): Promise<IdentityRow[]> {
+    const usable = (await this.conversations.verifiedIdentities(recipient.userId)).filter(
+      (i) => i.optedOutAt === null && this.has(i.channel),
+    );
+    const list: IdentityRow[] = [];
+    const add = (i: IdentityRow | undefined) => {
+      if (i && !list.some((x) => x.id === i.id)) list.push(i);
+    };
+    const preferred = recipient.preferredChannel;
+    if (preferred) add(usable.find((i) => i.channel === preferred));
+    for (const i of usable) if (i.channel !== "web") add(i);
     const phone = this.phoneOf(recipient);
     if (this.has("sms") && phone !== undefined) {
       const sms = await this.conversations.identity("sms", phone);
       const mine = sms.userId === null || sms.userId === recipient.userId;
-      if (sms.optedOutAt === null && mine) return { identity: sms };
+      if (sms.optedOutAt === null && mine) add(sms);
     }
     const web = usable.find((i) => i.channel === "web");
-    if (web) return { identity: web };
-    if (this.has("web")) return { identity: await this.conversations.webIdentity(recipient.userId) };
-    return { error: "NO_CHANNEL" };
+    if (web) add(web);
+    else if (this.has("web")) add(await this.conversations.webIdentity(recipient.userId));
+    return list;
+  }
+
+  /**
+   * A notification's message was given up on `channel` (a permanent failure: an unsubscribed or invalid number,
+   * a closed channel): it is posted again on the person's next channel after that one, and the outbox row says
+   * where it went and why it moved. A message pinned to one channel, or with no channel left, stays failed.
+   * Idempotent: the row moves on only from the channel that failed, and each re-post has its own key.
+   */
+  async sendFailed(postKey: string, channel: string, code: string): Promise<void> {
+    const m = /^notify:(\d+):/.exec(postKey);
+    if (!m) return;
+    const row = await this.repo.find(Number(m[1]));
+    if (!row || row.status !== "sent" || row.deliveredChannel !== channel) return;
+    // The web chat keeps the message in the conversation (read when the person opens it): not a failure.
+    if (row.channel !== null || row.userId === null || channel === "web") return;
+    const recipient = await this.repo.recipient(row.userId);
+    if (!recipient?.active) return;
+    const list = await this.candidates(recipient);
+    const at = list.findIndex((i) => i.channel === channel);
+    const next = list.slice(at + 1).find((i) => i.channel !== channel);
+    const error = `${channel.toUpperCase()}:${code}`;
+    if (!next) return this.repo.markFailed(this.ctx.db, row.id, error);
+    const message = renderNotification(
+      row.template,
+      row.data,
+      roleOf(recipient),
+      recipient.patientId !== null ? recipient.timeZone : undefined,
+    );
+    await this.conversations.post(next, [message], {
+      key: `${deliverJobId(row.id)}:after-${channel}`,
+      notification: { template: row.template, data: row.data },
+    });
+    await this.repo.markRerouted(this.ctx.db, row.id, next.channel, error);
   }
 
   /**

@@ -121,7 +121,30 @@ describe("notification templates", () => {
     expect(refill).toContain("Metformin runs out around 2030-01-16");
     expect(refill).toContain("refills left");
     const prep = renderNotification("reminder.lab_prep", DATA, "patient").text;
-    expect(prep).toContain("Complete blood count is on 2030-01-08");
+    expect(prep).toContain("Complete blood count is on Tue 8 Jan");
     expect(prep).toContain("Preparation: Fast for 8-10 hours");
+  });
+
+  it("write an appointment's time in the one format, on the patient's own clock when their zone is known", () => {
+    const data = { ...DATA, starts_at: "2030-01-08T03:30:00.000Z" };
+    expect(renderNotification("appointment.accepted", data, "patient", "Asia/Kolkata").text).toContain(
+      "on Tue 8 Jan, 09:00 AM",
+    );
+    expect(renderNotification("appointment.accepted", data, "patient", "Europe/London").text).toContain(
+      "on Tue 8 Jan, 03:30 AM",
+    );
+    // No zone (a doctor): the appointment's own date and time, its zone named.
+    expect(renderNotification("appointment.requested", data, "doctor").text).toContain(
+      "for Tue 8 Jan, 09:00 AM (Asia/Kolkata)",
+    );
+  });
+
+  it("tell the patient a booking was released because the time to pay ran out", () => {
+    expect(renderNotification("appointment.payment_expired", DATA, "patient").text).toMatch(
+      /time to pay for your appointment with Dr Meera Shah .* ran out, so the slot was released and nothing was charged/,
+    );
+    expect(renderNotification("lab_booking.payment_expired", DATA, "patient").text).toMatch(
+      /time to pay for your lab test \(Complete blood count\) ran out, so the booking was cancelled/,
+    );
   });
 });

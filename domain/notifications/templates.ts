@@ -6,6 +6,7 @@
  */
 
 import { formatMoney, toMinor } from "../shared/money.js";
+import { formatDate, formatDateTime } from "../shared/when.js";
 
 /** The shape of the engine's OutboundMessage (bot/types.ts) that notifications use. */
 export interface NotificationMessage {
@@ -51,13 +52,18 @@ function money(d: Data, key: string): string {
   }
 }
 
-/** "Dr Rao on 2030-01-08 at 10:00" — the date and time as the appointment view shows them (doctor's zone). */
-function when(d: Data): string {
+/**
+ * When an appointment is, in the one format (domain/shared/when.ts): on the recipient's own clock when their
+ * zone is known ("Tue 8 Jan, 10:00 AM"), else as the appointment view shows it (the doctor's zone, named).
+ */
+function when(d: Data, zone?: string): string {
+  const startsAt = str(d.starts_at);
+  if (zone && startsAt) return formatDateTime(startsAt, zone);
   const date = str(d.appointment_date);
   const time = str(d.appointment_time);
-  const zone = str(d.time_zone);
+  const doctorZone = str(d.time_zone);
   if (!date) return "";
-  return `${date}${time ? ` at ${time}` : ""}${zone && zone !== "UTC" ? ` (${zone.replace(/_/g, " ")})` : ""}`;
+  return `${formatDate(date)}${time ? `, ${time}` : ""}${doctorZone && doctorZone !== "UTC" ? ` (${doctorZone.replace(/_/g, " ")})` : ""}`;
 }
 
 function withWhom(d: Data, role: RecipientRole): string {
@@ -71,9 +77,9 @@ function ref(d: Data): string {
   return id ? ` (Appointment #${id})` : "";
 }
 
-function appointment(event: string, d: Data, role: RecipientRole): NotificationMessage {
+function appointment(event: string, d: Data, role: RecipientRole, zone?: string): NotificationMessage {
   const who = withWhom(d, role);
-  const at = when(d);
+  const at = when(d, zone);
   const online = d.mode === "online" || d.mode === "video";
   switch (event) {
     case "requested":
@@ -117,6 +123,10 @@ function appointment(event: string, d: Data, role: RecipientRole): NotificationM
       return { text: `Your appointment with ${who} on ${at} was marked as missed.${ref(d)}` };
     case "paid":
       return { text: `An appointment was paid.${ref(d)}` };
+    case "payment_expired":
+      return {
+        text: `The time to pay for your appointment with ${who} on ${at} ran out, so the slot was released and nothing was charged. Write "menu" to book again.${ref(d)}`,
+      };
     default:
       return { text: `Your appointment${ref(d)} was updated.` };
   }
@@ -143,13 +153,19 @@ const LAB_EVENT: Record<string, string> = {
 };
 
 /** The message for a template; an unknown template gets a neutral line rather than nothing. */
-export function renderNotification(template: string, data: Data, role: RecipientRole): NotificationMessage {
+export function renderNotification(
+  template: string,
+  data: Data,
+  role: RecipientRole,
+  /** The recipient's IANA zone (patients): times are written on their clock. */
+  zone?: string,
+): NotificationMessage {
   const [family, event = ""] = template.split(/\.(.*)/s) as [string, string?];
   switch (family) {
     case "appointment":
-      return appointment(event, data, role);
+      return appointment(event, data, role, zone);
     case "reminder":
-      return reminder(event, data, role);
+      return reminder(event, data, role, zone);
     case "payment": {
       const what = str(data.description) ?? "your booking";
       const amount = money(data, "amount");
@@ -175,8 +191,10 @@ export function renderNotification(template: string, data: Data, role: Recipient
       if (event === "scheduled") {
         const date = str(data.appointment_date);
         const prep = str(data.preparation);
-        text = `${text.slice(0, -1)}${date ? ` on ${date}` : ""}.${prep ? ` Preparation: ${prep}` : ""}`;
+        text = `${text.slice(0, -1)}${date ? ` on ${formatDate(date)}` : ""}.${prep ? ` Preparation: ${prep}` : ""}`;
       }
+      if (event === "payment_expired")
+        text = `The time to pay for your lab test${test ? ` (${test})` : ""} ran out, so the booking was cancelled and nothing was charged. Write "menu" to book again.`;
       return { text };
     }
     case "lab": {
@@ -234,12 +252,12 @@ export function renderNotification(template: string, data: Data, role: Recipient
   }
 }
 
-function reminder(kind: string, d: Data, role: RecipientRole): NotificationMessage {
+function reminder(kind: string, d: Data, role: RecipientRole, zone?: string): NotificationMessage {
   switch (kind) {
     case "appointment": {
       const id = str(d.appointment_id) ?? "";
       return {
-        text: `Reminder: your appointment with ${withWhom(d, role)} is on ${when(d)}.${ref(d)} Will you come?`,
+        text: `Reminder: your appointment with ${withWhom(d, role)} is on ${when(d, zone)}.${ref(d)} Will you come?`,
         choices: [
           { id: `${REMINDER_CHOICES.confirm}${id}`, label: "Confirm" },
           { id: `${REMINDER_CHOICES.cancel}${id}`, label: "Cancel" },
@@ -265,7 +283,7 @@ function reminder(kind: string, d: Data, role: RecipientRole): NotificationMessa
       };
     case "lab_prep":
       return {
-        text: `Reminder: your ${str(d.test_name) ?? "lab test"} is on ${str(d.appointment_date) ?? "soon"}.${str(d.preparation) ? ` Preparation: ${str(d.preparation)}` : ""}`,
+        text: `Reminder: your ${str(d.test_name) ?? "lab test"} is on ${str(d.appointment_date) ? formatDate(str(d.appointment_date)!) : "soon"}.${str(d.preparation) ? ` Preparation: ${str(d.preparation)}` : ""}`,
       };
     default:
       return { text: "Reminder from HealthLink." };

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/client.js";
 import type { AppointmentDetail } from "../scheduling/repository.js";
 import type { AppointmentEvent } from "../scheduling/rules.js";
-import type { AppointmentPaymentHooks, BookingPayment, Side } from "../scheduling/service.js";
+import type { AppointmentPaymentHooks, BookingPayment, RefundQuote, Side } from "../scheduling/service.js";
 import type { ServiceContext } from "../context.js";
 import type { Earnings } from "./earnings.js";
 import { refundFor } from "./rules.js";
@@ -75,6 +75,19 @@ export class AppointmentPayments implements AppointmentPaymentHooks {
       });
     // A late cancellation: the share kept is earned like a consultation fee.
     await this.earnings.retain(tx, p, appt.id, p.amountMinor - refund);
+  }
+
+  /** What cancelling now would refund, by the same rules as changed(): null when nothing was paid. */
+  async refundQuote(appt: AppointmentDetail, side: Side): Promise<RefundQuote | null> {
+    const p = await this.payments.findByPurpose("appointment", appt.id);
+    if (!p || (p.status !== "succeeded" && p.status !== "partially_refunded")) return null;
+    const config = this.ctx.config.payments;
+    const left = p.amountMinor - p.refundedMinor;
+    const refund = refundFor(side, p.amountMinor, appt.startsAt, this.ctx.clock.now(), {
+      fullBeforeHours: config.refundFullBeforeHours,
+      lateSharePercent: config.refundLateSharePercent,
+    });
+    return { paid_minor: p.amountMinor, refund_minor: Math.min(refund, left), currency: p.currency };
   }
 
   afterChange(appointmentId: number): Promise<void> {

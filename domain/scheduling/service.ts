@@ -109,6 +109,15 @@ export interface AppointmentPaymentHooks {
   changed(tx: Tx, appt: AppointmentDetail, event: AppointmentEvent, side: Side): Promise<void>;
   /** After the commit of a booking or a change: schedule its payment jobs, run its refunds. */
   afterChange(appointmentId: number): Promise<void>;
+  /** What cancelling now would refund, by the refund rules (null: nothing was paid). Reads only. */
+  refundQuote?(appt: AppointmentDetail, side: Side): Promise<RefundQuote | null>;
+}
+
+/** What a cancellation would give back: what was paid and what of it is refunded. */
+export interface RefundQuote {
+  paid_minor: number;
+  refund_minor: number;
+  currency: string;
 }
 
 const noPayments: AppointmentPaymentHooks = {
@@ -476,6 +485,15 @@ export class SchedulingService {
     }));
   }
 
+  /**
+   * What cancelling this appointment now would refund, before the person confirms: null when nothing was paid
+   * (an unpaid hold simply closes). The same rules the cancellation then applies.
+   */
+  async cancellationRefund(actor: Actor, id: number): Promise<RefundQuote | null> {
+    const { appt, side } = await this.authorize(actor, id, "read");
+    return (await this.payments.refundQuote?.(appt, side)) ?? null;
+  }
+
   async accept(actor: Actor, id: number): Promise<AppointmentView> {
     const { side } = await this.authorize(actor, id, "accept", "doctor");
     return this.change(actor, id, side, "accepted", () => ({ status: "confirmed" }));
@@ -816,6 +834,25 @@ export class SchedulingService {
     await this.recordSystemChange(tx, appt, "cancelled", appt.status, "cancelled", now, {
       reason: "payment_timeout",
     });
+    // The patient is told on their channel: the time to pay ran out and the slot is free again.
+    const detail = await this.repo.findAppointment(appt.id, tx);
+    if (detail?.patientUserId != null) {
+      const view = appointmentView(detail);
+      await enqueueNotification(tx, {
+        userId: detail.patientUserId,
+        template: "appointment.payment_expired",
+        idempotencyKey: `appointment:${appt.id}:payment_expired`,
+        notBefore: now,
+        data: {
+          appointment_id: appt.id,
+          doctor_name: detail.doctorName,
+          appointment_date: view.appointment_date,
+          appointment_time: view.appointment_time,
+          time_zone: detail.timeZone,
+          starts_at: view.starts_at,
+        },
+      });
+    }
   }
 
   /**

@@ -305,7 +305,7 @@ describe("appointment reminders", () => {
     });
     const reminder = textsTo(mei.chatId).filter((m) => m.startsWith("Reminder"));
     expect(reminder).toHaveLength(1);
-    expect(reminder[0]).toContain("2030-01-08 at 09:00");
+    expect(reminder[0]).toContain("on Tue 8 Jan, 09:00 AM");
 
     // The reminder is marked fired, linked to its outbox row.
     const [fired] = await t.database.db

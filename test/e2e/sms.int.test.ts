@@ -156,7 +156,9 @@ describe("SMS through Twilio", () => {
     expect((await turn(ravi, ravi)).join("\n")).toMatch(/6-digit code to \+919876500010/);
     const menu = (await turn(ravi, await lastCode(ravi))).join("\n");
     expect(menu).toMatch(/verified/);
-    expect(menu).toContain("1. Find a doctor\n2. My appointments\n3. Talk to a human\nReply 1, 2 or 3.");
+    expect(menu).toContain(
+      "1. Find a doctor\n2. My appointments\n3. Lab tests\n4. Talk to a human\nReply 1, 2, 3 or 4.",
+    );
 
     expect((await turn(ravi, "1")).join("\n")).toMatch(/specialty/);
     expect((await turn(ravi, "dentist")).join("\n")).toMatch(/city/);

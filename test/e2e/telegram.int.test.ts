@@ -152,7 +152,12 @@ describe("POST /webhooks/telegram", () => {
     expect(codesAfter).toHaveLength(codesBefore.length);
     expect(textOf(verified)).toMatch(/linked to your HealthLink account/);
     expect(textOf(verified)).toMatch(/verified/);
-    expect(buttonsOf(verified).map((b) => b.callback_data)).toEqual(["find", "appointments", "human"]);
+    expect(buttonsOf(verified).map((b) => b.callback_data)).toEqual([
+      "find",
+      "appointments",
+      "labs",
+      "human",
+    ]);
     const [identity] = await t.database.db
       .select()
       .from(channelIdentities)

@@ -1,7 +1,6 @@
 import { tool } from "langchain";
 import { z } from "zod";
-import { prepareAction } from "../../actions.js";
-import { formatDay } from "../../format.js";
+import { prepareCancel } from "../../cancel.js";
 import { AWAITING } from "./book.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
@@ -13,11 +12,7 @@ export function cancelTool({ turn }: AgentToolContext) {
         const a = await turn.tools.appointment(turn.actor!, appointment_id);
         if (["cancelled", "rejected", "completed", "no_show"].includes(a.status))
           return `That appointment is ${a.status}; it cannot be cancelled.`;
-        prepareAction(turn, {
-          kind: "cancel",
-          appointmentId: a.id,
-          summary: `Cancel your appointment with ${a.doctor_name} on ${formatDay(a.appointment_date)} at ${a.appointment_time}.`,
-        });
+        await prepareCancel(turn, a);
         return AWAITING;
       }),
     {

@@ -2,6 +2,7 @@ import { bookTool } from "./book.js";
 import { cancelTool } from "./cancel.js";
 import { doctorDetailsTool } from "./doctor-details.js";
 import { freeSlotsTool } from "./free-slots.js";
+import { bookLabTestTool, findLabTestsTool } from "./lab-tests.js";
 import { myAppointmentsTool } from "./my-appointments.js";
 import { myHealthTool } from "./my-health.js";
 import { rescheduleTool } from "./reschedule.js";
@@ -23,6 +24,8 @@ export function agentTools(ctx: AgentToolContext) {
     bookTool(ctx),
     rescheduleTool(ctx),
     cancelTool(ctx),
+    findLabTestsTool(ctx),
+    bookLabTestTool(ctx),
     talkToHumanTool(ctx),
   ];
 }

@@ -75,6 +75,20 @@ interface SealedDocument {
   sha256: string;
 }
 
+/** A lab booking checked but not made (LabsService.quote). */
+export interface LabBookingQuote {
+  test: LabTestView;
+  appointment_date: string;
+  collection: "lab" | "home";
+  /** Where the sample is taken at home (given, else on file); null at the lab. */
+  address: string | null;
+  /** The patient's address on file, if any. */
+  address_on_file: string | null;
+  preparation: string;
+  price_minor: number;
+  currency: string;
+}
+
 /** The contract's booking body. */
 export interface BookingContractView {
   booking_id: number;
@@ -151,11 +165,39 @@ export class LabsService {
 
   // --- booking -------------------------------------------------------------------------------------
 
-  /** The patient books for themself, or a care-team doctor orders it for the patient. */
-  async book(
-    actor: Actor,
-    input: BookInput,
-  ): Promise<{ lab_test_booking: BookingContractView; payment: PaymentSummary | null }> {
+  /**
+   * Checks a booking without making it: the test (by name, code or plain words), the date, where the sample is
+   * taken and the address (the one given, else the one on file). What the chat shows before the person confirms;
+   * book() runs the same checks again.
+   */
+  async quote(actor: Actor, input: BookInput): Promise<LabBookingQuote> {
+    const plan = await this.plan(actor, input);
+    return {
+      test: labTestView(plan.test),
+      appointment_date: input.appointment_date,
+      collection: plan.collection,
+      address: plan.address,
+      address_on_file: plan.patient.address?.trim() || null,
+      preparation: plan.test.preparation,
+      price_minor: plan.test.priceMinor,
+      currency: plan.test.currency,
+    };
+  }
+
+  /** The next `count` days a patient can book a sample for, from tomorrow on the patient's own calendar. */
+  async bookingDays(actor: Actor, count = 7): Promise<string[]> {
+    const patientId = await this.ctx.access.patientScope(actor, undefined, {
+      action: "create",
+      resourceType: BOOKING,
+    });
+    const patient = await this.repo.findPatient(patientId);
+    if (!patient) throw notFound("Patient");
+    const today = todayIn(patient.timeZone, this.ctx.clock.now());
+    return Array.from({ length: Math.min(count, MAX_BOOKING_DAYS_AHEAD) }, (_, i) => addDays(today, i + 1));
+  }
+
+  /** Everything book() checks before it writes. */
+  private async plan(actor: Actor, input: BookInput) {
     if (actor.role !== "patient" && actor.role !== "doctor")
       throw forbidden(
         "BOOKING_NOT_ALLOWED",
@@ -194,6 +236,15 @@ export class LabsService {
           "Home collection needs an address: give one, or add your address to your profile.",
         );
     }
+    return { patientId, patient, test, collection, address, today };
+  }
+
+  /** The patient books for themself, or a care-team doctor orders it for the patient. */
+  async book(
+    actor: Actor,
+    input: BookInput,
+  ): Promise<{ lab_test_booking: BookingContractView; payment: PaymentSummary | null }> {
+    const { patientId, patient, test, collection, address, today } = await this.plan(actor, input);
 
     let orderingDoctorId: number | null = actor.role === "doctor" ? (actor.doctorId ?? null) : null;
     if (input.prescription_lab_test_id !== undefined) {
@@ -448,6 +499,8 @@ export class LabsService {
     b: BookingRow,
     to: LabBookingStatus,
     note?: string,
+    /** What the patient is told, when it is more than the new status (a payment window that ran out). */
+    event: string = to,
   ): Promise<void> {
     assertBookingTransition(b.status, to);
     if (to === "sample_collected" && b.paymentStatus !== "paid") {
@@ -481,7 +534,7 @@ export class LabsService {
       note: note?.trim() || null,
       at: now,
     });
-    await this.notifyPatient(tx, b, to, { test_name: b.testName });
+    await this.notifyPatient(tx, b, event, { test_name: b.testName });
     await this.audit(
       actor,
       {
@@ -698,7 +751,7 @@ export class LabsService {
   async paymentExpired(tx: Tx, bookingId: number): Promise<void> {
     const b = await this.repo.lockBooking(tx, bookingId);
     if (!b || b.paymentStatus !== "unpaid" || b.status !== "scheduled") return;
-    await this.transition(tx, systemActor, b, "cancelled", PAYMENT_TIMEOUT_NOTE);
+    await this.transition(tx, systemActor, b, "cancelled", PAYMENT_TIMEOUT_NOTE, "payment_expired");
   }
 
   /** Money went back: a paid booking refunded in full shows as refunded. */
