@@ -2,6 +2,7 @@ import { formatMoney } from "../domain/shared/money.js";
 import type { PendingAction } from "./state.js";
 import { say, type Turn } from "./turn.js";
 import { showMenu } from "./guided/menu.js";
+import { executeMedicineAction } from "./medicines.js";
 
 export const PENDING_TTL_MS = 10 * 60_000;
 
@@ -101,6 +102,11 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
       );
       break;
     }
+    case "order_medicine":
+    case "refill_request":
+    case "log_dose":
+      await executeMedicineAction(turn, action, key);
+      break;
   }
   showMenu(turn, "Anything else?");
 }

@@ -4,7 +4,7 @@ import type { Choice } from "./types.js";
 export interface PendingAction {
   /** The action's number in this conversation: the idempotency key is conv:<id>:action:<n>. */
   n: number;
-  kind: "book" | "cancel" | "reschedule";
+  kind: "book" | "cancel" | "reschedule" | MedicineActionKind;
   doctorId?: number | undefined;
   appointmentId?: number | undefined;
   appointmentDate?: string | undefined;
@@ -14,6 +14,17 @@ export interface PendingAction {
   currency?: string | undefined;
   /** ISO instant. */
   expiresAt: string;
+  /** Medicines (bot/medicines.ts): the order's line, the prescription item, the delivery address. */
+  medicine?: MedicineActionFields | undefined;
+}
+
+export type MedicineActionKind = "order_medicine" | "refill_request" | "log_dose";
+
+export interface MedicineActionFields {
+  medicineId?: number | undefined;
+  quantity?: number | undefined;
+  prescriptionItemId?: number | undefined;
+  deliveryAddress?: string | undefined;
 }
 
 export interface OnboardingState {
@@ -38,7 +49,8 @@ export interface GuidedState {
     | "pick_day"
     | "pick_slot"
     | "my_appointments"
-    | "appointment_action";
+    | "appointment_action"
+    | MedicinesStep;
   query?: string | undefined;
   city?: string | undefined;
   doctorId?: number | undefined;
@@ -46,7 +58,12 @@ export interface GuidedState {
   /** Reschedule: the appointment being moved. */
   rescheduleOf?: number | undefined;
   appointmentId?: number | undefined;
+  /** Medicines: the prescription item being reordered. */
+  prescriptionItemId?: number | undefined;
 }
+
+/** The guided medicines dialog (bot/guided/medicines.ts). */
+export type MedicinesStep = "meds_pick" | "meds_address" | "meds_typed_address";
 
 /** conversations.state */
 export interface ConversationState {

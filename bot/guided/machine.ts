@@ -4,6 +4,7 @@ import { formatMoney } from "../../domain/shared/money.js";
 import { formatDay } from "../format.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
+import { guidedMedicines } from "./medicines.js";
 import { openTicket, showMenu } from "./menu.js";
 
 const APPOINTMENT_REF = /(?:#|\bappointment\s*(?:id|no\.?|number)?\s*#?)\s*(\d{1,9})\b/i;
@@ -24,6 +25,8 @@ export class GuidedBrain implements Brain {
     if (choice === "find") return this.askQuery(turn);
     if (choice === "appointments") return this.listAppointments(turn);
     if (choice === "human") return openTicket(turn, false);
+    // Medicines, results, payment links and doses (bot/guided/medicines.ts).
+    if (await guidedMedicines(turn)) return;
 
     // "#123" / "appointment 123": shown only if it is the person's own (the domain decides, 404 otherwise).
     const ref = choice === undefined ? APPOINTMENT_REF.exec(text) : null;
@@ -64,6 +67,9 @@ export class GuidedBrain implements Brain {
         }
         break;
       case "menu":
+      case "meds_pick":
+      case "meds_address":
+      case "meds_typed_address":
         break;
     }
     showMenu(

@@ -3,6 +3,8 @@ import { say, type Turn } from "../turn.js";
 export const MENU_CHOICES = [
   { id: "find", label: "Find a doctor" },
   { id: "appointments", label: "My appointments" },
+  { id: "medicines", label: "Medicines" },
+  { id: "results", label: "My results" },
   { id: "human", label: "Talk to a human" },
 ];
 

@@ -182,7 +182,7 @@ describe("POST /webhooks/whatsapp", () => {
       .limit(1);
     const verified = await turn(asha, hooks.text(asha, String((codeRow!.data as { code: string }).code)));
     expect(textOf(verified)).toMatch(/verified/);
-    expect(buttonIds(verified)).toEqual(["find", "appointments", "human"]);
+    expect(rowIds(verified)).toEqual(["find", "appointments", "medicines", "results", "human"]);
     const identity = await identityOf("+919876500001");
     expect(identity!.userId).not.toBeNull();
     expect(identity!.verifiedAt).not.toBeNull();
