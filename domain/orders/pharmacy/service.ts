@@ -318,15 +318,13 @@ export class PharmacyService {
     const rx = await this.repo.activeRxItems(patientId, todayIn(patient.timeZone, this.ctx.clock.now()));
     const options: RefillOption[] = [];
     for (const item of rx) {
-      const name = [item.medicineName, item.strength].filter(Boolean).join(" ");
+      const name =
+        item.strength && !foldText(item.medicineName).includes(foldText(item.strength))
+          ? `${item.medicineName} ${item.strength}`
+          : item.medicineName;
       let medicine: MedicineRow | undefined;
       try {
-        medicine = await this.resolveByName(
-          item.strength && !foldText(item.medicineName).includes(foldText(item.strength))
-            ? name
-            : item.medicineName,
-          [item],
-        );
+        medicine = await this.resolveByName(name, [item]);
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
       }
