@@ -438,9 +438,21 @@ describe("guided booking", () => {
     const c = chatter(s);
     await c.send("menu");
     await c.send("1");
-    expect(choiceIds(await c.send("menu"))).toEqual(["find", "appointments", "medicines", "results", "human"]);
+    expect(choiceIds(await c.send("menu"))).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "results",
+      "human",
+    ]);
     await upToConfirm(c, 6);
-    expect(choiceIds(await c.send("MENU"))).toEqual(["find", "appointments", "medicines", "results", "human"]);
+    expect(choiceIds(await c.send("MENU"))).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "results",
+      "human",
+    ]);
     await c.send("yes");
     expect(await appointmentsOf(s.patientId!)).toHaveLength(0);
   });

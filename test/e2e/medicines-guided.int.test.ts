@@ -112,7 +112,10 @@ async function tg(from: number, input: { text: string } | { press: string }): Pr
       return {
         text,
         choices: keys.flatMap((b) => b.callback_data ?? []),
-        links: [...keys.flatMap((b) => b.url ?? []), ...[...text.matchAll(/https?:\/\/\S+/g)].map((m) => m[0])],
+        links: [
+          ...keys.flatMap((b) => b.url ?? []),
+          ...[...text.matchAll(/https?:\/\/\S+/g)].map((m) => m[0]),
+        ],
       };
     });
 }
@@ -196,7 +199,8 @@ async function omar(channel: "telegram" | "whatsapp", externalId: string) {
   });
   await t.database.db.insert(channelIdentities).values({
     channel,
-    externalId,
+    // WhatsApp senders are known by their number in E.164.
+    externalId: channel === "whatsapp" ? `+${externalId}` : externalId,
     userId: p.userId,
     verifiedAt: t.clock.now(),
   });
@@ -353,7 +357,7 @@ describe("the medicines journey in the guided menu", () => {
           {
             medicine_name: "Metformin 500 mg",
             dose: "1 tablet",
-            frequency: "every 2 hours",
+            frequency: "twice daily",
             duration_days: 5,
           },
         ],
@@ -362,7 +366,7 @@ describe("the medicines journey in the guided menu", () => {
     expect(rx.statusCode, rx.body).toBe(201);
     await t.database.db.insert(channelIdentities).values({
       channel: "whatsapp",
-      externalId: waId,
+      externalId: `+${waId}`,
       userId: p.userId,
       verifiedAt: t.clock.now(),
     });

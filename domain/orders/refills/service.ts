@@ -2,9 +2,15 @@ import type { ServiceContext } from "../../context.js";
 import { enqueueNotification } from "../../notifications/outbox.js";
 import type { Actor } from "../../shared/actor.js";
 import { forbidden, notFound } from "../../shared/errors.js";
+import { foldText } from "../safety/index.js";
 import { RefillRequestsRepository } from "./repository.js";
 
 const REQUEST = "refill_request";
+
+/** The medicine as prescribed, with its strength unless the name already says it. */
+function displayName(name: string, strength: string | null): string {
+  return strength && !foldText(name).includes(foldText(strength)) ? `${name} ${strength}` : name;
+}
 
 export interface RefillRequestView {
   request_id: number;
@@ -79,7 +85,7 @@ export class RefillRequestsService {
     return {
       request_id: row.id,
       prescription_item_id: item.itemId,
-      medicine_name: [item.medicineName, item.strength].filter(Boolean).join(" "),
+      medicine_name: displayName(item.medicineName, item.strength),
       doctor_id: item.doctorId,
       doctor_name: item.doctorName,
       status: "pending",
@@ -110,7 +116,7 @@ export class RefillRequestsService {
         patient_name: r.patientName,
         prescription_id: r.prescriptionId,
         prescription_item_id: r.prescriptionItemId,
-        medicine_name: [r.medicineName, r.strength].filter(Boolean).join(" "),
+        medicine_name: displayName(r.medicineName, r.strength),
         requested_at: r.createdAt.toISOString(),
       })),
     };
