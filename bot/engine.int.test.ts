@@ -356,7 +356,7 @@ describe("one conversation per person", () => {
     const out = await c.send("blue elephants");
     expect(allText(out)).toMatch(/didn't get that/);
     expect(choiceIds(out)).toEqual(["find", "appointments", "medicines", "results", "human"]);
-    expect(allText(await c.send("3"))).toMatch(/team to get back to you/);
+    expect(allText(await c.send("Talk to a human"))).toMatch(/team to get back to you/);
   });
 });
 
