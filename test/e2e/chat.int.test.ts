@@ -119,7 +119,9 @@ describe("the socket", () => {
     expect(buttons(menu).map((b) => b.label)).toEqual([
       "1. Find a doctor",
       "2. My appointments",
-      "3. Talk to a human",
+      "3. Medicines",
+      "4. My results",
+      "5. Talk to a human",
     ]);
     await tab.say("Find a doctor", "find");
     expect(text(await tab.say("dentist"))).toMatch(/city/);
