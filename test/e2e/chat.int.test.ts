@@ -207,7 +207,13 @@ describe("the socket", () => {
     const code = String((row!.data as { code: string }).code);
     const verified = await tab.say(code);
     expect(text(verified)).toMatch(/verified/);
-    expect(buttons(verified).map((b) => b.id)).toEqual(["find", "appointments", "medicines", "results", "human"]);
+    expect(buttons(verified).map((b) => b.id)).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "results",
+      "human",
+    ]);
     const [account] = await t.database.db.select().from(users).where(eq(users.email, email));
     expect(account).toMatchObject({ role: "patient", name: "Asha Verma" });
     const [identity] = await t.database.db

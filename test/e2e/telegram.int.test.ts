@@ -158,7 +158,13 @@ describe("POST /webhooks/telegram", () => {
     const code = String((row!.data as { code: string }).code);
     const verified = await turn(mei, textUpdate(mei, code));
     expect(textOf(verified)).toMatch(/verified/);
-    expect(buttonsOf(verified).map((b) => b.callback_data)).toEqual(["find", "appointments", "medicines", "results", "human"]);
+    expect(buttonsOf(verified).map((b) => b.callback_data)).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "results",
+      "human",
+    ]);
     const [identity] = await t.database.db
       .select()
       .from(channelIdentities)
