@@ -3,6 +3,7 @@ import { formatDate } from "../domain/shared/when.js";
 import type { PendingAction } from "./state.js";
 import { say, type Turn } from "./turn.js";
 import { showMenu } from "./guided/menu.js";
+import { executeMedicineAction } from "./medicines.js";
 
 export const PENDING_TTL_MS = 10 * 60_000;
 
@@ -135,6 +136,11 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
       );
       break;
     }
+    case "order_medicine":
+    case "refill_request":
+    case "log_dose":
+      await executeMedicineAction(turn, action, key);
+      break;
   }
   showMenu(turn, "Anything else?");
 }

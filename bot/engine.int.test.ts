@@ -89,7 +89,14 @@ async function appointmentsOf(patientId: number) {
 
 /** Walks the guided booking up to the confirmation summary; returns the chosen doctor id. */
 async function upToConfirm(c: ReturnType<typeof chatter>, slotIndex = 1): Promise<number> {
-  expect(choiceIds(await c.send("menu"))).toEqual(["find", "appointments", "labs", "human"]);
+  expect(choiceIds(await c.send("menu"))).toEqual([
+    "find",
+    "appointments",
+    "medicines",
+    "labs",
+    "results",
+    "human",
+  ]);
   expect(allText(await c.send("1"))).toMatch(/specialty/i);
   expect(allText(await c.send("dentist"))).toMatch(/city/i);
   const list = await c.send("Delhi");
@@ -182,7 +189,7 @@ describe("onboarding a visitor", () => {
     expect(allText(await c.send(wrong))).toMatch(/not right. 4 attempts left/);
     const done = await c.send(code);
     expect(allText(done)).toMatch(/verified/);
-    expect(choiceIds(done)).toEqual(["find", "appointments", "labs", "human"]);
+    expect(choiceIds(done)).toEqual(["find", "appointments", "medicines", "labs", "results", "human"]);
 
     const [account] = await t.database.db.select().from(users).where(eq(users.email, email));
     expect(account).toMatchObject({ role: "patient", name: "Asha Verma" });
@@ -355,8 +362,8 @@ describe("one conversation per person", () => {
     const c = chatter(await signUp(t, "patient"));
     const out = await c.send("blue elephants");
     expect(allText(out)).toMatch(/didn't get that/);
-    expect(choiceIds(out)).toEqual(["find", "appointments", "labs", "human"]);
-    expect(allText(await c.send("4"))).toMatch(/team to get back to you/);
+    expect(choiceIds(out)).toEqual(["find", "appointments", "medicines", "labs", "results", "human"]);
+    expect(allText(await c.send("Talk to a human"))).toMatch(/team to get back to you/);
   });
 });
 
@@ -438,9 +445,23 @@ describe("guided booking", () => {
     const c = chatter(s);
     await c.send("menu");
     await c.send("1");
-    expect(choiceIds(await c.send("menu"))).toEqual(["find", "appointments", "labs", "human"]);
+    expect(choiceIds(await c.send("menu"))).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "labs",
+      "results",
+      "human",
+    ]);
     await upToConfirm(c, 6);
-    expect(choiceIds(await c.send("MENU"))).toEqual(["find", "appointments", "labs", "human"]);
+    expect(choiceIds(await c.send("MENU"))).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "labs",
+      "results",
+      "human",
+    ]);
     await c.send("yes");
     expect(await appointmentsOf(s.patientId!)).toHaveLength(0);
   });
@@ -503,7 +524,7 @@ describe("my appointments", () => {
     const out = await c.send(`show appointment #${appointmentId}`);
     expect(allText(out)).toMatch(/couldn't find that/);
     expect(allText(out)).not.toMatch(/Dr (Meera|Arjun|Kavya)/);
-    expect(choiceIds(out)).toEqual(["find", "appointments", "labs", "human"]);
+    expect(choiceIds(out)).toEqual(["find", "appointments", "medicines", "labs", "results", "human"]);
     await c.send("cancel");
     await c.send("yes");
     await c.send("reschedule");

@@ -4,7 +4,7 @@ import type { Choice } from "./types.js";
 export interface PendingAction {
   /** The action's number in this conversation: the idempotency key is conv:<id>:action:<n>. */
   n: number;
-  kind: "book" | "cancel" | "reschedule" | "lab_test";
+  kind: "book" | "cancel" | "reschedule" | "lab_test" | MedicineActionKind;
   doctorId?: number | undefined;
   appointmentId?: number | undefined;
   appointmentDate?: string | undefined;
@@ -18,6 +18,17 @@ export interface PendingAction {
   currency?: string | undefined;
   /** ISO instant. */
   expiresAt: string;
+  /** Medicines (bot/medicines.ts): the order's line, the prescription item, the delivery address. */
+  medicine?: MedicineActionFields | undefined;
+}
+
+export type MedicineActionKind = "order_medicine" | "refill_request" | "log_dose";
+
+export interface MedicineActionFields {
+  medicineId?: number | undefined;
+  quantity?: number | undefined;
+  prescriptionItemId?: number | undefined;
+  deliveryAddress?: string | undefined;
 }
 
 export interface OnboardingState {
@@ -47,7 +58,8 @@ export interface GuidedState {
     | "lab_pick_test"
     | "lab_pick_day"
     | "lab_collection"
-    | "lab_address";
+    | "lab_address"
+    | MedicinesStep;
   query?: string | undefined;
   city?: string | undefined;
   doctorId?: number | undefined;
@@ -57,7 +69,12 @@ export interface GuidedState {
   appointmentId?: number | undefined;
   /** Lab tests: the chosen test's code. */
   labTest?: string | undefined;
+  /** Medicines: the prescription item being reordered. */
+  prescriptionItemId?: number | undefined;
 }
+
+/** The guided medicines dialog (bot/guided/medicines.ts). */
+export type MedicinesStep = "meds_pick" | "meds_address" | "meds_typed_address";
 
 /** conversations.state */
 export interface ConversationState {

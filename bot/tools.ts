@@ -7,30 +7,13 @@ import type { LabTestView } from "../domain/orders/labs/views.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { ConversationService, ToolCallValues } from "../domain/conversations/service.js";
+import { healthSummary, type HealthSummary } from "../domain/records/summary.js";
 
 export interface DoctorOption extends DoctorListItem {
   next_available_date: string | null;
 }
 
-/** What the health-summary tool reads out: short, and without internal ids. */
-export interface HealthSummary {
-  medicines: {
-    medicine: string;
-    dose: string;
-    schedule: string;
-    refills_left: number;
-    prescribed_by: string;
-    valid_until: string;
-  }[];
-  records: { date: string; title: string; by: string }[];
-  latest_lab: {
-    test: string;
-    date: string;
-    flagged: { name: string; value: string; unit: string | null; flag: string }[];
-    results: number;
-  } | null;
-  allergies: { name: string; severity: string | null; reaction: string | null }[];
-}
+export type { HealthSummary } from "../domain/records/summary.js";
 
 /**
  * The operations the guided mode (and later the agent) may use, over the same domain services as the API.
@@ -164,49 +147,7 @@ export class Tools {
    * their flags, allergies. Read through the domain services as the actor (each read audited there).
    */
   healthSummary(actor: Actor): Promise<HealthSummary> {
-    return this.call("health_summary", {}, async () => {
-      const [prescriptions, records, labs, history] = await Promise.all([
-        this.services.prescriptions.list(actor, undefined, "active"),
-        this.services.records.listRecords(actor, undefined),
-        this.services.labs.patientResults(actor, undefined),
-        this.services.records.listHistory(actor, undefined),
-      ]);
-      const latestLab = [...labs.lab_results]
-        .filter((r) => r.resulted_at !== null)
-        .sort((a, b) => (a.resulted_at! < b.resulted_at! ? 1 : -1))[0];
-      return {
-        medicines: prescriptions.flatMap((p) =>
-          p.items.map((i) => ({
-            medicine: [i.medicine_name, i.strength].filter(Boolean).join(" "),
-            dose: i.dose,
-            schedule: i.frequency,
-            // Before the first fill one of the fills is the original; after it, every fill left is a refill.
-            refills_left: Math.min(i.refills, i.fills_remaining),
-            prescribed_by: p.doctor_name,
-            valid_until: p.valid_until,
-          })),
-        ),
-        records: records.slice(0, 5).map((r) => ({
-          date: r.date,
-          title: r.description,
-          by: r.doctor_name ?? (r.author === "patient" ? "you" : "your doctor"),
-        })),
-        latest_lab:
-          latestLab === undefined
-            ? null
-            : {
-                test: latestLab.test_name,
-                date: latestLab.resulted_at!.slice(0, 10),
-                flagged: latestLab.results
-                  .filter((x) => x.flag !== null && !/^n(ormal)?$/i.test(x.flag))
-                  .map((x) => ({ name: x.name, value: x.value, unit: x.unit, flag: x.flag! })),
-                results: latestLab.results.length,
-              },
-        allergies: history
-          .filter((h) => h.kind === "allergy")
-          .map((h) => ({ name: h.name, severity: h.severity, reaction: h.reaction })),
-      };
-    });
+    return this.call("health_summary", {}, () => healthSummary(this.services, actor));
   }
 
   /** Lab tests by name, code or plain words ("blood count"), best first. */

@@ -15,6 +15,7 @@ import { LabBookingPurpose } from "./orders/labs/purpose.js";
 import { LabsService } from "./orders/labs/service.js";
 import { PharmacyOrderPurpose } from "./orders/pharmacy/purpose.js";
 import { PharmacyService } from "./orders/pharmacy/service.js";
+import { RefillRequestsService } from "./orders/refills/service.js";
 import { PromptsService, type ReplayRunner } from "./prompts/service.js";
 import { ReviewService } from "./review/service.js";
 import { createPaymentProvider, createPaymentServices } from "./payments/index.js";
@@ -98,6 +99,7 @@ export function createServices(deps: Deps) {
   const adherence = new AdherenceService(ctx);
   const plans = new PlansService(ctx);
   const pharmacy = new PharmacyService(ctx, payments);
+  const refillRequests = new RefillRequestsService(ctx);
   const labs = new LabsService(ctx, deps.storage, payments, reminders);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
@@ -117,6 +119,7 @@ export function createServices(deps: Deps) {
     adherence,
     plans,
     pharmacy,
+    refillRequests,
     labs,
     payments,
     payouts: money.payouts,

@@ -371,4 +371,33 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => adherence.adherence(actorOf(request), request.params.patient_id),
   );
+  app.get(
+    "/api/doctor/refill-requests/",
+    {
+      preHandler: doctorOnly,
+      schema: {
+        tags: TAGS,
+        summary:
+          "Your patients' pending requests to renew a prescription (asked from the chat), newest first",
+        security: bearer,
+        response: {
+          200: Type.Object({
+            refill_requests: Type.Array(
+              Type.Object({
+                request_id: Type.Integer(),
+                patient_id: Type.Integer(),
+                patient_name: Type.String(),
+                prescription_id: Type.Integer(),
+                prescription_item_id: Type.Integer(),
+                medicine_name: Type.String(),
+                requested_at: Type.String({ format: "date-time" }),
+              }),
+            ),
+          }),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async (request) => app.services.refillRequests.pendingForDoctor(actorOf(request)),
+  );
 };

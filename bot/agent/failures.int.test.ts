@@ -80,7 +80,14 @@ describe("a failing agent turn is flagged for review and logged by code", () => 
     fake.answer(reply);
     const secret = `my knee hurts since ${randomUUID()}`;
     const out = await send(s, secret);
-    expect(out.at(-1)?.choices?.map((c) => c.id)).toEqual(["find", "appointments", "labs", "human"]);
+    expect(out.at(-1)?.choices?.map((c) => c.id)).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "labs",
+      "results",
+      "human",
+    ]);
 
     const conv = await conversationOf(s.userId);
     expect(conv.flagged).toBe(true);

@@ -6,6 +6,7 @@ import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
 import { prepareCancel } from "../cancel.js";
 import { guidedLabs } from "./labs.js";
+import { guidedMedicines } from "./medicines.js";
 import { openTicket, showMenu } from "./menu.js";
 
 const APPOINTMENT_REF = /(?:#|\bappointment\s*(?:id|no\.?|number)?\s*#?)\s*(\d{1,9})\b/i;
@@ -27,6 +28,8 @@ export class GuidedBrain implements Brain {
     if (choice === "appointments") return this.listAppointments(turn);
     if (choice === "human") return openTicket(turn, false);
     if (await guidedLabs(turn)) return;
+    // Medicines, results, payment links and doses (bot/guided/medicines.ts).
+    if (await guidedMedicines(turn)) return;
 
     // "#123" / "appointment 123": shown only if it is the person's own (the domain decides, 404 otherwise).
     const ref = choice === undefined ? APPOINTMENT_REF.exec(text) : null;
@@ -72,6 +75,9 @@ export class GuidedBrain implements Brain {
       case "lab_pick_day":
       case "lab_collection":
       case "lab_address":
+      case "meds_pick":
+      case "meds_address":
+      case "meds_typed_address":
         break;
     }
     showMenu(

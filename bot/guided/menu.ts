@@ -3,7 +3,9 @@ import { say, type Turn } from "../turn.js";
 export const MENU_CHOICES = [
   { id: "find", label: "Find a doctor" },
   { id: "appointments", label: "My appointments" },
+  { id: "medicines", label: "Medicines" },
   { id: "labs", label: "Lab tests" },
+  { id: "results", label: "My results" },
   { id: "human", label: "Talk to a human" },
 ];
 

@@ -13,3 +13,4 @@ export * from "./conversations.js";
 export * from "./review.js";
 export * from "./reminders.js";
 export * from "./consultations.js";
+export * from "./refills.js";

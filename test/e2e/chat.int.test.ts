@@ -120,8 +120,10 @@ describe("the socket", () => {
     expect(buttons(menu).map((b) => b.label)).toEqual([
       "1. Find a doctor",
       "2. My appointments",
-      "3. Lab tests",
-      "4. Talk to a human",
+      "3. Medicines",
+      "4. Lab tests",
+      "5. My results",
+      "6. Talk to a human",
     ]);
     await tab.say("Find a doctor", "find");
     expect(text(await tab.say("dentist"))).toMatch(/city/);
@@ -207,7 +209,14 @@ describe("the socket", () => {
     const code = String((row!.data as { code: string }).code);
     const verified = await tab.say(code);
     expect(text(verified)).toMatch(/verified/);
-    expect(buttons(verified).map((b) => b.id)).toEqual(["find", "appointments", "labs", "human"]);
+    expect(buttons(verified).map((b) => b.id)).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "labs",
+      "results",
+      "human",
+    ]);
     const [account] = await t.database.db.select().from(users).where(eq(users.email, email));
     expect(account).toMatchObject({ role: "patient", name: "Asha Verma" });
     const [identity] = await t.database.db

@@ -106,7 +106,14 @@ describe("the agent over Telegram", () => {
     llm.answer({ status: 502 });
     const fallback = await turn(asha, "what times does she have on Friday?");
     expect(llm.requests.length).toBeGreaterThan(0);
-    expect(fallback.at(-1)!.buttons).toEqual(["find", "appointments", "labs", "human"]);
+    expect(fallback.at(-1)!.buttons).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "labs",
+      "results",
+      "human",
+    ]);
     expect(fallback.map((s) => s.text).join("\n")).not.toMatch(/error|502/i);
     const [conv] = await t.database.db
       .select()

@@ -155,7 +155,9 @@ describe("POST /webhooks/telegram", () => {
     expect(buttonsOf(verified).map((b) => b.callback_data)).toEqual([
       "find",
       "appointments",
+      "medicines",
       "labs",
+      "results",
       "human",
     ]);
     const [identity] = await t.database.db

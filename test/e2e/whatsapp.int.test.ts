@@ -177,7 +177,7 @@ describe("POST /webhooks/whatsapp", () => {
       );
     expect(codes).toHaveLength(0);
     expect(textOf(verified)).toMatch(/verified/);
-    expect(buttonIds(verified)).toEqual(["find", "appointments", "labs", "human"]);
+    expect(rowIds(verified)).toEqual(["find", "appointments", "medicines", "labs", "results", "human"]);
     const identity = await identityOf("+919876500001");
     expect(identity!.userId).not.toBeNull();
     expect(identity!.verifiedAt).not.toBeNull();

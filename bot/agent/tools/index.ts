@@ -9,6 +9,13 @@ import { rescheduleTool } from "./reschedule.js";
 import { searchDoctorsTool } from "./search-doctors.js";
 import type { AgentToolContext } from "./shared.js";
 import { talkToHumanTool } from "./talk-to-human.js";
+import { logDoseTool } from "./log-dose.js";
+import { medicineOrdersTool } from "./medicine-orders.js";
+import { myMedicinesTool } from "./my-medicines.js";
+import { myResultsTool } from "./my-results.js";
+import { orderMedicineTool } from "./order-medicine.js";
+import { paymentLinkTool } from "./payment-link.js";
+import { renewPrescriptionTool } from "./renew-prescription.js";
 
 /**
  * The agent's tools for one turn. Each is a thin call through turn.tools (recorded in tool_calls) with the
@@ -27,5 +34,12 @@ export function agentTools(ctx: AgentToolContext) {
     findLabTestsTool(ctx),
     bookLabTestTool(ctx),
     talkToHumanTool(ctx),
+    myMedicinesTool(ctx),
+    orderMedicineTool(ctx),
+    renewPrescriptionTool(ctx),
+    medicineOrdersTool(ctx),
+    myResultsTool(ctx),
+    logDoseTool(ctx),
+    paymentLinkTool(ctx),
   ];
 }

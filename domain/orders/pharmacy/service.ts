@@ -60,6 +60,45 @@ export interface PurchaseInput {
   delivery_address?: string | undefined;
 }
 
+/** An order as it would be placed (nothing written): what the chat asks the person to confirm. */
+export interface OrderQuote {
+  items: {
+    medicine_id: number;
+    medicine_name: string;
+    quantity: number;
+    unit_price_minor: number;
+    prescription_only: boolean;
+    /** The prescription item a fill would be spent from. */
+    prescription_item_id: number | null;
+  }[];
+  subtotal_minor: number;
+  delivery_fee_minor: number;
+  total_minor: number;
+  currency: string;
+  delivery_address: string;
+  address_on_file: string | null;
+  safety_alerts: AlertView[];
+}
+
+/** One prescribed medicine as the chat offers it for reordering. */
+export interface RefillOption {
+  prescription_item_id: number;
+  prescription_id: number;
+  /** As the doctor wrote it, with the strength. */
+  prescribed_as: string;
+  doctor_id: number;
+  doctor_name: string;
+  valid_until: string;
+  /** Fills left on the item (0: it needs renewing by the doctor). */
+  fills_remaining: number;
+  /** The catalog medicine it is filled with; null when the catalog has no match. */
+  medicine_id: number | null;
+  medicine_name: string | null;
+  packs_per_fill: number | null;
+  unit_price_minor: number | null;
+  currency: string | null;
+}
+
 export interface MedicinePage {
   medicines: MedicineView[];
   page: number;
@@ -234,7 +273,83 @@ export class PharmacyService {
     }
   }
 
-  private async createOrder(actor: Actor, patientId: number, input: OrderInput) {
+  /**
+   * What an order would be, checked as placing it checks it (prescription, refills, quantity, safety, address)
+   * and priced from the catalog, without writing anything: the chat shows it for the person to confirm.
+   */
+  async quote(actor: Actor, input: OrderInput): Promise<OrderQuote> {
+    if (actor.role !== "patient" || actor.patientId === undefined)
+      throw forbidden("PATIENTS_ONLY", "Only patients order medicines.");
+    const patientId = await this.ctx.access.patientScope(actor, input.patient_id, {
+      action: "quote",
+      resourceType: ORDER,
+    });
+    const q = await this.prepare(patientId, input);
+    return {
+      items: q.lines.map((l) => ({
+        medicine_id: l.medicine.id,
+        medicine_name: l.medicine.name,
+        quantity: l.quantity,
+        unit_price_minor: l.medicine.priceMinor,
+        prescription_only: l.medicine.prescriptionOnly,
+        prescription_item_id: l.needsFill ? (l.fillFrom[0]?.id ?? null) : null,
+      })),
+      subtotal_minor: q.subtotal,
+      delivery_fee_minor: q.fee,
+      total_minor: q.subtotal + q.fee,
+      currency: q.currency,
+      delivery_address: q.address,
+      address_on_file: q.patient.address?.trim() || null,
+      safety_alerts: q.alerts.map(alertView),
+    };
+  }
+
+  /**
+   * The patient's prescribed medicines that can be reordered now or need renewing: each active prescription item
+   * with its catalog medicine, the packs one fill allows and its price, and the fills left.
+   */
+  async refillOptions(actor: Actor): Promise<RefillOption[]> {
+    const patientId = await this.ctx.access.patientScope(actor, undefined, {
+      action: "list",
+      resourceType: ORDER,
+    });
+    const patient = await this.repo.findPatient(patientId);
+    if (!patient) throw notFound("Patient");
+    const rx = await this.repo.activeRxItems(patientId, todayIn(patient.timeZone, this.ctx.clock.now()));
+    const options: RefillOption[] = [];
+    for (const item of rx) {
+      const name =
+        item.strength && !foldText(item.medicineName).includes(foldText(item.strength))
+          ? `${item.medicineName} ${item.strength}`
+          : item.medicineName;
+      let medicine: MedicineRow | undefined;
+      try {
+        medicine = await this.resolveByName(name, [item]);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+      }
+      if (medicine && !sameGenerics(item.generics, medicine.generics)) medicine = undefined;
+      options.push({
+        prescription_item_id: item.id,
+        prescription_id: item.prescriptionId,
+        prescribed_as: name,
+        doctor_id: item.doctorId,
+        doctor_name: item.doctorName,
+        valid_until: item.validUntil,
+        fills_remaining: item.fillsRemaining,
+        medicine_id: medicine?.id ?? null,
+        medicine_name: medicine?.name ?? null,
+        packs_per_fill: medicine ? packsPerFill(item.quantity, medicine.packSize) : null,
+        unit_price_minor: medicine?.priceMinor ?? null,
+        currency: medicine?.currency ?? null,
+      });
+    }
+    await this.audit(actor, { patientId, action: "list", resourceType: ORDER, outcome: "allowed" });
+    return options;
+  }
+
+  /** Resolves, checks and prices an order without writing (placeOrder and quote share it). */
+  private async prepare(patientId: number, input: OrderInput) {
     if (input.items.length === 0 || input.items.length > MAX_ORDER_ITEMS)
       throw invalid("INVALID_ITEMS", `An order has between 1 and ${MAX_ORDER_ITEMS} items.`);
     const patient = await this.repo.findPatient(patientId);
@@ -266,6 +381,11 @@ export class PharmacyService {
     const alerts = await this.safetyCheck(patientId, lines, rx);
     const subtotal = lines.reduce((s, l) => s + l.medicine.priceMinor * l.quantity, 0);
     const fee = deliveryFee(subtotal, this.ctx.config.pharmacy);
+    return { patient, address, lines, alerts, subtotal, fee, currency };
+  }
+
+  private async createOrder(actor: Actor, patientId: number, input: OrderInput) {
+    const { patient, address, lines, alerts, subtotal, fee, currency } = await this.prepare(patientId, input);
     const now = this.ctx.clock.now();
 
     const total = subtotal + fee;

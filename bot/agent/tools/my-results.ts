@@ -1,0 +1,14 @@
+import { tool } from "langchain";
+import { z } from "zod";
+import { resultsText } from "../../medicines.js";
+import { safely, type AgentToolContext } from "./shared.js";
+
+/** The session's own latest lab results, flags in plain words. */
+export function myResultsTool({ turn }: AgentToolContext) {
+  return tool(() => safely(() => resultsText(turn)), {
+    name: "my_lab_results",
+    description:
+      "The person's own latest lab results, each flagged value in plain words. Repeat them as given; no diagnosis.",
+    schema: z.object({}),
+  });
+}
