@@ -182,7 +182,9 @@ export function slotLabelsFor(time: ClockTime): string[] {
   if (time.meridiem) return [label(time.hour, time.meridiem)];
   // "12:30" is past noon; "5:30" is more likely evening than dawn; "9:30" morning.
   if (time.hour === 12) return [label(12, "PM"), label(12, "AM")];
-  return time.hour <= 7 ? [label(time.hour, "PM"), label(time.hour, "AM")] : [label(time.hour, "AM"), label(time.hour, "PM")];
+  return time.hour <= 7
+    ? [label(time.hour, "PM"), label(time.hour, "AM")]
+    : [label(time.hour, "AM"), label(time.hour, "PM")];
 }
 
 /** Whether a slot label ("05:30 PM") falls in a part of the day. */

@@ -12,6 +12,8 @@ export interface InboundMessage {
   choice?: string | undefined;
   /** A contact the person shared (phone channels). */
   contact?: { phone?: string | undefined; email?: string | undefined } | undefined;
+  /** A location the person shared (WhatsApp, Telegram): doctors are searched near it. */
+  location?: { lat: number; lng: number; name?: string | undefined } | undefined;
   attachments?: { url: string; mimeType?: string | undefined; name?: string | undefined }[] | undefined;
   /** The provider's (or client's) id of this message: the same id twice is one message. */
   providerMessageId: string;

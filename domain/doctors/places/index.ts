@@ -31,10 +31,16 @@ export class GazetteerGeocoder implements Geocoder {
   readonly name = "gazetteer" as const;
   private readonly byKey = new Map<string, Place>();
 
-  constructor(places: readonly { name: string; city: string; lat: number; lng: number }[] = gazetteer.places) {
+  constructor(
+    places: readonly { name: string; city: string; lat: number; lng: number }[] = gazetteer.places,
+  ) {
     for (const p of places) {
       const place = { name: p.name === p.city ? p.name : `${p.name}, ${p.city}`, lat: p.lat, lng: p.lng };
-      for (const key of [normalize(p.name), normalize(p.name).replace(/ /g, ""), normalize(`${p.name} ${p.city}`)])
+      for (const key of [
+        normalize(p.name),
+        normalize(p.name).replace(/ /g, ""),
+        normalize(`${p.name} ${p.city}`),
+      ])
         if (!this.byKey.has(key)) this.byKey.set(key, place);
     }
   }
@@ -75,5 +81,7 @@ export class GoogleGeocoder implements Geocoder {
 /** Google when GOOGLE_MAPS_API_KEY is set, the bundled gazetteer otherwise. */
 export function createGeocoder(config: Config): Geocoder {
   const { googleApiKey, googleBaseUrl } = config.maps;
-  return googleApiKey !== undefined ? new GoogleGeocoder(googleApiKey, googleBaseUrl) : new GazetteerGeocoder();
+  return googleApiKey !== undefined
+    ? new GoogleGeocoder(googleApiKey, googleBaseUrl)
+    : new GazetteerGeocoder();
 }
