@@ -81,7 +81,7 @@ function parseDate(text: string, today: string): string | undefined {
   const iso = /\b(\d{4}-\d{2}-\d{2})\b/.exec(t);
   if (iso) {
     const d = DateTime.fromISO(iso[1]!, { zone: "UTC" });
-    if (d.isValid) return d.toISODate()!;
+    if (d.isValid) return d.toISODate();
   }
   // "12 jan", "12th january", "jan 12": the next such date from today.
   const dm =
@@ -96,7 +96,7 @@ function parseDate(text: string, today: string): string | undefined {
     if (month >= 0) {
       let d = DateTime.fromObject({ year: base.year, month: month + 1, day }, { zone: "UTC" });
       if (d.isValid && d < base) d = d.plus({ years: 1 });
-      if (d.isValid) return d.toISODate()!;
+      if (d.isValid) return d.toISODate();
     }
   }
   // "12/1": day/month, as written in India and Pakistan.
@@ -107,7 +107,7 @@ function parseDate(text: string, today: string): string | undefined {
       { zone: "UTC" },
     );
     if (d.isValid && d < base) d = d.plus({ years: 1 });
-    if (d.isValid) return d.toISODate()!;
+    if (d.isValid) return d.toISODate();
   }
   // A weekday: its next occurrence, today included ("next monday": never today).
   for (let i = 0; i < 7; i++) {

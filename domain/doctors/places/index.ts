@@ -1,4 +1,4 @@
-import { Client } from "@googlemaps/google-maps-services-js";
+import { Client, Status } from "@googlemaps/google-maps-services-js";
 import type { Config } from "../../../config/index.js";
 import gazetteer from "./localities.json" with { type: "json" };
 
@@ -69,7 +69,7 @@ export class GoogleGeocoder implements Geocoder {
       timeout: 5000,
     });
     const first = res.data.results[0];
-    if (res.data.status !== "OK" || !first) return null;
+    if (res.data.status !== Status.OK || !first) return null;
     return {
       name: first.formatted_address ?? query,
       lat: first.geometry.location.lat,
