@@ -160,7 +160,9 @@ export class GuidedBrain implements Brain {
       part: r.part,
     };
     if (r.near !== undefined) {
-      const place = await turn.tools.geocode(r.near);
+      // A geocoder that fails (Google down, a refused key) answers like an unknown place: the person can
+      // still type a city.
+      const place = await turn.tools.geocode(r.near).catch(() => null);
       if (!place) {
         turn.state.guided = base;
         return void say(turn, `I don't know where "${r.near}" is. Please type a locality or a city.`);
