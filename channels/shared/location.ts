@@ -7,11 +7,7 @@ export const LOCATION_TEXT = "Shared a location";
  * A location shared on a channel (Telegram message.location, WhatsApp's location message, Twilio's
  * Latitude/Longitude), checked for range: undefined when absent or not a point on earth.
  */
-export function sharedLocation(
-  lat: unknown,
-  lng: unknown,
-  name?: string,
-): InboundMessage["location"] {
+export function sharedLocation(lat: unknown, lng: unknown, name?: string): InboundMessage["location"] {
   const la = typeof lat === "string" ? Number(lat) : lat;
   const lo = typeof lng === "string" ? Number(lng) : lng;
   if (typeof la !== "number" || typeof lo !== "number" || !Number.isFinite(la) || !Number.isFinite(lo))
