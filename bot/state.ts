@@ -62,6 +62,17 @@ export interface GuidedState {
     | MedicinesStep;
   query?: string | undefined;
   city?: string | undefined;
+  /** A search around a point (a typed place or a shared location) instead of a city. */
+  near?: { name: string; lat: number; lng: number } | undefined;
+  /** Search: the page of doctors shown (five a page). */
+  page?: number | undefined;
+  /** Search: only doctors free that day; booking: the day asked for. */
+  wantDate?: string | undefined;
+  /** A time typed with the request ("5 pm"): offered first once a doctor is picked. */
+  wantTime?: { hour: number; minute: number; meridiem?: "AM" | "PM" | undefined } | undefined;
+  part?: "morning" | "afternoon" | "evening" | undefined;
+  /** pick_day: how many free days are shown; pick_slot: the first slot shown. */
+  shown?: number | undefined;
   doctorId?: number | undefined;
   date?: string | undefined;
   /** Reschedule: the appointment being moved. */

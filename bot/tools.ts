@@ -90,18 +90,25 @@ export class Tools {
     }
   }
 
-  /** With a date (YYYY-MM-DD), only doctors with a free slot that day. */
+  /**
+   * With a date (YYYY-MM-DD), only doctors with a free slot that day; with a point (near), the nearest first,
+   * each with its distance. Pages of five.
+   */
   searchDoctors(input: {
     q: string;
     city?: string | undefined;
     date?: string | undefined;
+    near?: { lat: number; lng: number } | undefined;
+    page?: number | undefined;
   }): Promise<DoctorOption[]> {
     return this.call("search_doctors", input, async () => {
       const result = await this.services.doctors.search({
         q: input.q,
-        city: input.city,
+        city: input.near ? undefined : input.city,
         per_page: 5,
+        page: input.page ?? 1,
         ...(input.date !== undefined ? { date: input.date } : {}),
+        ...(input.near ? { lat: input.near.lat, lng: input.near.lng, sort: "distance" as const } : {}),
       });
       return Promise.all(
         result.doctors.slice(0, 5).map(async (d) => ({
@@ -109,6 +116,28 @@ export class Tools {
           next_available_date: await this.services.scheduling.nextAvailableDate(d.id),
         })),
       );
+    });
+  }
+
+  /** A typed place as a point (the gazetteer or Google); null when unknown. */
+  geocode(place: string) {
+    return this.call("geocode", { place }, () => this.services.doctors.geocode(place));
+  }
+
+  /** The words a typed request may use: specialties and the cities with doctors. Not recorded (no data). */
+  async vocabulary(): Promise<{ specialties: { name: string; slug: string }[]; cities: string[] }> {
+    const [specialties, cities] = await Promise.all([
+      this.services.doctors.listSpecialties(),
+      this.services.doctors.listCities(),
+    ]);
+    return { specialties: specialties.map((s) => ({ name: s.name, slug: s.slug })), cities };
+  }
+
+  /** The session patient's city and time zone from their profile (the booking's defaults). */
+  patientDefaults(actor: Actor): Promise<{ city: string | null; timeZone: string | null }> {
+    return this.call("patient_defaults", {}, async () => {
+      const { profile } = await this.services.records.getProfile(actor, undefined);
+      return { city: profile.city?.trim() || null, timeZone: profile.time_zone ?? null };
     });
   }
 

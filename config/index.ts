@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_FORCE_PATH_STYLE: bool.default(false),
   SEARCH_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
+  GOOGLE_MAPS_API_KEY: optionalString,
+  GOOGLE_MAPS_BASE_URL: optionalString,
   BOOKING_MIN_LEAD_MINUTES: z.coerce.number().int().min(0).default(0),
   PRESCRIPTION_VALIDITY_MARGIN_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   PHARMACY_DELIVERY_FEE_MINOR: z.coerce.number().int().min(0).default(4000),
@@ -164,6 +166,12 @@ export interface Config {
     };
   };
   readonly search: { readonly cacheTtlSeconds: number };
+  /** Places typed or shared in the chat: Google's Geocoding API when a key is set, the bundled gazetteer otherwise. */
+  readonly maps: {
+    readonly googleApiKey: string | undefined;
+    /** The Geocoding API's origin (a local fake in tests); unset → Google's. */
+    readonly googleBaseUrl: string | undefined;
+  };
   readonly scheduling: { readonly minLeadMinutes: number };
   /** A prescription is valid until its longest item ends plus this many days (refills can be bought until then). */
   readonly prescriptions: { readonly validityMarginDays: number };
@@ -529,6 +537,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
     search: { cacheTtlSeconds: e.SEARCH_CACHE_TTL_SECONDS },
+    maps: { googleApiKey: e.GOOGLE_MAPS_API_KEY, googleBaseUrl: e.GOOGLE_MAPS_BASE_URL },
     scheduling: { minLeadMinutes: e.BOOKING_MIN_LEAD_MINUTES },
     prescriptions: { validityMarginDays: e.PRESCRIPTION_VALIDITY_MARGIN_DAYS },
     pharmacy: {

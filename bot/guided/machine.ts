@@ -7,7 +7,16 @@ import type { Choice } from "../types.js";
 import { prepareCancel } from "../cancel.js";
 import { guidedLabs } from "./labs.js";
 import { guidedMedicines } from "./medicines.js";
+import { todayIn } from "../../domain/shared/time.js";
+import type { GuidedState } from "../state.js";
 import { openTicket, showMenu } from "./menu.js";
+import { inPart, parseRequest, slotLabelsFor, type ClockTime, type ParsedRequest } from "./request.js";
+
+const SLOTS_PER_PAGE = 10;
+
+const clock = (t: ClockTime) =>
+  `${t.hour}:${String(t.minute).padStart(2, "0")}${t.meridiem ? ` ${t.meridiem.toLowerCase()}` : ""}`;
+const formatKm = (km: number) => (km < 10 ? `${km.toFixed(1)} km` : `${Math.round(km)} km`);
 
 const APPOINTMENT_REF = /(?:#|\bappointment\s*(?:id|no\.?|number)?\s*#?)\s*(\d{1,9})\b/i;
 
@@ -22,6 +31,10 @@ export class GuidedBrain implements Brain {
   async respond(turn: Turn): Promise<void> {
     const g = turn.state.guided ?? { step: "menu" };
     const { choice, text } = turn.input;
+
+    // A location shared on the channel: doctors near it (for the specialty asked, if any).
+    const location = turn.inbound.location;
+    if (location && choice === undefined) return this.searchNearLocation(turn, location);
 
     // Global choices, whatever the step.
     if (choice === "find") return this.askQuery(turn);
@@ -40,25 +53,41 @@ export class GuidedBrain implements Brain {
         const q = text.trim();
         if (q.length < 2 || q.length > 100)
           return void say(turn, "Which specialty, or what symptom? (e.g. dentist, fever)");
-        turn.state.guided = { step: "find_city", query: q };
-        return void say(turn, "In which city?");
+        const parsed = await this.parse(turn, q);
+        return this.searchFor(turn, { ...parsed, specialty: parsed.specialty ?? q }, true);
       }
       case "find_city": {
-        const city = text.trim();
-        if (city.length < 2 || city.length > 60)
+        const typed = text.trim();
+        if (typed.length < 2 || typed.length > 60)
           return void say(turn, "Please type a city name, e.g. Delhi.");
-        return this.search(turn, g.query ?? "", city);
+        const parsed = await this.parse(turn, typed);
+        return this.searchFor(turn, {
+          specialty: parsed.specialty ?? g.query,
+          city: parsed.near ? undefined : (parsed.city ?? typed),
+          near: parsed.near,
+          date: parsed.date ?? g.wantDate,
+          time: parsed.time ?? g.wantTime,
+          part: parsed.part ?? g.part,
+        });
       }
       case "pick_doctor":
         if (choice?.startsWith("doc:")) return this.pickDoctor(turn, Number(choice.slice(4)), g.rescheduleOf);
+        if (choice === "docs:more") return this.search(turn, { ...g, page: (g.page ?? 1) + 1 });
+        if (choice === undefined && (await this.retarget(turn, g, text))) return;
         break;
       case "pick_day":
         if (choice?.startsWith("day:") && g.doctorId !== undefined)
           return this.pickDay(turn, g.doctorId, choice.slice(4));
+        if (choice === undefined && g.doctorId !== undefined) return this.typedWhen(turn, g.doctorId, text);
         break;
       case "pick_slot":
         if (choice?.startsWith("slot:") && g.doctorId !== undefined && g.date !== undefined)
           return this.pickSlot(turn, g.doctorId, g.date, choice.slice(5));
+        if (choice === "slots:more" && g.doctorId !== undefined && g.date !== undefined)
+          return this.pickDay(turn, g.doctorId, g.date, (g.shown ?? 0) + SLOTS_PER_PAGE);
+        if (choice === "days" && g.doctorId !== undefined)
+          return this.pickDoctor(turn, g.doctorId, g.rescheduleOf);
+        if (choice === undefined && g.doctorId !== undefined) return this.typedWhen(turn, g.doctorId, text);
         break;
       case "my_appointments":
         if (choice?.startsWith("appt:")) return this.showAppointment(turn, Number(choice.slice(5)));
@@ -78,6 +107,8 @@ export class GuidedBrain implements Brain {
       case "meds_pick":
       case "meds_address":
       case "meds_typed_address":
+        // A whole request typed at the menu: "dentist in Delhi tomorrow", "skin doctor near Vikas Puri".
+        if (choice === undefined && (await this.retarget(turn, { step: "menu" }, text))) return;
         break;
     }
     showMenu(
@@ -94,45 +125,228 @@ export class GuidedBrain implements Brain {
     say(turn, "Which specialty do you need, or what is the problem? (e.g. dentist, skin rash, fever)");
   }
 
-  private async search(turn: Turn, q: string, city: string): Promise<void> {
-    const doctors = await turn.tools.searchDoctors({ q, city });
-    if (doctors.length === 0) {
-      turn.state.guided = { step: "find_query" };
-      return void say(turn, `I found no doctors for "${q}" in ${city}. Try another specialty or symptom.`);
+  /** Today in the person's zone (their profile's, else the deployment's UTC day). */
+  private async today(turn: Turn): Promise<string> {
+    const zone = turn.actor ? (await turn.tools.patientDefaults(turn.actor)).timeZone : null;
+    return todayIn(zone ?? "UTC", turn.deps.clock.now());
+  }
+
+  private async parse(turn: Turn, text: string): Promise<ParsedRequest> {
+    if (text.length > 200) return {};
+    return parseRequest(text, await turn.tools.vocabulary(), await this.today(turn));
+  }
+
+  /**
+   * Free text during a search: a new request ("Mumbai", "dentist near Dwarka tomorrow") searches again with
+   * what it changes; false when it names nothing we know.
+   */
+  private async retarget(turn: Turn, g: GuidedState, text: string): Promise<boolean> {
+    const parsed = await this.parse(turn, text.trim());
+    const names = parsed.specialty ?? parsed.city ?? parsed.near;
+    if (names === undefined) return false;
+    if (g.step === "menu" && parsed.specialty === undefined) return false;
+    await this.searchFor(
+      turn,
+      {
+        specialty: parsed.specialty ?? g.query,
+        city: parsed.near ? undefined : (parsed.city ?? g.city),
+        near: parsed.near,
+        date: parsed.date ?? g.wantDate,
+        time: parsed.time ?? g.wantTime,
+        part: parsed.part ?? g.part,
+      },
+      true,
+    );
+    return true;
+  }
+
+  /** Searches for a parsed request: near a place, in a city, or in the profile's city; else asks the city. */
+  private async searchFor(
+    turn: Turn,
+    r: ParsedRequest & { specialty?: string | undefined },
+    profileDefault = false,
+  ): Promise<void> {
+    const base: GuidedState = {
+      step: "find_city",
+      query: r.specialty,
+      wantDate: r.date,
+      wantTime: r.time,
+      part: r.part,
+    };
+    if (r.near !== undefined) {
+      // A geocoder that fails (Google down, a refused key) answers like an unknown place: the person can
+      // still type a city.
+      const place = await turn.tools.geocode(r.near).catch(() => null);
+      if (!place) {
+        turn.state.guided = base;
+        return void say(turn, `I don't know where "${r.near}" is. Please type a locality or a city.`);
+      }
+      return this.search(turn, { ...base, near: place });
     }
-    turn.state.guided = { step: "pick_doctor", query: q, city };
+    let city = r.city;
+    let fromProfile = false;
+    if (city === undefined && profileDefault && turn.actor) {
+      city = (await turn.tools.patientDefaults(turn.actor)).city ?? undefined;
+      fromProfile = city !== undefined;
+    }
+    if (city === undefined) {
+      turn.state.guided = base;
+      return void say(turn, 'In which city? (or "near" a locality, e.g. near Vikas Puri)');
+    }
+    return this.search(turn, { ...base, city }, fromProfile);
+  }
+
+  private async search(turn: Turn, g: GuidedState, fromProfile = false): Promise<void> {
+    const q = g.query ?? "";
+    const page = g.page ?? 1;
+    const where = g.near ? `near ${g.near.name}` : `in ${g.city ?? ""}`;
+    const doctors = await turn.tools.searchDoctors({
+      q,
+      city: g.city,
+      near: g.near,
+      date: g.wantDate,
+      page,
+    });
+    if (doctors.length === 0) {
+      if (page > 1) return showMenu(turn, "There are no more doctors for this search.");
+      turn.state.guided = { step: "find_query" };
+      const when = g.wantDate ? ` free on ${formatDay(g.wantDate)}` : "";
+      return void say(
+        turn,
+        `I found no doctors for "${q}"${when} ${where}. Try another specialty or symptom.`,
+      );
+    }
+    turn.state.guided = {
+      step: "pick_doctor",
+      query: q,
+      city: g.city,
+      near: g.near,
+      page,
+      wantDate: g.wantDate,
+      wantTime: g.wantTime,
+      part: g.part,
+    };
     const choices: Choice[] = doctors.map((d) => ({
       id: `doc:${d.id}`,
       label:
         `${d.doctor_name} (${d.specialization}), ${formatMoney(d.consultation_fees_minor, d.currency)}, ` +
         `rating ${d.rating.toFixed(1)}, ` +
+        (d.distance_km !== undefined ? `${formatKm(d.distance_km)} away, ` : "") +
         (d.next_available_date ? `first free ${formatDay(d.next_available_date)}` : "no free slots soon"),
     }));
-    say(turn, `Doctors for "${q}" in ${city}:`, {
-      choices: [...choices, { id: "menu", label: "Main menu" }],
+    const more = doctors.length === 5 ? [{ id: "docs:more", label: "More doctors" }] : [];
+    const note = fromProfile ? " (your city; type another city to change)" : "";
+    const when = g.wantDate ? `, free on ${formatDay(g.wantDate)}` : "";
+    say(turn, `Doctors for "${q}" ${where}${when}${note}:`, {
+      choices: [...choices, ...more, { id: "menu", label: "Main menu" }],
+    });
+  }
+
+  private async searchNearLocation(turn: Turn, at: { lat: number; lng: number; name?: string | undefined }) {
+    const g = turn.state.guided;
+    const query = g?.step === "find_query" ? undefined : g?.query;
+    return this.search(turn, {
+      step: "find_city",
+      query,
+      near: { name: at.name?.trim().slice(0, 60) || "your location", lat: at.lat, lng: at.lng },
+      wantDate: g?.wantDate,
+      wantTime: g?.wantTime,
+      part: g?.part,
     });
   }
 
   private async pickDoctor(turn: Turn, doctorId: number, rescheduleOf: number | undefined): Promise<void> {
+    const g = turn.state.guided;
+    // A day asked for with the request: straight to its times (and the time asked for, if free).
+    if (g?.wantDate !== undefined && rescheduleOf === undefined) {
+      const { slots } = await turn.tools.daySlots(doctorId, g.wantDate);
+      if (slots.length > 0) {
+        turn.state.guided = { step: "pick_day", doctorId, wantTime: g.wantTime, part: g.part };
+        return this.pickDay(turn, doctorId, g.wantDate);
+      }
+    }
     const days = await turn.tools.freeDays(doctorId);
     if (days.length === 0) {
       showMenu(turn, "This doctor has no free slots in the next weeks. What would you like to do?");
       return;
     }
     turn.state.guided = { step: "pick_day", doctorId, rescheduleOf };
-    say(turn, "Which day?", { choices: days.map((d) => ({ id: `day:${d}`, label: formatDay(d) })) });
+    say(turn, "Which day? (or type one, e.g. tomorrow 5 pm)", {
+      choices: days.map((d) => ({ id: `day:${d}`, label: formatDay(d) })),
+    });
   }
 
-  private async pickDay(turn: Turn, doctorId: number, date: string): Promise<void> {
+  /** The free times of a day, ten at a time from `from`; the time asked for is taken at once when free. */
+  private async pickDay(turn: Turn, doctorId: number, date: string, from = 0, note = ""): Promise<void> {
     const { slots } = await turn.tools.daySlots(doctorId, date);
     const g = turn.state.guided;
     if (slots.length === 0) return this.pickDoctor(turn, doctorId, g?.rescheduleOf);
-    turn.state.guided = { step: "pick_slot", doctorId, date, rescheduleOf: g?.rescheduleOf };
-    say(turn, `Free times on ${formatDay(date)}:`, {
-      choices: slots
-        .slice(0, 10)
-        .map((s) => ({ id: `slot:${s.appointment_time}`, label: s.appointment_time })),
+    const labels = slots.map((s) => s.appointment_time);
+    if (g?.wantTime !== undefined) {
+      const free = slotLabelsFor(g.wantTime).find((l) => labels.includes(l));
+      turn.state.guided = { ...g, wantTime: undefined, part: undefined };
+      if (free !== undefined) return this.pickSlot(turn, doctorId, date, free);
+      note = `${clock(g.wantTime)} is not free on ${formatDay(date)}. `;
+    }
+    // A part of the day asked for ("evening"): start at its first free time.
+    if (g?.part !== undefined && from === 0) {
+      const i = labels.findIndex((l) => inPart(l, g.part!));
+      if (i > 0) from = i;
+    }
+    const start = Math.min(Math.max(0, from), Math.max(0, labels.length - 1));
+    const page = labels.slice(start, start + SLOTS_PER_PAGE);
+    turn.state.guided = {
+      step: "pick_slot",
+      doctorId,
+      date,
+      shown: start,
+      rescheduleOf: turn.state.guided?.rescheduleOf,
+    };
+    const later = start + SLOTS_PER_PAGE < labels.length ? [{ id: "slots:more", label: "Later times" }] : [];
+    say(turn, `${note}Free times on ${formatDay(date)}${start > 0 ? " (later)" : ""}:`, {
+      choices: [
+        ...page.map((l) => ({ id: `slot:${l}`, label: l })),
+        ...later,
+        { id: "days", label: "Another day" },
+      ],
     });
+  }
+
+  /**
+   * A date and/or time typed while picking ("tomorrow 5 pm", "12:30", "Saturday"): taken when free; else the
+   * free times are offered again. The booking so far (the doctor) is kept.
+   */
+  private async typedWhen(turn: Turn, doctorId: number, text: string): Promise<void> {
+    const g = turn.state.guided!;
+    const parsed = await this.parse(turn, text.trim());
+    const date = parsed.date ?? (g.step === "pick_slot" ? g.date : undefined);
+    if (parsed.time === undefined && parsed.date === undefined) {
+      // Not a date or time: maybe a new search ("dentist in Mumbai").
+      if (await this.retarget(turn, g, text)) return;
+      const again = "Sorry, I didn't get that. Pick one, or type a day or time (e.g. tomorrow 5 pm, 12:30).";
+      if (g.step === "pick_slot" && g.date !== undefined)
+        return this.pickDay(turn, doctorId, g.date, g.shown, `${again}\n`);
+      say(turn, again);
+      return this.pickDoctor(turn, doctorId, g.rescheduleOf);
+    }
+    if (date === undefined) {
+      // A time with no day yet: the first of the next free days where it is free.
+      const days = await turn.tools.freeDays(doctorId, 7);
+      for (const day of days) {
+        const { slots } = await turn.tools.daySlots(doctorId, day);
+        const free = slotLabelsFor(parsed.time!).find((l) => slots.some((s) => s.appointment_time === l));
+        if (free !== undefined) return this.pickSlot(turn, doctorId, day, free);
+      }
+      say(turn, `${clock(parsed.time!)} is not free in the next days.`);
+      return this.pickDoctor(turn, doctorId, g.rescheduleOf);
+    }
+    const { slots } = await turn.tools.daySlots(doctorId, date);
+    if (slots.length === 0) {
+      say(turn, `There are no free times on ${formatDay(date)}.`);
+      return this.pickDoctor(turn, doctorId, g.rescheduleOf);
+    }
+    turn.state.guided = { ...g, step: "pick_day", wantTime: parsed.time, part: parsed.part };
+    return this.pickDay(turn, doctorId, date);
   }
 
   private async pickSlot(turn: Turn, doctorId: number, date: string, time: string): Promise<void> {

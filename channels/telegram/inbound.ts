@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
 import { sameSecret } from "../shared/compare.js";
+import { LOCATION_TEXT, sharedLocation } from "../shared/location.js";
 import { cleanDeep } from "../shared/text.js";
 import { phoneFromProvider } from "../../domain/shared/phone.js";
 
@@ -25,6 +26,8 @@ const Message = z.object({
       user_id: z.number().int().optional(),
     })
     .optional(),
+  location: z.object({ latitude: z.number(), longitude: z.number() }).optional(),
+  venue: z.object({ title: z.string().max(256).optional() }).optional(),
 });
 const Update = z.object({
   update_id: z.number().int().min(0),
@@ -107,6 +110,11 @@ export function parseUpdate(json: unknown, receivedAt: Date): TelegramUpdate {
       chatId: m.chat.id,
       inbound: { ...base, text: "", contact: { phone, proven: true } },
     };
+  }
+  if (m.location) {
+    const location = sharedLocation(m.location.latitude, m.location.longitude, m.venue?.title);
+    if (!location) return { kind: "ignored", reason: "location" };
+    return { kind: "turn", chatId: m.chat.id, inbound: { ...base, text: LOCATION_TEXT, location } };
   }
   if (m.text !== undefined && m.text.trim() !== "")
     return {

@@ -1,4 +1,5 @@
 import type { InboundMessage } from "../../bot/types.js";
+import { LOCATION_TEXT, sharedLocation } from "../shared/location.js";
 import { cleanDeep } from "../shared/text.js";
 import { phoneFromProvider } from "../../domain/shared/phone.js";
 import { WHATSAPP_PREFIX } from "./client.js";
@@ -46,15 +47,21 @@ export function parseMessage(
   // A tap on a WhatsApp quick-reply button (a Content template's): its payload is the choice id.
   const payload = fields.get("ButtonPayload")?.trim();
   const choice = payload && payload.length <= 200 ? payload : undefined;
-  if (text === "" && attachments.length === 0 && choice === undefined)
+  // A location shared on WhatsApp through Twilio: Latitude/Longitude (and Label for a place).
+  const location =
+    fields.has("Latitude") || fields.has("Longitude")
+      ? sharedLocation(fields.get("Latitude"), fields.get("Longitude"), fields.get("Label"))
+      : undefined;
+  if (text === "" && attachments.length === 0 && choice === undefined && location === undefined)
     return { kind: "ignored", reason: "empty" };
   return {
     kind: "turn",
     inbound: {
       channel,
       externalUserId: address,
-      text: text || (fields.get("ButtonText") ?? choice ?? "").slice(0, 200),
+      text: text || (location ? LOCATION_TEXT : (fields.get("ButtonText") ?? choice ?? "").slice(0, 200)),
       ...(choice !== undefined ? { choice } : {}),
+      ...(location ? { location } : {}),
       ...(attachments.length ? { attachments } : {}),
       providerMessageId: sid,
       receivedAt,

@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { sameSecret } from "../shared/compare.js";
 import { z } from "zod";
 import type { InboundMessage } from "../../bot/types.js";
+import { LOCATION_TEXT, sharedLocation } from "../shared/location.js";
 import { cleanDeep } from "../shared/text.js";
 import { phoneFromProvider } from "../../domain/shared/phone.js";
 
@@ -76,6 +77,9 @@ const Message = z.object({
   button: z.object({ payload: z.string().max(256).optional(), text: z.string().max(256) }).optional(),
   document: Media.optional(),
   image: Media.optional(),
+  location: z
+    .object({ latitude: z.number(), longitude: z.number(), name: z.string().max(256).optional() })
+    .optional(),
 });
 
 const STATUSES = ["sent", "delivered", "read", "failed"] as const;
@@ -173,6 +177,12 @@ export function parseMessage(json: unknown, receivedAt: Date): InboundMessage | 
           },
         ],
       };
+    }
+    case "location": {
+      const location =
+        m.location && sharedLocation(m.location.latitude, m.location.longitude, m.location.name);
+      if (!location) return "location";
+      return { ...base, text: LOCATION_TEXT, location };
     }
     default:
       return "message_type";

@@ -65,6 +65,19 @@ export const DEMO_ACCOUNTS = {
   nurse: { email: "nurse@healthlink.demo", name: "Nurse Ritu Singh", role: "nurse" },
 } as const;
 
+/**
+ * Doctor accounts for seeded doctors in the other cities the docs name (docs/demo-accounts.md): the first
+ * seeded doctor of each city signs in with this email. Every other seeded doctor has no account and
+ * auto-accepts bookings, so a demo booking with any doctor completes.
+ */
+export const DEMO_CITY_DOCTORS = [
+  { city: "Vikas Puri", email: "doctor.vikaspuri@healthlink.demo" },
+  { city: "Mumbai", email: "doctor.mumbai@healthlink.demo" },
+  { city: "Wah", email: "doctor.wah@healthlink.demo" },
+  { city: "Lahore", email: "doctor.lahore@healthlink.demo" },
+  { city: "Karachi", email: "doctor.karachi@healthlink.demo" },
+] as const;
+
 const BATCH = 1000;
 /** Fixed instants keep seeded rows identical between runs. */
 const BASE_TIME = Date.UTC(2024, 0, 1);
@@ -227,7 +240,9 @@ function generateDoctor(rng: Rng, i: number): DoctorSeed {
       timeZone: city.timeZone,
       verificationStatus: "verified",
       verifiedAt: createdAt,
-      autoAccept: rng.next() < 0.3,
+      // Seeded doctors have no account to accept requests with: they auto-accept (the draw is kept so
+      // the rest of the generated data stays the same). Those given an account accept by hand.
+      autoAccept: rng.next() >= 0,
       availableDaysMask: maskOf(windows),
       reviewsCount,
       recommendationPercent,
@@ -371,8 +386,11 @@ export async function hasDemoData(database: Database): Promise<boolean> {
   return rows.length > 0;
 }
 
-async function upsertUsers(tx: DbOrTx, passwordHash: string) {
-  const list = Object.values(DEMO_ACCOUNTS);
+async function upsertUsers(tx: DbOrTx, passwordHash: string, cityDoctorNames: Map<string, string>) {
+  const list: { role: "admin" | "patient" | "doctor" | "nurse"; name: string; email: string }[] = [
+    ...Object.values(DEMO_ACCOUNTS),
+    ...[...cityDoctorNames].map(([email, name]) => ({ role: "doctor" as const, name, email })),
+  ];
   await tx
     .insert(users)
     .values(list.map((a) => ({ role: a.role, name: a.name, email: a.email, passwordHash })))
@@ -392,6 +410,7 @@ async function upsertUsers(tx: DbOrTx, passwordHash: string) {
     patient: id(DEMO_ACCOUNTS.patient.email),
     doctor: id(DEMO_ACCOUNTS.doctor.email),
     nurse: id(DEMO_ACCOUNTS.nurse.email),
+    cityDoctors: new Map([...cityDoctorNames.keys()].map((email) => [email, id(email)])),
   };
 }
 
@@ -405,6 +424,12 @@ export async function seedDemoData(database: Database, opts: SeedOptions): Promi
 
   const generated: DoctorSeed[] = [];
   for (let i = 0; i < count; i++) generated.push(generateDoctor(rng, i));
+  // The first seeded doctor of each named city gets an account (and accepts requests by hand).
+  const cityDoctors = new Map<string, DoctorSeed>();
+  for (const { city, email } of DEMO_CITY_DOCTORS) {
+    const d = generated.find((g, i) => i > 0 && g.row.city === city);
+    if (d) cityDoctors.set(email, d);
+  }
 
   await database.db.transaction(async (tx) => {
     await tx
@@ -421,7 +446,24 @@ export async function seedDemoData(database: Database, opts: SeedOptions): Promi
     const specRows = await tx.select({ id: specialties.id, slug: specialties.slug }).from(specialties);
     const specialtyId = new Map(specRows.map((s) => [s.slug, s.id]));
 
-    const account = await upsertUsers(tx, passwordHash);
+    const account = await upsertUsers(
+      tx,
+      passwordHash,
+      new Map([...cityDoctors].map(([email, d]) => [email, d.row.name])),
+    );
+    const linked = new Set(
+      (
+        await tx
+          .select({ userId: doctors.userId })
+          .from(doctors)
+          .where(inArray(doctors.userId, [...account.cityDoctors.values()]))
+      ).map((r) => r.userId),
+    );
+    for (const [email, d] of cityDoctors) {
+      const userId = account.cityDoctors.get(email)!;
+      if (linked.has(userId)) continue;
+      d.row = { ...d.row, userId, autoAccept: false };
+    }
     const [existingPatient] = await tx
       .select({ id: patients.id })
       .from(patients)

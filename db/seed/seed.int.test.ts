@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows, type DbOrTx } from "../client.js";
 import { createTestDatabase, type TestDatabase } from "../../test/db.js";
-import { DEMO_ACCOUNTS, hasDemoData, seedDemoData } from "./index.js";
+import { DEMO_ACCOUNTS, DEMO_CITY_DOCTORS, hasDemoData, seedDemoData } from "./index.js";
 
 let first: TestDatabase;
 let second: TestDatabase;
@@ -80,16 +80,17 @@ describe("demo seed", () => {
     expect(counts!.used).toBeGreaterThanOrEqual(30);
   });
 
-  it("creates the four demo accounts once, the doctor a verified Dentist in Delhi with a nurse", async () => {
+  it("creates the demo accounts once (and the named cities' doctors), the doctor a verified Dentist in Delhi with a nurse", async () => {
     const db = first.database.db;
     const users = await queryRows<{ email: string; role: string }>(
       db,
       sql`select email, role from users where email like '%@healthlink.demo' order by email`,
     );
     expect(users).toEqual(
-      Object.values(DEMO_ACCOUNTS)
-        .map((a) => ({ email: a.email, role: a.role }))
-        .sort((x, y) => x.email.localeCompare(y.email)),
+      [
+        ...Object.values(DEMO_ACCOUNTS).map((a) => ({ email: a.email, role: a.role })),
+        ...DEMO_CITY_DOCTORS.map((d) => ({ email: d.email, role: "doctor" })),
+      ].sort((x, y) => (x.email < y.email ? -1 : x.email > y.email ? 1 : 0)),
     );
     const [doctor] = await queryRows<{ city: string; specialty: string; nurses: number }>(
       db,

@@ -22,6 +22,8 @@ export interface InboundMessage {
         proven?: boolean | undefined;
       }
     | undefined;
+  /** A location the person shared (WhatsApp, Telegram): doctors are searched near it. */
+  location?: { lat: number; lng: number; name?: string | undefined } | undefined;
   attachments?: { url: string; mimeType?: string | undefined; name?: string | undefined }[] | undefined;
   /** The provider's (or client's) id of this message: the same id twice is one message. */
   providerMessageId: string;

@@ -525,6 +525,15 @@ export class DoctorsRepository {
     );
   }
 
+  /** The cities verified doctors practise in (what a typed request may name). */
+  async listCities(): Promise<string[]> {
+    const rows = await this.db
+      .selectDistinct({ city: doctors.city })
+      .from(doctors)
+      .where(eq(doctors.verificationStatus, "verified"));
+    return rows.map((r) => r.city);
+  }
+
   listSpecialties() {
     return this.db
       .select({

@@ -7,6 +7,7 @@ import type { Actor } from "../shared/actor.js";
 import { forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
 import { toMajor, toMinor } from "../shared/money.js";
 import { requirePhone } from "../shared/phone.js";
+import { createGeocoder, type Geocoder, type Place } from "./places/index.js";
 import {
   addDays,
   assertTimeZone,
@@ -238,12 +239,14 @@ export function searchParamsOf(input: SearchInput, now: Date): SearchQueryParams
 export class DoctorsService {
   private readonly repo: DoctorsRepository;
   private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly places: Geocoder;
 
   constructor(
     readonly ctx: ServiceContext,
     private readonly availability?: AvailabilityLookup,
   ) {
     this.repo = new DoctorsRepository(ctx.db);
+    this.places = createGeocoder(ctx.config);
   }
 
   // Cache ---------------------------------------------------------------------------------------------
@@ -358,6 +361,18 @@ export class DoctorsService {
 
   async listSpecialties() {
     return this.repo.listSpecialties();
+  }
+
+  /** The cities with verified doctors (cached like searches: a doctor's change bumps the version). */
+  async listCities(): Promise<string[]> {
+    return this.cached("cities", {}, () => this.repo.listCities());
+  }
+
+  /** A typed place ("Vikas Puri") as a point: the bundled gazetteer, or Google's geocoding when configured. */
+  async geocode(place: string): Promise<Place | null> {
+    const q = place.trim();
+    if (q.length < 2 || q.length > 100) return null;
+    return this.places.geocode(q);
   }
 
   // For scheduling -----------------------------------------------------------------------------------
