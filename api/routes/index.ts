@@ -1,3 +1,4 @@
+import websocket from "@fastify/websocket";
 import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
@@ -20,9 +21,14 @@ import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
 import { notificationRoutes } from "./notifications.js";
+import { visitRoutes } from "./visits.js";
+import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
+  // One WebSocket server for the web chat (/chat/ws) and the visits' signalling (/api/visits/signal). A frame
+  // is a chat message or an SDP offer (a few KB, more with many ICE candidates).
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
@@ -44,4 +50,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(whatsappWebhook);
   await app.register(twilioWebhook);
   await app.register(notificationRoutes);
+  await app.register(visitRoutes);
+  await app.register(twilioVideoWebhook);
 };

@@ -24,6 +24,21 @@ export interface Preferences {
   quiet_hours: string | null;
 }
 
+/** The consultations module's visit links, without depending on it (it is built after notifications). */
+export interface VisitLinks {
+  /** PUBLIC_BASE_URL/visit/<token> for this person, or null when the appointment has no online visit. */
+  visitLink(appointmentId: number, userId: number): Promise<string | null>;
+}
+
+/** The messages that carry an online appointment's visit link: its confirmation and its reminders. */
+const VISIT_LINK_TEMPLATES = new Set([
+  "appointment.booked",
+  "appointment.accepted",
+  "appointment.proposal_accepted",
+  "appointment.rescheduled",
+  "reminder.appointment",
+]);
+
 /** Where a notification goes, or why it cannot go. */
 type Route = { identity: IdentityRow } | { error: string };
 
@@ -41,6 +56,7 @@ export class NotificationService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly conversations: ConversationService,
+    private readonly visits?: VisitLinks,
   ) {
     this.repo = new NotificationsRepository(ctx.db);
     this.channels = configuredChannels(ctx.config);
@@ -110,7 +126,7 @@ export class NotificationService {
         await this.repo.markFailed(this.ctx.db, row.id, route.error);
         return;
       }
-      const message = renderNotification(row.template, row.data, roleOf(recipient));
+      const message = renderNotification(row.template, await this.withVisitLink(row), roleOf(recipient));
       await this.conversations.post(route.identity, [message], {
         key: deliverJobId(row.id),
         notification: { template: row.template, data: row.data },
@@ -120,6 +136,24 @@ export class NotificationService {
       await this.repo.release(row.id);
       throw err;
     }
+  }
+
+  /**
+   * The row's data, plus the recipient's own visit link for the confirmation and reminders of an online
+   * appointment. Made at delivery (never stored in the outbox): each person gets theirs.
+   */
+  private async withVisitLink(row: OutboxRow): Promise<Record<string, unknown>> {
+    const id = row.data.appointment_id;
+    if (
+      !this.visits ||
+      row.userId === null ||
+      typeof id !== "number" ||
+      !VISIT_LINK_TEMPLATES.has(row.template)
+    )
+      return row.data;
+    if (row.data.mode === "in_person") return row.data;
+    const url = await this.visits.visitLink(id, row.userId);
+    return url ? { ...row.data, visit_url: url } : row.data;
   }
 
   private async route(row: OutboxRow, recipient: Recipient | undefined): Promise<Route> {

@@ -579,7 +579,12 @@ export class SchedulingService {
   async completeAfterVisit(id: number): Promise<void> {
     const appt = await this.repo.findAppointment(id);
     if (appt?.status !== "confirmed" || appt.doctorUserId === null) return;
-    const doctor: Actor = { userId: appt.doctorUserId, role: "doctor", doctorId: appt.doctorId, channel: "system" };
+    const doctor: Actor = {
+      userId: appt.doctorUserId,
+      role: "doctor",
+      doctorId: appt.doctorId,
+      channel: "system",
+    };
     try {
       await this.change(doctor, id, "doctor", "completed", () => ({ status: "completed" }));
     } catch (err) {
