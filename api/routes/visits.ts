@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
+import { cleanText } from "../../channels/shared/text.js";
 import type { SignallingClaims } from "../../domain/consultations/index.js";
 import { DomainError, loggableError } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
@@ -179,7 +180,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
         if (frame.type === "chat" && typeof frame.text === "string") {
           try {
-            const line = await visits.chat(claims, frame.text);
+            const line = await visits.chat(claims, cleanText(frame.text));
             hub.broadcast(claims.visitId, { type: "chat", role: claims.role, from: me, ...line });
           } catch (err) {
             if (err instanceof DomainError) return send({ type: "error", code: err.code });

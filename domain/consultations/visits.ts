@@ -291,9 +291,9 @@ export class VisitsService {
 
   // Side chat ----------------------------------------------------------------------------------------
 
-  /** A line of the visit page's side chat, kept with the visit. */
+  /** A line of the visit page's side chat (control characters already removed at the edge), kept with the visit. */
   async chat(claims: SignallingClaims, text: string): Promise<{ id: number; at: string; text: string }> {
-    const clean = text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "").trim();
+    const clean = text.trim();
     if (clean === "" || clean.length > CHAT_MAX_CHARS)
       throw unprocessable("INVALID_MESSAGE", `A message is 1 to ${CHAT_MAX_CHARS} characters.`);
     const row = await this.repo.addMessage({
