@@ -203,6 +203,8 @@ export class VisitsRepository {
       .onConflictDoUpdate({
         target: [visitLinks.appointmentId, visitLinks.userId],
         set: { tokenHash: l.tokenHash, expiresAt: l.expiresAt },
+        // The same link again (every join, every reminder): no write.
+        setWhere: sql`${visitLinks.tokenHash} <> excluded.token_hash`,
       });
   }
 
