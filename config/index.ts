@@ -114,9 +114,44 @@ const EnvSchema = z.object({
   REFILL_REMINDER_DAYS: z.coerce.number().int().min(1).max(30).default(3),
   SMTP_URL: optionalString,
   EMAIL_FROM: optionalString,
+  VISIT_EARLY_JOIN_MINUTES: z.coerce.number().int().min(0).max(240).default(15),
+  ICE_SERVERS: optionalString,
+  TWILIO_API_KEY_SID: optionalString,
+  TWILIO_API_KEY_SECRET: optionalString,
+  TWILIO_VIDEO_API_BASE_URL: z.string().default("https://video.twilio.com"),
 });
 
 export type Env = Record<string, string | undefined>;
+
+/** One entry of ICE_SERVERS (the browser's RTCIceServer). */
+export interface IceServer {
+  readonly urls: string | readonly string[];
+  readonly username?: string | undefined;
+  readonly credential?: string | undefined;
+}
+
+const IceServersSchema = z.array(
+  z.object({
+    urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    username: z.string().optional(),
+    credential: z.string().optional(),
+  }),
+);
+
+/** ICE_SERVERS: a JSON array of RTCIceServer, e.g. [{"urls":"stun:stun.example.org:3478"}]. */
+function parseIceServers(raw: string | undefined): IceServer[] {
+  if (raw === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('ICE_SERVERS must be JSON like [{"urls":"stun:stun.example.org:3478"}]');
+  }
+  const result = IceServersSchema.safeParse(parsed);
+  if (!result.success)
+    throw new ConfigError('ICE_SERVERS must be an array of {"urls", "username"?, "credential"?}');
+  return result.data;
+}
 
 export interface Config {
   readonly env: "development" | "production" | "test";
@@ -270,6 +305,26 @@ export interface Config {
       }
     | undefined;
   /** Notifications and reminders (domain/notifications). */
+  /**
+   * Visits: WebRTC in the browser with our own signalling (default), or Twilio Video group rooms when an API
+   * key is set (TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET, with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN).
+   */
+  readonly visits: {
+    readonly earlyJoinMinutes: number;
+    /** RTCIceServer[] handed to the page (STUN/TURN); empty is fine on one machine or one LAN. */
+    readonly iceServers: readonly IceServer[];
+    readonly twilio:
+      | {
+          readonly accountSid: string;
+          /** Signs the status callbacks (X-Twilio-Signature). */
+          readonly authToken: string;
+          readonly apiKeySid: string;
+          readonly apiKeySecret: string;
+          /** Twilio Video's REST root (a local fake in tests). */
+          readonly apiBaseUrl: string;
+        }
+      | undefined;
+  };
   readonly notifications: {
     /** Default quiet hours "HH:MM-HH:MM" on the patient's clock (a patient's own setting wins). */
     readonly quietHours: string;
@@ -483,6 +538,21 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(
       'EMAIL_FROM must be an address, or a name and an address: "HealthLink <no-reply@clinic.example>"',
     );
+  if ((e.TWILIO_API_KEY_SID === undefined) !== (e.TWILIO_API_KEY_SECRET === undefined)) {
+    throw new ConfigError("TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET must be set together");
+  }
+  if (
+    e.TWILIO_API_KEY_SID !== undefined &&
+    (e.TWILIO_ACCOUNT_SID === undefined || e.TWILIO_AUTH_TOKEN === undefined)
+  ) {
+    throw new ConfigError(
+      "Twilio Video (TWILIO_API_KEY_SID) also needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (tokens, signed callbacks)",
+    );
+  }
+  if (!URL.canParse(e.TWILIO_VIDEO_API_BASE_URL)) {
+    throw new ConfigError("TWILIO_VIDEO_API_BASE_URL must be a URL like https://video.twilio.com");
+  }
+  const iceServers = parseIceServers(e.ICE_SERVERS);
 
   if (e.ROLE !== "all" && e.DATABASE_URL === undefined)
     throw new ConfigError(
@@ -602,6 +672,23 @@ export function loadConfig(env: Env = process.env): Config {
           maxRetries: e.LLM_MAX_RETRIES,
         }
       : undefined,
+    visits: {
+      earlyJoinMinutes: e.VISIT_EARLY_JOIN_MINUTES,
+      iceServers,
+      twilio:
+        e.TWILIO_API_KEY_SID !== undefined &&
+        e.TWILIO_API_KEY_SECRET !== undefined &&
+        e.TWILIO_ACCOUNT_SID !== undefined &&
+        e.TWILIO_AUTH_TOKEN !== undefined
+          ? {
+              accountSid: e.TWILIO_ACCOUNT_SID,
+              authToken: e.TWILIO_AUTH_TOKEN,
+              apiKeySid: e.TWILIO_API_KEY_SID,
+              apiKeySecret: e.TWILIO_API_KEY_SECRET,
+              apiBaseUrl: e.TWILIO_VIDEO_API_BASE_URL.replace(/\/+$/, ""),
+            }
+          : undefined,
+    },
     notifications: {
       quietHours: e.QUIET_HOURS,
       appointmentReminderOffsetsMs: parseOffsets(e.APPOINTMENT_REMINDER_OFFSETS),

@@ -5,6 +5,7 @@ import { AuthService } from "./accounts/auth-service.js";
 import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
+import { VisitsService } from "./consultations/index.js";
 import { ConversationService } from "./conversations/service.js";
 import { DoctorsService } from "./doctors/service.js";
 import { DoctorSmsService } from "./doctors/sms.js";
@@ -72,10 +73,12 @@ export function createServices(deps: Deps) {
     deps.jobs,
   );
   const conversations = new ConversationService(ctx, auth);
+  // The confirmation and reminders of an online appointment carry each person's visit link (consultations).
   const notifications = new NotificationService(
     ctx,
     conversations,
     deps.mailer === undefined ? createMailer(deps.config) : (deps.mailer ?? undefined),
+    { visitLink: (appointmentId: number, userId: number) => visits.visitLink(appointmentId, userId) },
   );
   // Reminders follow appointments, prescriptions and lab bookings: each change requests a sync in its
   // transaction (the outbox), and its service asks for it right after the commit.
@@ -94,6 +97,7 @@ export function createServices(deps: Deps) {
   // Each thing paid for is changed by its own module (the one writer of its tables), inside the payment's
   // transaction: appointments by scheduling, orders by pharmacy, lab bookings by labs.
   payments.registerPurpose("appointment", new AppointmentPurpose(scheduling));
+  const visits: VisitsService = new VisitsService(ctx, scheduling);
   const records = new RecordsService(ctx, deps.storage);
   const prescriptions = new PrescriptionsService(ctx, reminders);
   const adherence = new AdherenceService(ctx);
@@ -133,6 +137,7 @@ export function createServices(deps: Deps) {
     doctorSms,
     notifications,
     reminders,
+    visits,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

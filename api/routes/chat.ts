@@ -1,4 +1,3 @@
-import websocket from "@fastify/websocket";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { OutboundMessage } from "../../bot/types.js";
@@ -38,7 +37,6 @@ const VisitorSession = Type.Object({
  * is stored), {type:"typing"}, {type:"ready"}, {type:"error", code}.
  */
 export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  await app.register(websocket, { options: { maxPayload: 16 * 1024 } });
   const conversations = app.services.conversations;
   const client = app.hub.registry.get("web");
   if (!(client instanceof WebClient)) throw new Error("the web chat adapter is not registered");

@@ -101,6 +101,7 @@ describe("doctor search", () => {
       wait_time: 15,
       reviews_count: 0,
       rating: 0,
+      modes: ["in_person", "video"],
     });
   });
 

@@ -17,6 +17,12 @@ const Day = Type.Union([
   Type.Literal("SUNDAY"),
 ]);
 const ShortText = Type.String({ maxLength: 100 });
+const Mode = Type.Union([
+  Type.Literal("in_person"),
+  Type.Literal("video"),
+  Type.Literal("audio"),
+  Type.Literal("chat"),
+]);
 
 const listItemFields = {
   id: Type.Integer(),
@@ -31,6 +37,7 @@ const listItemFields = {
   wait_time: Type.Integer({ description: "Typical wait at the clinic, in minutes." }),
   reviews_count: Type.Integer(),
   rating: Type.Number(),
+  modes: Type.Array(Mode, { description: "How the doctor consults." }),
 };
 const DoctorListItem = Type.Object({
   ...listItemFields,
@@ -80,6 +87,7 @@ const Profile = Type.Object({
   time_zone: Type.String(),
   phone: Nullable(Type.String()),
   auto_accept: Type.Boolean(),
+  modes: Type.Array(Mode),
   verification_status: Type.String(),
   verification_note: Nullable(Type.String()),
   verified_at: Nullable(Type.String()),
@@ -115,6 +123,7 @@ const ProfileUpdate = Type.Object(
     time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, examples: ["Asia/Kolkata"] })),
     phone: Type.Optional(Nullable(Type.String({ pattern: "^\\+?[0-9 ()-]{6,20}$" }))),
     auto_accept: Type.Optional(Type.Boolean()),
+    modes: Type.Optional(Type.Array(Mode, { minItems: 1, maxItems: 4 })),
     specialties: Type.Optional(
       Type.Array(
         Type.Object(
@@ -204,6 +213,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           radius_km: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
           fee_min: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
           fee_max: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
+          mode: Type.Optional(Mode),
           sort: Type.Optional(
             Type.Union([
               Type.Literal("relevance"),

@@ -1,3 +1,4 @@
+import websocket from "@fastify/websocket";
 import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
@@ -23,9 +24,14 @@ import { siteRoutes } from "./site.js";
 import { notificationRoutes } from "./notifications.js";
 import { resetPasswordPage } from "./reset-password.js";
 import { devOutboxRoutes } from "./dev-outbox.js";
+import { visitRoutes } from "./visits.js";
+import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
+  // One WebSocket server for the web chat (/chat/ws) and the visits' signalling (/api/visits/signal). A frame
+  // is a chat message or an SDP offer (a few KB, more with many ICE candidates).
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
@@ -50,4 +56,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(siteRoutes);
   await app.register(resetPasswordPage);
   await app.register(devOutboxRoutes);
+  await app.register(visitRoutes);
+  await app.register(twilioVideoWebhook);
 };

@@ -5,7 +5,12 @@ import { bearer, ClockTime, errors, Id, IsoDate, Page } from "../schemas.js";
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const HourMinute = Type.String({ pattern: "^\\d{2}:\\d{2}$", examples: ["09:00"] });
-const Mode = Type.Union([Type.Literal("in_person"), Type.Literal("video")]);
+const Mode = Type.Union([
+  Type.Literal("in_person"),
+  Type.Literal("video"),
+  Type.Literal("audio"),
+  Type.Literal("chat"),
+]);
 const Scope = Type.Union([Type.Literal("upcoming"), Type.Literal("past")], { default: "upcoming" });
 const PerPage = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
 const Reason = Type.String({ maxLength: 1000 });

@@ -8,9 +8,14 @@ import {
   doctorSpecialties,
   specialties,
   users,
+  type VisitMode,
 } from "../../db/schema/index.js";
 
 export type VerificationStatus = "pending" | "verified" | "rejected";
+/** How a doctor consults (an appointment takes one of them). */
+export type { VisitMode };
+export const VISIT_MODES: readonly VisitMode[] = ["in_person", "video", "audio", "chat"];
+
 export type SearchSort = "relevance" | "experience" | "fee" | "rating" | "wait_time" | "distance";
 
 /** Normalized search parameters: what the service hands to SQL (and the bench reuses). */
@@ -27,6 +32,8 @@ export interface SearchQueryParams {
   /** Major units of the doctor's currency. */
   feeMin?: number | undefined;
   feeMax?: number | undefined;
+  /** The doctor must offer this mode. */
+  mode?: VisitMode | undefined;
   sort: SearchSort;
   limit: number;
   offset: number;
@@ -47,6 +54,7 @@ export interface SearchRow {
   reviews_count: number;
   rating: number;
   patients_count: number;
+  modes: VisitMode[];
   score: number;
   distance_km: number | null;
   specialization: string | null;
@@ -205,6 +213,7 @@ export function buildSearchQuery(p: SearchQueryParams): SQL {
       sql`d.fee_minor <= ${p.feeMax}::numeric * (CASE WHEN d.currency IN ${ZERO_DECIMAL_SQL} THEN 1 ELSE 100 END)`,
     );
   }
+  if (p.mode !== undefined) where.push(sql`${p.mode}::text = ANY(d.modes)`);
   let distance = sql`NULL::float8`;
   if (p.near) {
     const { lat, lng, radiusKm } = p.near;
@@ -249,7 +258,7 @@ export function buildSearchQuery(p: SearchQueryParams): SQL {
 
   return sql`WITH ${sql.join(ctes, sql`, `)}
     SELECT c.total, p.id, p.score, p.distance_km, p.experience_years, p.fee_minor, p.wait_time_minutes,
-      p.reviews_count, p.rating, d.name, d.photo_url, d.city, d.available_days_mask, d.currency, d.patients_count,
+      p.reviews_count, p.rating, d.name, d.photo_url, d.city, d.available_days_mask, d.currency, d.patients_count, d.modes,
       (SELECT s.name FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id
         WHERE ds.doctor_id = p.id ORDER BY ds.is_primary DESC, s.name LIMIT 1) AS specialization
     FROM (SELECT count(*)::int AS total FROM f) c
@@ -316,6 +325,7 @@ export interface DoctorViewRow {
   wait_time_minutes: number;
   reviews_count: number;
   rating: number;
+  modes: VisitMode[];
   recommendation_percent: number;
   patients_count: number;
   summary: string | null;
@@ -352,6 +362,7 @@ export interface ProfileRow {
   timeZone: string;
   phone: string | null;
   autoAccept: boolean;
+  modes: VisitMode[];
   verificationStatus: VerificationStatus;
   verificationNote: string | null;
   verifiedAt: Date | null;
@@ -383,6 +394,7 @@ export interface ProfilePatch {
   /** Cleared whenever the phone changes: SMS commands run only from a proven number. */
   phoneVerifiedAt?: Date | null;
   autoAccept?: boolean;
+  modes?: VisitMode[];
 }
 
 export interface SpecialtyRef {
@@ -397,7 +409,7 @@ export function buildViewQuery(id: number): SQL {
   return sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
     d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
     d.recommendation_percent, d.patients_count, d.summary, d.clinic_name, d.clinic_address, d.languages,
-    d.time_zone,
+    d.time_zone, d.modes,
     (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
       FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
     (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)
@@ -431,7 +443,7 @@ export class DoctorsRepository {
     return queryRows<PopularRow>(
       this.db,
       sql`SELECT d.id, d.name, d.photo_url, d.experience_years, d.city, d.available_days_mask, d.fee_minor,
-          d.currency, d.wait_time_minutes, d.reviews_count, d.rating, d.patients_count,
+          d.currency, d.wait_time_minutes, d.reviews_count, d.rating, d.patients_count, d.modes,
           (SELECT s.name FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id
             WHERE ds.doctor_id = d.id ORDER BY ds.is_primary DESC, s.name LIMIT 1) AS specialization
         FROM doctors d
@@ -465,6 +477,7 @@ export class DoctorsRepository {
         timeZone: doctors.timeZone,
         phone: doctors.phone,
         autoAccept: doctors.autoAccept,
+        modes: doctors.modes,
         verificationStatus: doctors.verificationStatus,
         verificationNote: doctors.verificationNote,
         verifiedAt: doctors.verifiedAt,
@@ -664,6 +677,7 @@ export class DoctorsRepository {
         feeMinor: doctors.feeMinor,
         currency: doctors.currency,
         autoAccept: doctors.autoAccept,
+        modes: doctors.modes,
         verified: sql<boolean>`${doctors.verificationStatus} = 'verified'`,
         userId: doctors.userId,
       })

@@ -27,6 +27,8 @@ import {
   type SearchRow,
   type SearchSort,
   type VerificationStatus,
+  VISIT_MODES,
+  type VisitMode,
 } from "./repository.js";
 
 /** The key every change to discoverable data bumps; cache keys embed its value (O(1) invalidation). */
@@ -46,6 +48,8 @@ export interface SearchInput {
   radius_km?: number | undefined;
   fee_min?: number | undefined;
   fee_max?: number | undefined;
+  /** Only doctors who offer this mode (in_person, video, audio, chat). */
+  mode?: string | undefined;
   sort?: SearchSort | undefined;
   page?: number | undefined;
   per_page?: number | undefined;
@@ -69,6 +73,8 @@ export interface DoctorListItem {
   reviews_count: number;
   rating: number;
   distance_km?: number;
+  /** How the doctor consults: in_person, video, audio, chat. */
+  modes: VisitMode[];
 }
 
 export interface SearchResult {
@@ -126,6 +132,7 @@ export interface ProfileUpdate {
   time_zone?: string | undefined;
   phone?: string | null | undefined;
   auto_accept?: boolean | undefined;
+  modes?: string[] | undefined;
   specialties?: { name: string; primary?: boolean | undefined }[] | undefined;
   qualifications?: { degree: string; institute: string; year?: number | null | undefined }[] | undefined;
 }
@@ -137,6 +144,7 @@ export interface Bookable {
   feeMinor: number;
   currency: string;
   autoAccept: boolean;
+  modes: VisitMode[];
   verified: boolean;
   userId: number | null;
 }
@@ -160,7 +168,16 @@ function listItem(r: Omit<SearchRow, "total" | "score" | "distance_km" | "id"> &
     wait_time: r.wait_time_minutes,
     reviews_count: r.reviews_count,
     rating: r.rating,
+    modes: r.modes,
   };
+}
+
+/** A known mode, or a coded 400. */
+export function visitModeOf(raw: string): VisitMode {
+  const mode = raw.trim().toLowerCase() as VisitMode;
+  if (!VISIT_MODES.includes(mode))
+    throw invalid("INVALID_MODE", `mode must be one of ${VISIT_MODES.join(", ")}.`);
+  return mode;
 }
 
 function blankToNull(v: string | null | undefined): string | null | undefined {
@@ -230,6 +247,7 @@ export function searchParamsOf(input: SearchInput, now: Date): SearchQueryParams
     near,
     feeMin: input.fee_min,
     feeMax: input.fee_max,
+    mode: input.mode !== undefined ? visitModeOf(input.mode) : undefined,
     sort,
     limit: perPage,
     offset: (page - 1) * perPage,
@@ -431,6 +449,7 @@ export class DoctorsService {
       time_zone: p.timeZone,
       phone: p.phone,
       auto_accept: p.autoAccept,
+      modes: p.modes,
       verification_status: p.verificationStatus,
       verification_note: p.verificationNote,
       verified_at: p.verifiedAt ? p.verifiedAt.toISOString() : null,
@@ -499,6 +518,11 @@ export class DoctorsService {
       if (patch.phone !== current.phone) patch.phoneVerifiedAt = null;
     }
     if (input.auto_accept !== undefined) patch.autoAccept = input.auto_accept;
+    if (input.modes !== undefined) {
+      const modes = [...new Set(input.modes.map(visitModeOf))];
+      if (modes.length === 0) throw invalid("MODES_REQUIRED", "Offer at least one mode.");
+      patch.modes = modes;
+    }
 
     let specialtyList: { specialtyId: number; isPrimary: boolean }[] | undefined;
     if (input.specialties !== undefined) {

@@ -38,6 +38,21 @@ export interface Preferences {
   quiet_hours: string | null;
 }
 
+/** The consultations module's visit links, without depending on it (it is built after notifications). */
+export interface VisitLinks {
+  /** PUBLIC_BASE_URL/visit/<token> for this person, or null when the appointment has no online visit. */
+  visitLink(appointmentId: number, userId: number): Promise<string | null>;
+}
+
+/** The messages that carry an online appointment's visit link: its confirmation and its reminders. */
+const VISIT_LINK_TEMPLATES = new Set([
+  "appointment.booked",
+  "appointment.accepted",
+  "appointment.proposal_accepted",
+  "appointment.rescheduled",
+  "reminder.appointment",
+]);
+
 /**
  * Where a notification goes, or why it cannot go: a conversation (chat channels), an email address, or — the
  * embedded start without that provider — the development outbox (/dev/outbox).
@@ -64,6 +79,7 @@ export class NotificationService {
     private readonly conversations: ConversationService,
     /** Email through SMTP_URL; undefined → no email goes out (kept for /dev/outbox in the embedded start). */
     private readonly mailer?: Mailer | undefined,
+    private readonly visits?: VisitLinks | undefined,
   ) {
     this.repo = new NotificationsRepository(ctx.db);
     this.channels = configuredChannels(ctx.config);
@@ -133,13 +149,15 @@ export class NotificationService {
         await this.repo.markFailed(this.ctx.db, row.id, route.error);
         return;
       }
+      // An online appointment's messages carry this person's visit link (never stored in the outbox).
+      const data = await this.withVisitLink(row);
       if ("devOutbox" in route) {
         // Kept in the outbox row itself (template, data, address): /dev/outbox renders it when read.
         await this.repo.markSent(this.ctx.db, row.id, DEV_OUTBOX, now);
         return;
       }
       if ("email" in route) {
-        const email = renderEmail(row.template, row.data, roleOf(recipient), this.chatUrl());
+        const email = renderEmail(row.template, data, roleOf(recipient), this.chatUrl());
         try {
           await this.mailer!.send({ ...email, to: route.email }, deliverJobId(row.id));
         } catch (err) {
@@ -154,7 +172,7 @@ export class NotificationService {
       }
       const message = renderNotification(
         row.template,
-        row.data,
+        data,
         roleOf(recipient),
         recipient?.patientId != null ? recipient.timeZone : undefined,
       );
@@ -167,6 +185,24 @@ export class NotificationService {
       await this.repo.release(row.id);
       throw err;
     }
+  }
+
+  /**
+   * The row's data, plus the recipient's own visit link for the confirmation and reminders of an online
+   * appointment. Made at delivery (never stored in the outbox): each person gets theirs.
+   */
+  private async withVisitLink(row: OutboxRow): Promise<Record<string, unknown>> {
+    const id = row.data.appointment_id;
+    if (
+      !this.visits ||
+      row.userId === null ||
+      typeof id !== "number" ||
+      !VISIT_LINK_TEMPLATES.has(row.template)
+    )
+      return row.data;
+    if (row.data.mode === "in_person") return row.data;
+    const url = await this.visits.visitLink(id, row.userId);
+    return url ? { ...row.data, visit_url: url } : row.data;
   }
 
   private async route(row: OutboxRow, recipient: Recipient | undefined): Promise<Route> {
@@ -232,7 +268,7 @@ export class NotificationService {
     if (!next) return this.repo.markFailed(this.ctx.db, row.id, error);
     const message = renderNotification(
       row.template,
-      row.data,
+      await this.withVisitLink(row),
       roleOf(recipient),
       recipient.patientId !== null ? recipient.timeZone : undefined,
     );

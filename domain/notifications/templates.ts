@@ -77,10 +77,23 @@ function ref(d: Data): string {
   return id ? ` (Appointment #${id})` : "";
 }
 
+/** The recipient's visit link (added at delivery for online appointments) as a link button. */
+function visitLinks(d: Data): Pick<NotificationMessage, "links"> {
+  const url = str(d.visit_url);
+  return url ? { links: [{ label: "Join the visit", url }] } : {};
+}
+
+const MODE_WORDS: Record<string, string> = { video: "video visit", audio: "audio call", chat: "chat visit" };
+
 function appointment(event: string, d: Data, role: RecipientRole, zone?: string): NotificationMessage {
+  return { ...appointmentText(event, d, role, zone), ...visitLinks(d) };
+}
+
+function appointmentText(event: string, d: Data, role: RecipientRole, zone?: string): NotificationMessage {
   const who = withWhom(d, role);
   const at = when(d, zone);
-  const online = d.mode === "online" || d.mode === "video";
+  const modeWords = typeof d.mode === "string" ? MODE_WORDS[d.mode] : undefined;
+  const online = modeWords !== undefined;
   switch (event) {
     case "requested":
       return { text: `New appointment request from ${who} for ${at}.${ref(d)}` };
@@ -97,7 +110,7 @@ function appointment(event: string, d: Data, role: RecipientRole, zone?: string)
         text:
           role === "doctor"
             ? `${who} accepted the new time: ${at}.${ref(d)}`
-            : `Confirmed: your appointment with ${who} on ${at}${online ? " (video visit: the link comes before the start)" : ""}.${ref(d)}`,
+            : `Confirmed: your appointment with ${who} on ${at}${online ? ` (${modeWords}: ${str(d.visit_url) ? "join with the link below" : "the link comes before the start"})` : ""}.${ref(d)}`,
       };
     case "rejected":
       return {
@@ -256,8 +269,10 @@ function reminder(kind: string, d: Data, role: RecipientRole, zone?: string): No
   switch (kind) {
     case "appointment": {
       const id = str(d.appointment_id) ?? "";
+      const modeWords = typeof d.mode === "string" ? MODE_WORDS[d.mode] : undefined;
       return {
-        text: `Reminder: your appointment with ${withWhom(d, role)} is on ${when(d, zone)}.${ref(d)} Will you come?`,
+        text: `Reminder: your ${modeWords ?? "appointment"} with ${withWhom(d, role)} is on ${when(d, zone)}.${ref(d)}${str(d.visit_url) ? " Join with the link below when it is time." : ""} Will you come?`,
+        ...visitLinks(d),
         choices: [
           { id: `${REMINDER_CHOICES.confirm}${id}`, label: "Confirm" },
           { id: `${REMINDER_CHOICES.cancel}${id}`, label: "Cancel" },

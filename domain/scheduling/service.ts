@@ -4,10 +4,11 @@ import type { AppointmentStatus } from "../../db/schema/index.js";
 import type { ServiceContext } from "../context.js";
 import { requestReminderSync } from "../notifications/reminder-repository.js";
 import { noReminderSync, type ReminderSync } from "../notifications/reminders.js";
+import type { VisitMode } from "../doctors/repository.js";
 import type { Bookable, DoctorsService } from "../doctors/service.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import { systemActor, type Actor } from "../shared/actor.js";
-import { conflict, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
 import {
   addDays,
   formatClockTime,
@@ -77,7 +78,8 @@ export interface BookInput {
   appointmentDate: string;
   appointmentTime: string;
   patientName?: string | undefined;
-  mode?: "in_person" | "video" | undefined;
+  /** in_person (default), video, audio or chat: one of the modes the doctor offers. */
+  mode?: VisitMode | undefined;
   reason?: string | undefined;
 }
 
@@ -405,6 +407,9 @@ export class SchedulingService {
     const doctor = await this.bookable(input.doctorId);
     const patient = await this.repo.findPatient(actor.patientId);
     if (!patient) throw notFound("Patient");
+    const mode = input.mode ?? "in_person";
+    if (!doctor.modes.includes(mode))
+      throw unprocessable("MODE_NOT_OFFERED", `This doctor does not offer ${mode.replace("_", " ")} visits.`);
     const slot = await this.slotAt(doctor, input.appointmentDate, input.appointmentTime);
     const status: AppointmentStatus = doctor.autoAccept ? "confirmed" : "pending";
     const now = this.ctx.clock.now();
@@ -424,7 +429,7 @@ export class SchedulingService {
         startsAt: slot.startsAt,
         endsAt: slot.endsAt,
         status,
-        mode: input.mode ?? "in_person",
+        mode,
         patientName: input.patientName?.trim() || patient.name,
         reason: input.reason ?? null,
         feeMinor: doctor.feeMinor,
@@ -582,6 +587,29 @@ export class SchedulingService {
       this.assertStarted(appt);
       return { status: "completed" };
     });
+  }
+
+  /**
+   * The visit of an online appointment ended (the consultations module saw both people leave, or the
+   * provider's room end): the appointment is completed, as if its doctor had marked it. Idempotent: an
+   * appointment no longer confirmed is left as it is.
+   */
+  async completeAfterVisit(id: number): Promise<void> {
+    const appt = await this.repo.findAppointment(id);
+    if (appt?.status !== "confirmed" || appt.doctorUserId === null) return;
+    const doctor: Actor = {
+      userId: appt.doctorUserId,
+      role: "doctor",
+      doctorId: appt.doctorId,
+      channel: "system",
+    };
+    try {
+      await this.change(doctor, id, "doctor", "completed", () => ({ status: "completed" }));
+    } catch (err) {
+      // Completed (or cancelled) meanwhile by someone else: nothing left to do.
+      if (err instanceof DomainError && err.code === "INVALID_TRANSITION") return;
+      throw err;
+    }
   }
 
   async noShow(actor: Actor, id: number): Promise<AppointmentView> {

@@ -1,0 +1,3 @@
+export { VisitsService } from "./visits.js";
+export type { SignallingClaims, VisitJoinView, VisitLogView } from "./visits.js";
+export { TwilioVideoProvider, WebRtcProvider, type VideoProvider } from "./visits-providers.js";

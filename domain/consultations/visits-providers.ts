@@ -1,0 +1,164 @@
+import twilio from "twilio";
+import type { Config, IceServer } from "../../config/index.js";
+import { DomainError } from "../shared/errors.js";
+import type { ParticipantRole, VisitProviderName } from "./visits-repository.js";
+
+/**
+ * The video provider port: where a visit's room lives and what a participant needs to enter it. WebRTC (our
+ * own signalling, peer to peer) is the default; Twilio Video when an API key is configured. Another provider
+ * (LiveKit) is one more implementation of this interface.
+ */
+export interface VideoProvider {
+  readonly name: VisitProviderName;
+  /** The provider's room for an appointment's visit (created if needed; the same room on a repeat call). */
+  ensureRoom(appointmentId: number): Promise<string>;
+  /** What the participant's page needs to enter that room, valid until `expiresAt`. */
+  credentials(q: {
+    room: string;
+    visitId: number;
+    userId: number;
+    role: ParticipantRole;
+    now: Date;
+    expiresAt: Date;
+  }): ProviderCredentials;
+}
+
+/** The provider's fields of the join answer: the room and a token, plus what else the page needs. */
+export type ProviderCredentials = { room: string; token: string } & Record<string, unknown>;
+
+/** The identity a participant has in a provider's room: role and user id, nothing personal. */
+export function participantIdentity(role: ParticipantRole, userId: number): string {
+  return `${role}-${userId}`;
+}
+
+export function parseIdentity(identity: string): { role: ParticipantRole; userId: number } | undefined {
+  const m = /^(doctor|patient|nurse)-(\d{1,10})$/.exec(identity);
+  return m ? { role: m[1] as ParticipantRole, userId: Number(m[2]) } : undefined;
+}
+
+/** Signs the WebRTC page's signalling token (verified on the WebSocket upgrade). */
+export type SignallingSigner = (claims: {
+  visitId: number;
+  userId: number;
+  role: ParticipantRole;
+  expiresAt: Date;
+}) => string;
+
+/** Peer to peer in the browser; the room is our signalling room, named after the visit's appointment. */
+export class WebRtcProvider implements VideoProvider {
+  readonly name = "webrtc" as const;
+  constructor(
+    private readonly iceServers: readonly IceServer[],
+    private readonly sign: SignallingSigner,
+  ) {}
+
+  ensureRoom(appointmentId: number): Promise<string> {
+    return Promise.resolve(`appointment-${appointmentId}`);
+  }
+
+  credentials(q: Parameters<VideoProvider["credentials"]>[0]): ProviderCredentials {
+    return {
+      room: q.room,
+      token: this.sign({ visitId: q.visitId, userId: q.userId, role: q.role, expiresAt: q.expiresAt }),
+      ice_servers: this.iceServers,
+      signalling_path: "/api/visits/signal",
+    };
+  }
+}
+
+type TwilioSettings = NonNullable<Config["visits"]["twilio"]>;
+
+/** Twilio's "a room with this UniqueName is already in progress" error. */
+const ROOM_EXISTS = 53113;
+const MAX_TOKEN_SECONDS = 24 * 3600;
+
+/**
+ * Twilio Video group rooms. The room is created through the REST API with plain fetch: the `twilio` client's
+ * Video domain cannot be pointed at another host (TWILIO_VIDEO_API_BASE_URL, the tests' local fake), and the
+ * call is one form POST. The access token is the `twilio` package's AccessToken with a VideoGrant for that
+ * room only.
+ */
+export class TwilioVideoProvider implements VideoProvider {
+  readonly name = "twilio" as const;
+  constructor(
+    private readonly settings: TwilioSettings,
+    /** Where Twilio posts the room's and participants' status (PUBLIC_BASE_URL/webhooks/twilio/video). */
+    private readonly statusCallbackUrl: string,
+    private readonly fetchFn: typeof fetch = fetch,
+  ) {}
+
+  private get auth(): string {
+    return `Basic ${Buffer.from(`${this.settings.apiKeySid}:${this.settings.apiKeySecret}`).toString("base64")}`;
+  }
+
+  async ensureRoom(appointmentId: number): Promise<string> {
+    const uniqueName = `appointment-${appointmentId}`;
+    const body = new URLSearchParams({
+      UniqueName: uniqueName,
+      Type: "group",
+      StatusCallback: this.statusCallbackUrl,
+      StatusCallbackMethod: "POST",
+    });
+    const res = await this.call("/v1/Rooms", { method: "POST", body });
+    if (res.ok) return sidOf(await res.json());
+    const error = (await res.json().catch(() => ({}))) as { code?: number };
+    if (res.status === 400 && error.code === ROOM_EXISTS) {
+      const found = await this.call(`/v1/Rooms/${encodeURIComponent(uniqueName)}`, { method: "GET" });
+      if (found.ok) return sidOf(await found.json());
+    }
+    throw new DomainError("unavailable", "VIDEO_PROVIDER_UNAVAILABLE", "The video service is not reachable.");
+  }
+
+  private async call(path: string, init: { method: string; body?: URLSearchParams }): Promise<Response> {
+    try {
+      return await this.fetchFn(`${this.settings.apiBaseUrl}${path}`, {
+        method: init.method,
+        headers: {
+          authorization: this.auth,
+          ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+        },
+        ...(init.body ? { body: init.body.toString() } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch {
+      throw new DomainError(
+        "unavailable",
+        "VIDEO_PROVIDER_UNAVAILABLE",
+        "The video service is not reachable.",
+      );
+    }
+  }
+
+  credentials(q: Parameters<VideoProvider["credentials"]>[0]): ProviderCredentials {
+    const { AccessToken } = twilio.jwt;
+    const ttl = Math.min(
+      MAX_TOKEN_SECONDS,
+      Math.max(60, Math.ceil((q.expiresAt.getTime() - q.now.getTime()) / 1000)),
+    );
+    const identity = participantIdentity(q.role, q.userId);
+    const token = new AccessToken(
+      this.settings.accountSid,
+      this.settings.apiKeySid,
+      this.settings.apiKeySecret,
+      {
+        identity,
+        ttl,
+      },
+    );
+    token.addGrant(new AccessToken.VideoGrant({ room: q.room }));
+    return { room: q.room, token: token.toJwt(), identity };
+  }
+}
+
+function sidOf(body: unknown): string {
+  const sid = (body as { sid?: unknown }).sid;
+  if (typeof sid !== "string" || !/^RM[0-9a-f]{32}$/i.test(sid))
+    throw new DomainError("unavailable", "VIDEO_PROVIDER_UNAVAILABLE", "The video service answered oddly.");
+  return sid;
+}
+
+export function createVideoProvider(config: Config, sign: SignallingSigner): VideoProvider {
+  const t = config.visits.twilio;
+  if (t) return new TwilioVideoProvider(t, `${config.publicBaseUrl}/webhooks/twilio/video`);
+  return new WebRtcProvider(config.visits.iceServers, sign);
+}

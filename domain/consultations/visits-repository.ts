@@ -1,0 +1,272 @@
+import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../db/client.js";
+import {
+  appointments,
+  doctors,
+  patients,
+  users,
+  visitLinks,
+  visitMessages,
+  visitParticipants,
+  visits,
+  type VisitMode,
+} from "../../db/schema/index.js";
+import type { Role } from "../shared/role.js";
+
+export type VisitProviderName = "webrtc" | "twilio";
+export type ParticipantRole = "doctor" | "patient" | "nurse";
+
+export interface VisitRow {
+  id: number;
+  appointmentId: number;
+  mode: VisitMode;
+  provider: VisitProviderName;
+  room: string;
+  status: "open" | "ended";
+  startedAt: Date | null;
+  endedAt: Date | null;
+  recording: boolean;
+}
+
+export interface ParticipantRow {
+  userId: number;
+  role: ParticipantRole;
+  joinedAt: Date | null;
+  leftAt: Date | null;
+}
+
+/** The person a visit link belongs to, as an actor needs them. */
+export interface LinkHolder {
+  appointmentId: number;
+  expiresAt: Date;
+  userId: number;
+  role: Role;
+  patientId: number | null;
+  doctorId: number | null;
+}
+
+const visitColumns = {
+  id: visits.id,
+  appointmentId: visits.appointmentId,
+  mode: visits.mode,
+  provider: visits.provider,
+  room: visits.room,
+  status: visits.status,
+  startedAt: visits.startedAt,
+  endedAt: visits.endedAt,
+  recording: visits.recording,
+};
+
+/** The consultations module's visits, participants, links and side chat: the only writer of those tables. */
+export class VisitsRepository {
+  constructor(private readonly db: Db) {}
+
+  async byAppointment(appointmentId: number, db: DbOrTx = this.db): Promise<VisitRow | undefined> {
+    const [row] = await db.select(visitColumns).from(visits).where(eq(visits.appointmentId, appointmentId));
+    return row;
+  }
+
+  async byId(id: number, db: DbOrTx = this.db): Promise<VisitRow | undefined> {
+    const [row] = await db.select(visitColumns).from(visits).where(eq(visits.id, id));
+    return row;
+  }
+
+  async byRoom(provider: VisitProviderName, room: string): Promise<VisitRow | undefined> {
+    const [row] = await this.db
+      .select(visitColumns)
+      .from(visits)
+      .where(and(eq(visits.provider, provider), eq(visits.room, room)));
+    return row;
+  }
+
+  /** The appointment's visit, made by the first join (a concurrent first join finds the same row). */
+  async ensure(v: {
+    appointmentId: number;
+    mode: VisitMode;
+    provider: VisitProviderName;
+    room: string;
+    now: Date;
+  }): Promise<VisitRow> {
+    await this.db
+      .insert(visits)
+      .values({
+        appointmentId: v.appointmentId,
+        mode: v.mode,
+        provider: v.provider,
+        room: v.room,
+        createdAt: v.now,
+      })
+      .onConflictDoNothing({ target: visits.appointmentId });
+    const row = await this.byAppointment(v.appointmentId);
+    if (!row) throw new Error("visit row vanished after its insert");
+    return row;
+  }
+
+  /** Locks the visit row for the rest of the transaction (joins, leaves and the end are serialized on it). */
+  async lock(tx: DbOrTx, id: number): Promise<VisitRow | undefined> {
+    const [row] = await tx.select(visitColumns).from(visits).where(eq(visits.id, id)).for("update");
+    return row;
+  }
+
+  /** First join sets joined_at; a rejoin clears left_at. */
+  async joined(tx: DbOrTx, visitId: number, userId: number, role: ParticipantRole, now: Date): Promise<void> {
+    await tx
+      .insert(visitParticipants)
+      .values({ visitId, userId, role, joinedAt: now })
+      .onConflictDoUpdate({
+        target: [visitParticipants.visitId, visitParticipants.userId],
+        set: {
+          leftAt: null,
+          joinedAt: sql`COALESCE(${visitParticipants.joinedAt}, ${now.toISOString()}::timestamptz)`,
+        },
+      });
+  }
+
+  async left(tx: DbOrTx, visitId: number, userId: number, now: Date): Promise<void> {
+    await tx
+      .update(visitParticipants)
+      .set({ leftAt: now })
+      .where(
+        and(
+          eq(visitParticipants.visitId, visitId),
+          eq(visitParticipants.userId, userId),
+          isNotNull(visitParticipants.joinedAt),
+        ),
+      );
+  }
+
+  /** The roles in the room now (joined and not left). */
+  async present(tx: DbOrTx, visitId: number): Promise<ParticipantRole[]> {
+    const rows = await tx
+      .select({ role: visitParticipants.role })
+      .from(visitParticipants)
+      .where(
+        and(
+          eq(visitParticipants.visitId, visitId),
+          isNotNull(visitParticipants.joinedAt),
+          isNull(visitParticipants.leftAt),
+        ),
+      );
+    return rows.map((r) => r.role);
+  }
+
+  async participants(visitId: number): Promise<ParticipantRow[]> {
+    return this.db
+      .select({
+        userId: visitParticipants.userId,
+        role: visitParticipants.role,
+        joinedAt: visitParticipants.joinedAt,
+        leftAt: visitParticipants.leftAt,
+      })
+      .from(visitParticipants)
+      .where(eq(visitParticipants.visitId, visitId))
+      .orderBy(asc(visitParticipants.joinedAt), asc(visitParticipants.id));
+  }
+
+  async markStarted(tx: DbOrTx, visitId: number, now: Date): Promise<void> {
+    await tx
+      .update(visits)
+      .set({ startedAt: now })
+      .where(and(eq(visits.id, visitId), isNull(visits.startedAt)));
+  }
+
+  async markEnded(tx: DbOrTx, visitId: number, now: Date): Promise<void> {
+    await tx
+      .update(visits)
+      .set({ status: "ended", endedAt: now })
+      .where(and(eq(visits.id, visitId), eq(visits.status, "open")));
+    // Nobody is left in an ended room.
+    await tx
+      .update(visitParticipants)
+      .set({ leftAt: now })
+      .where(
+        and(
+          eq(visitParticipants.visitId, visitId),
+          isNotNull(visitParticipants.joinedAt),
+          isNull(visitParticipants.leftAt),
+        ),
+      );
+  }
+
+  // Links ---------------------------------------------------------------------------------------------
+
+  /** One link per person and appointment; a moved appointment gets a new token and expiry. */
+  async upsertLink(l: {
+    appointmentId: number;
+    userId: number;
+    tokenHash: string;
+    expiresAt: Date;
+  }): Promise<void> {
+    await this.db
+      .insert(visitLinks)
+      .values(l)
+      .onConflictDoUpdate({
+        target: [visitLinks.appointmentId, visitLinks.userId],
+        set: { tokenHash: l.tokenHash, expiresAt: l.expiresAt },
+        // The same link again (every join, every reminder): no write.
+        setWhere: sql`${visitLinks.tokenHash} <> excluded.token_hash`,
+      });
+  }
+
+  async linkHolder(tokenHash: string): Promise<LinkHolder | undefined> {
+    const [row] = await this.db
+      .select({
+        appointmentId: visitLinks.appointmentId,
+        expiresAt: visitLinks.expiresAt,
+        userId: users.id,
+        role: users.role,
+        patientId: patients.id,
+        doctorId: doctors.id,
+      })
+      .from(visitLinks)
+      .innerJoin(users, eq(users.id, visitLinks.userId))
+      .leftJoin(patients, eq(patients.userId, users.id))
+      .leftJoin(doctors, eq(doctors.userId, users.id))
+      .where(eq(visitLinks.tokenHash, tokenHash))
+      .limit(1);
+    return row;
+  }
+
+  /** Who the appointment's two people are (user ids), for links. */
+  async parties(
+    appointmentId: number,
+  ): Promise<
+    { patientUserId: number; doctorUserId: number | null; mode: VisitMode; endsAt: Date } | undefined
+  > {
+    const [row] = await this.db
+      .select({
+        patientUserId: patients.userId,
+        doctorUserId: doctors.userId,
+        mode: appointments.mode,
+        endsAt: appointments.endsAt,
+      })
+      .from(appointments)
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .where(eq(appointments.id, appointmentId))
+      .limit(1);
+    return row;
+  }
+
+  // Side chat ----------------------------------------------------------------------------------------
+
+  async addMessage(m: {
+    visitId: number;
+    senderUserId: number;
+    senderRole: ParticipantRole;
+    text: string;
+    now: Date;
+  }): Promise<{ id: number; createdAt: Date }> {
+    const [row] = await this.db
+      .insert(visitMessages)
+      .values({
+        visitId: m.visitId,
+        senderUserId: m.senderUserId,
+        senderRole: m.senderRole,
+        text: m.text,
+        createdAt: m.now,
+      })
+      .returning({ id: visitMessages.id, createdAt: visitMessages.createdAt });
+    return row!;
+  }
+}
