@@ -20,6 +20,7 @@ import { recordRoutes } from "./records.js";
 import { reviewRoutes } from "./review.js";
 import { schedulingRoutes } from "./scheduling.js";
 import { notificationRoutes } from "./notifications.js";
+import { visitNoteRoutes } from "./visit-notes.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -44,4 +45,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(whatsappWebhook);
   await app.register(twilioWebhook);
   await app.register(notificationRoutes);
+  await app.register(visitNoteRoutes);
 };
