@@ -17,6 +17,7 @@ export interface VisitContext {
   mode: string;
   status: "open" | "ended";
   startedAt: Date | null;
+  endedAt: Date | null;
   patientId: number;
   patientUserId: number;
   doctorId: number;
@@ -48,6 +49,7 @@ export class TranscriptsRepository {
         mode: visits.mode,
         status: visits.status,
         startedAt: visits.startedAt,
+        endedAt: visits.endedAt,
         patientId: appointments.patientId,
         patientUserId: patients.userId,
         doctorId: appointments.doctorId,

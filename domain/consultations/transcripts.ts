@@ -21,6 +21,8 @@ export const transcribeJobId = (audioId: number) => `visit-audio:${audioId}`;
 export const draftJobId = (visitId: number) => `visit-note:${visitId}`;
 /** Attempts of a transcription before its audio is marked failed. */
 export const TRANSCRIBE_ATTEMPTS = 5;
+/** How long after a visit ends a missing second track is waited for before drafting from one track. */
+export const LATE_TRACK_GRACE_MS = 2 * 60_000;
 
 /** One segment as the speech-to-text server gives it (seconds from the start of its track). */
 export interface SpokenSegment {
@@ -250,7 +252,7 @@ export class TranscriptService {
 
   /**
    * The note is drafted once every track is transcribed and either both people's tracks are in or the visit
-   * has ended (a track uploaded later than that is not waited for).
+   * ended LATE_TRACK_GRACE_MS ago (the relay's sweep drafts from the one track then).
    */
   async requestDraftWhenReady(visitId: number): Promise<boolean> {
     if (!(await this.readyForDraft(visitId))) return false;
@@ -263,7 +265,10 @@ export class TranscriptService {
     if (audio.length === 0 || !(await this.repo.allTranscribed(visitId))) return false;
     const speakers = new Set(audio.map((a) => a.speaker));
     const visit = await this.repo.findVisit(visitId);
-    return visit !== undefined && (speakers.size >= 2 || visit.status === "ended");
+    if (!visit) return false;
+    if (speakers.size >= 2) return true;
+    const ended = visit.status === "ended" ? (visit.endedAt ?? visit.startedAt) : null;
+    return ended !== null && this.ctx.clock.now().getTime() - ended.getTime() >= LATE_TRACK_GRACE_MS;
   }
 
   /** The decrypted segments of a visit, merged by time (for the note's drafting; not audited: no reader). */
@@ -292,7 +297,9 @@ export class TranscriptService {
   /** `GET /api/visits/{id}/transcript`: the visit's two people only; every read audited. */
   async getTranscript(actor: Actor, visitId: number): Promise<TranscriptView> {
     const { visit } = await this.visitFor(actor, visitId, { action: "read", resourceType: TRANSCRIPT });
-    const [status, segments] = await Promise.all([this.status(visitId), this.segments(visitId)]);
+    // The status first: a track's segments and its "transcribed" commit together, so "ready" means all there.
+    const status = await this.status(visitId);
+    const segments = await this.segments(visitId);
     await this.ctx.audit.record(actor, {
       patientId: visit.patientId,
       action: "read",
