@@ -318,6 +318,32 @@ describe("a recorded visit becomes a signed note and the patient's summary", () 
     });
     expect(text).toContain("amlodipine 5 mg once a day");
 
+    // Jobs run again (at least once delivery): one set of segments, one record, one document, one message.
+    for (const a of await t.database.db.select().from(visitAudio).where(eq(visitAudio.visitId, visitId))) {
+      await t.database.db.update(visitAudio).set({ status: "uploaded" }).where(eq(visitAudio.id, a.id));
+      await t.services.transcripts.transcribe(a.id);
+    }
+    expect(
+      await t.database.db.select().from(transcriptSegments).where(eq(transcriptSegments.visitId, visitId)),
+    ).toHaveLength(4);
+    await t.services.visitNotes.draft(visitId);
+    const [noteRow] = await t.database.db.select().from(visitNotes).where(eq(visitNotes.visitId, visitId));
+    await t.services.visitNotes.completeSigning(noteRow!.id);
+    expect((await get(asha, "/api/patient/clinical/records/")).json().clinical_records).toHaveLength(
+      records.length,
+    );
+    expect((await get(asha, "/api/patient/documents/")).json().documents).toHaveLength(docs.length);
+    expect((await get(dr, `/api/visits/${visitId}/note`)).json().note.sections.plan).toContain("daily walks");
+    await t.relay.tick();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      tg
+        .sent("sendMessage")
+        .filter(
+          (c) => Number(c.params.chat_id) === asha.chatId && String(c.params.text).includes("visit summary"),
+        ),
+    ).toHaveLength(1);
+
     // Now the patient sees the signed note; every read was audited.
     const seen = await get(asha, `/api/visits/${visitId}/note`);
     expect(seen.statusCode).toBe(200);
