@@ -153,6 +153,8 @@ export async function startPlatform(config: Config): Promise<Platform> {
       whatsapp: config.whatsapp ? "on" : "off (WHATSAPP_ACCESS_TOKEN unset)",
       sms: config.twilio?.phoneNumber ? "on (Twilio)" : "off (TWILIO_* unset)",
       whatsappTwilio: config.twilio?.whatsappNumber ? "on (Twilio)" : "off (TWILIO_WHATSAPP_NUMBER unset)",
+      visitTranscription: config.transcription ? "on" : "off (TRANSCRIPTION_BASE_URL unset)",
+      visitNoteDrafts: config.llm ? "on (LLM)" : "off (OPENAI_API_KEY unset: doctors write notes)",
     },
     "HealthLink components",
   );
