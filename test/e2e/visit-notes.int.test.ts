@@ -10,7 +10,8 @@ import {
   visits,
 } from "../../db/schema/index.js";
 import { fleschKincaidGrade } from "../../domain/shared/readability.js";
-import { buildTestApp, type TestApp } from "../app.js";
+import { TRANSCRIBE_ATTEMPTS } from "../../domain/consultations/transcripts.js";
+import { buildTestApp, TEST_NOW, type TestApp } from "../app.js";
 import { careTeamAppointment, signInAs, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { FakeOpenAI, type ChatRequest, type FakeReply } from "../fakes/openai.js";
 import { startFakeTelegram, type FakeTelegram } from "../fakes/telegram.js";
@@ -422,6 +423,34 @@ describe("a recorded visit becomes a signed note and the patient's summary", () 
     const { visitId } = await visitBetween(p as Session & { patientId: number });
     const res = await upload(p, visitId, PNG_1X1);
     expect([res.statusCode, res.json().error.code]).toEqual([422, "UNSUPPORTED_AUDIO_TYPE"]);
+  });
+});
+
+describe("failures and lost jobs", () => {
+  it("marks a track failed after its last attempt, and the sweep then reports why no note was drafted", async () => {
+    const p = await signUp(t, "patient", { name: "Broken Track" });
+    const { visitId } = await visitBetween(p as Session & { patientId: number });
+    stt.answer("broken", { status: 500 });
+    const res = await upload(dr, visitId, wav("broken"));
+    expect(res.statusCode).toBe(202);
+    // The job's last attempt (earlier ones throw and are retried by the queue).
+    await expect(t.services.transcripts.transcribe(res.json().audio.id, 1)).rejects.toMatchObject({
+      code: "TRANSCRIPTION_FAILED",
+    });
+    await t.services.transcripts.transcribe(res.json().audio.id, TRANSCRIBE_ATTEMPTS);
+    expect((await get(dr, `/api/visits/${visitId}/transcript`)).json().transcript.status).toBe("failed");
+
+    // One track and the visit just ended: the other track is waited for; past the grace period the relay's
+    // sweep asks for the draft, which explains why there is none.
+    expect(await t.services.transcripts.readyForDraft(visitId)).toBe(false);
+    t.clock.advance(3 * 60_000);
+    try {
+      await t.relay.tick();
+      const note = await draftSettled(visitId);
+      expect([note.draft.status, note.draft.reason]).toEqual(["not_drafted", "NO_TRANSCRIPT"]);
+    } finally {
+      t.clock.set(TEST_NOW);
+    }
   });
 });
 
