@@ -11,6 +11,8 @@ import type { MediaFetcher } from "../bot/turn.js";
 import type { ChannelAdapter } from "../channels/contract.js";
 import { createAdapters } from "../channels/adapters.js";
 import { ChannelHub } from "../channels/hub.js";
+import { visitNoteModel } from "../bot/visit-notes/model.js";
+import { createTranscriber } from "../infra/transcription.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
 import type { Cache } from "../domain/shared/cache.js";
@@ -135,6 +137,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     config: opts.config,
     storage: opts.storage,
     replayRunner: (built) => replayRunner(opts.config, built),
+    transcriber: createTranscriber(opts.config),
+    visitNoteModel: visitNoteModel(opts.config.llm),
   });
   app.decorate("services", services);
   app.decorate("hub", createHub(opts, services, clock, app.log));

@@ -75,6 +75,17 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
       { name: "reminders", everyMs: SWEEP_MS, run: (now) => services.reminders.sweepOverdue(now) },
       { name: "reminder syncs", everyMs: SWEEP_MS, run: (now) => services.reminders.sweepSyncs(now) },
       { name: "payments", everyMs: SWEEP_MS, run: (now) => services.paymentsRelay.sweepStranded(now) },
+      // Visit recordings and notes whose job was lost (a minute late: their own job gets the first chance).
+      {
+        name: "visit transcripts",
+        everyMs: SWEEP_MS,
+        run: (now) => services.transcripts.sweepStranded(new Date(now.getTime() - 60_000)),
+      },
+      {
+        name: "visit notes",
+        everyMs: SWEEP_MS,
+        run: (now) => services.visitNotes.sweepStranded(new Date(now.getTime() - 60_000)),
+      },
     ],
     clock,
     parts.config.notifications.relayIntervalMs,
@@ -169,6 +180,8 @@ async function startLocked(config: Config): Promise<Platform> {
         : config.devOutbox
           ? "kept at /dev/outbox (SMTP_URL unset)"
           : "off (SMTP_URL unset)",
+      visitTranscription: config.transcription ? "on" : "off (TRANSCRIPTION_BASE_URL unset)",
+      visitNoteDrafts: config.llm ? "on (LLM)" : "off (OPENAI_API_KEY unset: doctors write notes)",
     },
     "HealthLink components",
   );

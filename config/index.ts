@@ -102,6 +102,15 @@ const EnvSchema = z.object({
   LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(1),
+  TRANSCRIPTION_BASE_URL: optionalString,
+  TRANSCRIPTION_MODEL: z.string().min(1).default("whisper-1"),
+  TRANSCRIPTION_API_KEY: optionalString,
+  TRANSCRIPTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  VISIT_AUDIO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
   QUIET_HOURS: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "HH:MM-HH:MM")
@@ -304,6 +313,20 @@ export interface Config {
         readonly maxRetries: number;
       }
     | undefined;
+  /**
+   * Speech to text for visit recordings (an OpenAI-compatible `/audio/transcriptions`). Undefined without
+   * TRANSCRIPTION_BASE_URL: recordings are kept, no transcript is made and the doctor writes the note.
+   */
+  readonly transcription:
+    | {
+        readonly baseUrl: string;
+        readonly model: string;
+        readonly apiKey: string | undefined;
+        readonly timeoutMs: number;
+      }
+    | undefined;
+  /** Largest visit audio upload, in bytes. */
+  readonly visitAudioMaxBytes: number;
   /** Notifications and reminders (domain/notifications). */
   /**
    * Visits: WebRTC in the browser with our own signalling (default), or Twilio Video group rooms when an API
@@ -689,6 +712,15 @@ export function loadConfig(env: Env = process.env): Config {
             }
           : undefined,
     },
+    transcription: e.TRANSCRIPTION_BASE_URL
+      ? {
+          baseUrl: e.TRANSCRIPTION_BASE_URL.replace(/\/+$/, ""),
+          model: e.TRANSCRIPTION_MODEL,
+          apiKey: e.TRANSCRIPTION_API_KEY,
+          timeoutMs: e.TRANSCRIPTION_TIMEOUT_MS,
+        }
+      : undefined,
+    visitAudioMaxBytes: e.VISIT_AUDIO_MAX_BYTES,
     notifications: {
       quietHours: e.QUIET_HOURS,
       appointmentReminderOffsetsMs: parseOffsets(e.APPOINTMENT_REMINDER_OFFSETS),

@@ -6,6 +6,8 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { VisitsService } from "./consultations/index.js";
+import { NotesService, type VisitNoteModel } from "./consultations/notes.js";
+import { TranscriptService, type Transcriber } from "./consultations/transcripts.js";
 import { ConversationService } from "./conversations/service.js";
 import { DoctorsService } from "./doctors/service.js";
 import { DoctorSmsService } from "./doctors/sms.js";
@@ -48,6 +50,10 @@ export interface Deps {
    * undefined, when no LLM is configured.
    */
   replayRunner?: ((services: Services) => ReplayRunner | undefined) | undefined;
+  /** Speech to text for visit recordings; absent when TRANSCRIPTION_BASE_URL is unset. */
+  transcriber?: Transcriber | undefined;
+  /** The LLM that drafts visit notes and writes patients' summaries; absent without an LLM. */
+  visitNoteModel?: VisitNoteModel | undefined;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -107,6 +113,8 @@ export function createServices(deps: Deps) {
   const labs = new LabsService(ctx, deps.storage, payments, reminders);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
+  const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber);
+  const visitNotes = new NotesService(ctx, transcripts, records, deps.visitNoteModel);
   const review = new ReviewService(ctx);
   // The runner is made from the finished services (its tools call them): resolved when a replay runs.
   const replay: { runner?: ReplayRunner | undefined } = {};
@@ -138,6 +146,8 @@ export function createServices(deps: Deps) {
     notifications,
     reminders,
     visits,
+    transcripts,
+    visitNotes,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

@@ -5,6 +5,8 @@ import { PAYMENT_JOBS } from "../domain/payments/service.js";
 import { REMINDER_JOBS, type ReminderDueJob } from "../domain/notifications/reminders.js";
 import { NOTIFY_JOBS } from "../domain/notifications/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
+import { NOTE_JOBS } from "../domain/consultations/notes.js";
+import { TRANSCRIPT_JOBS } from "../domain/consultations/transcripts.js";
 
 /**
  * Every job handler, registered in one place; started and stopped with the platform as a pair.
@@ -38,4 +40,20 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
   jobs.handle<{ prescriptionId: number }>(REMINDER_JOBS.roll, (d) =>
     reminders.syncPrescription(d.prescriptionId),
   );
+  // Visit recordings: transcription (retried; the last attempt marks the audio failed), the note's draft, and
+  // what follows a signature (record, summary, PDF). Ids only in their data.
+  const { transcripts, visitNotes } = services;
+  jobs.handle<{ audioId: number }>(
+    TRANSCRIPT_JOBS.transcribe,
+    (d, meta) => transcripts.transcribe(d.audioId, meta.attempt),
+    { concurrency: 2 },
+  );
+  jobs.handle<{ visitId: number }>(
+    TRANSCRIPT_JOBS.draftNote,
+    (d, meta) => visitNotes.draft(d.visitId, meta.attempt),
+    {
+      concurrency: 2,
+    },
+  );
+  jobs.handle<{ noteId: number }>(NOTE_JOBS.complete, (d) => visitNotes.completeSigning(d.noteId));
 }

@@ -26,6 +26,7 @@ import { resetPasswordPage } from "./reset-password.js";
 import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
+import { visitNoteRoutes } from "./visit-notes.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -58,4 +59,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(devOutboxRoutes);
   await app.register(visitRoutes);
   await app.register(twilioVideoWebhook);
+  await app.register(visitNoteRoutes);
 };

@@ -114,6 +114,8 @@ export const visitAudio = pgTable(
     storageKey: text().notNull(),
     mimeType: text().notNull(),
     bytes: integer().notNull(),
+    /** When this track began, in milliseconds from the start of the visit (its segments are shifted by it). */
+    startOffsetMs: integer().notNull().default(0),
     /** uploaded | transcribing | transcribed | failed */
     status: text().notNull().default("uploaded"),
     error: text(),

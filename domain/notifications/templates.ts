@@ -234,6 +234,24 @@ export function renderNotification(
     }
     case "plan":
       return { text: "Your doctor shared a care plan with you. Ask me to show it." };
+    case "visit": {
+      if (event === "summary") {
+        const who = str(data.doctor_name) ?? "your doctor";
+        return {
+          text: `Your visit summary from ${who}:\n\n${str(data.summary) ?? ""}\n\nA PDF copy is in your documents.`,
+        };
+      }
+      if (event === "note_drafted")
+        return { text: "The draft note of your visit is ready to review and sign in the console." };
+      if (event === "note_not_drafted")
+        return {
+          text:
+            str(data.reason) === "TOO_LITTLE_SPEECH"
+              ? "No draft note was made for your visit: too little speech was recorded. Please write the note in the console."
+              : "No draft note was made for your visit. Please write the note in the console.",
+        };
+      return { text: "There is an update about a visit." };
+    }
     case "care_team":
       return { text: "You were added to a patient's care team." };
     case "doctor":

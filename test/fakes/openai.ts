@@ -23,6 +23,8 @@ export interface ChatRequest {
 export class FakeOpenAI {
   readonly requests: ChatRequest[] = [];
   private script: FakeReply[] = [];
+  /** Answers a request when the script is empty (a reply computed from what was asked). */
+  private responder: ((request: ChatRequest) => FakeReply) | undefined;
   private readonly open = new Set<ServerResponse>();
   private seq = 0;
 
@@ -46,8 +48,14 @@ export class FakeOpenAI {
     this.script = [...replies];
   }
 
+  /** Answers every request the script does not cover by calling `fn` with it. */
+  respondWith(fn: ((request: ChatRequest) => FakeReply) | undefined): void {
+    this.responder = fn;
+  }
+
   reset(): void {
     this.script = [];
+    this.responder = undefined;
     this.requests.length = 0;
   }
 
@@ -70,7 +78,7 @@ export class FakeOpenAI {
     }
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequest;
     this.requests.push(body);
-    const reply = this.script.shift() ?? { status: 500 };
+    const reply = this.script.shift() ?? this.responder?.(body) ?? { status: 500 };
     if ("hang" in reply) {
       this.open.add(res);
       res.on("close", () => this.open.delete(res));

@@ -1,0 +1,186 @@
+import multipart from "@fastify/multipart";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { invalid } from "../../domain/shared/errors.js";
+import { actorOf } from "../plugins/auth.js";
+import { readUpload } from "../plugins/multipart.js";
+import { bearer, errors, Id } from "../schemas.js";
+
+const TAGS = ["visits"];
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const VisitParams = Type.Object({ visit_id: Id });
+const SectionText = Type.String({ maxLength: 20_000 });
+
+const Segment = Type.Object({
+  id: Type.Integer(),
+  speaker: Type.Union([Type.Literal("doctor"), Type.Literal("patient")]),
+  start: Type.Number(),
+  end: Type.Number(),
+  text: Type.String(),
+});
+const Transcript = Type.Object({
+  visit_id: Type.Integer(),
+  status: Type.Union([
+    Type.Literal("none"),
+    Type.Literal("processing"),
+    Type.Literal("ready"),
+    Type.Literal("failed"),
+    Type.Literal("not_configured"),
+  ]),
+  segments: Type.Array(Segment),
+});
+const Sections = Type.Object({
+  subjective: Type.String(),
+  objective: Type.String(),
+  assessment: Type.String(),
+  plan: Type.String(),
+});
+const Note = Type.Object({
+  visit_id: Type.Integer(),
+  status: Type.Union([Type.Literal("draft"), Type.Literal("signed")]),
+  draft: Type.Object({
+    status: Type.Union([
+      Type.Literal("none"),
+      Type.Literal("drafting"),
+      Type.Literal("ready"),
+      Type.Literal("not_drafted"),
+    ]),
+    reason: Nullable(Type.String()),
+    message: Nullable(Type.String()),
+    model: Nullable(Type.String()),
+  }),
+  sections: Sections,
+  statements: Type.Array(
+    Type.Object({ section: Type.String(), text: Type.String(), segment_ids: Type.Array(Type.Integer()) }),
+  ),
+  patient_summary: Nullable(Type.String()),
+  signed_at: Nullable(Type.String()),
+  record_id: Nullable(Type.Integer()),
+  document_id: Nullable(Type.Integer()),
+});
+
+/** Visit recordings, the transcript, the doctor's note and its signature (domain/consultations). */
+export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { transcripts, visitNotes } = app.services;
+  const maxBytes = app.deps.config.visitAudioMaxBytes;
+  const auth = app.authenticate;
+
+  // Scoped to this plugin: only the audio upload takes multipart bodies.
+  await app.register(multipart, {
+    limits: { fileSize: maxBytes, files: 1, fields: 4, fieldSize: 100, parts: 6 },
+  });
+
+  app.post(
+    "/api/visits/:visit_id/audio",
+    {
+      preHandler: auth,
+      schema: {
+        tags: TAGS,
+        summary: "Upload your own recording of a visit (multipart: file; optional offset_ms)",
+        description:
+          `WebM, Ogg or WAV, decided by the content; at most ${maxBytes} bytes; stored encrypted. Kept only when ` +
+          "both people consented to recording at join (409 RECORDING_NOT_CONSENTED otherwise). Transcribed by a job.",
+        security: bearer,
+        params: VisitParams,
+        consumes: ["multipart/form-data"],
+        response: {
+          202: Type.Object({ audio: Type.Object({ id: Type.Integer(), status: Type.String() }) }),
+          ...errors(400, 401, 404, 409, 413, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { file, fields } = await readUpload(request, "file");
+      const raw = fields.offset_ms?.trim();
+      if (raw !== undefined && raw !== "" && !/^[0-9]{1,9}$/.test(raw)) {
+        throw invalid(
+          "VALIDATION_ERROR",
+          'Invalid body field "offset_ms": milliseconds from the visit\'s start.',
+        );
+      }
+      const result = await transcripts.uploadAudio(actorOf(request), request.params.visit_id, {
+        bytes: file.bytes,
+        offsetMs: raw ? Number(raw) : undefined,
+      });
+      return reply.status(202).send({ audio: { id: result.audio_id, status: result.status } });
+    },
+  );
+
+  app.get(
+    "/api/visits/:visit_id/transcript",
+    {
+      preHandler: auth,
+      schema: {
+        tags: TAGS,
+        summary: "The visit's transcript, both speakers merged by time (the visit's two people only)",
+        security: bearer,
+        params: VisitParams,
+        response: { 200: Type.Object({ transcript: Transcript }), ...errors(401, 404) },
+      },
+    },
+    async (request) => ({
+      transcript: await transcripts.getTranscript(actorOf(request), request.params.visit_id),
+    }),
+  );
+
+  app.get(
+    "/api/visits/:visit_id/note",
+    {
+      preHandler: auth,
+      schema: {
+        tags: TAGS,
+        summary: "The visit's note: the doctor's draft, or the signed note (the patient sees it once signed)",
+        security: bearer,
+        params: VisitParams,
+        response: { 200: Type.Object({ note: Note }), ...errors(401, 404) },
+      },
+    },
+    async (request) => ({ note: await visitNotes.getNote(actorOf(request), request.params.visit_id) }),
+  );
+
+  app.put(
+    "/api/visits/:visit_id/note",
+    {
+      preHandler: auth,
+      schema: {
+        tags: TAGS,
+        summary: "Edit the draft note (the sections given replace those sections)",
+        security: bearer,
+        params: VisitParams,
+        body: Type.Object(
+          {
+            sections: Type.Object(
+              {
+                subjective: Type.Optional(SectionText),
+                objective: Type.Optional(SectionText),
+                assessment: Type.Optional(SectionText),
+                plan: Type.Optional(SectionText),
+              },
+              { additionalProperties: false },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ note: Note }), ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (request) => ({
+      note: await visitNotes.updateNote(actorOf(request), request.params.visit_id, request.body.sections),
+    }),
+  );
+
+  app.post(
+    "/api/visits/:visit_id/note/sign",
+    {
+      preHandler: auth,
+      schema: {
+        tags: TAGS,
+        summary: "Sign the note: it becomes a clinical record and the patient's summary (chat and PDF)",
+        security: bearer,
+        params: VisitParams,
+        response: { 200: Type.Object({ note: Note }), ...errors(401, 404, 409, 422) },
+      },
+    },
+    async (request) => ({ note: await visitNotes.sign(actorOf(request), request.params.visit_id) }),
+  );
+};

@@ -1,0 +1,1 @@
+ALTER TABLE "visit_audio" ADD COLUMN "start_offset_ms" integer DEFAULT 0 NOT NULL;
