@@ -285,6 +285,7 @@ export async function executeMedicineAction(turn: Turn, action: PendingAction, k
     case "book":
     case "cancel":
     case "reschedule":
+    case "lab_test":
       throw new Error(`not a medicine action: ${action.kind}`);
   }
 }
