@@ -1,7 +1,16 @@
 import { hash } from "@node-rs/argon2";
 import { eq, inArray, sql } from "drizzle-orm";
 import { queryRows, type Database, type DbOrTx } from "../client.js";
-import { doctors, nurseAssignments, patients, specialties, users } from "../schema/index.js";
+import {
+  appointments,
+  doctors,
+  nurseAssignments,
+  patients,
+  prescriptionItems,
+  prescriptions,
+  specialties,
+  users,
+} from "../schema/index.js";
 import {
   CITIES,
   CLINIC_KINDS,
@@ -44,6 +53,8 @@ const RELATED_SPECIALTIES: Record<string, readonly string[]> = {
 };
 
 export interface SeedOptions {
+  /** "Now" for the demo history's dates (the visit two weeks ago, the prescription's validity); default: the time. */
+  now?: Date | undefined;
   doctorCount: number;
   /** Same seed → same data. */
   seed?: number;
@@ -535,8 +546,80 @@ export async function seedDemoData(database: Database, opts: SeedOptions): Promi
         .insert(nurseAssignments)
         .values({ nurseUserId: account.nurse, doctorId: demo.id, createdAt: new Date(BASE_TIME) })
         .onConflictDoNothing();
+      await seedDemoHistory(tx, demo.id, account.patient, account.doctor, opts.now ?? new Date());
     }
   });
   log(`seed: done in ${Date.now() - started} ms`);
   return { doctors: generated.length, specialties: SPECIALTIES.length, cities: CITIES.length };
+}
+
+/**
+ * Asha's history with Dr. Meera Kapoor, so the medicine journeys complete in the demo: a past visit (the doctor
+ * is on her care team) and an active prescription — Metformin with refills left (reorder), Amoxicillin with none
+ * (ask the doctor to renew). Dates follow the clock of the first start; the prescription is valid for a year.
+ */
+async function seedDemoHistory(
+  tx: DbOrTx,
+  doctorId: number,
+  patientUserId: number,
+  doctorUserId: number,
+  at: Date,
+): Promise<void> {
+  const [asha] = await tx
+    .select({ id: patients.id })
+    .from(patients)
+    .where(eq(patients.userId, patientUserId));
+  if (!asha) return;
+  const now = at.getTime();
+  const day = 86_400_000;
+  const visit = new Date(Math.floor((now - 14 * day) / day) * day + 5 * 3_600_000); // two weeks ago, 10:30 IST
+  await tx.insert(appointments).values({
+    doctorId,
+    patientId: asha.id,
+    startsAt: visit,
+    endsAt: new Date(visit.getTime() + 30 * 60_000),
+    status: "completed",
+    patientName: DEMO_ACCOUNTS.patient.name,
+  });
+  const isoDate = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const [rx] = await tx
+    .insert(prescriptions)
+    .values({
+      patientId: asha.id,
+      doctorId,
+      issuedAt: visit,
+      validUntil: isoDate(now + 365 * day),
+      notes: "Type 2 diabetes, newly diagnosed; throat infection.",
+      createdByUserId: doctorUserId,
+    })
+    .returning({ id: prescriptions.id });
+  const common = { prescriptionId: rx!.id, dose: "1 tablet", startDate: isoDate(visit.getTime()) };
+  await tx.insert(prescriptionItems).values([
+    {
+      ...common,
+      medicineName: "Metformin 500 mg",
+      generics: ["metformin"],
+      strength: "500 mg",
+      frequency: "twice daily",
+      timesPerDay: 2,
+      durationDays: 30,
+      quantity: 60,
+      refills: 2,
+      fillsRemaining: 2,
+      instructions: "After meals.",
+    },
+    {
+      ...common,
+      medicineName: "Amoxicillin 500 mg",
+      generics: ["amoxicillin"],
+      strength: "500 mg",
+      frequency: "three times daily",
+      timesPerDay: 3,
+      durationDays: 5,
+      quantity: 15,
+      refills: 0,
+      fillsRemaining: 0,
+      instructions: "Finish the course.",
+    },
+  ]);
 }

@@ -5,7 +5,9 @@ import { Engine } from "../../bot/engine.js";
 import { GuidedBrain } from "../../bot/guided/machine.js";
 import type { OutboundMessage } from "../../bot/types.js";
 import { appointments, doctorSpecialties, doctors, specialties, users } from "../../db/schema/index.js";
-import { DEMO_CITY_DOCTORS, DEMO_PASSWORD, seedDemoData } from "../../db/seed/index.js";
+import { DEMO_ACCOUNTS, DEMO_CITY_DOCTORS, DEMO_PASSWORD, seedDemoData } from "../../db/seed/index.js";
+import { pharmacyOrders } from "../../db/schema/index.js";
+import { withCatalog } from "../orders.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { signUp } from "../factories.js";
 
@@ -15,7 +17,8 @@ let t: TestApp;
 
 beforeAll(async () => {
   t = await buildTestApp();
-  await seedDemoData(t.database, { doctorCount: 40, seed: 7 });
+  await seedDemoData(t.database, { doctorCount: 40, seed: 7, now: t.clock.now() });
+  await withCatalog(t);
 });
 afterAll(async () => {
   await t.close();
@@ -98,5 +101,49 @@ describe("the demo seed", () => {
         and(eq(appointments.patientId, s.patientId!), eq(appointments.doctorId, Number(pick!.id.slice(4)))),
       );
     expect(appt!.status).toBe("confirmed");
+  });
+
+  it("Asha, the demo patient, reorders her Metformin and is offered a renewal of her Amoxicillin", async () => {
+    const engine = new Engine({
+      services: t.services,
+      clock: t.clock,
+      config: t.config,
+      brain: new GuidedBrain(),
+    });
+    const [asha] = await t.database.db
+      .select()
+      .from(users)
+      .where(eq(users.email, DEMO_ACCOUNTS.patient.email));
+    const say = (text: string, choice?: string) =>
+      engine.handleTurn(
+        {
+          channel: "web",
+          externalUserId: `user:${asha!.id}`,
+          text,
+          ...(choice ? { choice } : {}),
+          providerMessageId: randomUUID(),
+          receivedAt: t.clock.now(),
+        },
+        { verifiedUserId: asha!.id },
+      );
+    const all = (out: OutboundMessage[]) => out.map((m) => m.text).join("\n");
+    await say("menu");
+    const list = await say("Medicines", "medicines");
+    expect(all(list)).toMatch(/Metformin 500 mg.*2 fills left/);
+    expect(all(list)).toMatch(/Amoxicillin 500 mg.*no refills left/);
+    const choices = list.at(-1)!.choices!;
+    const metformin = choices.find((c) => /Metformin/.test(c.label))!;
+    const summary = await say(metformin.label, metformin.id);
+    expect(all(summary)).toMatch(/Order Metformin 500 mg/);
+    const done = await say("yes", "confirm");
+    expect(done.flatMap((m) => m.links ?? []).map((l) => l.url)).toEqual([expect.stringContaining("/pay/")]);
+    const orders = await t.database.db.select().from(pharmacyOrders);
+    expect(orders).toHaveLength(1);
+
+    const again = await say("Medicines", "medicines");
+    const amoxicillin = again.at(-1)!.choices!.find((c) => /Amoxicillin/.test(c.label))!;
+    expect(all(await say(amoxicillin.label, amoxicillin.id))).toMatch(
+      /no refills left\. Ask .* to renew it\?/,
+    );
   });
 });
