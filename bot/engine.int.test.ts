@@ -110,7 +110,15 @@ async function upToConfirm(c: ReturnType<typeof chatter>, slotIndex = 1): Promis
   expect(choiceIds(days)[0]).toBe("day:2030-01-07");
   const slots = await c.send("1");
   expect(choiceIds(slots)[0]).toMatch(/^slot:\d\d:\d\d [AP]M$/);
-  const summary = await c.send(String(slotIndex));
+  // Eight times a page: later ones are behind "Later times".
+  let page = slots;
+  let index = slotIndex;
+  while (index > 8) {
+    page = await c.send(String(choiceIds(page).indexOf("slots:more") + 1));
+    index -= 8;
+  }
+  expect(choiceIds(page)[index - 1]).toMatch(/^slot:/);
+  const summary = await c.send(String(index));
   expect(choiceIds(summary)).toEqual(["confirm", "change"]);
   expect(allText(summary)).toMatch(/Book Dr .* at .*Fee/);
   return doctorId;

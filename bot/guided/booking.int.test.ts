@@ -114,21 +114,23 @@ describe("paging", () => {
     expect([...page1, ...page2].sort()).toEqual(delhiDentists.map((id) => `doc:${id}`).sort());
   });
 
-  it('offers "Later times" after the first ten, then the rest of the day', async () => {
+  it('offers "Later times" after the first eight (a WhatsApp list holds ten rows), then the rest of the day', async () => {
     const say = chatter(await patient());
     await delhiList(say);
     await say("1", { choice: `doc:${delhiDentists[0]}` });
     const first = await say("Tue", { choice: "day:2030-01-08" });
     choicesLast(first);
     const slots1 = ids(first).filter((id) => id.startsWith("slot:"));
-    expect(slots1).toHaveLength(10);
+    expect(slots1).toHaveLength(8);
     expect(slots1[0]).toBe("slot:09:00 AM");
     expect(ids(first)).toContain("slots:more");
     const later = await say("Later times", { choice: "slots:more" });
     choicesLast(later);
     const slots2 = ids(later).filter((id) => id.startsWith("slot:"));
     expect(slots2).toEqual(
-      ["02:00 PM", "02:30 PM", "03:00 PM", "03:30 PM", "04:00 PM", "04:30 PM"].map((s) => `slot:${s}`),
+      ["01:00 PM", "01:30 PM", "02:00 PM", "02:30 PM", "03:00 PM", "03:30 PM", "04:00 PM", "04:30 PM"].map(
+        (s) => `slot:${s}`,
+      ),
     );
     expect(ids(later)).not.toContain("slots:more");
     // A slot of the later page books like any other.
@@ -221,7 +223,14 @@ describe("a whole request typed at the menu", () => {
   it("without a specialty, the menu answers as before", async () => {
     const say = chatter(await patient());
     await say("menu");
-    expect(ids(await say("blah blah"))).toEqual(["find", "appointments", "human"]);
+    expect(ids(await say("blah blah"))).toEqual([
+      "find",
+      "appointments",
+      "medicines",
+      "labs",
+      "results",
+      "human",
+    ]);
   });
 });
 

@@ -12,7 +12,9 @@ import type { GuidedState } from "../state.js";
 import { openTicket, showMenu } from "./menu.js";
 import { inPart, parseRequest, slotLabelsFor, type ClockTime, type ParsedRequest } from "./request.js";
 
-const SLOTS_PER_PAGE = 10;
+// Eight times, "Later times" and "Another day": ten rows, the most a WhatsApp list shows (more would fall back
+// to numbered text).
+const SLOTS_PER_PAGE = 8;
 
 const clock = (t: ClockTime) =>
   `${t.hour}:${String(t.minute).padStart(2, "0")}${t.meridiem ? ` ${t.meridiem.toLowerCase()}` : ""}`;

@@ -30,8 +30,8 @@ describe("lab tests in the guided menu over SMS", () => {
     const lena = await patientOnSms(t, phone, { name: "Lena Das" });
 
     const menu = await sms(t, fake, phone, "menu");
-    expect(menu).toContain("3. Lab tests");
-    expect(await sms(t, fake, phone, "3")).toMatch(/Which test\?/);
+    expect(menu).toContain("4. Lab tests");
+    expect(await sms(t, fake, phone, "4")).toMatch(/Which test\?/);
 
     const list = await sms(t, fake, phone, "blood count");
     expect(list).toMatch(/^1\. Complete Blood Count, ₹350\.00$/m);
@@ -90,7 +90,7 @@ describe("lab tests in the guided menu over SMS", () => {
     const phone = "+919876500102";
     const omar = await patientOnSms(t, phone, { name: "Omar Khan", address: "7 Lake View, Pune" });
     await sms(t, fake, phone, "menu");
-    await sms(t, fake, phone, "3");
+    await sms(t, fake, phone, "4");
     await sms(t, fake, phone, "cbc");
     await sms(t, fake, phone, "1");
     await sms(t, fake, phone, "2");
@@ -112,7 +112,7 @@ describe("lab tests in the guided menu over SMS", () => {
     const phone = "+919876500103";
     await patientOnSms(t, phone, { name: "Mei Lin" });
     await sms(t, fake, phone, "menu");
-    await sms(t, fake, phone, "3");
+    await sms(t, fake, phone, "4");
     expect(await sms(t, fake, phone, "zzqx")).toMatch(/no lab test for "zzqx"/);
     expect(await sms(t, fake, phone, "thyroid")).toMatch(/^1\. .*T(hyroid|SH)/im);
   });

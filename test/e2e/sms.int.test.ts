@@ -157,7 +157,7 @@ describe("SMS through Twilio", () => {
     const menu = (await turn(ravi, await lastCode(ravi))).join("\n");
     expect(menu).toMatch(/verified/);
     expect(menu).toContain(
-      "1. Find a doctor\n2. My appointments\n3. Lab tests\n4. Talk to a human\nReply 1, 2, 3 or 4.",
+      "1. Find a doctor\n2. My appointments\n3. Medicines\n4. Lab tests\n5. My results\n6. Talk to a human\nReply 1, 2, 3, 4, 5 or 6.",
     );
 
     expect((await turn(ravi, "1")).join("\n")).toMatch(/specialty/);
