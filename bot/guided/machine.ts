@@ -1,7 +1,7 @@
 import type { Brain } from "../turn.js";
 import { prepareAction } from "../actions.js";
 import { formatMoney } from "../../domain/shared/money.js";
-import { formatDay } from "../format.js";
+import { formatDay, formatKm } from "../format.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
 import { prepareCancel } from "../cancel.js";
@@ -18,7 +18,6 @@ const SLOTS_PER_PAGE = 8;
 
 const clock = (t: ClockTime) =>
   `${t.hour}:${String(t.minute).padStart(2, "0")}${t.meridiem ? ` ${t.meridiem.toLowerCase()}` : ""}`;
-const formatKm = (km: number) => (km < 10 ? `${km.toFixed(1)} km` : `${Math.round(km)} km`);
 
 const APPOINTMENT_REF = /(?:#|\bappointment\s*(?:id|no\.?|number)?\s*#?)\s*(\d{1,9})\b/i;
 
