@@ -1,7 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   appointments,
@@ -12,6 +11,7 @@ import {
 } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { signUp, uniqueEmail, verifiedDoctor } from "../factories.js";
+import { Tab, type Frame } from "../web-chat.js";
 
 /** The web chat end to end over a real socket: a signed-in patient books; a visitor is onboarded and verified. */
 
@@ -29,66 +29,6 @@ afterAll(async () => {
   await t.close();
 });
 
-interface Frame {
-  type: string;
-  id?: number;
-  ref?: string | null;
-  part?: number;
-  text?: string;
-  code?: string;
-  buttons?: { id: string; label: string }[];
-  links?: { label: string; url: string }[];
-}
-
-/** A browser tab: connects, collects frames, sends messages and waits for the replies. */
-class Tab {
-  frames: Frame[] = [];
-  private waiters: (() => void)[] = [];
-  readonly ws: WebSocket;
-  closed = false;
-
-  constructor(query: string) {
-    this.ws = new WebSocket(`ws://${base}/chat/ws?${query}`);
-    this.ws.on("message", (data: Buffer) => {
-      this.frames.push(JSON.parse(data.toString("utf8")) as Frame);
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.ws.on("close", () => {
-      this.closed = true;
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  async until(pred: (frames: Frame[]) => boolean, ms = 10_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!pred(this.frames)) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out; frames: ${JSON.stringify(this.frames.slice(-3))}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-
-  ready(): Promise<void> {
-    return this.until((f) => f.some((x) => x.type === "ready"));
-  }
-
-  /** Sends a message; resolves with the message frames of its reply. */
-  async say(text: string, choice?: string, id = randomUUID()): Promise<Frame[]> {
-    const from = this.frames.length;
-    this.ws.send(JSON.stringify({ type: "message", id, text, ...(choice ? { choice } : {}) }));
-    await this.until((f) => f.slice(from).some((x) => x.type === "message"));
-    await new Promise((r) => setTimeout(r, 60)); // the rest of the turn's frames
-    return this.frames.slice(from).filter((x) => x.type === "message");
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
-
 const text = (frames: Frame[]) => frames.map((f) => f.text).join("\n");
 const buttons = (frames: Frame[]) => frames.flatMap((f) => f.buttons ?? []);
 
@@ -105,7 +45,7 @@ describe("GET /chat", () => {
 describe("the socket", () => {
   it("refuses a missing or wrong token", async () => {
     for (const q of ["", "access_token=nope", "visitor_token=unknown"]) {
-      const tab = new Tab(q);
+      const tab = new Tab(base, q);
       await tab.until((f) => f.some((x) => x.type === "error"));
       expect(tab.frames[0]).toEqual({ type: "error", code: "UNAUTHENTICATED" });
       await tab.until(() => tab.closed);
@@ -114,7 +54,7 @@ describe("the socket", () => {
 
   it("a signed-in patient books a dentist in Delhi, and a reconnecting tab catches up", async () => {
     const s = await signUp(t, "patient");
-    const tab = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    const tab = new Tab(base, `access_token=${encodeURIComponent(s.token)}`);
     await tab.ready();
     const menu = await tab.say("hi");
     expect(buttons(menu).map((b) => b.label)).toEqual([
@@ -156,7 +96,7 @@ describe("the socket", () => {
     // A new tab asks for what it missed after the first reply it had.
     const firstId = menu[0]!.id!;
     tab.close();
-    const tab2 = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    const tab2 = new Tab(base, `access_token=${encodeURIComponent(s.token)}`);
     await tab2.ready();
     tab2.ws.send(JSON.stringify({ type: "resume", after: firstId }));
     await tab2.until((f) => f.some((x) => x.type === "message" && /Request sent/.test(x.text ?? "")));
@@ -167,7 +107,7 @@ describe("the socket", () => {
 
   it("records delivery, and a signed-out session's socket is closed", async () => {
     const s = await signUp(t, "patient");
-    const tab = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    const tab = new Tab(base, `access_token=${encodeURIComponent(s.token)}`);
     await tab.ready();
     const menu = await tab.say("hi");
     const [msg] = await t.database.db
@@ -188,7 +128,7 @@ describe("the socket", () => {
     const res = await t.app.inject({ method: "POST", url: "/chat/session" });
     expect(res.statusCode).toBe(201);
     const { token } = res.json<{ token: string }>();
-    const tab = new Tab(`visitor_token=${encodeURIComponent(token)}`);
+    const tab = new Tab(base, `visitor_token=${encodeURIComponent(token)}`);
     await tab.ready();
     const consent = await tab.say("hi");
     expect(text(consent)).toMatch(/terms of service and privacy/);
@@ -231,14 +171,14 @@ describe("the socket", () => {
 
   it("a page that resumes from the start gets both sides of its history, its own messages as mine frames", async () => {
     const s = await signUp(t, "patient");
-    const tab = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    const tab = new Tab(base, `access_token=${encodeURIComponent(s.token)}`);
     await tab.ready();
     const id = randomUUID();
     const reply = await tab.say("menu", undefined, id);
     // The stored message is acknowledged by its id (until then the page would send it again).
     expect(tab.frames).toContainEqual({ type: "ack", id });
     tab.close();
-    const tab2 = new Tab(`access_token=${encodeURIComponent(s.token)}`);
+    const tab2 = new Tab(base, `access_token=${encodeURIComponent(s.token)}`);
     await tab2.ready();
     tab2.ws.send(JSON.stringify({ type: "resume", after: 0 }));
     await tab2.until((f) => f.some((x) => x.type === "message" && x.id === reply[0]!.id));
