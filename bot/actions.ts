@@ -1,5 +1,6 @@
 import { formatMoney, toMinor } from "../domain/shared/money.js";
 import { formatDate } from "../domain/shared/when.js";
+import { formatWhen, replyZone } from "./format.js";
 import type { PendingAction } from "./state.js";
 import { say, type Turn } from "./turn.js";
 import { showMenu } from "./guided/menu.js";
@@ -55,10 +56,11 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
         key,
       );
       const { appointment: view, payment } = booking;
+      const when = formatWhen(view, await replyZone(turn));
       const sent =
         view.status === "confirmed"
-          ? `Booked: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time} is confirmed.`
-          : `Request sent to the doctor: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time}. I'll let you know when they accept.`;
+          ? `Booked: ${view.doctor_name} on ${when} is confirmed.`
+          : `Request sent to the doctor: ${view.doctor_name} on ${when}. I'll let you know when they accept.`;
       say(turn, `${sent} (Appointment #${view.id})`, {
         ...(payment?.checkout_url
           ? {
@@ -111,7 +113,7 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
           services.scheduling.cancel(actor, action.appointmentId!, "Cancelled by the patient in the chat."),
         key,
       );
-      say(turn, `Cancelled: ${view.doctor_name} on ${view.appointment_date} at ${view.appointment_time}.`);
+      say(turn, `Cancelled: ${view.doctor_name} on ${formatWhen(view, await replyZone(turn))}.`);
       break;
     }
     case "reschedule": {
@@ -131,7 +133,7 @@ export async function executeAction(turn: Turn, action: PendingAction): Promise<
       );
       say(
         turn,
-        `Moved: ${view.doctor_name} is now on ${view.appointment_date} at ${view.appointment_time}` +
+        `Moved: ${view.doctor_name} is now on ${formatWhen(view, await replyZone(turn))}` +
           (view.status === "pending" ? " (waiting for the doctor to accept)." : "."),
       );
       break;

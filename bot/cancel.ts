@@ -1,7 +1,7 @@
 import { formatMoney } from "../domain/shared/money.js";
 import type { AppointmentView } from "../domain/scheduling/views.js";
 import { prepareAction } from "./actions.js";
-import { formatDay } from "./format.js";
+import { formatWhen, replyZone } from "./format.js";
 import type { Turn } from "./turn.js";
 
 /**
@@ -24,7 +24,6 @@ export async function prepareCancel(turn: Turn, a: AppointmentView): Promise<voi
     kind: "cancel",
     appointmentId: a.id,
     summary:
-      `Cancel your appointment with ${a.doctor_name} on ${formatDay(a.appointment_date)} at ${a.appointment_time}. ` +
-      refund,
+      `Cancel your appointment with ${a.doctor_name} on ${formatWhen(a, await replyZone(turn))}. ` + refund,
   });
 }

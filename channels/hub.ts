@@ -181,11 +181,22 @@ export class ChannelHub {
 
   /**
    * A provider's delivery status callback (sent, delivered, read, failed…): recorded on the conversation
-   * message and on the notification it carried, whichever it was; never backwards.
+   * message and on the notification it carried, whichever it was; never backwards. A late permanent failure
+   * (`permanentError`: the provider's code, given only for codes that are final for that address) of a message
+   * that carried a notification hands it to the person's next channel, as a permanent send error does.
    */
-  async recordStatus(channel: string, providerMessageId: string, status: string, at: Date): Promise<void> {
-    await this.conversations.recordDeliveryStatus(channel, providerMessageId, status, at);
-    await this.engine.deps.services.notifications.recordDeliveryStatus(channel, providerMessageId, status);
+  async recordStatus(
+    channel: string,
+    providerMessageId: string,
+    status: string,
+    at: Date,
+    permanentError?: string,
+  ): Promise<void> {
+    const postKey = await this.conversations.recordDeliveryStatus(channel, providerMessageId, status, at);
+    const { notifications } = this.engine.deps.services;
+    await notifications.recordDeliveryStatus(channel, providerMessageId, status);
+    if (permanentError !== undefined && postKey?.startsWith("notify:"))
+      await notifications.sendFailed(postKey, channel, permanentError);
   }
 
   /** The `chat.send` job. */

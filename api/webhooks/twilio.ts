@@ -78,7 +78,13 @@ export const twilioWebhook: FastifyPluginAsync = async (app) => {
     }
     try {
       const at = app.deps.clock.now();
-      await app.hub.recordStatus(status.channel, status.providerMessageId, status.status, at);
+      await app.hub.recordStatus(
+        status.channel,
+        status.providerMessageId,
+        status.status,
+        at,
+        status.permanentError,
+      );
     } catch (err) {
       request.log.error({ err: loggableError(err).message }, "twilio status not recorded");
       return reply.status(503).send(errorBody("UNAVAILABLE", "Try again later."));

@@ -36,7 +36,7 @@ export const whatsappWebhook: FastifyPluginAsync = async (app) => {
   });
 
   const recordStatus = (s: StatusUpdate): Promise<void> =>
-    app.hub.recordStatus("whatsapp", s.providerMessageId, s.status, s.at);
+    app.hub.recordStatus("whatsapp", s.providerMessageId, s.status, s.at, s.permanentError);
 
   app.post("/webhooks/whatsapp", { schema: { hide: true } }, async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);

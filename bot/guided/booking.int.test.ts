@@ -326,3 +326,42 @@ describe("Google geocoding, when configured", () => {
     expect(text(await say("dentist near Nowhere Land"))).toMatch(/don't know where "Nowhere Land" is/);
   });
 });
+
+describe("the patient's own time zone", () => {
+  it("a patient in Kolkata booking a doctor in Dubai sees the times and the confirmation on Kolkata's clock", async () => {
+    const dubai = await verifiedDoctor(t, {
+      name: "Dr Dubai Derm",
+      specialty: "Dermatologist",
+      city: "Pune",
+      timeZone: "Asia/Dubai",
+      autoAccept: true,
+    });
+    const s = await signUp(t, "patient");
+    const res = await t.app.inject({
+      method: "PUT",
+      url: "/api/patient/profile/",
+      headers: { authorization: `Bearer ${s.token}` },
+      payload: { time_zone: "Asia/Kolkata" },
+    });
+    expect(res.statusCode).toBe(200);
+    const say = chatter(s);
+    await say("menu");
+    await say("Find a doctor", { choice: "find" });
+    await say("dermatologist");
+    await say("Pune");
+    await say("1", { choice: `doc:${dubai.doctorId}` });
+    const day = await say("Tue", { choice: "day:2030-01-08" });
+    // Dubai's 09:00 is 10:30 in Kolkata: the id keeps the doctor's clock, the label is the patient's.
+    const first = last(day).choices![0]!;
+    expect(first).toEqual({ id: "slot:09:00 AM", label: "10:30 AM" });
+    const summary = await say("1", { choice: "slot:09:00 AM" });
+    expect(text(summary)).toMatch(/Book Dr Dubai Derm on Tue 8 Jan \(2030-01-08\) at 10:30 AM/);
+    const done = await say("Confirm", { choice: "confirm" });
+    expect(text(done)).toMatch(/Booked: Dr Dubai Derm on Tue 8 Jan at 10:30 AM is confirmed/);
+    const [row] = await t.database.db
+      .select()
+      .from(appointments)
+      .where(eq(appointments.doctorId, dubai.doctorId));
+    expect(row!.startsAt.toISOString()).toBe("2030-01-08T05:00:00.000Z");
+  });
+});

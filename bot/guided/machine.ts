@@ -1,7 +1,7 @@
 import type { Brain } from "../turn.js";
 import { prepareAction } from "../actions.js";
 import { formatMoney } from "../../domain/shared/money.js";
-import { formatDay, formatKm } from "../format.js";
+import { formatDay, formatKm, formatWhen, localWall, replyZone } from "../format.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
 import { prepareCancel } from "../cancel.js";
@@ -304,9 +304,15 @@ export class GuidedBrain implements Brain {
       rescheduleOf: turn.state.guided?.rescheduleOf,
     };
     const later = start + SLOTS_PER_PAGE < labels.length ? [{ id: "slots:more", label: "Later times" }] : [];
+    // Each time on the patient's own clock (the id keeps the doctor's, which the booking takes).
+    const zone = await replyZone(turn);
+    const label = (i: number): string => {
+      const local = localWall(slots[i]!, zone);
+      return local.date === date ? local.time : `${formatDay(local.date)} ${local.time}`;
+    };
     say(turn, `${note}Free times on ${formatDay(date)}${start > 0 ? " (later)" : ""}:`, {
       choices: [
-        ...page.map((l) => ({ id: `slot:${l}`, label: l })),
+        ...page.map((l, i) => ({ id: `slot:${l}`, label: label(start + i) })),
         ...later,
         { id: "days", label: "Another day" },
       ],
@@ -353,6 +359,13 @@ export class GuidedBrain implements Brain {
   private async pickSlot(turn: Turn, doctorId: number, date: string, time: string): Promise<void> {
     const g = turn.state.guided;
     const doctor = await turn.tools.doctor(doctorId);
+    // On the patient's own clock (the action keeps the doctor's date and time, which scheduling takes).
+    const local = localWall(
+      { appointment_date: date, appointment_time: time },
+      await replyZone(turn),
+      doctor.timeZone,
+    );
+    const when = `${formatDay(local.date)} at ${local.time}`;
     if (g?.rescheduleOf !== undefined) {
       return prepareAction(turn, {
         kind: "reschedule",
@@ -360,7 +373,7 @@ export class GuidedBrain implements Brain {
         doctorId,
         appointmentDate: date,
         appointmentTime: time,
-        summary: `Move your appointment with ${doctor.name} to ${formatDay(date)} at ${time}.`,
+        summary: `Move your appointment with ${doctor.name} to ${when}.`,
       });
     }
     prepareAction(turn, {
@@ -371,7 +384,7 @@ export class GuidedBrain implements Brain {
       priceMinor: doctor.feeMinor,
       currency: doctor.currency,
       summary:
-        `Book ${doctor.name} on ${formatDay(date)} (${date}) at ${time}. ` +
+        `Book ${doctor.name} on ${formatDay(local.date)} (${local.date}) at ${local.time}. ` +
         `Fee: ${formatMoney(doctor.feeMinor, doctor.currency)}.`,
     });
   }
@@ -380,11 +393,12 @@ export class GuidedBrain implements Brain {
     const list = await turn.tools.upcomingAppointments(turn.actor!);
     if (list.length === 0) return showMenu(turn, "You have no upcoming appointments.");
     turn.state.guided = { step: "my_appointments" };
+    const zone = await replyZone(turn);
     say(turn, "Your upcoming appointments:", {
       choices: [
         ...list.map((a) => ({
           id: `appt:${a.id}`,
-          label: `${a.doctor_name}, ${formatDay(a.appointment_date)} ${a.appointment_time} (${a.status})`,
+          label: `${a.doctor_name}, ${formatWhen(a, zone).replace(" at ", " ")} (${a.status})`,
         })),
         { id: "menu", label: "Main menu" },
       ],
@@ -397,7 +411,7 @@ export class GuidedBrain implements Brain {
     const open = !["cancelled", "rejected", "completed", "no_show"].includes(a.status);
     say(
       turn,
-      `Appointment #${a.id}: ${a.doctor_name}, ${formatDay(a.appointment_date)} at ${a.appointment_time} (${a.status}).`,
+      `Appointment #${a.id}: ${a.doctor_name}, ${formatWhen(a, await replyZone(turn))} (${a.status}).`,
       {
         choices: [
           ...(open

@@ -1,5 +1,5 @@
 import { prepareCancel } from "../cancel.js";
-import { formatDay } from "../format.js";
+import { formatWhen, replyZone } from "../format.js";
 import { showMenu } from "../guided/menu.js";
 import { REMINDER_CHOICES } from "../../domain/notifications/templates.js";
 import { say, type Middleware, type Turn } from "../turn.js";
@@ -30,7 +30,7 @@ export const reminders: Middleware = async (turn, next) => {
     const view = await services.scheduling.confirmAttendance(actor, confirm);
     return void say(
       turn,
-      `Thank you, you're confirmed: ${view.doctor_name} on ${formatDay(view.appointment_date)} at ${view.appointment_time}.`,
+      `Thank you, you're confirmed: ${view.doctor_name} on ${formatWhen(view, await replyZone(turn))}.`,
     );
   }
   const cancel = idAfter(choice, REMINDER_CHOICES.cancel);

@@ -78,7 +78,32 @@ export interface TwilioStatus {
   channel: "sms" | "whatsapp";
   providerMessageId: string;
   status: string;
+  /** "undelivered"/"failed" with an error Twilio gives as final for that number: the code (e.g. "30006"). */
+  permanentError?: string;
 }
+
+/**
+ * Twilio's error codes on an "undelivered"/"failed" callback that mean this number will not take the message
+ * on this channel (a notification then goes to the person's next channel): unreachable handset (30003),
+ * blocked (30004), unknown destination (30005), landline or unreachable carrier (30006), carrier filtering
+ * (30007), unsubscribed (21610), invalid or non-mobile number (21211, 21614), and WhatsApp's unknown
+ * recipient or closed 24-hour window (63003, 63016, 63024). Not rerouted: queue overflow (30001), our account
+ * (30002), unknown errors (30008) and other transient or our-side codes, which a retry or an operator fixes;
+ * sending the same notice on a second channel for those would only duplicate it.
+ */
+const PERMANENT_ERRORS = new Set([
+  "30003",
+  "30004",
+  "30005",
+  "30006",
+  "30007",
+  "21211",
+  "21610",
+  "21614",
+  "63003",
+  "63016",
+  "63024",
+]);
 
 /** A verified status callback's form; undefined when it is not one we can use. */
 export function parseStatus(fields: Map<string, string>): TwilioStatus | undefined {
@@ -86,5 +111,12 @@ export function parseStatus(fields: Map<string, string>): TwilioStatus | undefin
   const status = (fields.get("MessageStatus") ?? fields.get("SmsStatus") ?? "").toLowerCase();
   if (!SID.test(sid) || !/^[a-z_]{2,30}$/.test(status)) return undefined;
   const whatsapp = [fields.get("To"), fields.get("From")].some((a) => a?.startsWith(WHATSAPP_PREFIX));
-  return { channel: whatsapp ? "whatsapp" : "sms", providerMessageId: sid, status };
+  const code = fields.get("ErrorCode") ?? "";
+  const permanent = (status === "undelivered" || status === "failed") && PERMANENT_ERRORS.has(code);
+  return {
+    channel: whatsapp ? "whatsapp" : "sms",
+    providerMessageId: sid,
+    status,
+    ...(permanent ? { permanentError: code } : {}),
+  };
 }

@@ -90,7 +90,19 @@ const Status = z.object({
     .string()
     .regex(/^\d{1,12}$/)
     .optional(),
+  errors: z
+    .array(z.object({ code: z.number().int() }).loose())
+    .max(10)
+    .optional(),
 });
+
+/**
+ * Meta's error codes on a "failed" status that are final for this person on WhatsApp (a notification then goes
+ * to their next channel): not a WhatsApp user or undeliverable (131026), the 24-hour window closed
+ * (131047), marketing stopped by the user (131050). Others (rate limits, our template or media, Meta's
+ * outages) are ours to fix or pass; they are not rerouted.
+ */
+const PERMANENT_ERRORS = new Set([131026, 131047, 131050]);
 
 const Envelope = z.object({
   object: z.string().optional(),
@@ -121,6 +133,8 @@ export interface StatusUpdate {
   providerMessageId: string;
   status: (typeof STATUSES)[number];
   at: Date;
+  /** A "failed" status with an error final for this person (PERMANENT_ERRORS): the code. */
+  permanentError?: string;
 }
 
 export interface ParsedWebhook {
@@ -195,7 +209,14 @@ function parseStatus(json: unknown, receivedAt: Date): StatusUpdate | string {
   const s = parsed.data;
   if (!(STATUSES as readonly string[]).includes(s.status)) return "status_type";
   const at = s.timestamp !== undefined ? new Date(Number(s.timestamp) * 1000) : receivedAt;
-  return { providerMessageId: s.id, status: s.status as StatusUpdate["status"], at };
+  const permanent =
+    s.status === "failed" ? s.errors?.find((e) => PERMANENT_ERRORS.has(e.code))?.code : undefined;
+  return {
+    providerMessageId: s.id,
+    status: s.status as StatusUpdate["status"],
+    at,
+    ...(permanent !== undefined ? { permanentError: String(permanent) } : {}),
+  };
 }
 
 /**

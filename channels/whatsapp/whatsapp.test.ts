@@ -131,6 +131,8 @@ describe("parseWebhook", () => {
                   { id: "wamid.OUT1", status: "delivered", timestamp: "1893974400", recipient_id: "91" },
                   { id: "wamid.OUT2", status: "read", timestamp: "1893974460", recipient_id: "91" },
                   { id: "wamid.OUT3", status: "deleted", timestamp: "1893974460", recipient_id: "91" },
+                  { id: "wamid.OUT4", status: "failed", timestamp: "1893974460", errors: [{ code: 131026 }] },
+                  { id: "wamid.OUT5", status: "failed", timestamp: "1893974460", errors: [{ code: 130429 }] },
                 ],
               },
             },
@@ -167,6 +169,14 @@ describe("parseWebhook", () => {
     expect(p.statuses).toEqual([
       { providerMessageId: "wamid.OUT1", status: "delivered", at: new Date(1893974400_000) },
       { providerMessageId: "wamid.OUT2", status: "read", at: new Date(1893974460_000) },
+      // Undeliverable (final: the notification moves on); a rate limit (not final: it does not).
+      {
+        providerMessageId: "wamid.OUT4",
+        status: "failed",
+        at: new Date(1893974460_000),
+        permanentError: "131026",
+      },
+      { providerMessageId: "wamid.OUT5", status: "failed", at: new Date(1893974460_000) },
     ]);
     expect(p.ignored).toEqual(["status_type"]);
   });

@@ -390,13 +390,16 @@ export class ConversationRepository {
       .where(and(eq(channelIdentities.channel, channel), eq(channelIdentities.externalId, externalId)));
   }
 
-  /** A provider's delivery status callback for an outbound conversation message; false when unknown. */
+  /**
+   * A provider's delivery status callback for an outbound conversation message. Returns the message's post key
+   * when the status moved it (null: a message with no post key), undefined when unknown or not moved.
+   */
   async recordDeliveryStatus(
     channel: string,
     providerMessageId: string,
     status: string,
     at: Date,
-  ): Promise<boolean> {
+  ): Promise<string | null | undefined> {
     const rows = await this.db
       .update(conversationMessages)
       .set({ deliveryStatus: status, deliveryStatusAt: at })
@@ -409,8 +412,8 @@ export class ConversationRepository {
           statusNotBehind(conversationMessages.deliveryStatus, status),
         ),
       )
-      .returning({ id: conversationMessages.id });
-    return rows.length > 0;
+      .returning({ postKey: conversationMessages.postKey });
+    return rows[0]?.postKey;
   }
 
   /**

@@ -14,7 +14,7 @@ import {
 } from "../../db/schema/index.js";
 import { enqueueNotification } from "../../domain/notifications/outbox.js";
 import { buildTestApp, testConfig, type TestApp } from "../app.js";
-import { verifiedDoctor } from "../factories.js";
+import { signUp, verifiedDoctor } from "../factories.js";
 import {
   messageSid,
   signedWebhook,
@@ -386,6 +386,91 @@ describe("SMS through Twilio", () => {
       .from(notificationsOutbox)
       .where(eq(notificationsOutbox.providerMessageId, outboxSid));
     expect(note!.deliveryStatus).toBe("undelivered");
+  });
+
+  it("a late 'undelivered' callback with a permanent code (30006) sends the notification on the next channel; 30008 does not", async () => {
+    const zoe = "+919876500031";
+    const p = await signUp(t, "patient", { phone: zoe });
+    const notify = async (key: string) => {
+      await enqueueNotification(t.database.db, {
+        userId: p.userId,
+        template: "test.notice",
+        data: {},
+        idempotencyKey: key,
+      });
+      const [row] = await t.database.db
+        .select()
+        .from(notificationsOutbox)
+        .where(eq(notificationsOutbox.idempotencyKey, key));
+      const before = fake.to(zoe).length;
+      await t.services.notifications.enqueueDelivery(row!.id);
+      await until(() => fake.to(zoe).length === before + 1);
+      await settle(t.jobs);
+      const [sent] = await t.database.db
+        .select()
+        .from(notificationsOutbox)
+        .where(eq(notificationsOutbox.id, row!.id));
+      // By SMS (the person's phone, no other linked channel); Twilio's id is on the conversation message.
+      expect(sent).toMatchObject({ status: "sent", deliveredChannel: "sms" });
+      return { id: sent!.id, sid: fake.to(zoe).at(-1)!.sid };
+    };
+    const callback = (sid: string, code: string) =>
+      post("status", {
+        MessageSid: sid,
+        MessageStatus: "undelivered",
+        ErrorCode: code,
+        From: SMS_NUMBER,
+        To: zoe,
+      });
+    const webMessages = async () => {
+      const [web] = await t.database.db
+        .select()
+        .from(channelIdentities)
+        .where(and(eq(channelIdentities.channel, "web"), eq(channelIdentities.userId, p.userId)));
+      if (!web?.conversationId) return [];
+      return t.database.db
+        .select()
+        .from(conversationMessages)
+        .where(
+          and(
+            eq(conversationMessages.conversationId, web.conversationId),
+            eq(conversationMessages.direction, "out"),
+          ),
+        );
+    };
+
+    // 30008 (unknown error) is not final: the notification stays on SMS, nothing else is sent.
+    const transient = await notify(`late-fail-transient:${zoe}`);
+    expect((await callback(transient.sid, "30008")).statusCode).toBe(200);
+    await settle(t.jobs);
+    const [kept] = await t.database.db
+      .select()
+      .from(notificationsOutbox)
+      .where(eq(notificationsOutbox.id, transient.id));
+    expect(kept).toMatchObject({ status: "sent", deliveredChannel: "sms", lastError: null });
+    const [smsMessage] = await t.database.db
+      .select()
+      .from(conversationMessages)
+      .where(eq(conversationMessages.providerMessageId, transient.sid));
+    expect(smsMessage).toMatchObject({ deliveryStatus: "undelivered", postKey: `notify:${transient.id}:0` });
+    expect(await webMessages()).toEqual([]);
+
+    // 30006 (landline or unreachable carrier) is: the notification goes on to the web chat, and the row says so.
+    const row = await notify(`late-fail:${zoe}`);
+    expect((await callback(row.sid, "30006")).statusCode).toBe(200);
+    await settle(t.jobs);
+    const [moved] = await t.database.db
+      .select()
+      .from(notificationsOutbox)
+      .where(eq(notificationsOutbox.id, row.id));
+    expect(moved).toMatchObject({ status: "sent", deliveredChannel: "web", lastError: "SMS:30006" });
+    const web = await webMessages();
+    expect(web).toHaveLength(1);
+    expect(web[0]!.postKey).toMatch(new RegExp(`^notify:${row.id}:after-sms`));
+    // A repeated callback moves nothing again.
+    expect((await callback(row.sid, "30006")).statusCode).toBe(200);
+    await settle(t.jobs);
+    expect(await webMessages()).toHaveLength(1);
   });
 
   it("retries a send Twilio answered 500 and delivers it once; 21610 (unsubscribed at Twilio) is not retried", async () => {

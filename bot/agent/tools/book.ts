@@ -2,7 +2,7 @@ import { tool } from "langchain";
 import { z } from "zod";
 import { prepareAction } from "../../actions.js";
 import { formatMoney } from "../../../domain/shared/money.js";
-import { formatDay } from "../../format.js";
+import { formatDay, localWall, replyZone } from "../../format.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 export const AWAITING = "Prepared. The person now sees a summary with Confirm / Change and must confirm it.";
@@ -17,6 +17,8 @@ export function bookTool({ turn }: AgentToolContext) {
         if (!slot)
           return `That time is not free. Free times on ${date}: ${day.slots.map((s) => s.appointment_time).join(", ") || "none"}.`;
         const doctor = await turn.tools.doctor(doctor_id);
+        // What the person reads is on their own clock; the action keeps the doctor's date and time.
+        const local = localWall(slot, await replyZone(turn));
         prepareAction(turn, {
           kind: "book",
           doctorId: doctor_id,
@@ -25,7 +27,7 @@ export function bookTool({ turn }: AgentToolContext) {
           priceMinor: doctor.feeMinor,
           currency: doctor.currency,
           summary:
-            `Book ${doctor.name} on ${formatDay(date)} (${date}) at ${slot.appointment_time}. ` +
+            `Book ${doctor.name} on ${formatDay(local.date)} (${local.date}) at ${local.time}. ` +
             `Fee: ${formatMoney(doctor.feeMinor, doctor.currency)}.`,
         });
         return AWAITING;

@@ -1,7 +1,7 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import { prepareAction } from "../../actions.js";
-import { formatDay } from "../../format.js";
+import { formatWhen, replyZone } from "../../format.js";
 import { AWAITING } from "./book.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
@@ -23,7 +23,7 @@ export function rescheduleTool({ turn }: AgentToolContext) {
           doctorId: a.doctor_id,
           appointmentDate: date,
           appointmentTime: slot.appointment_time,
-          summary: `Move your appointment with ${a.doctor_name} to ${formatDay(date)} at ${slot.appointment_time}.`,
+          summary: `Move your appointment with ${a.doctor_name} to ${formatWhen(slot, await replyZone(turn))}.`,
         });
         return AWAITING;
       }),
