@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
 import { and, desc, eq } from "drizzle-orm";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversationMessages, conversations, notificationsOutbox, users } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
@@ -14,7 +14,6 @@ import { signUp, uniqueEmail, verifiedDoctor } from "../factories.js";
  * landing and terms pages through axe-core.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 let t: TestApp;
@@ -27,21 +26,7 @@ beforeAll(async () => {
     await verifiedDoctor(t, { name, specialty: "Dentist", city: "Delhi" });
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  // CI installs Chromium while the job starts: wait for it (bounded).
-  for (let i = 0; i < 120 && !existsSync(CHROMIUM); i++) await new Promise((r) => setTimeout(r, 1000));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
