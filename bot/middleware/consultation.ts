@@ -1,3 +1,5 @@
+import { MESSAGE_CHOICES } from "../../domain/notifications/templates.js";
+import { DomainError } from "../../domain/shared/errors.js";
 import { say, type Middleware } from "../turn.js";
 
 const drName = (name: string): string => (/^dr\.?\s/i.test(name) ? name : `Dr ${name}`);
@@ -35,4 +37,56 @@ export const consultation: Middleware = async (turn, next) => {
       : `Your chat visit with ${doctor} is open and your message is with them: they will answer here. ` +
           'Until the visit ends, what you write here goes to your doctor (write "menu" for the assistant).',
   );
+};
+
+const MESSAGES_WORD = /^(messages|my messages|inbox)[.!]*$/i;
+
+/**
+ * Secure messages in the patient's chat: "Reply" on a message's notification (`message.reply:<thread>`) makes
+ * their next text the reply (through MessagesService, as the patient: another's thread is "not found");
+ * "messages" lists unread messages with a Reply button each.
+ */
+export const secureMessages: Middleware = async (turn, next) => {
+  const actor = turn.actor;
+  if (!actor) return next();
+  const { messages } = turn.deps.services;
+  const choice = turn.input.choice;
+  if (choice?.startsWith(MESSAGE_CHOICES.reply)) {
+    const id = Number(choice.slice(MESSAGE_CHOICES.reply.length));
+    if (!Number.isSafeInteger(id)) return next();
+    turn.handledBy = "messages";
+    turn.state.replyThread = id;
+    return void say(turn, "Type your reply; I'll send it to your doctor.", {
+      choices: [{ id: "menu", label: "Main menu" }],
+    });
+  }
+  const pendingReply = turn.state.replyThread;
+  const text = turn.input.text.trim();
+  if (pendingReply !== undefined) {
+    turn.state.replyThread = undefined;
+    if (choice === undefined && text !== "" && !/^(menu|main menu|stop)[.!]*$/i.test(text)) {
+      turn.handledBy = "messages";
+      try {
+        await messages.reply(actor, pendingReply, { text });
+      } catch (err) {
+        if (err instanceof DomainError)
+          return void say(turn, 'I couldn\'t send that reply. Write "menu" to start again.');
+        throw err;
+      }
+      return void say(turn, "Sent. You'll get their answer here.");
+    }
+  }
+  if (choice === undefined && MESSAGES_WORD.test(text)) {
+    turn.handledBy = "messages";
+    const unread = await messages.unreadFor(actor);
+    if (unread.length === 0) return void say(turn, "You have no unread messages.");
+    for (const { thread, messages: list } of unread) {
+      const who = thread.doctor_name ? drName(thread.doctor_name) : "Your doctor";
+      say(turn, `${who} — ${thread.subject}\n${list.map((m) => m.text).join("\n")}`, {
+        choices: [{ id: `${MESSAGE_CHOICES.reply}${thread.id}`, label: "Reply" }],
+      });
+    }
+    return;
+  }
+  await next();
 };

@@ -1,7 +1,7 @@
 import type { Middleware, Turn } from "../turn.js";
 import { attachments, attachmentsUnverified } from "./attachments.js";
 import { brain } from "./brain.js";
-import { consultation } from "./consultation.js";
+import { consultation, secureMessages } from "./consultation.js";
 import { doctorCommands } from "../doctor-sms/handler.js";
 import { dedupe } from "./dedupe.js";
 import { identity } from "./identity.js";
@@ -20,7 +20,8 @@ import { triage } from "./triage.js";
  * (a command may carry a PIN).
  *
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
- *   → red-flag triage → identity & consent → chat consultation (to the doctor's visit thread)
+ *   → red-flag triage → identity & consent → secure messages ("Reply", "messages")
+ *   → chat consultation (to the doctor's visit thread)
  *   → answers to reminders → attachments (files to records)
  *   → keywords → pending confirmation → brain
  */
@@ -33,6 +34,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   triage,
   attachmentsUnverified,
   identity,
+  secureMessages,
   consultation,
   reminders,
   attachments,
