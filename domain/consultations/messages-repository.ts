@@ -148,6 +148,15 @@ export class MessagesRepository {
       });
   }
 
+  /** The highest message id this person has read in the thread (0: none). */
+  async readMark(threadId: number, userId: number): Promise<number> {
+    const [row] = await this.db
+      .select({ last: threadReads.lastReadMessageId })
+      .from(threadReads)
+      .where(and(eq(threadReads.threadId, threadId), eq(threadReads.userId, userId)));
+    return row?.last ?? 0;
+  }
+
   async messages(threadId: number, after: number, limit: number): Promise<ThreadMessageRow[]> {
     return this.db
       .select({

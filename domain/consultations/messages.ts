@@ -176,8 +176,9 @@ export class MessagesService {
     const threads = (await this.list(actor)).filter((t) => t.unread > 0).slice(0, 5);
     const out = [];
     for (const t of threads) {
-      const { thread, messages } = await this.get(actor, t.id);
-      out.push({ thread, messages: messages.filter((m) => m.sender_role !== "patient").slice(-t.unread) });
+      const after = await this.repo.readMark(t.id, actor.userId);
+      const { thread, messages } = await this.get(actor, t.id, { after, limit: 20 });
+      out.push({ thread, messages: messages.filter((m) => m.sender_role !== "patient") });
     }
     return out;
   }
