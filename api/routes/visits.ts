@@ -168,6 +168,15 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.visit_id,
         cleanText(request.body.text),
       );
+      // Anyone on the visit page of this replica sees the line at once.
+      hub.broadcast(request.params.visit_id, {
+        type: "chat",
+        role: message.role,
+        from: "api",
+        id: message.id,
+        at: message.at,
+        text: message.text,
+      });
       return reply.status(201).send({ message });
     },
   );
