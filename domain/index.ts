@@ -6,6 +6,7 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { VisitsService } from "./consultations/index.js";
+import { MessagesService } from "./consultations/messages.js";
 import { NotesService, type VisitNoteModel } from "./consultations/notes.js";
 import { TranscriptService, type Transcriber } from "./consultations/transcripts.js";
 import { ConversationService } from "./conversations/service.js";
@@ -115,6 +116,7 @@ export function createServices(deps: Deps) {
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber);
   const visitNotes = new NotesService(ctx, transcripts, records, deps.visitNoteModel);
+  const messages = new MessagesService(ctx);
   const review = new ReviewService(ctx);
   // The runner is made from the finished services (its tools call them): resolved when a replay runs.
   const replay: { runner?: ReplayRunner | undefined } = {};
@@ -148,6 +150,7 @@ export function createServices(deps: Deps) {
     visits,
     transcripts,
     visitNotes,
+    messages,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

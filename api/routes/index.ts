@@ -25,6 +25,7 @@ import { notificationRoutes } from "./notifications.js";
 import { resetPasswordPage } from "./reset-password.js";
 import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
+import { messageRoutes } from "./messages.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 
@@ -58,6 +59,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(resetPasswordPage);
   await app.register(devOutboxRoutes);
   await app.register(visitRoutes);
+  await app.register(messageRoutes);
   await app.register(twilioVideoWebhook);
   await app.register(visitNoteRoutes);
 };
