@@ -1,3 +1,4 @@
+import { FhirService } from "./fhir/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { AccessPolicy } from "./accounts/access.js";
@@ -120,6 +121,11 @@ export function createServices(deps: Deps) {
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
+  const fhir = new FhirService(
+    { records, prescriptions, labs, scheduling, doctors },
+    `${deps.config.publicBaseUrl}/fhir/R4`,
+    () => deps.clock.now(),
+  );
   const services = {
     audit,
     access,
@@ -148,6 +154,7 @@ export function createServices(deps: Deps) {
     visits,
     transcripts,
     visitNotes,
+    fhir,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;
