@@ -118,7 +118,7 @@ describe("FHIR R4", () => {
   it("gives the patient their own compartment, every resource valid, in $everything", async () => {
     const res = await get(lena, `/fhir/R4/Patient/${lena.patientId}/$everything`);
     expect(res.statusCode).toBe(200);
-    const bundle = res.json() as Bundle;
+    const bundle = res.json<Bundle>();
     valid(bundle);
     for (const e of bundle.entry ?? []) valid(e.resource!);
     const byType = (type: string) => (bundle.entry ?? []).filter((e) => e.resource?.resourceType === type);
@@ -154,7 +154,7 @@ describe("FHIR R4", () => {
     valid(read.json());
     const allergies = await get(drRao, `/fhir/R4/AllergyIntolerance?patient=Patient/${lena.patientId}`);
     expect(allergies.statusCode).toBe(200);
-    const bundle = allergies.json() as Bundle;
+    const bundle = allergies.json<Bundle>();
     valid(bundle);
     expect(bundle).toMatchObject({ type: "searchset", total: 1 });
     // Read by id, as the search's fullUrl names it.
@@ -184,8 +184,8 @@ describe("FHIR R4", () => {
 
   it("searches observations by code and date, with paging links", async () => {
     const base = `/fhir/R4/Observation?patient=Patient/${lena.patientId}`;
-    const byCode = (await get(drRao, `${base}&code=http://loinc.org|718-7`)).json() as Bundle;
-    const byText = (await get(drRao, `${base}&code=Hemoglobin`)).json() as Bundle;
+    const byCode = (await get(drRao, `${base}&code=http://loinc.org|718-7`)).json<Bundle>();
+    const byText = (await get(drRao, `${base}&code=Hemoglobin`)).json<Bundle>();
     expect(byText.total).toBe(1);
     // The lab's analyte code for haemoglobin, if it has a LOINC code, finds the same one; else nothing.
     expect(byCode.total === 0 || byCode.entry![0]!.resource!.id === byText.entry![0]!.resource!.id).toBe(
@@ -193,23 +193,23 @@ describe("FHIR R4", () => {
     );
     expect((await get(drRao, `${base}&date=ge2030-01-01`)).json().total).toBe(2);
     expect((await get(drRao, `${base}&date=lt2000-01-01`)).json().total).toBe(0);
-    const page = (await get(drRao, `${base}&_count=1`)).json() as Bundle;
+    const page = (await get(drRao, `${base}&_count=1`)).json<Bundle>();
     expect(page.entry).toHaveLength(1);
     expect(page.total).toBe(2);
-    const next = page.link!.find((l) => l.relation === "next")!.url!;
-    const second = (await get(drRao, next.slice(next.indexOf("/fhir/R4")))).json() as Bundle;
+    const next = page.link!.find((l) => l.relation === "next")!.url;
+    const second = (await get(drRao, next.slice(next.indexOf("/fhir/R4")))).json<Bundle>();
     expect(second.entry).toHaveLength(1);
     expect(second.entry![0]!.resource!.id).not.toBe(page.entry![0]!.resource!.id);
   });
 
   it("finds practitioners by name and specialty, and appointments by practitioner", async () => {
-    const found = (await get(lena, "/fhir/R4/Practitioner?name=Anil")).json() as Bundle;
+    const found = (await get(lena, "/fhir/R4/Practitioner?name=Anil")).json<Bundle>();
     valid(found);
     expect(found.entry?.map((e) => e.resource!.id)).toEqual([String(drRao.doctorId)]);
     valid(found.entry![0]!.resource!);
     const bySpecialty = (
       await get(lena, "/fhir/R4/PractitionerRole?specialty=endocrinologist")
-    ).json() as Bundle;
+    ).json<Bundle>();
     expect(bySpecialty.entry?.[0]?.resource).toMatchObject({
       practitioner: { reference: `Practitioner/${drRao.doctorId}` },
       specialty: [{ text: "Endocrinologist" }],
