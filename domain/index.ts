@@ -1,3 +1,4 @@
+import { FhirService } from "./fhir/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { AccessPolicy } from "./accounts/access.js";
@@ -122,6 +123,11 @@ export function createServices(deps: Deps) {
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
+  const fhir = new FhirService(
+    { records, prescriptions, labs, scheduling, doctors },
+    `${deps.config.publicBaseUrl}/fhir/R4`,
+    () => deps.clock.now(),
+  );
   const services = {
     audit,
     access,
@@ -151,6 +157,7 @@ export function createServices(deps: Deps) {
     transcripts,
     visitNotes,
     messages,
+    fhir,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

@@ -28,6 +28,7 @@ import { visitRoutes } from "./visits.js";
 import { messageRoutes } from "./messages.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 import { visitNoteRoutes } from "./visit-notes.js";
+import { fhirRoutes } from "./fhir.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -62,4 +63,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(messageRoutes);
   await app.register(twilioVideoWebhook);
   await app.register(visitNoteRoutes);
+  await app.register(fhirRoutes, { prefix: "/fhir/R4" });
 };
