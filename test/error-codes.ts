@@ -25,7 +25,10 @@ const KIND: Record<string, number> = {
 };
 
 export function scanErrorCodes(): Map<string, { status: Set<number>; in: Set<string> }> {
-  const files = execFileSync("git", ["ls-files", "domain", "api", "bot", "channels"], { cwd: ROOT, encoding: "utf8" })
+  const files = execFileSync("git", ["ls-files", "domain", "api", "bot", "channels"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  })
     .split("\n")
     .filter((f) => f.endsWith(".ts") && !f.includes(".test.") && f !== "api/error-codes.ts");
   const codes = new Map<string, { status: Set<number>; in: Set<string> }>();
@@ -37,11 +40,16 @@ export function scanErrorCodes(): Map<string, { status: Set<number>; in: Set<str
   };
   for (const file of files) {
     const text = readFileSync(path.join(ROOT, file), "utf8");
-    for (const m of text.matchAll(/\b(invalid|unprocessable|conflict|forbidden|unauthenticated)\(\s*"([A-Z][A-Z0-9_]+)"/g))
+    for (const m of text.matchAll(
+      /\b(invalid|unprocessable|conflict|forbidden|unauthenticated)\(\s*"([A-Z][A-Z0-9_]+)"/g,
+    ))
       add(m[2]!, KIND[m[1]!]!, file);
-    for (const m of text.matchAll(/\bnotFound\(\s*(?:"[^"]*"|`[^`]*`|[^,()]+)(?:,\s*"([A-Z][A-Z0-9_]+)")?\s*\)/g))
+    for (const m of text.matchAll(
+      /\bnotFound\(\s*(?:"[^"]*"|`[^`]*`|[^,()]+)(?:,\s*"([A-Z][A-Z0-9_]+)")?\s*\)/g,
+    ))
       add(m[1] ?? "NOT_FOUND", 404, file);
-    for (const m of text.matchAll(/DomainError\(\s*"([a-z_]+)",\s*"([A-Z][A-Z0-9_]+)"/g)) add(m[2]!, KIND[m[1]!]!, file);
+    for (const m of text.matchAll(/DomainError\(\s*"([a-z_]+)",\s*"([A-Z][A-Z0-9_]+)"/g))
+      add(m[2]!, KIND[m[1]!]!, file);
     for (const m of text.matchAll(/RateLimitedError\(\s*"([A-Z][A-Z0-9_]+)"/g)) add(m[1]!, 429, file);
   }
   return codes;
