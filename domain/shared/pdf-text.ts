@@ -12,8 +12,8 @@
  * Devanagari (conjuncts such as ष्क and प्र become their ligature glyphs; the short-i matra ि is reordered
  * before its consonant). pdf-lib then draws glyphs at their advance widths only: GPOS mark positioning and
  * kerning are not applied, so a mark that the font places by GPOS (for example an anusvara over a wide
- * conjunct) sits at its default offset. Names print legibly and their text extracts (in visual order, as in
- * any PDF), but typography is not HarfBuzz-grade.
+ * conjunct) sits at its default offset. अनुष्का शर्मा and प्रिया render right (checked through pdf.js in
+ * Chromium) and their text extracts (in visual order, as in any PDF), but this is not HarfBuzz-grade shaping.
  */
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
