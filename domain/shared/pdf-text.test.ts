@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { pdfFontNames, pdfPagesText } from "../../test/pdf.js";
-import { PdfText } from "./pdf-text.js";
+import { PdfText, woffToSfnt } from "./pdf-text.js";
 
 async function render(lines: string[]): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
@@ -54,5 +58,17 @@ describe("text in any script in PDFs", () => {
     const [run] = fonts.runs("प्रिया");
     // pdf-lib encodes each laid-out glyph as 2 bytes: प्रिया (6 code points) is 4 glyphs (ि, प्र, य, ा).
     expect(run!.font.encodeText("प्रिया").asBytes().length).toBe(8);
+  });
+
+  it("unwraps a WOFF font into the same font as plain sfnt", () => {
+    const dir = path.dirname(
+      createRequire(import.meta.url).resolve("@fontsource/noto-sans-devanagari/LICENSE"),
+    );
+    const woff = readFileSync(path.join(dir, "files/noto-sans-devanagari-devanagari-700-normal.woff"));
+    const [a, b] = [fontkit.create(woff), fontkit.create(woffToSfnt(woff))];
+    expect(b.postscriptName).toBe(a.postscriptName);
+    expect(b.numGlyphs).toBe(a.numGlyphs);
+    expect(b.layout("अनुष्का").glyphs.map((g) => g.id)).toEqual(a.layout("अनुष्का").glyphs.map((g) => g.id));
+    expect(() => woffToSfnt(Buffer.from("not a font"))).toThrow("not a WOFF font");
   });
 });

@@ -18,6 +18,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { inflateSync } from "node:zlib";
 // fontkit's Indic shaper was compiled with regenerator; without this global it throws on Devanagari.
 import "regenerator-runtime/runtime.js";
 import fontkit from "@pdf-lib/fontkit";
@@ -49,6 +50,44 @@ interface LoadedFace {
 }
 
 const require = createRequire(import.meta.url);
+
+/**
+ * A WOFF 1 font as the plain sfnt (TrueType/OpenType) it wraps: its tables inflated once. fontkit reads WOFF
+ * too, but inflates every table again for each document; from the sfnt a PDF renders about three times faster.
+ */
+export function woffToSfnt(woff: Buffer): Uint8Array {
+  if (woff.toString("latin1", 0, 4) !== "wOFF") throw new Error("not a WOFF font");
+  const count = woff.readUInt16BE(12);
+  const tables = Array.from({ length: count }, (_, i) => {
+    const at = 44 + i * 20;
+    const offset = woff.readUInt32BE(at + 4);
+    const compressed = woff.readUInt32BE(at + 8);
+    const length = woff.readUInt32BE(at + 12);
+    const raw = woff.subarray(offset, offset + compressed);
+    const data = compressed < length ? inflateSync(raw) : raw;
+    if (data.length !== length) throw new Error("corrupt WOFF table");
+    return { tag: woff.readUInt32BE(at), checksum: woff.readUInt32BE(at + 16), data };
+  });
+  const padded = (n: number) => (n + 3) & ~3;
+  const out = Buffer.alloc(12 + 16 * count + tables.reduce((sum, t) => sum + padded(t.data.length), 0));
+  const power = 2 ** Math.floor(Math.log2(count));
+  out.writeUInt32BE(woff.readUInt32BE(4), 0); // the flavor: TrueType or CFF
+  out.writeUInt16BE(count, 4);
+  out.writeUInt16BE(power * 16, 6);
+  out.writeUInt16BE(Math.log2(power), 8);
+  out.writeUInt16BE(count * 16 - power * 16, 10);
+  let offset = 12 + 16 * count;
+  tables.forEach((t, i) => {
+    const record = 12 + 16 * i;
+    out.writeUInt32BE(t.tag, record);
+    out.writeUInt32BE(t.checksum, record + 4);
+    out.writeUInt32BE(offset, record + 8);
+    out.writeUInt32BE(t.data.length, record + 12);
+    t.data.copy(out, offset);
+    offset += padded(t.data.length);
+  });
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
 let loaded: LoadedFace[] | undefined;
 
 /** Every face's files, read and parsed once per process. */
@@ -58,7 +97,7 @@ function faces(): LoadedFace[] {
     // The packages export their LICENSE but not files/: find the package folder through it.
     const dir = path.join(path.dirname(require.resolve(`${spec.pkg}/LICENSE`)), "files");
     const read = (weight: Weight) =>
-      new Uint8Array(readFileSync(path.join(dir, `${spec.stem}-${weight}-normal.woff`)));
+      woffToSfnt(readFileSync(path.join(dir, `${spec.stem}-${weight}-normal.woff`)));
     const bytes = { 400: read(400), 700: read(700) };
     const font = fontkit.create(bytes[400]);
     const coverage = new Map<number, boolean>();
