@@ -6,9 +6,12 @@ import type { SignallingClaims } from "../../domain/consultations/index.js";
 import { DomainError, loggableError } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
 import { errorBody } from "../plugins/errors.js";
-import { bearer, errors, Id } from "../schemas.js";
+import { bearer, errorsIn, Id } from "../schemas.js";
 import { VISIT_PAGE } from "../visits/page.js";
 import { SignallingHub, type SignalSocket } from "../visits/signalling.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/consultations/visits");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -83,6 +86,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: signedIn,
       schema: {
         tags: ["visits"],
+        operationId: "joinVisit",
         summary: "Join an online appointment's visit: the room and this person's credentials",
         description:
           "Open from VISIT_EARLY_JOIN_MINUTES before the start until 30 minutes after the end (else 409 VISIT_NOT_OPEN); unpaid → 422 PAYMENT_REQUIRED; cancelled → 409; anyone but the two people (and the doctor's nurse) → 404.",
@@ -100,6 +104,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: signedIn,
       schema: {
         tags: ["visits"],
+        operationId: "getVisitLog",
         summary: "The visit log: who joined and left when, start, end, duration",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -216,6 +221,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["visits"],
+        operationId: "joinVisitWithLink",
         summary: "Join with a visit link's token (the visit page)",
         body: Type.Object({ token: Type.String({ minLength: 20, maxLength: 100 }) }),
         response: { 200: Type.Object({ visit: Join }), ...errors(400, 404, 409, 422, 503) },
