@@ -27,6 +27,7 @@ import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 import { visitNoteRoutes } from "./visit-notes.js";
+import { ragRoutes } from "./rag.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -60,4 +61,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(visitRoutes);
   await app.register(twilioVideoWebhook);
   await app.register(visitNoteRoutes);
+  await app.register(ragRoutes);
 };
