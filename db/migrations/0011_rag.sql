@@ -15,7 +15,8 @@ CREATE TABLE "rag_chunks" (
 --> statement-breakpoint
 CREATE TABLE "rag_pending" (
 	"patient_id" integer PRIMARY KEY NOT NULL,
-	"requested_at" timestamp (6) with time zone DEFAULT now() NOT NULL
+	"requested_at" timestamp (6) with time zone DEFAULT now() NOT NULL,
+	"removed_ids" text[] DEFAULT '{}'::text[] NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "rag_chunks" ADD CONSTRAINT "rag_chunks_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

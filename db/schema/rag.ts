@@ -53,4 +53,9 @@ export const ragPending = pgTable("rag_pending", {
     .primaryKey()
     .references(() => patients.id, { onDelete: "cascade" }),
   requestedAt: timestamp({ withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  /** Chunks deleted with their source since the last rebuild: an outside vector store (Pinecone) forgets them. */
+  removedIds: text()
+    .array()
+    .notNull()
+    .default(sql`'{}'::text[]`),
 });

@@ -37,9 +37,9 @@ export class RagChanges {
     sourceType: SourceType,
     sourceId: number | string,
   ): Promise<void> {
-    await this.repo.deleteSource(tx, patientId, sourceType, String(sourceId));
-    // The rebuild also clears an outside vector store (Pinecone) of the source's vectors.
-    await this.repo.markPending(tx, patientId);
+    const ids = await this.repo.deleteSource(tx, patientId, sourceType, String(sourceId));
+    // The rebuild clears an outside vector store (Pinecone) of these ids too.
+    await this.repo.markPending(tx, patientId, ids);
   }
 
   /** After the commit: the fast path. A failure (Redis away) is left to the relay's sweep. */

@@ -114,9 +114,14 @@ export class RagRepository {
     await tx.delete(ragChunks).where(and(eq(ragChunks.patientId, patientId), inArray(ragChunks.id, ids)));
   }
 
-  /** Removes one source's chunks at once (called in the transaction that deletes the source). */
-  async deleteSource(tx: DbOrTx, patientId: number, sourceType: SourceType, sourceId: string): Promise<void> {
-    await tx
+  /** Removes one source's chunks at once (called in the transaction that deletes the source); their ids. */
+  async deleteSource(
+    tx: DbOrTx,
+    patientId: number,
+    sourceType: SourceType,
+    sourceId: string,
+  ): Promise<string[]> {
+    const rows = await tx
       .delete(ragChunks)
       .where(
         and(
@@ -124,7 +129,9 @@ export class RagRepository {
           eq(ragChunks.sourceType, sourceType),
           eq(ragChunks.sourceId, sourceId),
         ),
-      );
+      )
+      .returning({ id: ragChunks.id });
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -180,20 +187,31 @@ export class RagRepository {
 
   // --- the outbox ----------------------------------------------------------------------------------
 
-  /** Marks a patient's index stale (in the transaction of the change). */
-  async markPending(tx: DbOrTx, patientId: number): Promise<void> {
+  /** Marks a patient's index stale (in the transaction of the change), with chunk ids removed meanwhile. */
+  async markPending(tx: DbOrTx, patientId: number, removedIds: string[] = []): Promise<void> {
+    const removed = sql`${`{${removedIds.map((id) => `"${id}"`).join(",")}}`}::text[]`;
     await tx
       .insert(ragPending)
-      .values({ patientId, requestedAt: sql`clock_timestamp()` })
-      .onConflictDoUpdate({ target: ragPending.patientId, set: { requestedAt: sql`clock_timestamp()` } });
+      .values({ patientId, requestedAt: sql`clock_timestamp()`, removedIds: removed })
+      .onConflictDoUpdate({
+        target: ragPending.patientId,
+        set: {
+          requestedAt: sql`clock_timestamp()`,
+          removedIds: sql`${ragPending.removedIds} || ${removed}`,
+        },
+      });
   }
 
-  async pendingSince(patientId: number, db: DbOrTx = this.db): Promise<string | null> {
-    const rows = await queryRows<{ at: string }>(
+  async pending(
+    patientId: number,
+    db: DbOrTx = this.db,
+  ): Promise<{ at: string; removedIds: string[] } | null> {
+    const rows = await queryRows<{ at: string; removed_ids: string[] }>(
       db,
-      sql`select requested_at::text as at from rag_pending where patient_id = ${patientId}`,
+      sql`select requested_at::text as at, removed_ids from rag_pending where patient_id = ${patientId}`,
     );
-    return rows[0]?.at ?? null;
+    const row = rows[0];
+    return row ? { at: row.at, removedIds: row.removed_ids } : null;
   }
 
   /** Done with the request seen at `at`; a newer request (a change during the rebuild) stays. */

@@ -73,7 +73,7 @@ export class RagService {
    * they are; new or changed ones are embedded (one patient per request) and written; vanished ones are removed.
    */
   async indexPatient(patientId: number): Promise<{ chunks: number; embedded: number; removed: number }> {
-    const since = await this.repo.pendingSince(patientId);
+    const pending = await this.repo.pending(patientId);
     const stored = await this.repo.stored(patientId);
     const storedById = new Map(stored.map((s) => [s.id, s]));
     const model = this.opts.embedder?.model ?? null;
@@ -111,14 +111,16 @@ export class RagService {
         changed.map((c, i) => ({ id: c.id, vector: vectors[i]! })),
       );
     }
+    // The outside store first: should it fail, the request stays pending and the job is retried. (A vector it
+    // still holds for a chunk gone from Postgres is harmless: query results are read back here by patient.)
+    const forget = [...new Set([...gone, ...(pending?.removedIds ?? [])])];
+    if (external && forget.length > 0) await external.delete(patientId, forget);
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.lockPatient(tx, patientId);
       await this.repo.upsert(tx, writes, this.ctx.clock.now());
       await this.repo.deleteChunks(tx, patientId, gone);
-      if (since !== null) await this.repo.clearPending(tx, patientId, since);
+      if (pending !== null) await this.repo.clearPending(tx, patientId, pending.at);
     });
-    // Ids deleted with their source (changes.ts) are gone from Postgres already; the outside store follows.
-    if (external && gone.length > 0) await external.delete(patientId, gone);
     return { chunks: desired.size + keep.size, embedded: vectors ? changed.length : 0, removed: gone.length };
   }
 
