@@ -40,6 +40,8 @@ export const ragChunks = pgTable(
   },
   (t) => [
     index("rag_chunks_patient_idx").on(t.patientId),
+    // The full-text half: only this patient's matching rows (btree_gin lets patient_id sit in a GIN index).
+    index("rag_chunks_patient_tsv_idx").using("gin", t.patientId, t.tsv),
     index("rag_chunks_source_idx").on(t.sourceType, t.sourceId),
   ],
 );

@@ -135,28 +135,32 @@ export class RagRepository {
   }
 
   /**
-   * One pass over the patient's chunks: the full-text rank of each for the question's terms (0 when it does not
-   * match) and, with `vectors`, its embedding. The patient filter comes first; ranking happens on these rows only.
+   * The full-text ranking of this patient's chunks for the question's terms (any of them), best first. The patient
+   * filter is part of the index lookup (patient_id, tsv): other patients' rows are never ranked.
    */
-  async scan(patientId: number, terms: string[], vectors: boolean, db: DbOrTx = this.db): Promise<ScanRow[]> {
-    const query =
-      terms.length === 0
-        ? sql`null::tsquery`
-        : sql`to_tsquery('english', ${terms.map((t) => `'${t.replace(/'/g, "")}'`).join(" | ")})`;
-    const rows = await queryRows<{ id: string; lex: number | null; embedding: Buffer | null }>(
+  async lexical(patientId: number, terms: string[], limit: number, db: DbOrTx = this.db): Promise<ScanRow[]> {
+    if (terms.length === 0) return [];
+    const query = terms.map((t) => `'${t.replace(/[^a-z0-9]/g, "")}'`).join(" | ");
+    const rows = await queryRows<{ id: string; lex: number }>(
       db,
-      sql`select id,
-                 case when tsv @@ q then ts_rank_cd(tsv, q, 1) else 0 end::float8 as lex,
-                 ${vectors ? sql`embedding` : sql`null::bytea as embedding`}
-            from rag_chunks, (select ${query} as q) as question
-           where patient_id = ${patientId}
-             ${vectors ? sql`` : sql`and tsv @@ q`}`,
+      sql`select id, ts_rank_cd(tsv, q, 1)::float8 as lex
+            from rag_chunks, to_tsquery('english', ${query}) as q
+           where patient_id = ${patientId} and tsv @@ q
+           order by lex desc, id
+           limit ${limit}`,
+    );
+    return rows.map((r) => ({ id: r.id, lex: Number(r.lex), embedding: null }));
+  }
+
+  /** Every embedded chunk of this patient, with its vector (exact search reads them all: one patient's are few). */
+  async vectors(patientId: number, db: DbOrTx = this.db): Promise<{ id: string; embedding: Buffer }[]> {
+    const rows = await queryRows<{ id: string; embedding: Buffer | Uint8Array }>(
+      db,
+      sql`select id, embedding from rag_chunks where patient_id = ${patientId} and embedding is not null`,
     );
     return rows.map((r) => ({
       id: r.id,
-      lex: Number(r.lex ?? 0),
-      embedding:
-        r.embedding === null ? null : Buffer.isBuffer(r.embedding) ? r.embedding : Buffer.from(r.embedding),
+      embedding: Buffer.isBuffer(r.embedding) ? r.embedding : Buffer.from(r.embedding),
     }));
   }
 

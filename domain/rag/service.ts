@@ -219,21 +219,22 @@ export class RagService {
   ): Promise<ChunkText[]> {
     const terms = questionTerms(question);
     const inPostgres = vector !== undefined && !this.opts.vectorStore;
-    const rows = await this.repo.scan(patientId, terms, inPostgres);
-    const lexical = topK(
-      rows.filter((r) => r.lex > 0),
-      PER_RANKING,
-      (r) => r.lex,
-    ).map((r) => r.id);
-    let semantic: string[] = [];
-    if (vector && inPostgres) {
-      const scored = rows
-        .filter((r) => r.embedding !== null)
-        .map((r) => ({ id: r.id, score: dotBytes(r.embedding!, vector) }))
+    // Both rankings are of this patient's chunks only: the patient is in each query, before any ranking.
+    const [lexRows, vectorRows, hits] = await Promise.all([
+      this.repo.lexical(patientId, terms, PER_RANKING),
+      inPostgres ? this.repo.vectors(patientId) : Promise.resolve([]),
+      vector && this.opts.vectorStore
+        ? this.opts.vectorStore.query(patientId, vector, PER_RANKING)
+        : Promise.resolve([]),
+    ]);
+    const lexical = lexRows.map((r) => r.id);
+    let semantic: string[];
+    if (inPostgres) {
+      const scored = vectorRows
+        .map((r) => ({ id: r.id, score: dotBytes(r.embedding, vector) }))
         .filter((r) => r.score >= this.opts.minSimilarity);
       semantic = topK(scored, PER_RANKING, (r) => r.score).map((r) => r.id);
-    } else if (vector && this.opts.vectorStore) {
-      const hits = await this.opts.vectorStore.query(patientId, vector, PER_RANKING);
+    } else {
       semantic = hits.filter((h) => h.score >= this.opts.minSimilarity).map((h) => h.id);
     }
     const ids = fuse([lexical, semantic])
