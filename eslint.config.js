@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["bench/**", "db/scripts/**", "api/seed.ts", "test/**", "**/*.test.ts"],
+    files: ["bench/**", "db/scripts/**", "api/seed.ts", "api/rag-reindex.ts", "test/**", "**/*.test.ts"],
     rules: { "no-console": "off" },
   },
   // Layers (docs/architecture.md): api, workers → channels → bot → domain → db, and infra (adapters of the

@@ -12,6 +12,9 @@ import type { ChannelAdapter } from "../channels/contract.js";
 import { createAdapters } from "../channels/adapters.js";
 import { ChannelHub } from "../channels/hub.js";
 import { visitNoteModel } from "../bot/visit-notes/model.js";
+import { ragModel } from "../bot/rag/model.js";
+import { createEmbedder } from "../infra/embeddings.js";
+import { createVectorStore } from "../infra/pinecone.js";
 import { createTranscriber } from "../infra/transcription.js";
 import { createServices, type Services } from "../domain/index.js";
 import type { DocumentStorage } from "../domain/records/storage.js";
@@ -140,6 +143,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     replayRunner: (built) => replayRunner(opts.config, built),
     transcriber: createTranscriber(opts.config),
     visitNoteModel: visitNoteModel(opts.config.llm),
+    embedder: createEmbedder(opts.config),
+    vectorStore: createVectorStore(opts.config),
+    ragModel: ragModel(opts.config.llm),
   });
   app.decorate("services", services);
   app.decorate("hub", createHub(opts, services, clock, app.log));

@@ -88,6 +88,8 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
         everyMs: SWEEP_MS,
         run: (now) => services.visitNotes.sweepStranded(new Date(now.getTime() - 60_000)),
       },
+      // Records indexing requested a minute ago or more (by the database's clock) whose job was lost.
+      { name: "records index", everyMs: SWEEP_MS, run: () => services.rag.sweepStranded(60) },
     ],
     clock,
     parts.config.notifications.relayIntervalMs,
@@ -184,6 +186,7 @@ async function startLocked(config: Config): Promise<Platform> {
           : "off (SMTP_URL unset)",
       visitTranscription: config.transcription ? "on" : "off (TRANSCRIPTION_BASE_URL unset)",
       visitNoteDrafts: config.llm ? "on (LLM)" : "off (OPENAI_API_KEY unset: doctors write notes)",
+      recordsQuestions: `${app.services.rag.mode.retrieval} retrieval (vectors: ${app.services.rag.mode.store}), ${app.services.rag.mode.answers} answers`,
     },
     "HealthLink components",
   );

@@ -7,6 +7,7 @@ import { prepareAction } from "./actions.js";
 import { replyForError } from "./errors.js";
 import type { PendingAction } from "./state.js";
 import type { HealthSummary } from "./tools.js";
+import type { GroundedAnswer } from "../domain/rag/service.js";
 import { say, type Turn } from "./turn.js";
 
 /**
@@ -288,6 +289,18 @@ export async function executeMedicineAction(turn: Turn, action: PendingAction, k
     case "lab_test":
       throw new Error(`not a medicine action: ${action.kind}`);
   }
+}
+
+/** A records answer for the chat: the answer, then each source with its date (no ids). */
+export function recordsAnswerText(a: GroundedAnswer): string {
+  if (!a.grounded) return "Nothing about that is recorded in your records.";
+  const sources = a.citations.map((c) => `- ${c.date}: ${c.title}`);
+  return `${a.answer}\n\nSources:\n${sources.join("\n")}`;
+}
+
+/** "Ask about my records": the session's own records only. */
+export async function askRecordsText(turn: Turn, question: string): Promise<string> {
+  return recordsAnswerText(await turn.tools.askRecords(actorOf(turn), question));
 }
 
 /** The summary as short lines for the model: names, doses, dates, flags; no internal ids. */

@@ -85,7 +85,7 @@ export interface GuidedState {
 }
 
 /** The guided medicines dialog (bot/guided/medicines.ts). */
-export type MedicinesStep = "meds_pick" | "meds_address" | "meds_typed_address";
+export type MedicinesStep = "meds_pick" | "meds_address" | "meds_typed_address" | "records_question";
 
 /** conversations.state */
 export interface ConversationState {

@@ -7,7 +7,8 @@ import type { LabTestView } from "../domain/orders/labs/views.js";
 import type { Actor } from "../domain/shared/actor.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { ConversationService, ToolCallValues } from "../domain/conversations/service.js";
-import { healthSummary, type HealthSummary } from "../domain/records/summary.js";
+import { askRecords, healthSummary, type HealthSummary } from "../domain/records/summary.js";
+import type { GroundedAnswer } from "../domain/rag/service.js";
 
 export interface DoctorOption extends DoctorListItem {
   next_available_date: string | null;
@@ -177,6 +178,14 @@ export class Tools {
    */
   healthSummary(actor: Actor): Promise<HealthSummary> {
     return this.call("health_summary", {}, () => healthSummary(this.services, actor));
+  }
+
+  /**
+   * A question about the person's own records, answered from them only, with citations (domain/rag). The
+   * question's text is not stored with the call (it may be health detail); the answer's citations are.
+   */
+  askRecords(actor: Actor, question: string): Promise<GroundedAnswer> {
+    return this.call("ask_records", {}, () => askRecords(this.services, actor, question));
   }
 
   /** Lab tests by name, code or plain words ("blood count"), best first. */

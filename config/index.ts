@@ -106,6 +106,17 @@ const EnvSchema = z.object({
   TRANSCRIPTION_MODEL: z.string().min(1).default("whisper-1"),
   TRANSCRIPTION_API_KEY: optionalString,
   TRANSCRIPTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  EMBEDDINGS_BASE_URL: optionalString,
+  EMBEDDINGS_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(1).max(8192).optional(),
+  EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
+  EMBEDDINGS_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  VECTOR_STORE: z.enum(["postgres", "pinecone"]).default("postgres"),
+  PINECONE_API_KEY: optionalString,
+  PINECONE_INDEX_HOST: optionalString,
+  RAG_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).default(0.3),
+  RAG_TOP_K: z.coerce.number().int().min(1).max(20).default(6),
   VISIT_AUDIO_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -327,6 +338,29 @@ export interface Config {
     | undefined;
   /** Largest visit audio upload, in bytes. */
   readonly visitAudioMaxBytes: number;
+  /**
+   * Embeddings for the records index (an OpenAI-compatible `/embeddings`). Undefined without EMBEDDINGS_BASE_URL:
+   * questions about a patient's records are answered by full-text search alone.
+   */
+  readonly embeddings:
+    | {
+        readonly baseUrl: string;
+        readonly model: string;
+        readonly apiKey: string | undefined;
+        readonly dimensions: number | undefined;
+        readonly batchSize: number;
+        readonly timeoutMs: number;
+      }
+    | undefined;
+  /** Retrieval over one patient's history (domain/rag). */
+  readonly rag: {
+    /** Where the vectors live: beside the chunks in Postgres, or Pinecone (one namespace per patient). */
+    readonly vectorStore:
+      | { readonly kind: "postgres" }
+      | { readonly kind: "pinecone"; readonly apiKey: string; readonly indexHost: string };
+    readonly minSimilarity: number;
+    readonly topK: number;
+  };
   /** Notifications and reminders (domain/notifications). */
   /**
    * Visits: WebRTC in the browser with our own signalling (default), or Twilio Video group rooms when an API
@@ -414,6 +448,22 @@ function parseWhatsAppTemplates(raw: string | undefined): Record<string, WhatsAp
 export interface TwilioContentTemplate {
   readonly contentSid: string;
   readonly variables: readonly string[];
+}
+
+/** VECTOR_STORE=pinecone needs its key, its index host and an embedding model to fill it. */
+function vectorStoreConfig(e: {
+  VECTOR_STORE: "postgres" | "pinecone";
+  PINECONE_API_KEY?: string | undefined;
+  PINECONE_INDEX_HOST?: string | undefined;
+  EMBEDDINGS_BASE_URL?: string | undefined;
+}): Config["rag"]["vectorStore"] {
+  if (e.VECTOR_STORE === "postgres") return { kind: "postgres" };
+  if (!e.PINECONE_API_KEY) throw new ConfigError("PINECONE_API_KEY is required when VECTOR_STORE=pinecone");
+  if (!e.PINECONE_INDEX_HOST)
+    throw new ConfigError("PINECONE_INDEX_HOST is required when VECTOR_STORE=pinecone");
+  if (!e.EMBEDDINGS_BASE_URL)
+    throw new ConfigError("EMBEDDINGS_BASE_URL is required when VECTOR_STORE=pinecone");
+  return { kind: "pinecone", apiKey: e.PINECONE_API_KEY, indexHost: e.PINECONE_INDEX_HOST };
 }
 
 export class ConfigError extends Error {
@@ -721,6 +771,21 @@ export function loadConfig(env: Env = process.env): Config {
         }
       : undefined,
     visitAudioMaxBytes: e.VISIT_AUDIO_MAX_BYTES,
+    embeddings: e.EMBEDDINGS_BASE_URL
+      ? {
+          baseUrl: e.EMBEDDINGS_BASE_URL.replace(/\/+$/, ""),
+          model: e.EMBEDDINGS_MODEL,
+          apiKey: e.EMBEDDINGS_API_KEY,
+          dimensions: e.EMBEDDINGS_DIMENSIONS,
+          batchSize: e.EMBEDDINGS_BATCH_SIZE,
+          timeoutMs: e.EMBEDDINGS_TIMEOUT_MS,
+        }
+      : undefined,
+    rag: {
+      vectorStore: vectorStoreConfig(e),
+      minSimilarity: e.RAG_MIN_SIMILARITY,
+      topK: e.RAG_TOP_K,
+    },
     notifications: {
       quietHours: e.QUIET_HOURS,
       appointmentReminderOffsetsMs: parseOffsets(e.APPOINTMENT_REMINDER_OFFSETS),

@@ -78,11 +78,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { btree_gist } = await import("@electric-sql/pglite/contrib/btree_gist");
+  const { btree_gin } = await import("@electric-sql/pglite/contrib/btree_gin");
   const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   if (options.dir !== "memory://") mkdirSync(options.dir, { recursive: true });
-  const client = new PGlite(options.dir, { extensions: { btree_gist, pg_trgm } });
+  const client = new PGlite(options.dir, { extensions: { btree_gist, btree_gin, pg_trgm } });
   await client.waitReady;
   const db = drizzle({ client, schema, casing: "snake_case" }) as unknown as Db;
   return {

@@ -27,6 +27,9 @@ import { createPaymentProvider, createPaymentServices } from "./payments/index.j
 import type { PaymentProvider } from "./payments/provider.js";
 import { AppointmentPurpose } from "./payments/purposes/appointment.js";
 import { RecordsService } from "./records/service.js";
+import { RagChanges } from "./rag/changes.js";
+import type { Embedder, RagAnswerModel, VectorStore } from "./rag/ports.js";
+import { RagService } from "./rag/service.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
 import { NotificationService } from "./notifications/service.js";
@@ -56,6 +59,12 @@ export interface Deps {
   transcriber?: Transcriber | undefined;
   /** The LLM that drafts visit notes and writes patients' summaries; absent without an LLM. */
   visitNoteModel?: VisitNoteModel | undefined;
+  /** Embeddings for the records index (EMBEDDINGS_BASE_URL); absent: full-text search alone. */
+  embedder?: Embedder | undefined;
+  /** An outside vector store (VECTOR_STORE=pinecone); absent: embeddings in Postgres beside the chunks. */
+  vectorStore?: VectorStore | undefined;
+  /** The LLM that answers questions about a patient's records; absent: extractive answers. */
+  ragModel?: RagAnswerModel | undefined;
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -64,7 +73,8 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(deps: Deps) {
   const audit = new AuditTrail(deps.database.db);
   const access = new AccessPolicy(new AccountsRepository(deps.database.db), audit);
-  const ctx: ServiceContext = { ...deps, db: deps.database.db, audit, access };
+  const ragChanges = new RagChanges(deps.database.db, deps.jobs);
+  const ctx: ServiceContext = { ...deps, db: deps.database.db, audit, access, ragChanges };
   const auth = new AuthService(
     deps.database,
     deps.cache,
@@ -128,6 +138,17 @@ export function createServices(deps: Deps) {
     `${deps.config.publicBaseUrl}/fhir/R4`,
     () => deps.clock.now(),
   );
+  const rag = new RagService(
+    ctx,
+    { storage: deps.storage, transcripts, prompts },
+    {
+      embedder: deps.embedder,
+      vectorStore: deps.vectorStore,
+      model: deps.ragModel,
+      minSimilarity: deps.config.rag.minSimilarity,
+      topK: deps.config.rag.topK,
+    },
+  );
   const services = {
     audit,
     access,
@@ -158,6 +179,8 @@ export function createServices(deps: Deps) {
     visitNotes,
     messages,
     fhir,
+    rag,
+    ragChanges,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

@@ -7,6 +7,7 @@ import { NOTIFY_JOBS } from "../domain/notifications/service.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import { NOTE_JOBS } from "../domain/consultations/notes.js";
 import { TRANSCRIPT_JOBS } from "../domain/consultations/transcripts.js";
+import { RAG_JOBS, type RagIndexJob } from "../domain/rag/service.js";
 
 /**
  * Every job handler, registered in one place; started and stopped with the platform as a pair.
@@ -56,4 +57,8 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
     },
   );
   jobs.handle<{ noteId: number }>(NOTE_JOBS.complete, (d) => visitNotes.completeSigning(d.noteId));
+  // The records index: one patient rebuilt (only changed chunks embedded again). Ids only in its data.
+  jobs.handle<RagIndexJob>(RAG_JOBS.index, async (d) => void (await services.rag.indexPatient(d.patientId)), {
+    concurrency: 2,
+  });
 }

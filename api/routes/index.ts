@@ -30,6 +30,7 @@ import { messageRoutes } from "./messages.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 import { fhirRoutes } from "./fhir.js";
+import { ragRoutes } from "./rag.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -66,4 +67,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(twilioVideoWebhook);
   await app.register(visitNoteRoutes);
   await app.register(fhirRoutes, { prefix: "/fhir/R4" });
+  await app.register(ragRoutes);
 };

@@ -55,7 +55,8 @@ function chatter(session: Session) {
 
 const allText = (out: OutboundMessage[]) => out.map((m) => m.text).join("\n");
 const choiceIds = (out: OutboundMessage[]) => out[out.length - 1]?.choices?.map((c) => c.id) ?? [];
-const MENU = ["find", "appointments", "medicines", "labs", "results", "human"];
+// With an LLM configured the menu offers questions about the records (domain/rag).
+const MENU = ["find", "appointments", "medicines", "labs", "results", "ask_records", "human"];
 
 function systemText(request: ChatRequest): string {
   const content = request.messages[0]!.content;

@@ -112,6 +112,7 @@ export class GuidedBrain implements Brain {
       case "meds_pick":
       case "meds_address":
       case "meds_typed_address":
+      case "records_question":
         // A whole request typed at the menu: "dentist in Delhi tomorrow", "skin doctor near Vikas Puri".
         if (choice === undefined && (await this.retarget(turn, { step: "menu" }, text))) return;
         break;

@@ -1,5 +1,6 @@
 import { CONFIRM_CHOICES } from "../actions.js";
 import {
+  askRecordsText,
   ASK_ADDRESS,
   healthSummaryText,
   matchOption,
@@ -51,6 +52,24 @@ export async function guidedMedicines(turn: Turn): Promise<boolean> {
     case "health_summary":
       showMenu(turn, healthSummaryText(await turn.tools.healthSummary(turn.actor)));
       return true;
+    case "ask_records":
+      if (!turn.deps.services.rag.offered) return false;
+      turn.state.guided = { step: "records_question" };
+      say(
+        turn,
+        'What would you like to know from your records? For example: "What did the doctor say about my cholesterol last time?"',
+        { choices: [{ id: "menu", label: "Main menu" }] },
+      );
+      return true;
+  }
+  if (g.step === "records_question" && choice === undefined) {
+    const question = text.trim();
+    if (question.length < 2 || question.length > 500) {
+      say(turn, "Please type your question about your records (a sentence).");
+      return true;
+    }
+    showMenu(turn, await askRecordsText(turn, question));
+    return true;
   }
   if (g.step === "meds_pick" && choice?.startsWith("rx:")) {
     await reorder(turn, Number(choice.slice(3)));

@@ -9,10 +9,20 @@ export const MENU_CHOICES = [
   { id: "human", label: "Talk to a human" },
 ];
 
+/** Offered when questions about the records can be answered by more than keywords (an LLM or embeddings). */
+export const ASK_RECORDS_CHOICE = { id: "ask_records", label: "Ask about my records" };
+
+/** The main menu's choices: "Ask about my records" after "My results" when an LLM or embeddings exist. */
+export function menuChoices(turn: Turn) {
+  if (!turn.deps.services.rag.offered) return MENU_CHOICES;
+  const at = MENU_CHOICES.findIndex((c) => c.id === "results") + 1;
+  return [...MENU_CHOICES.slice(0, at), ASK_RECORDS_CHOICE, ...MENU_CHOICES.slice(at)];
+}
+
 /** Shows the main menu and resets the guided dialog to it. */
 export function showMenu(turn: Turn, text = "How can I help you today?"): void {
   turn.state.guided = { step: "menu" };
-  say(turn, text, { choices: MENU_CHOICES });
+  say(turn, text, { choices: menuChoices(turn) });
 }
 
 export async function openTicket(turn: Turn, urgent: boolean): Promise<void> {

@@ -14,3 +14,4 @@ export * from "./review.js";
 export * from "./reminders.js";
 export * from "./consultations.js";
 export * from "./refills.js";
+export * from "./rag.js";

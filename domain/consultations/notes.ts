@@ -292,6 +292,7 @@ export class NotesService {
     const signed = await this.ctx.db.transaction(async (tx) => {
       const row = await this.repo.sign(tx, visitId, actor.userId, this.ctx.clock.now());
       if (!row) throw conflict("NOTE_SIGNED", "The note is already signed.");
+      await this.ctx.ragChanges.changed(tx, visit.patientId);
       await this.ctx.audit.record(
         actor,
         {
@@ -305,6 +306,7 @@ export class NotesService {
       );
       return row;
     });
+    this.ctx.ragChanges.kick(visit.patientId);
     try {
       await this.completeSigning(signed.id);
     } catch {

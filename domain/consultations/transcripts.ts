@@ -241,13 +241,16 @@ export class TranscriptService {
           segmentAad(audio.visitId, audio.id),
         ).toString("base64"),
       }));
+    const visit = await this.repo.findVisit(audio.visitId);
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.replaceSegments(tx, audio.id, rows);
+      if (visit) await this.ctx.ragChanges.changed(tx, visit.patientId);
       await this.repo.setAudioStatus(tx, audio.id, "transcribed", {
         error: null,
         transcribedAt: this.ctx.clock.now(),
       });
     });
+    if (visit) this.ctx.ragChanges.kick(visit.patientId);
   }
 
   /**

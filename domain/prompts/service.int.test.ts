@@ -24,6 +24,7 @@ beforeAll(async () => {
     config: t.config,
     audit: t.services.audit,
     access: t.services.access,
+    ragChanges: t.services.ragChanges,
   };
   const [c] = await t.database.db.insert(conversations).values({ channel: "web" }).returning();
   conversationId = c!.id;

@@ -293,8 +293,10 @@ export class RecordsService {
         recordedByUserId: actor.userId,
       });
       await this.audit(actor, { ...entry, resourceId: newId, outcome: "allowed" }, tx);
+      await this.ctx.ragChanges.changed(tx, patientId);
       return newId;
     });
+    this.ctx.ragChanges.kick(patientId);
     return historyItemView((await this.repo.findHistoryItem(id))!);
   }
 
@@ -325,6 +327,7 @@ export class RecordsService {
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.updateHistoryItem(tx, id, values, now);
+      await this.ctx.ragChanges.changed(tx, item.patientId);
       await this.audit(
         actor,
         {
@@ -337,6 +340,7 @@ export class RecordsService {
         tx,
       );
     });
+    this.ctx.ragChanges.kick(item.patientId);
     return historyItemView((await this.repo.findHistoryItem(id))!);
   }
 
@@ -344,6 +348,8 @@ export class RecordsService {
     const item = await this.editableHistoryItem(actor, id, "delete");
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.deleteHistoryItem(tx, id);
+      // Gone from the records index in this same transaction: never retrieved again once deleted.
+      await this.ctx.ragChanges.removed(tx, item.patientId, "history", id);
       await this.audit(
         actor,
         {
@@ -356,6 +362,7 @@ export class RecordsService {
         tx,
       );
     });
+    this.ctx.ragChanges.kick(item.patientId);
   }
 
   // --- records ---------------------------------------------------------------------------------
@@ -414,8 +421,10 @@ export class RecordsService {
         { patientId, action: "create", resourceType: RECORD, resourceId: newId, outcome: "allowed" },
         tx,
       );
+      await this.ctx.ragChanges.changed(tx, patientId);
       return newId;
     });
+    this.ctx.ragChanges.kick(patientId);
     return recordView((await this.repo.findRecord(id))!);
   }
 
@@ -464,6 +473,7 @@ export class RecordsService {
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.updateRecord(tx, record.id, values, now);
+      await this.ctx.ragChanges.changed(tx, record.patientId);
       await this.audit(
         actor,
         {
@@ -476,6 +486,7 @@ export class RecordsService {
         tx,
       );
     });
+    this.ctx.ragChanges.kick(record.patientId);
     const updated = await this.repo.findRecord(record.id);
     if (!updated) throw notFound("Record");
     return recordView(updated);
@@ -487,6 +498,7 @@ export class RecordsService {
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.softDeleteRecord(tx, id, now);
+      await this.ctx.ragChanges.removed(tx, record.patientId, "record", id);
       await this.audit(
         actor,
         {
@@ -499,6 +511,7 @@ export class RecordsService {
         tx,
       );
     });
+    this.ctx.ragChanges.kick(record.patientId);
   }
 
   private async checkAppointment(actor: Actor, patientId: number, appointmentId: number | null | undefined) {
@@ -587,8 +600,10 @@ export class RecordsService {
           storageKey: key,
         });
         await this.audit(actor, { ...entry, resourceId: doc.id, outcome: "allowed" }, tx);
+        await this.ctx.ragChanges.changed(tx, patientId);
         return doc;
       });
+      this.ctx.ragChanges.kick(patientId);
       return documentView(row);
     } catch (err) {
       await this.storage.delete(key).catch(() => undefined);
@@ -644,7 +659,9 @@ export class RecordsService {
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction(async (tx) => {
       await this.repo.softDeleteDocument(tx, id, now);
+      await this.ctx.ragChanges.removed(tx, patientId, "document", id);
       await this.audit(actor, { ...entry, patientId, outcome: "allowed" }, tx);
     });
+    this.ctx.ragChanges.kick(patientId);
   }
 }

@@ -1,6 +1,7 @@
 import type { LabsService } from "../orders/labs/service.js";
 import { latestReports } from "../orders/labs/plain.js";
 import type { PrescriptionsService } from "../orders/prescriptions/service.js";
+import type { GroundedAnswer, RagService } from "../rag/service.js";
 import type { Actor } from "../shared/actor.js";
 import type { RecordsService } from "./service.js";
 
@@ -33,7 +34,7 @@ export interface SummarySources {
 /**
  * "My prescriptions and records": the actor's own active prescriptions, recent records, latest lab flags and
  * allergies, each read through its module's service (and audited there). The one entry point the chat's agent
- * tool and guided menu call; the records question-answering (a later issue) plugs in beside it here.
+ * tool and guided menu call; the records question-answering (askRecords, below) sits beside it.
  */
 export async function healthSummary(sources: SummarySources, actor: Actor): Promise<HealthSummary> {
   const [prescriptions, records, labs, history] = await Promise.all([
@@ -75,4 +76,16 @@ export async function healthSummary(sources: SummarySources, actor: Actor): Prom
       .filter((h) => h.kind === "allergy")
       .map((h) => ({ name: h.name, severity: h.severity, reaction: h.reaction })),
   };
+}
+
+/**
+ * "Ask about my records": a question answered from the actor's own history only (domain/rag), with the
+ * sources' dates. The chat never names a patient: the actor's own is the only one it can reach.
+ */
+export function askRecords(
+  sources: { rag: Pick<RagService, "ask"> },
+  actor: Actor,
+  question: string,
+): Promise<GroundedAnswer> {
+  return sources.rag.ask(actor, undefined, question);
 }

@@ -1,3 +1,4 @@
+import { askRecordsTool } from "./ask-records.js";
 import { bookTool } from "./book.js";
 import { cancelTool } from "./cancel.js";
 import { doctorDetailsTool } from "./doctor-details.js";
@@ -28,6 +29,7 @@ export function agentTools(ctx: AgentToolContext) {
     freeSlotsTool(ctx),
     myAppointmentsTool(ctx),
     myHealthTool(ctx),
+    askRecordsTool(ctx),
     bookTool(ctx),
     rescheduleTool(ctx),
     cancelTool(ctx),

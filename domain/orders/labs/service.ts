@@ -594,6 +594,7 @@ export class LabsService {
   }
 
   private async writeResults(actor: Actor, input: ResultsInput, now: Date, doc: SealedDocument | undefined) {
+    let patientId: number | undefined;
     await this.ctx.db.transaction(async (tx) => {
       const b = await this.lock(tx, input.booking_id);
       if (!b) throw notFound("Lab booking");
@@ -645,6 +646,8 @@ export class LabsService {
       );
       // The test was done: what was paid becomes platform revenue.
       await this.payments.delivered(tx, BOOKING, b.id);
+      await this.ctx.ragChanges.changed(tx, b.patientId);
+      patientId = b.patientId;
       await this.repo.insertEvent(tx, {
         bookingId: b.id,
         fromStatus: b.status,
@@ -710,6 +713,7 @@ export class LabsService {
         tx,
       );
     });
+    if (patientId !== undefined) this.ctx.ragChanges.kick(patientId);
   }
 
   /** Locks a booking for a change: its payment row first, then the booking (the payments module's order). */

@@ -244,6 +244,7 @@ export class PrescriptionsService {
           check,
         });
         await requestReminderSync(tx, "prescription", id, now);
+        await this.ctx.ragChanges.changed(tx, patientId);
         return { id, check };
       });
     } catch (err) {
@@ -253,6 +254,7 @@ export class PrescriptionsService {
       throw err;
     }
     await this.reminders.synced("prescription", done.id);
+    this.ctx.ragChanges.kick(patientId);
     const saved = (await this.repo.findPrescription(done.id))!;
     return {
       prescription: prescriptionView(saved, today),
@@ -479,8 +481,10 @@ export class PrescriptionsService {
         });
       }
       await requestReminderSync(tx, "prescription", id, now);
+      await this.ctx.ragChanges.changed(tx, p.patientId);
     });
     await this.reminders.synced("prescription", id);
+    this.ctx.ragChanges.kick(p.patientId);
     const { today } = await this.patientToday(p.patientId);
     return prescriptionView((await this.repo.findPrescription(id))!, today);
   }
