@@ -9,6 +9,7 @@ import type { Bookable, DoctorsService } from "../doctors/service.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import { systemActor, type Actor } from "../shared/actor.js";
 import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
+import { DateTime } from "luxon";
 import {
   addDays,
   formatClockTime,
@@ -305,17 +306,18 @@ export class SchedulingService {
   async nextAvailableDate(doctorId: number, from?: string): Promise<string | null> {
     const doctor = await this.doctors.find(doctorId);
     if (!doctor) return null;
-    const today = todayIn(doctor.timeZone, this.ctx.clock.now());
+    const now = this.ctx.clock.now();
+    const today = todayIn(doctor.timeZone, now);
     const start = from !== undefined && from > today ? from : today;
-    // Cached briefly (it is on every doctor page); any booking or schedule change of the doctor drops it.
-    const key = nextAvailableKey(doctorId);
-    const hit = await this.ctx.cache.get(key);
-    if (hit !== undefined) {
-      const cached = JSON.parse(hit) as { from: string; date: string | null };
-      if (cached.from === start) return cached.date;
-    }
+    // From today, the answer is kept on the doctor's row (it is on every doctor page): for a minute at most,
+    // never past the doctor's midnight, and any booking or schedule change of the doctor drops it.
+    if (start !== today) return this.computeNextAvailableDate(doctor, start);
+    if (doctor.nextFreeUntil !== null && doctor.nextFreeUntil > now) return doctor.nextFreeDate;
     const date = await this.computeNextAvailableDate(doctor, start);
-    await this.ctx.cache.set(key, JSON.stringify({ from: start, date }), NEXT_AVAILABLE_CACHE_SECONDS);
+    // The start of tomorrow in the doctor's zone (luxon moves a midnight that a DST change skips forward).
+    const midnight = DateTime.fromISO(addDays(today, 1), { zone: doctor.timeZone }).toJSDate();
+    const until = new Date(Math.min(now.getTime() + NEXT_AVAILABLE_CACHE_SECONDS * 1000, midnight.getTime()));
+    await this.doctors.storeNextFree(doctorId, date, until);
     return date;
   }
 
@@ -1058,15 +1060,10 @@ export class SchedulingService {
 
   /** A doctor's free time changed: drop what was derived from it (next free date, search results). */
   private async scheduleChanged(doctorId: number, affectsSearch = false): Promise<void> {
-    await this.ctx.cache.del(nextAvailableKey(doctorId));
+    await this.doctors.dropNextFree(doctorId);
     // Search results show working days and free dates.
     if (affectsSearch) await this.doctors.invalidateSearchCache();
   }
-}
-
-/** The cache key of a doctor's next free date. */
-function nextAvailableKey(doctorId: number): string {
-  return `next-free:${doctorId}`;
 }
 
 const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 2 * DAY_MS);
