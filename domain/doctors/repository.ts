@@ -576,9 +576,11 @@ export class DoctorsRepository {
   }
 
   async updateProfile(tx: DbOrTx, id: number, patch: ProfilePatch, now: Date): Promise<void> {
+    // Another time zone moves every slot: the next free date kept on the row no longer holds.
+    const nextFree = patch.timeZone !== undefined ? { nextFreeDate: null, nextFreeUntil: null } : {};
     await tx
       .update(doctors)
-      .set({ ...patch, updatedAt: now })
+      .set({ ...patch, ...nextFree, updatedAt: now })
       .where(eq(doctors.id, id));
   }
 

@@ -9,7 +9,6 @@ import type { Bookable, DoctorsService } from "../doctors/service.js";
 import { enqueueNotification } from "../notifications/outbox.js";
 import { systemActor, type Actor } from "../shared/actor.js";
 import { conflict, DomainError, forbidden, invalid, notFound, unprocessable } from "../shared/errors.js";
-import { DateTime } from "luxon";
 import {
   addDays,
   formatClockTime,
@@ -35,7 +34,14 @@ import {
   type AppointmentEvent,
   type WeeklyInput,
 } from "./rules.js";
-import { findBookableSlot, freeSlots, nextAvailableDate, type DayException, type Slot } from "./slots.js";
+import {
+  findBookableSlot,
+  freeSlots,
+  nextAvailability,
+  nextAvailableDate,
+  type DayException,
+  type Slot,
+} from "./slots.js";
 import {
   appointmentView,
   exceptionView,
@@ -47,8 +53,6 @@ import {
 
 /** How far ahead the next free date is searched. */
 export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
-/** How long a doctor's next free date may be served from the cache (slots pass as time goes by). */
-const NEXT_AVAILABLE_CACHE_SECONDS = 60;
 const DAY_MS = 86_400_000;
 const RELEASE_REASON = "The payment was not received in time; the slot was released.";
 
@@ -309,14 +313,11 @@ export class SchedulingService {
     const now = this.ctx.clock.now();
     const today = todayIn(doctor.timeZone, now);
     const start = from !== undefined && from > today ? from : today;
-    // From today, the answer is kept on the doctor's row (it is on every doctor page): for a minute at most,
-    // never past the doctor's midnight, and any booking or schedule change of the doctor drops it.
+    // From today, the answer is kept on the doctor's row (it is on every doctor page) for as long as it holds
+    // (nextAvailability); any booking or schedule change of the doctor drops it.
     if (start !== today) return this.computeNextAvailableDate(doctor, start);
     if (doctor.nextFreeUntil !== null && doctor.nextFreeUntil > now) return doctor.nextFreeDate;
-    const date = await this.computeNextAvailableDate(doctor, start);
-    // The start of tomorrow in the doctor's zone (luxon moves a midnight that a DST change skips forward).
-    const midnight = DateTime.fromISO(addDays(today, 1), { zone: doctor.timeZone }).toJSDate();
-    const until = new Date(Math.min(now.getTime() + NEXT_AVAILABLE_CACHE_SECONDS * 1000, midnight.getTime()));
+    const { date, until } = await this.computeNextAvailability(doctor, start);
     await this.doctors.storeNextFree(doctorId, date, until);
     return date;
   }
@@ -348,14 +349,19 @@ export class SchedulingService {
   }
 
   private async computeNextAvailableDate(doctor: Bookable, start: string): Promise<string | null> {
+    return (await this.computeNextAvailability(doctor, start)).date;
+  }
+
+  private async computeNextAvailability(doctor: Bookable, start: string) {
     const doctorId = doctor.id;
     const to = addDays(start, NEXT_AVAILABLE_HORIZON_DAYS);
+    const now = this.ctx.clock.now();
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
       this.exceptionsOf(doctorId, start, to),
-      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), this.ctx.clock.now()),
+      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), now),
     ]);
-    return nextAvailableDate({
+    return nextAvailability({
       timeZone: doctor.timeZone,
       weekly,
       exceptions,
@@ -363,6 +369,8 @@ export class SchedulingService {
       notBefore: this.notBefore(),
       from: start,
       days: NEXT_AVAILABLE_HORIZON_DAYS,
+      now,
+      leadMs: this.ctx.config.scheduling.minLeadMinutes * 60_000,
     });
   }
 
