@@ -1,14 +1,22 @@
 /** Times each benchmark search's SQL alone (EXPLAIN ANALYZE), to find the slow shapes. */
 import pg from "pg";
-import { buildSearchQuery, renderQuery } from "../domain/doctors/repository.js";
+import { migrationsHash } from "../db/client.js";
+import { SpecialtyCatalog, type CatalogSpecialty } from "../domain/doctors/matching.js";
+import { buildSearchQuery, renderQuery, specialtyHitsOf } from "../domain/doctors/repository.js";
 import { searchParamsOf, type SearchInput } from "../domain/doctors/service.js";
 import { databaseUrl } from "../test/env.js";
 
 const inputs: SearchInput[] = JSON.parse(process.argv[2] ?? "[]") as SearchInput[];
-const client = new pg.Client({ connectionString: databaseUrl(process.env.BENCH_DATABASE ?? "hl_bench") });
+const client = new pg.Client({
+  connectionString: databaseUrl(process.env.BENCH_DATABASE ?? `hl_bench_${migrationsHash()}`),
+});
 await client.connect();
+const catalog = new SpecialtyCatalog(
+  (await client.query<CatalogSpecialty>("select id, name, slug, conditions from specialties")).rows,
+);
 for (const input of inputs) {
-  const q = renderQuery(buildSearchQuery(searchParamsOf(input, new Date())));
+  const params = searchParamsOf(input, new Date());
+  const q = renderQuery(buildSearchQuery(params, specialtyHitsOf(params, catalog)));
   const times: number[] = [];
   let plan = "";
   for (let i = 0; i < 5; i++) {

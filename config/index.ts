@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default("./.data"),
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   REDIS_URL: optionalString,
   JWT_SECRET: optionalString,
   JWT_ACCESS_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
@@ -191,7 +192,13 @@ export interface Config {
   readonly dataDir: string;
   /** Embedded mode: no DATABASE_URL → PGlite under dataDir. */
   readonly database:
-    | { readonly kind: "pg"; readonly url: string; readonly poolSize: number }
+    | {
+        readonly kind: "pg";
+        readonly url: string;
+        readonly poolSize: number;
+        /** Hot read queries run as named (prepared) statements: planned once per connection. */
+        readonly preparedStatements?: boolean;
+      }
     | { readonly kind: "pglite"; readonly dir: string };
   readonly redisUrl: string | undefined;
   readonly auth: {
@@ -649,7 +656,12 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     database: embedded
       ? { kind: "pglite", dir: path.join(dataDir, "pglite") }
-      : { kind: "pg", url: e.DATABASE_URL!, poolSize: e.DATABASE_POOL_SIZE },
+      : {
+          kind: "pg",
+          url: e.DATABASE_URL!,
+          poolSize: e.DATABASE_POOL_SIZE,
+          preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+        },
     redisUrl: e.REDIS_URL,
     auth: {
       jwtSecret,

@@ -375,4 +375,37 @@ describe("the next available date on the doctor's page", () => {
     expect(cancelled.statusCode).toBe(200);
     expect(await view()).toBe("2030-01-07");
   });
+
+  it("keeps the next free date on the doctor's row, and moves on when the slot passes with no write", async () => {
+    const dr = await verifiedDoctor(t, {
+      timeZone: "UTC",
+      weekly: [
+        { isoDay: 1, start: "10:00", end: "10:30", slotMinutes: 30 },
+        { isoDay: 2, start: "10:00", end: "10:30", slotMinutes: 30 },
+      ],
+    });
+    const view = async () =>
+      (await t.app.inject({ method: "GET", url: `/api/view/doctor/?id=${dr.doctorId}` })).json().doctor
+        .next_available_date;
+    const stored = async () =>
+      (
+        await t.database.db
+          .select({ date: doctors.nextFreeDate, until: doctors.nextFreeUntil })
+          .from(doctors)
+          .where(eq(doctors.id, dr.doctorId))
+      )[0];
+    const start = t.clock.now();
+    try {
+      expect(await view()).toBe("2030-01-07");
+      // Good until Monday's only slot can no longer be booked (no lead time here).
+      expect(await stored()).toEqual({ date: "2030-01-07", until: new Date("2030-01-07T10:00:00Z") });
+      t.clock.set(new Date("2030-01-07T09:59:00Z"));
+      expect(await view()).toBe("2030-01-07");
+      t.clock.set(new Date("2030-01-07T10:01:00Z"));
+      expect(await view()).toBe("2030-01-08");
+      expect(await stored()).toEqual({ date: "2030-01-08", until: new Date("2030-01-08T10:00:00Z") });
+    } finally {
+      t.clock.set(start);
+    }
+  });
 });

@@ -80,6 +80,13 @@ export const doctors = pgTable(
     patientsCount: integer().notNull().default(0),
     waitTimeMinutes: smallint().notNull().default(15),
     rating: doublePrecision().notNull().default(0),
+    /**
+     * The first date with a free slot (today on, in the doctor's zone) as scheduling last computed it, and
+     * until when that answer holds (null: unknown). Scheduling's changes clear it; only the doctors
+     * repository writes it (doctors.storeNextFree / dropNextFree, called by scheduling).
+     */
+    nextFreeDate: date({ mode: "string" }),
+    nextFreeUntil: timestamp({ withTimezone: true }),
     /** Lower-cased name, specialties and degrees: the target of typo-tolerant text search. */
     searchText: text().notNull().default(""),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -106,7 +113,8 @@ export const doctorSpecialties = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.doctorId, t.specialtyId] }),
-    index("doctor_specialties_specialty_idx").on(t.specialtyId),
+    // A specialty's doctors, primary or not, from the index alone (search by specialty, then city).
+    index("doctor_specialties_specialty_doctor_idx").on(t.specialtyId, t.doctorId, t.isPrimary),
   ],
 );
 

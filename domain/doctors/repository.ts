@@ -1,6 +1,6 @@
 import { count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { queryRows, type Db, type DbOrTx } from "../../db/client.js";
+import { queryRows, queryRowsPrepared, type Db, type DbOrTx } from "../../db/client.js";
 import {
   doctorPhotos,
   doctorQualifications,
@@ -10,6 +10,13 @@ import {
   users,
   type VisitMode,
 } from "../../db/schema/index.js";
+import {
+  CONDITION_SIMILARITY,
+  NAME_SIMILARITY,
+  STRONG_SPECIALTY,
+  WORD_SIMILARITY,
+  type SpecialtyCatalog,
+} from "./matching.js";
 
 export type VerificationStatus = "pending" | "verified" | "rejected";
 /** How a doctor consults (an appointment takes one of them). */
@@ -42,6 +49,8 @@ export interface SearchQueryParams {
 /** One row of a search page (snake_case, as SQL returns it). `id` is null only when the page is empty. */
 export interface SearchRow {
   total: number;
+  /** How many specialties the catalog holds (the same in every row). */
+  specialty_count: number;
   id: number | null;
   name: string;
   photo_url: string | null;
@@ -63,18 +72,8 @@ export interface SearchRow {
 /** Currencies whose major unit has no minor subdivision (fee filters compare in major units). */
 const ZERO_DECIMAL_SQL = sql.raw(`('JPY','KRW','VND','CLP','ISK','UGX')`);
 
-/** Thresholds for matching free text against a specialty's name and its conditions (pg_trgm similarity). */
-const NAME_SIMILARITY = 0.3;
-const CONDITION_SIMILARITY = 0.4;
-/** A word of the name similar to the text (pg_trgm's default word_similarity_threshold). */
-const WORD_SIMILARITY = 0.6;
-/** How far below the best-matching specialty another may score and still be searched. */
-const SPECIALTY_MARGIN = 0.2;
 /** A secondary specialty's match counts for this share of a primary one's. */
 const SECONDARY_SPECIALTY_WEIGHT = 0.8;
-/** A specialty match this strong means the text names the specialty: no need to fuzzy-match names. */
-const STRONG_SPECIALTY = 0.75;
-
 function likeEscape(value: string): string {
   return value.replace(/[\\%_]/g, "\\$&");
 }
@@ -133,11 +132,22 @@ function specialtyMatch(q: string): SQL {
     FROM specialties s`;
 }
 
+/** The specialties a search's text matches (from the catalog, in memory), with their scores. */
+export type SpecialtyHits = readonly { id: number; score: number }[];
+
+/** The specialties to search for the params' text (none without text). */
+export function specialtyHitsOf(p: SearchQueryParams, catalog: SpecialtyCatalog): SpecialtyHits {
+  return p.q ? catalog.searchMatches(p.q) : [];
+}
+
 /**
  * The whole search as ONE statement: filters, total and one page, with the primary specialty of each row.
- * Always returns at least one row (with `id` null when the page is empty) so the total is known.
+ * Always returns at least one row (with `id` null when the page is empty) so the total is known, and the
+ * number of specialties (`specialty_count`), so the in-memory catalog that scored the text knows it is current.
+ * The specialties the text matches come scored from the catalog (specialtyHitsOf): only their ids and scores
+ * are parameters, and the statement's shape depends on which filters are given, not on their values.
  */
-export function buildSearchQuery(p: SearchQueryParams): SQL {
+export function buildSearchQuery(p: SearchQueryParams, hits: SpecialtyHits = []): SQL {
   const ctes: SQL[] = [];
   const where: SQL[] = [sql`d.verification_status = 'verified'`];
   let from = sql`doctors d`;
@@ -147,55 +157,48 @@ export function buildSearchQuery(p: SearchQueryParams): SQL {
     // "Dr Sharma": the title is in every doctor's name and would make every doctor a trigram candidate.
     const name = p.q.replace(/^(dr\.?|doctor)\s+/, "") || p.q;
     const contains = `%${likeEscape(name)}%`;
-    // Keep the specialties near the best match only: every "-ologist" shares trigrams with every other, so
-    // "gynecologist" must not bring in oncologists because they clear the bare similarity threshold.
-    ctes.push(sql`spec AS MATERIALIZED (
-      SELECT id, score FROM (
-        SELECT id, GREATEST(name_score, condition_score) AS score,
-          max(GREATEST(name_score, condition_score)) OVER () AS best
-        FROM (${specialtyMatch(p.q)}) x
-        WHERE name_score >= ${NAME_SIMILARITY}::float8 OR condition_score >= ${CONDITION_SIMILARITY}::float8
-      ) y
-      WHERE score >= best - ${SPECIALTY_MARGIN}::float8
-    )`);
-    // Doctors by name, specialty name or degree: substring, or (3+ characters) a similar word.
-    // With a city, match within that city's doctors (a few hundred rows) rather than probe the whole
-    // trigram index, where a common fragment ("dr") would recheck every doctor in the country.
-    let pool = sql`doctors t`;
-    if (p.city) {
-      ctes.push(sql`pool AS MATERIALIZED (
-        SELECT d0.id, d0.search_text FROM doctors d0
-        WHERE lower(d0.city) = ${p.city}::text AND d0.verification_status = 'verified'
-      )`);
-      pool = sql`pool t`;
+    const branches: SQL[] = [];
+    const inCity = p.city
+      ? sql`lower(d0.city) = ${p.city}::text AND d0.verification_status = 'verified'`
+      : undefined;
+    if (hits.length > 0) {
+      // A doctor whose main specialty matches ranks above one who also practises it.
+      const ids = `{${hits.map((h) => h.id).join(",")}}`;
+      const scores = `{${hits.map((h) => h.score).join(",")}}`;
+      branches.push(sql`SELECT ds.doctor_id AS id,
+          spec.score * CASE WHEN ds.is_primary THEN 1.0 ELSE ${SECONDARY_SPECIALTY_WEIGHT}::float8 END AS score
+        FROM unnest(${ids}::int[], ${scores}::float8[]) AS spec(id, score)
+          JOIN doctor_specialties ds ON ds.specialty_id = spec.id
+          ${inCity ? sql`JOIN doctors d0 ON d0.id = ds.doctor_id AND ${inCity}` : sql``}`);
     }
-    const similar = p.city
-      ? sql`word_similarity(${name}::text, t.search_text) >= ${WORD_SIMILARITY}::float8`
-      : sql`${name}::text <% t.search_text`;
-    // When the text plainly names a specialty ("dentist", "cardiologst"), the fuzzy pass over names and
-    // degrees adds nothing but cost: Postgres evaluates this condition once and skips the scan.
-    const noStrongSpecialty = sql`NOT EXISTS (SELECT 1 FROM spec WHERE spec.score >= ${STRONG_SPECIALTY}::float8)`;
-    const text =
-      name.length >= 3
-        ? sql`SELECT t.id, CASE WHEN t.search_text LIKE ${contains}::text THEN 1.0
+    // Doctors by name, specialty name or degree: substring, or (3+ characters) a similar word. When the text
+    // plainly names a specialty ("dentist", "cardiologst"), this fuzzy pass adds nothing but cost.
+    if (!hits.some((h) => h.score >= STRONG_SPECIALTY)) {
+      // With a city, match within that city's doctors (a few hundred rows) rather than probe the whole
+      // trigram index, where a common fragment ("dr") would recheck every doctor in the country.
+      let pool = sql`doctors t`;
+      if (inCity) {
+        ctes.push(sql`pool AS MATERIALIZED (
+          SELECT d0.id, d0.search_text FROM doctors d0 WHERE ${inCity}
+        )`);
+        pool = sql`pool t`;
+      }
+      const similar = p.city
+        ? sql`word_similarity(${name}::text, t.search_text) >= ${WORD_SIMILARITY}::float8`
+        : sql`${name}::text <% t.search_text`;
+      branches.push(
+        name.length >= 3
+          ? sql`SELECT t.id, CASE WHEN t.search_text LIKE ${contains}::text THEN 1.0
                         ELSE word_similarity(${name}::text, t.search_text) END AS score
               FROM ${pool}
-              WHERE ${noStrongSpecialty} AND (t.search_text LIKE ${contains}::text OR ${similar})`
-        : sql`SELECT t.id, 1.0 AS score FROM ${pool}
-              WHERE t.search_text LIKE ${`${likeEscape(name)}%`}::text OR t.search_text LIKE ${`% ${likeEscape(name)}%`}::text`;
-    // A doctor whose main specialty matches ranks above one who also practises it.
-    const specialtyScore = sql`spec.score * CASE WHEN ds.is_primary THEN 1.0 ELSE ${SECONDARY_SPECIALTY_WEIGHT}::float8 END`;
-    const bySpecialty = p.city
-      ? sql`SELECT ds.doctor_id AS id, ${specialtyScore} AS score FROM pool
-              JOIN doctor_specialties ds ON ds.doctor_id = pool.id JOIN spec ON spec.id = ds.specialty_id`
-      : sql`SELECT ds.doctor_id AS id, ${specialtyScore} AS score FROM doctor_specialties ds
-              JOIN spec ON spec.id = ds.specialty_id`;
-    ctes.push(sql`cand AS (
-      ${bySpecialty}
-      UNION ALL
-      ${text}
-    )`);
-    ctes.push(sql`m AS (SELECT id, max(score)::float8 AS score FROM cand GROUP BY id)`);
+              WHERE t.search_text LIKE ${contains}::text OR ${similar}`
+          : sql`SELECT t.id, 1.0 AS score FROM ${pool}
+              WHERE t.search_text LIKE ${`${likeEscape(name)}%`}::text OR t.search_text LIKE ${`% ${likeEscape(name)}%`}::text`,
+      );
+    }
+    ctes.push(
+      sql`m AS (SELECT id, max(score)::float8 AS score FROM (${sql.join(branches, sql` UNION ALL `)}) cand GROUP BY id)`,
+    );
     from = sql`m JOIN doctors d ON d.id = m.id`;
     score = sql`m.score`;
   }
@@ -257,7 +260,7 @@ export function buildSearchQuery(p: SearchQueryParams): SQL {
   );
 
   return sql`WITH ${sql.join(ctes, sql`, `)}
-    SELECT c.total, p.id, p.score, p.distance_km, p.experience_years, p.fee_minor, p.wait_time_minutes,
+    SELECT c.total, (SELECT count(*)::int FROM specialties) AS specialty_count, p.id, p.score, p.distance_km, p.experience_years, p.fee_minor, p.wait_time_minutes,
       p.reviews_count, p.rating, d.name, d.photo_url, d.city, d.available_days_mask, d.currency, d.patients_count, d.modes,
       (SELECT s.name FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id
         WHERE ds.doctor_id = p.id ORDER BY ds.is_primary DESC, s.name LIMIT 1) AS specialization
@@ -336,9 +339,15 @@ export interface DoctorViewRow {
   specialties: string[];
   qualifications: { degree: string; institute: string; year: number | null }[];
   timings: { iso_day: number; start: string; end: string }[];
+  /** The precomputed next free date and until when it holds (see doctors.next_free_*). */
+  next_free_date: string | null;
+  next_free_until: Date | string | null;
 }
 
-export interface PopularRow extends Omit<SearchRow, "total" | "score" | "distance_km" | "id"> {
+export interface PopularRow extends Omit<
+  SearchRow,
+  "total" | "specialty_count" | "score" | "distance_km" | "id"
+> {
   id: number;
 }
 
@@ -409,7 +418,7 @@ export function buildViewQuery(id: number): SQL {
   return sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
     d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
     d.recommendation_percent, d.patients_count, d.summary, d.clinic_name, d.clinic_address, d.languages,
-    d.time_zone, d.modes,
+    d.time_zone, d.modes, d.next_free_date, d.next_free_until,
     (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
       FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
     (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)
@@ -424,9 +433,16 @@ export function buildViewQuery(id: number): SQL {
 export class DoctorsRepository {
   constructor(private readonly db: Db) {}
 
-  async search(params: SearchQueryParams): Promise<{ total: number; rows: SearchRow[] }> {
-    const rows = await queryRows<SearchRow>(this.db, buildSearchQuery(params));
-    return { total: rows[0]?.total ?? 0, rows: rows.filter((r) => r.id !== null) };
+  async search(
+    params: SearchQueryParams,
+    hits: SpecialtyHits,
+  ): Promise<{ total: number; specialtyCount: number; rows: SearchRow[] }> {
+    const rows = await queryRowsPrepared<SearchRow>(this.db, buildSearchQuery(params, hits));
+    return {
+      total: rows[0]?.total ?? 0,
+      specialtyCount: rows[0]?.specialty_count ?? 0,
+      rows: rows.filter((r) => r.id !== null),
+    };
   }
 
   suggest(params: { q: string; city?: string | undefined; limit: number }): Promise<SuggestionRow[]> {
@@ -434,7 +450,7 @@ export class DoctorsRepository {
   }
 
   async view(id: number): Promise<DoctorViewRow | undefined> {
-    const [row] = await queryRows<DoctorViewRow>(this.db, buildViewQuery(id));
+    const [row] = await queryRowsPrepared<DoctorViewRow>(this.db, buildViewQuery(id));
     return row;
   }
 
@@ -560,9 +576,11 @@ export class DoctorsRepository {
   }
 
   async updateProfile(tx: DbOrTx, id: number, patch: ProfilePatch, now: Date): Promise<void> {
+    // Another time zone moves every slot: the next free date kept on the row no longer holds.
+    const nextFree = patch.timeZone !== undefined ? { nextFreeDate: null, nextFreeUntil: null } : {};
     await tx
       .update(doctors)
-      .set({ ...patch, updatedAt: now })
+      .set({ ...patch, ...nextFree, updatedAt: now })
       .where(eq(doctors.id, id));
   }
 
@@ -615,6 +633,11 @@ export class DoctorsRepository {
       .where(eq(doctorPhotos.doctorId, id))
       .limit(1);
     return row;
+  }
+
+  /** Scheduling's answer for the doctor's next free date, and until when it holds. */
+  async setNextFree(id: number, date: string | null, until: Date | null): Promise<void> {
+    await this.db.update(doctors).set({ nextFreeDate: date, nextFreeUntil: until }).where(eq(doctors.id, id));
   }
 
   // Verification -------------------------------------------------------------------------------------
@@ -680,6 +703,8 @@ export class DoctorsRepository {
         modes: doctors.modes,
         verified: sql<boolean>`${doctors.verificationStatus} = 'verified'`,
         userId: doctors.userId,
+        nextFreeDate: doctors.nextFreeDate,
+        nextFreeUntil: doctors.nextFreeUntil,
       })
       .from(doctors)
       .where(eq(doctors.id, id))

@@ -19,8 +19,11 @@ import {
   todayIn,
   type DayName,
 } from "../shared/time.js";
+import { SpecialtyCatalog } from "./matching.js";
 import {
   DoctorsRepository,
+  specialtyHitsOf,
+  type DoctorViewRow,
   type PopularRow,
   type ProfilePatch,
   type SearchQueryParams,
@@ -147,13 +150,18 @@ export interface Bookable {
   modes: VisitMode[];
   verified: boolean;
   userId: number | null;
+  /** Scheduling's last answer for the next free date, valid while nextFreeUntil is ahead (null: unknown). */
+  nextFreeDate: string | null;
+  nextFreeUntil: Date | null;
 }
 
 function daysOf(mask: number): DayName[] {
   return ISO_DAYS.filter((_, i) => (mask & (1 << i)) !== 0);
 }
 
-function listItem(r: Omit<SearchRow, "total" | "score" | "distance_km" | "id"> & { id: number | null }) {
+function listItem(
+  r: Omit<SearchRow, "total" | "specialty_count" | "score" | "distance_km" | "id"> & { id: number | null },
+) {
   return {
     id: r.id!,
     profile_photo_url: r.photo_url,
@@ -169,6 +177,30 @@ function listItem(r: Omit<SearchRow, "total" | "score" | "distance_km" | "id"> &
     reviews_count: r.reviews_count,
     rating: r.rating,
     modes: r.modes,
+  };
+}
+
+/** A doctor's public page from its row (all but the next free date). */
+function viewOf(r: DoctorViewRow): Omit<DoctorView, "next_available_date"> {
+  return {
+    ...listItem({ ...r, specialization: r.specialties[0] ?? null }),
+    specialties: r.specialties,
+    qualifications: r.qualifications,
+    available_timings: r.timings.map((t) => ({
+      day: ISO_DAYS[t.iso_day - 1]!,
+      start: formatClockTime(timeToMinutes(t.start)),
+      end: formatClockTime(timeToMinutes(t.end)),
+    })),
+    summary: r.summary,
+    recommendation_percent: r.recommendation_percent,
+    patients_count: r.patients_count,
+    clinic_name: r.clinic_name,
+    clinic_address: r.clinic_address,
+    languages: r.languages,
+    time_zone: r.time_zone,
+    gender: r.gender,
+    latitude: r.latitude,
+    longitude: r.longitude,
   };
 }
 
@@ -258,6 +290,8 @@ export class DoctorsService {
   private readonly repo: DoctorsRepository;
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly places: Geocoder;
+  /** The specialties, loaded once (reference data); a search that finds a different count reloads them. */
+  private catalog: Promise<SpecialtyCatalog> | undefined;
 
   constructor(
     readonly ctx: ServiceContext,
@@ -300,7 +334,14 @@ export class DoctorsService {
     const params = this.searchParams(input);
     const page = input.page ?? 1;
     return this.cached("list", params, async () => {
-      const { total, rows } = await this.repo.search(params);
+      let catalog = await this.specialtyCatalog();
+      let found = await this.repo.search(params, specialtyHitsOf(params, catalog));
+      if (found.specialtyCount !== catalog.size) {
+        // The catalog changed since it was loaded: score the text again against the current one.
+        catalog = await this.specialtyCatalog(true);
+        if (params.q) found = await this.repo.search(params, specialtyHitsOf(params, catalog));
+      }
+      const { total, rows } = found;
       return {
         doctors: rows.map((r) => {
           const item: DoctorListItem = listItem(r);
@@ -312,6 +353,18 @@ export class DoctorsService {
         total,
       };
     });
+  }
+
+  /** The catalog of specialties that scores search text (loaded on first use; `reload` reads it again). */
+  private specialtyCatalog(reload = false): Promise<SpecialtyCatalog> {
+    if (!this.catalog || reload) {
+      const loading = this.repo.listSpecialties().then((rows) => new SpecialtyCatalog(rows));
+      loading.catch(() => {
+        if (this.catalog === loading) this.catalog = undefined;
+      });
+      this.catalog = loading;
+    }
+    return this.catalog;
   }
 
   /** Validates and normalizes the search input. Invalid combinations are coded 400s. */
@@ -334,36 +387,26 @@ export class DoctorsService {
     }));
   }
 
-  /** A verified doctor's public page. Unverified or missing: 404. */
+  /**
+   * A verified doctor's public page. Unverified or missing: 404. Uncached, it is one statement: the next free
+   * date comes precomputed on the doctor's row (scheduling keeps it), and is asked of scheduling only when
+   * that answer has run out.
+   */
   async view(id: number): Promise<DoctorView> {
-    const view = await this.cached(
-      "view",
-      id,
-      async (): Promise<Omit<DoctorView, "next_available_date"> | null> => {
-        const r = await this.repo.view(id);
-        if (!r) return null;
-        return {
-          ...listItem({ ...r, specialization: r.specialties[0] ?? null }),
-          specialties: r.specialties,
-          qualifications: r.qualifications,
-          available_timings: r.timings.map((t) => ({
-            day: ISO_DAYS[t.iso_day - 1]!,
-            start: formatClockTime(timeToMinutes(t.start)),
-            end: formatClockTime(timeToMinutes(t.end)),
-          })),
-          summary: r.summary,
-          recommendation_percent: r.recommendation_percent,
-          patients_count: r.patients_count,
-          clinic_name: r.clinic_name,
-          clinic_address: r.clinic_address,
-          languages: r.languages,
-          time_zone: r.time_zone,
-          gender: r.gender,
-          latitude: r.latitude,
-          longitude: r.longitude,
-        };
-      },
-    );
+    if (this.ctx.config.search.cacheTtlSeconds <= 0) {
+      const r = await this.repo.view(id);
+      if (!r) throw notFound("Doctor");
+      const until = r.next_free_until === null ? null : new Date(r.next_free_until);
+      const next =
+        until !== null && until > this.ctx.clock.now()
+          ? r.next_free_date
+          : ((await this.availability?.nextAvailableDate(id)) ?? null);
+      return { ...viewOf(r), next_available_date: next };
+    }
+    const view = await this.cached("view", id, async () => {
+      const r = await this.repo.view(id);
+      return r ? viewOf(r) : null;
+    });
     if (!view) throw notFound("Doctor");
     return { ...view, next_available_date: (await this.availability?.nextAvailableDate(id)) ?? null };
   }
@@ -400,6 +443,16 @@ export class DoctorsService {
     const row = await this.find(doctorId);
     if (!row?.verified) throw notFound("Doctor");
     return row;
+  }
+
+  /** Keeps scheduling's answer for the doctor's next free date on the doctor's row, until `until`. */
+  async storeNextFree(doctorId: number, date: string | null, until: Date): Promise<void> {
+    await this.repo.setNextFree(doctorId, date, until);
+  }
+
+  /** The doctor's free time changed: the stored next free date no longer holds. */
+  async dropNextFree(doctorId: number): Promise<void> {
+    await this.repo.setNextFree(doctorId, null, null);
   }
 
   /** A doctor's scheduling facts whatever their verification status (a doctor sets hours before being verified). */

@@ -209,8 +209,13 @@ export class SchedulingRepository {
    * next booking of that time releases it (in its own transaction), even if the release job has not run.
    */
   async busyBetween(doctorId: number, from: Date, to: Date, now: Date): Promise<BusyRange[]> {
-    return this.db
-      .select({ startsAt: appointments.startsAt, endsAt: appointments.endsAt })
+    const rows = await this.db
+      .select({
+        startsAt: appointments.startsAt,
+        endsAt: appointments.endsAt,
+        paymentStatus: appointments.paymentStatus,
+        paymentHoldUntil: appointments.paymentHoldUntil,
+      })
       .from(appointments)
       .where(
         and(
@@ -221,6 +226,11 @@ export class SchedulingRepository {
           sql`${appointments.endsAt} > ${from}`,
         ),
       );
+    return rows.map((r) => ({
+      startsAt: r.startsAt,
+      endsAt: r.endsAt,
+      freedAt: r.paymentStatus === "unpaid" ? r.paymentHoldUntil : null,
+    }));
   }
 
   /**

@@ -34,7 +34,14 @@ import {
   type AppointmentEvent,
   type WeeklyInput,
 } from "./rules.js";
-import { findBookableSlot, freeSlots, nextAvailableDate, type DayException, type Slot } from "./slots.js";
+import {
+  findBookableSlot,
+  freeSlots,
+  nextAvailability,
+  nextAvailableDate,
+  type DayException,
+  type Slot,
+} from "./slots.js";
 import {
   appointmentView,
   exceptionView,
@@ -46,8 +53,6 @@ import {
 
 /** How far ahead the next free date is searched. */
 export const NEXT_AVAILABLE_HORIZON_DAYS = 60;
-/** How long a doctor's next free date may be served from the cache (slots pass as time goes by). */
-const NEXT_AVAILABLE_CACHE_SECONDS = 60;
 const DAY_MS = 86_400_000;
 const RELEASE_REASON = "The payment was not received in time; the slot was released.";
 
@@ -305,17 +310,15 @@ export class SchedulingService {
   async nextAvailableDate(doctorId: number, from?: string): Promise<string | null> {
     const doctor = await this.doctors.find(doctorId);
     if (!doctor) return null;
-    const today = todayIn(doctor.timeZone, this.ctx.clock.now());
+    const now = this.ctx.clock.now();
+    const today = todayIn(doctor.timeZone, now);
     const start = from !== undefined && from > today ? from : today;
-    // Cached briefly (it is on every doctor page); any booking or schedule change of the doctor drops it.
-    const key = nextAvailableKey(doctorId);
-    const hit = await this.ctx.cache.get(key);
-    if (hit !== undefined) {
-      const cached = JSON.parse(hit) as { from: string; date: string | null };
-      if (cached.from === start) return cached.date;
-    }
-    const date = await this.computeNextAvailableDate(doctor, start);
-    await this.ctx.cache.set(key, JSON.stringify({ from: start, date }), NEXT_AVAILABLE_CACHE_SECONDS);
+    // From today, the answer is kept on the doctor's row (it is on every doctor page) for as long as it holds
+    // (nextAvailability); any booking or schedule change of the doctor drops it.
+    if (start !== today) return this.computeNextAvailableDate(doctor, start);
+    if (doctor.nextFreeUntil !== null && doctor.nextFreeUntil > now) return doctor.nextFreeDate;
+    const { date, until } = await this.computeNextAvailability(doctor, start);
+    await this.doctors.storeNextFree(doctorId, date, until);
     return date;
   }
 
@@ -346,14 +349,19 @@ export class SchedulingService {
   }
 
   private async computeNextAvailableDate(doctor: Bookable, start: string): Promise<string | null> {
+    return (await this.computeNextAvailability(doctor, start)).date;
+  }
+
+  private async computeNextAvailability(doctor: Bookable, start: string) {
     const doctorId = doctor.id;
     const to = addDays(start, NEXT_AVAILABLE_HORIZON_DAYS);
+    const now = this.ctx.clock.now();
     const [weekly, exceptions, busy] = await Promise.all([
       this.repo.weeklyOf(doctorId),
       this.exceptionsOf(doctorId, start, to),
-      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), this.ctx.clock.now()),
+      this.repo.busyBetween(doctorId, dayBefore(start), dayAfter(to), now),
     ]);
-    return nextAvailableDate({
+    return nextAvailability({
       timeZone: doctor.timeZone,
       weekly,
       exceptions,
@@ -361,6 +369,8 @@ export class SchedulingService {
       notBefore: this.notBefore(),
       from: start,
       days: NEXT_AVAILABLE_HORIZON_DAYS,
+      now,
+      leadMs: this.ctx.config.scheduling.minLeadMinutes * 60_000,
     });
   }
 
@@ -1058,15 +1068,10 @@ export class SchedulingService {
 
   /** A doctor's free time changed: drop what was derived from it (next free date, search results). */
   private async scheduleChanged(doctorId: number, affectsSearch = false): Promise<void> {
-    await this.ctx.cache.del(nextAvailableKey(doctorId));
+    await this.doctors.dropNextFree(doctorId);
     // Search results show working days and free dates.
     if (affectsSearch) await this.doctors.invalidateSearchCache();
   }
-}
-
-/** The cache key of a doctor's next free date. */
-function nextAvailableKey(doctorId: number): string {
-  return `next-free:${doctorId}`;
 }
 
 const dayBefore = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) - 2 * DAY_MS);

@@ -5,6 +5,7 @@ import {
   exceptionRange,
   findBookableSlot,
   freeSlots,
+  nextAvailability,
   nextAvailableDate,
   resolveWallTime,
   type BusyRange,
@@ -160,6 +161,57 @@ describe("a day's slots", () => {
     const off: DayException = { date: "2030-01-09", startMinutes: null, endMinutes: null };
     expect(nextAvailableDate({ ...q, exceptions: [off], from: "2030-01-07", days: 60 })).toBe("2030-01-16");
     expect(nextAvailableDate({ ...q, from: "2030-01-10", days: 5 })).toBeNull();
+  });
+});
+
+describe("nextAvailability (the next free date kept on the doctor's row)", () => {
+  const monday = new Date("2030-01-07T00:00:00Z");
+  const weekly: WeeklyWindow[] = [
+    { isoDay: 1, startMinutes: 600, endMinutes: 630, slotMinutes: 30 },
+    { isoDay: 2, startMinutes: 600, endMinutes: 630, slotMinutes: 30 },
+  ];
+  const q = {
+    timeZone: "UTC",
+    weekly,
+    exceptions: [] as DayException[],
+    busy: [] as BusyRange[],
+    notBefore: new Date(monday.getTime() + 3_600_000),
+    now: monday,
+    leadMs: 3_600_000,
+    from: "2030-01-07",
+    days: 60,
+  };
+
+  it("holds until the first free slot comes within the lead time", () => {
+    expect(nextAvailability(q)).toEqual({ date: "2030-01-07", until: new Date("2030-01-07T09:00:00Z") });
+  });
+
+  it("holds until an unpaid hold that takes a slot lapses, when the date may come earlier", () => {
+    const held: BusyRange = {
+      startsAt: new Date("2030-01-07T10:00:00Z"),
+      endsAt: new Date("2030-01-07T10:30:00Z"),
+      freedAt: new Date("2030-01-07T00:15:00Z"),
+    };
+    const paid: BusyRange = { ...held, freedAt: null };
+    expect(nextAvailability({ ...q, busy: [held] })).toEqual({
+      date: "2030-01-08",
+      until: new Date("2030-01-07T00:15:00Z"),
+    });
+    expect(nextAvailability({ ...q, busy: [paid] })).toEqual({
+      date: "2030-01-08",
+      until: new Date("2030-01-08T09:00:00Z"),
+    });
+  });
+
+  it("with no free date, holds until midnight in the doctor's zone (the horizon moves on)", () => {
+    expect(nextAvailability({ ...q, weekly: [] })).toEqual({
+      date: null,
+      until: new Date("2030-01-08T00:00:00Z"),
+    });
+    expect(nextAvailability({ ...q, weekly: [], timeZone: "Asia/Kolkata" })).toEqual({
+      date: null,
+      until: new Date("2030-01-07T18:30:00Z"),
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { IANAZone } from "luxon";
+import { DateTime, IANAZone } from "luxon";
 import { addDays, isoDayOf } from "../shared/time.js";
 
 /**
@@ -35,6 +35,8 @@ export interface DayException {
 export interface BusyRange {
   startsAt: Date;
   endsAt: Date;
+  /** An unpaid hold stops being busy at this instant (null or absent: busy until changed). */
+  freedAt?: Date | null;
 }
 
 export interface Slot {
@@ -182,6 +184,31 @@ export function freeSlots(q: DayQuery): Slot[] {
 /** The bookable slot starting at this wall time on this date, if there is one. */
 export function findBookableSlot(q: Omit<DayQuery, "busy">, minutes: number): Slot | undefined {
   return bookableSlots(q).find((s) => s.minutes === minutes);
+}
+
+/**
+ * The first date with a free slot (as nextAvailableDate) and the instant until which that answer holds while
+ * nothing is written: the first free slot comes within the lead time (the answer may move later), an unpaid
+ * hold lapses (it may move earlier), or, with no answer, the next midnight in the zone (the 60-day horizon
+ * moves on). A date found stays the answer as days pass until its first free slot does.
+ */
+export function nextAvailability(
+  q: Omit<DayQuery, "date"> & { from: string; days: number; now: Date; leadMs: number },
+): { date: string | null; until: Date } {
+  const date = nextAvailableDate(q);
+  let until: number;
+  if (date === null) until = zoneMidnightAfter(q.from, q.timeZone).getTime();
+  else until = freeSlots({ ...q, date })[0]!.startsAt.getTime() - q.leadMs;
+  for (const b of q.busy) {
+    const freed = b.freedAt?.getTime();
+    if (freed !== undefined && freed > q.now.getTime()) until = Math.min(until, freed);
+  }
+  return { date, until: new Date(until) };
+}
+
+/** The start of the day after `date` in the zone (luxon moves a midnight that a DST change skips forward). */
+function zoneMidnightAfter(date: string, timeZone: string): Date {
+  return DateTime.fromISO(addDays(date, 1), { zone: timeZone }).toJSDate();
 }
 
 /** The first date from `from` (inclusive, up to `days` days after it) with a free slot, or null. */
