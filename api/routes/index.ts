@@ -26,6 +26,7 @@ import { resetPasswordPage } from "./reset-password.js";
 import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
+import { twilioVoiceWebhook } from "../webhooks/twilio-voice.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 
 /** Every route module, registered in one place. */
@@ -59,5 +60,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(devOutboxRoutes);
   await app.register(visitRoutes);
   await app.register(twilioVideoWebhook);
+  await app.register(twilioVoiceWebhook, { metrics: app.voiceMetrics });
   await app.register(visitNoteRoutes);
 };
