@@ -27,6 +27,7 @@ import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 import { twilioVoiceWebhook } from "../webhooks/twilio-voice.js";
+import { voiceRoutes } from "./voice.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 
 /** Every route module, registered in one place. */
@@ -61,5 +62,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(visitRoutes);
   await app.register(twilioVideoWebhook);
   await app.register(twilioVoiceWebhook, { metrics: app.voiceMetrics });
+  await app.register(voiceRoutes);
   await app.register(visitNoteRoutes);
 };

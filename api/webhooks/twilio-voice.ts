@@ -3,8 +3,15 @@ import { SIGNATURE_HEADER, verifySignature } from "../../channels/twilio/signatu
 import { gatherTurn } from "../../channels/voice/gather.js";
 import { parseHandoffData } from "../../channels/voice/protocol.js";
 import { callerOf, RelaySession, type VoiceMetrics, type VoicePorts } from "../../channels/voice/session.js";
-import { gatherTwiml, handoffTwiml, relayTwiml, relayUrl } from "../../channels/voice/twiml.js";
-import { loggableError } from "../../domain/shared/errors.js";
+import {
+  gatherTwiml,
+  handoffTwiml,
+  outboundTwiml,
+  refusedTwiml,
+  relayTwiml,
+  relayUrl,
+} from "../../channels/voice/twiml.js";
+import { DomainError, loggableError } from "../../domain/shared/errors.js";
 import { errorBody } from "../plugins/errors.js";
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
@@ -156,6 +163,39 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
       return reply.status(503).send(errorBody("UNAVAILABLE", "Try again later."));
     }
     return reply.status(204).send();
+  });
+
+  /**
+   * A doctor's (or nurse's) browser call (TwiML app's voice URL): From is "client:staff_<user id>" (the token's
+   * identity), appointment_id the page's parameter. Dials the appointment's patient from the clinic number when
+   * that staff member may see the appointment; anything else is refused with a spoken sentence.
+   */
+  app.post("/webhooks/twilio/voice/outbound", { schema: { hide: true } }, async (request, reply) => {
+    const form = verified(request, reply);
+    if (!form) return reply;
+    const refuse = () => twiml(reply, refusedTwiml("This call cannot be placed."));
+    const staff = /^client:staff_(\d{1,9})$/.exec(form.get("From") ?? "");
+    const appointmentId = Number.parseInt(form.get("appointment_id") ?? "", 10);
+    if (!staff || !Number.isSafeInteger(appointmentId) || appointmentId <= 0) return refuse();
+    const user = await app.services.conversations.userById(Number(staff[1]));
+    if (!user?.active || (user.role !== "doctor" && user.role !== "nurse")) return refuse();
+    try {
+      const phone = await app.services.scheduling.patientPhoneForCall(
+        {
+          userId: user.id,
+          role: user.role,
+          doctorId: user.doctorId ?? undefined,
+          channel: "api",
+          requestId: request.id,
+        },
+        appointmentId,
+      );
+      if (!phone) return refuse();
+      return twiml(reply, outboundTwiml({ to: phone, callerId: voice.callerId }));
+    } catch (err) {
+      if (err instanceof DomainError) return refuse();
+      throw err;
+    }
   });
 
   /** Twilio signs the relay's URL as configured (wss://…/voice/relay), with no parameters. */

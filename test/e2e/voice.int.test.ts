@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversations, patients } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { signUp, verifiedDoctor } from "../factories.js";
+import { careTeamAppointment, signUp, verifiedDoctor, type Session } from "../factories.js";
+import { createHmac } from "node:crypto";
 import { FakeOpenAI } from "../fakes/openai.js";
 import { signedWebhook, startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
 import { settle } from "../settle.js";
@@ -13,11 +14,15 @@ import { RelayCaller } from "../voice.js";
 
 const BASE = "http://healthlink.test";
 const HANDOFF = "+14155550199";
+const API_KEY_SID = "SK" + "1".repeat(32);
+const API_KEY_SECRET = "voice_api_key_secret_0123456789";
+const APP_SID = "AP" + "2".repeat(32);
 let t: TestApp;
 let twilio: FakeTwilio;
 let llm: FakeOpenAI;
 let origin: string;
 let meera: number;
+let meeraSession: Session;
 
 beforeAll(async () => {
   twilio = await startFakeTwilio(SMS_SID, SMS_TOKEN);
@@ -31,10 +36,14 @@ beforeAll(async () => {
       LLM_MODEL: "fake-model",
       LLM_TIMEOUT_MS: "5000",
       LLM_MAX_RETRIES: "0",
+      TWILIO_API_KEY_SID: API_KEY_SID,
+      TWILIO_API_KEY_SECRET: API_KEY_SECRET,
+      TWILIO_TWIML_APP_SID: APP_SID,
     },
   });
   origin = await t.app.listen({ port: 0, host: "127.0.0.1" });
-  meera = (await verifiedDoctor(t, { name: "Dr Meera Shah", specialty: "Dentist", city: "Delhi" })).doctorId;
+  meeraSession = await verifiedDoctor(t, { name: "Dr Meera Shah", specialty: "Dentist", city: "Delhi" });
+  meera = meeraSession.doctorId!;
 });
 afterAll(async () => {
   await t.close();
@@ -245,5 +254,69 @@ describe("a known caller", () => {
     expect(status.statusCode).toBe(204);
     const stored = await storedMessages(caller.sid);
     expect(stored.conversation.state).toMatchObject({ call: { status: "completed", durationSeconds: 42 } });
+  });
+});
+
+describe("doctors call patients from the browser", () => {
+  it("gives doctors (not patients) a token with a VoiceGrant for the TwiML app", async () => {
+    const patientSession = await signUp(t, "patient");
+    const refused = await t.app.inject({
+      method: "GET",
+      url: "/api/voice/token",
+      headers: patientSession.headers,
+    });
+    expect(refused.statusCode).toBe(403);
+    const res = await t.app.inject({ method: "GET", url: "/api/voice/token", headers: meeraSession.headers });
+    expect(res.statusCode).toBe(200);
+    const { token, identity } = res.json<{ token: string; identity: string }>();
+    const [header, payload, signature] = token.split(".");
+    expect(createHmac("sha256", API_KEY_SECRET).update(`${header}.${payload}`).digest("base64url")).toBe(
+      signature,
+    );
+    const claims = JSON.parse(Buffer.from(payload!, "base64url").toString("utf8")) as {
+      iss: string;
+      sub: string;
+      grants: {
+        identity: string;
+        voice: { outgoing: { application_sid: string }; incoming?: { allow: boolean } };
+      };
+    };
+    expect(claims.iss).toBe(API_KEY_SID);
+    expect(claims.sub).toBe(SMS_SID);
+    expect(claims.grants.identity).toBe(identity);
+    expect(identity).toBe(`staff_${meeraSession.userId}`);
+    expect(claims.grants.voice.outgoing.application_sid).toBe(APP_SID);
+    expect(claims.grants.voice.incoming?.allow ?? false).toBe(false);
+  });
+
+  it("dials the patient of the doctor's own appointment from the clinic number, and nobody else's", async () => {
+    const phone = "+919812300030";
+    const p = await patient(phone, "1980-01-01");
+    const appointmentId = await careTeamAppointment(t, meera, p.patientId!);
+    const outbound = (from: string, id: number) =>
+      t.app.inject({
+        method: "POST",
+        ...signedWebhook(SMS_TOKEN, BASE, "/webhooks/twilio/voice/outbound", {
+          CallSid: "CA" + "3".repeat(32),
+          From: from,
+          To: "",
+          appointment_id: String(id),
+        }),
+      });
+    const ok = await outbound(`client:staff_${meeraSession.userId}`, appointmentId);
+    expect(ok.body).toContain(`<Dial callerId="${SMS_NUMBER}"><Number>${phone}</Number></Dial>`);
+    const other = await verifiedDoctor(t, { name: "Dr Other" });
+    const refused = await outbound(`client:staff_${other.userId}`, appointmentId);
+    expect(refused.body).toMatch(/<Say>This call cannot be placed\.<\/Say><Hangup\/>/);
+    expect(refused.body).not.toContain(phone);
+    const forged = signedWebhook("nope", BASE, "/webhooks/twilio/voice/outbound", { From: "client:staff_1" });
+    expect((await t.app.inject({ method: "POST", ...forged })).statusCode).toBe(403);
+
+    const page = await t.app.inject({ method: "GET", url: "/voice/call" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-security-policy"]).toMatch(/script-src 'self'/);
+    const sdk = await t.app.inject({ method: "GET", url: "/voice/sdk.js" });
+    expect(sdk.statusCode).toBe(200);
+    expect(sdk.body).toContain("Device");
   });
 });
