@@ -97,8 +97,8 @@ export class RelayCaller {
     return this.answerFrom(from);
   }
 
-  async answerFrom(from: number): Promise<string> {
-    const end = await this.waitFor((f) => f.type === "text" && f.last === true, from);
+  async answerFrom(from: number, timeoutMs = 10_000): Promise<string> {
+    const end = await this.waitFor((f) => f.type === "text" && f.last === true, from, timeoutMs);
     return this.tokens(from, end + 1).join("");
   }
 
