@@ -34,7 +34,7 @@ beforeAll(async () => {
       OPENAI_API_KEY: "test",
       OPENAI_BASE_URL: llm.baseUrl,
       LLM_MODEL: "fake-model",
-      LLM_TIMEOUT_MS: "5000",
+      LLM_TIMEOUT_MS: "20000",
       LLM_MAX_RETRIES: "0",
       TWILIO_API_KEY_SID: API_KEY_SID,
       TWILIO_API_KEY_SECRET: API_KEY_SECRET,
@@ -129,7 +129,10 @@ describe("a known caller", () => {
     );
     const from = caller.frames.length;
     const found = await caller.say("I need a dentist in Delhi");
-    expect(found).toBe("Dr Meera Shah is a dentist in Delhi. Shall I look for a time?");
+    // (A search slower than 700 ms is preceded by the spoken filler.)
+    expect(found).toMatch(
+      /^(One moment while I check that\. )?Dr Meera Shah is a dentist in Delhi\. Shall I look for a time\?$/,
+    );
     expect(caller.tokens(from).length).toBeGreaterThan(5);
     // The model was told it speaks on the phone.
     expect(JSON.stringify(llm.requests[0]!.messages[0])).toMatch(/on the phone/);
