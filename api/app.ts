@@ -22,6 +22,7 @@ import type { Cache } from "../domain/shared/cache.js";
 import { type Clock, systemClock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
 import type { PubSub } from "../domain/shared/pubsub.js";
+import type { VoiceMetrics } from "../channels/voice/session.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
@@ -44,6 +45,8 @@ export interface AppOptions {
   rateLimitNamespace?: string | undefined;
   clock?: Clock;
   logger?: FastifyServerOptions["logger"];
+  /** The phone line's latency hook (first text token after a caller's prompt); e.g. a Prometheus histogram. */
+  voiceMetrics?: VoiceMetrics | undefined;
 }
 
 declare module "fastify" {
@@ -52,6 +55,8 @@ declare module "fastify" {
     /** The conversation engine and the channels that send its replies. */
     hub: ChannelHub;
     deps: { config: Config; database: Database; cache: Cache; clock: Clock; pubsub: PubSub };
+    /** Where the phone line reports its first-token latency (AppOptions.voiceMetrics). */
+    voiceMetrics: VoiceMetrics | undefined;
   }
 }
 
@@ -149,6 +154,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate("services", services);
   app.decorate("hub", createHub(opts, services, clock, app.log));
+  app.decorate("voiceMetrics", opts.voiceMetrics);
   app.decorate("deps", {
     config: opts.config,
     database: opts.database,

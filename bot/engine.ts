@@ -9,7 +9,7 @@ import { MIDDLEWARE, runMiddleware } from "./middleware/index.js";
 import type { ConversationService } from "../domain/conversations/service.js";
 import type { ConversationState } from "./state.js";
 import { Tools } from "./tools.js";
-import type { EngineDeps, EngineLog, Turn } from "./turn.js";
+import type { EngineDeps, EngineLog, Turn, TurnStream } from "./turn.js";
 
 export type { EngineLog };
 import type { Choice, InboundMessage, OutboundMessage, TurnContext } from "./types.js";
@@ -96,7 +96,11 @@ export class Engine {
     return this.deps.conversations;
   }
 
-  async handleTurn(inbound: InboundMessage, ctx: TurnContext = {}): Promise<OutboundMessage[]> {
+  async handleTurn(
+    inbound: InboundMessage,
+    ctx: TurnContext = {},
+    stream?: TurnStream,
+  ): Promise<OutboundMessage[]> {
     const { conversations: store, clock } = this.deps;
     let identity = await store.identity(inbound.channel, inbound.externalUserId);
     if (
@@ -133,6 +137,7 @@ export class Engine {
         ),
         out: [],
         lockToken: token,
+        stream,
       };
       await runMiddleware(MIDDLEWARE, turn);
       return turn.out;

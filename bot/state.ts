@@ -32,7 +32,8 @@ export interface MedicineActionFields {
 }
 
 export interface OnboardingState {
-  step: "consent" | "name" | "dob" | "contact" | "code";
+  /** caller_dob: a phone caller whose number belongs to a patient says their date of birth (voice). */
+  step: "consent" | "name" | "dob" | "contact" | "code" | "caller_dob";
   name?: string | undefined;
   dateOfBirth?: string | undefined;
   /** The existing account the contact belongs to; absent for a new person (created once verified). */

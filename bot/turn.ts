@@ -56,6 +56,21 @@ export interface Turn {
   lockReleased?: boolean | undefined;
   /** Middleware that stopped the chain (for the logs and tests). */
   handledBy?: string | undefined;
+  /** A live channel (the phone) hearing the answer as it is produced; absent on message channels. */
+  stream?: TurnStream | undefined;
+}
+
+/**
+ * The port a live channel gives a turn to hear the answer as the model produces it (channels never import
+ * the model's library). The brain calls `token` for each piece of text, `tool` when a tool is about to run;
+ * when the person interrupts, `signal` aborts and `heard()` says how much of the answer reached them (only
+ * that is kept in the conversation).
+ */
+export interface TurnStream {
+  readonly signal: AbortSignal;
+  token(text: string): void;
+  tool(name: string): void;
+  heard(): string | undefined;
 }
 
 /**

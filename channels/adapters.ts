@@ -4,6 +4,7 @@ import type { PubSub } from "../domain/shared/pubsub.js";
 import type { ChannelAdapter } from "./contract.js";
 import { TelegramClient } from "./telegram/client.js";
 import { TwilioClient } from "./twilio/client.js";
+import { VoiceClient } from "./voice/client.js";
 import { WebClient } from "./web/client.js";
 import { WhatsAppClient } from "./whatsapp/client.js";
 
@@ -23,6 +24,7 @@ export function createAdapters(config: Config, clock: Clock, pubsub: PubSub): Ch
     if (twilio.whatsappNumber && !config.whatsapp)
       adapters.push(new TwilioClient("whatsapp", twilio, publicBaseUrl, storage.maxBytes, now));
   }
+  if (config.voice) adapters.push(new VoiceClient());
   if (config.whatsapp) adapters.push(new WhatsAppClient(config.whatsapp, clock, storage.maxBytes));
   return adapters;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Engine } from "../bot/engine.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "../bot/types.js";
+import type { TurnStream } from "../bot/turn.js";
 import { loggableError } from "../domain/shared/errors.js";
 import {
   CONVERSATION_JOBS,
@@ -156,11 +157,15 @@ export class ChannelHub {
   }
 
   /** One turn through the engine, then its replies' delivery. */
-  async runTurn(inbound: InboundMessage, ctx: TurnContext = {}): Promise<OutboundMessage[]> {
+  async runTurn(
+    inbound: InboundMessage,
+    ctx: TurnContext = {},
+    stream?: TurnStream,
+  ): Promise<OutboundMessage[]> {
     const { channel, externalUserId: address } = inbound;
     // The person wrote on this identity: WhatsApp's 24-hour window opens at their message.
     await this.conversations.touchInbound(channel, address, inbound.receivedAt);
-    const out = await this.engine.handleTurn(inbound, ctx);
+    const out = await this.engine.handleTurn(inbound, ctx, stream);
     if (out.some((m) => m.id !== undefined)) {
       const identity = await this.conversations.identity(channel, address);
       await this.kick(HUB_JOBS.send, { identityId: identity.id });

@@ -140,6 +140,14 @@ const EnvSchema = z.object({
   TWILIO_API_KEY_SID: optionalString,
   TWILIO_API_KEY_SECRET: optionalString,
   TWILIO_VIDEO_API_BASE_URL: z.string().default("https://video.twilio.com"),
+  VOICE_MODE: z.enum(["relay", "gather"]).default("relay"),
+  VOICE_HANDOFF_NUMBER: optionalString,
+  VOICE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Z]{2})?$/, "a language tag like en-US")
+    .default("en-US"),
+  VOICE_WELCOME_GREETING: z.string().max(300).default("Hello, this is HealthLink. How can I help you today?"),
+  TWILIO_TWIML_APP_SID: optionalString,
 });
 
 export type Env = Record<string, string | undefined>;
@@ -368,6 +376,27 @@ export interface Config {
     readonly minSimilarity: number;
     readonly topK: number;
   };
+  /**
+   * The phone line (Twilio Voice): on when Twilio is configured with TWILIO_PHONE_NUMBER (the clinic number
+   * callers dial and doctors' calls come from). docs/voice.md.
+   */
+  readonly voice:
+    | {
+        /** relay: ConversationRelay (streamed, barge-in); gather: <Gather>/<Say> turns (the fallback). */
+        readonly mode: "relay" | "gather";
+        /** E.164 number a caller is transferred to ("talk to a person", emergencies); unset → hang up. */
+        readonly handoffNumber: string | undefined;
+        /** BCP-47 language of speech recognition and text-to-speech, e.g. en-US. */
+        readonly language: string;
+        readonly welcomeGreeting: string;
+        /** The clinic number: caller id of doctors' calls. */
+        readonly callerId: string;
+        /** Doctors' browser calls: the TwiML app and the API key that signs their access tokens. */
+        readonly browser:
+          | { readonly twimlAppSid: string; readonly apiKeySid: string; readonly apiKeySecret: string }
+          | undefined;
+      }
+    | undefined;
   /** Notifications and reminders (domain/notifications). */
   /**
    * Visits: WebRTC in the browser with our own signalling (default), or Twilio Video group rooms when an API
@@ -629,6 +658,12 @@ export function loadConfig(env: Env = process.env): Config {
       "Twilio Video (TWILIO_API_KEY_SID) also needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (tokens, signed callbacks)",
     );
   }
+  if (e.VOICE_HANDOFF_NUMBER !== undefined && !/^\+[1-9]\d{6,14}$/.test(e.VOICE_HANDOFF_NUMBER)) {
+    throw new ConfigError("VOICE_HANDOFF_NUMBER must be an E.164 number like +14155550100");
+  }
+  if (e.TWILIO_TWIML_APP_SID !== undefined && !/^AP[0-9a-zA-Z]{32}$/.test(e.TWILIO_TWIML_APP_SID)) {
+    throw new ConfigError("TWILIO_TWIML_APP_SID must look like AP followed by 32 characters");
+  }
   if (!URL.canParse(e.TWILIO_VIDEO_API_BASE_URL)) {
     throw new ConfigError("TWILIO_VIDEO_API_BASE_URL must be a URL like https://video.twilio.com");
   }
@@ -798,6 +833,26 @@ export function loadConfig(env: Env = process.env): Config {
       minSimilarity: e.RAG_MIN_SIMILARITY,
       topK: e.RAG_TOP_K,
     },
+    voice:
+      e.TWILIO_ACCOUNT_SID !== undefined && e.TWILIO_AUTH_TOKEN !== undefined && e.TWILIO_PHONE_NUMBER
+        ? {
+            mode: e.VOICE_MODE,
+            handoffNumber: e.VOICE_HANDOFF_NUMBER,
+            language: e.VOICE_LANGUAGE,
+            welcomeGreeting: e.VOICE_WELCOME_GREETING,
+            callerId: e.TWILIO_PHONE_NUMBER,
+            browser:
+              e.TWILIO_TWIML_APP_SID !== undefined &&
+              e.TWILIO_API_KEY_SID !== undefined &&
+              e.TWILIO_API_KEY_SECRET !== undefined
+                ? {
+                    twimlAppSid: e.TWILIO_TWIML_APP_SID,
+                    apiKeySid: e.TWILIO_API_KEY_SID,
+                    apiKeySecret: e.TWILIO_API_KEY_SECRET,
+                  }
+                : undefined,
+          }
+        : undefined,
     notifications: {
       quietHours: e.QUIET_HOURS,
       appointmentReminderOffsetsMs: parseOffsets(e.APPOINTMENT_REMINDER_OFFSETS),

@@ -5,13 +5,14 @@ declare module "ws" {
     maxPayload?: number;
   }
   export class WebSocket extends EventEmitter {
-    constructor(url: string);
+    constructor(url: string, options?: { headers?: Record<string, string> });
     readonly readyState: number;
     send(data: string): void;
     close(code?: number, reason?: string): void;
     on(event: "message", listener: (data: Buffer) => void): this;
     on(event: "open" | "close", listener: (code?: number) => void): this;
     on(event: "error", listener: (err: Error) => void): this;
+    on(event: "unexpected-response", listener: (req: unknown, res: { statusCode?: number }) => void): this;
   }
   export class Server extends EventEmitter {}
   export default WebSocket;

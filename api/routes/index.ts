@@ -28,6 +28,8 @@ import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
 import { messageRoutes } from "./messages.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
+import { twilioVoiceWebhook } from "../webhooks/twilio-voice.js";
+import { voiceRoutes } from "./voice.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 import { fhirRoutes } from "./fhir.js";
 import { ragRoutes } from "./rag.js";
@@ -65,6 +67,8 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(visitRoutes);
   await app.register(messageRoutes);
   await app.register(twilioVideoWebhook);
+  await app.register(twilioVoiceWebhook, { metrics: app.voiceMetrics });
+  await app.register(voiceRoutes);
   await app.register(visitNoteRoutes);
   await app.register(fhirRoutes, { prefix: "/fhir/R4" });
   await app.register(ragRoutes);

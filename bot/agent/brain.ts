@@ -1,11 +1,18 @@
 import { ChatOpenAI } from "@langchain/openai";
 import { loggableError } from "../../domain/shared/errors.js";
-import { AIMessage, createAgent, HumanMessage, toolCallLimitMiddleware, type BaseMessage } from "langchain";
+import {
+  AIMessage,
+  AIMessageChunk,
+  createAgent,
+  HumanMessage,
+  toolCallLimitMiddleware,
+  type BaseMessage,
+} from "langchain";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../../config/index.js";
 import type { Services } from "../../domain/index.js";
 import type { Channel } from "../../domain/shared/actor.js";
-import type { Brain } from "../turn.js";
+import type { Brain, TurnStream } from "../turn.js";
 import { GuidedBrain } from "../guided/machine.js";
 import { say, type Turn } from "../turn.js";
 import { openItems, recentMessages } from "./context.js";
@@ -45,6 +52,15 @@ export function chatModel(llm: LlmConfig): ChatOpenAI {
     ...(llm.baseUrl ? { configuration: { baseURL: llm.baseUrl } } : {}),
   });
 }
+
+/** Added to the system prompt on the phone: the answer is spoken (the voice render profile). */
+export const VOICE_STYLE = [
+  "You are speaking with the person on the phone; your words are read aloud.",
+  "Use short, plain sentences. Never use markdown, lists, links, web addresses or internal ids.",
+  "Say numbers, dates, times and amounts of money as a person would say them.",
+  "A payment or visit link is sent to the caller's phone by text message: say so instead of reading it.",
+  "When you offer choices, number them and say: say one, two or three, or press the number.",
+].join(" ");
 
 /** The final text of an agent run: the last AI message's text content. */
 function finalText(messages: BaseMessage[]): string {
@@ -91,9 +107,25 @@ export class AgentBrain implements Brain {
 
     const before = { pending: turn.state.pending, actionSeq: turn.state.actionSeq };
     try {
-      const system = `${await this.prompt()}\n\n${await openItems(turn)}`;
+      const voice = turn.inbound.channel === "voice" ? `\n\n${VOICE_STYLE}` : "";
+      const system = `${await this.prompt()}${voice}\n\n${await openItems(turn)}`;
       const history = await recentMessages(turn);
-      const reply = await this.run(system, [...history, new HumanMessage(text)], agentTools({ turn }));
+      const { stream } = turn;
+      let reply: string;
+      try {
+        reply = await this.run(system, [...history, new HumanMessage(text)], agentTools({ turn }), stream);
+      } catch (err) {
+        // The person talked over the answer: what they heard of it is the answer kept in the conversation.
+        if (!stream?.signal.aborted) throw err;
+        reply = "";
+      }
+      if (stream?.signal.aborted) {
+        turn.state.pending = before.pending;
+        turn.state.actionSeq = before.actionSeq;
+        const heard = stream.heard()?.trim();
+        if (heard) say(turn, `${heard}…`);
+        return;
+      }
       // A prepared action already showed its summary with Confirm / Change: that is the answer.
       if (turn.state.pending !== before.pending && turn.state.pending !== undefined) return;
       say(turn, checkReply(reply, turn.inbound.channel));
@@ -138,6 +170,7 @@ export class AgentBrain implements Brain {
     systemPrompt: string,
     messages: BaseMessage[],
     tools: ReturnType<typeof agentTools> | ReturnType<typeof replayTools>,
+    stream?: TurnStream,
   ): Promise<string> {
     const agent = createAgent({
       model: this.opts.model,
@@ -145,7 +178,35 @@ export class AgentBrain implements Brain {
       systemPrompt,
       middleware: [toolCallLimitMiddleware({ runLimit: MAX_TOOL_CALLS_PER_TURN, exitBehavior: "continue" })],
     });
-    const result = await agent.invoke({ messages }, { recursionLimit: this.recursionLimit });
-    return finalText(result.messages);
+    if (!stream) {
+      const result = await agent.invoke({ messages }, { recursionLimit: this.recursionLimit });
+      return finalText(result.messages);
+    }
+    // A live channel hears the answer as the model writes it: LangGraph's "messages" mode yields each model
+    // chunk as it arrives (the model streams), "values" the state after each step (the final messages).
+    let last: BaseMessage[] = [];
+    const announced = new Set<string>();
+    const chunks = await agent.stream(
+      { messages },
+      { recursionLimit: this.recursionLimit, streamMode: ["messages", "values"], signal: stream.signal },
+    );
+    for await (const [mode, payload] of chunks as AsyncIterable<[string, unknown]>) {
+      if (mode === "values") {
+        last = (payload as { messages: BaseMessage[] }).messages;
+        continue;
+      }
+      const [message] = payload as [BaseMessage, unknown];
+      if (!AIMessageChunk.isInstance(message)) continue;
+      for (const call of message.tool_call_chunks ?? []) {
+        const key = `${call.index ?? 0}:${call.id ?? ""}`;
+        if (call.name && !announced.has(key)) {
+          announced.add(key);
+          stream.tool(call.name);
+        }
+      }
+      const piece = typeof message.content === "string" ? message.content : "";
+      if (piece) stream.token(piece);
+    }
+    return finalText(last);
   }
 }

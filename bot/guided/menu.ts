@@ -39,5 +39,6 @@ export async function openTicket(turn: Turn, urgent: boolean): Promise<void> {
     urgent
       ? `I've asked a member of our team to contact you right away (ticket #${id}). If things get worse, call the emergency number now.`
       : `I've asked a member of our team to get back to you here (ticket #${id}). Type "menu" to keep going meanwhile.`,
+    { handoff: "person" },
   );
 }

@@ -5,7 +5,7 @@ import {
 } from "../../domain/conversations/signup.js";
 import { ONE_TIME_CODE_LENGTH } from "../../domain/shared/one-time-code.js";
 import { normalizePhone, type PhoneRegion } from "../../domain/shared/phone.js";
-import { isIsoDate } from "../../domain/shared/time.js";
+import { parseSpokenDate } from "../../domain/shared/spoken-date.js";
 import { showMenu } from "../guided/menu.js";
 import { say, type Middleware, type Turn } from "../turn.js";
 
@@ -45,16 +45,74 @@ export const identity: Middleware = async (turn, next) => {
     return next();
   }
   turn.handledBy = "identity";
+  // On the phone a person is one transfer away, even before the caller is known.
+  if (
+    turn.inbound.channel === "voice" &&
+    (turn.input.choice === "human" || ASKS_FOR_PERSON.test(turn.input.text))
+  )
+    return void say(turn, "I'm connecting you with a person from our team now.", { handoff: "person" });
+  if (await callerCheck(turn)) return;
   await onboard(turn);
 };
 
+/** "Talk to a person", "speak to someone", "operator", "a human please"… */
+export const ASKS_FOR_PERSON =
+  /\b(?:(?:talk|speak|connect me|put me through)\b.{0,20}\b(?:person|human|someone|somebody|agent|operator|receptionist|staff)|operator|representative|real person|a human)\b/i;
+
+/** Wrong dates of birth a caller may give before only a person can help. */
+export const CALLER_DOB_ATTEMPTS = 3;
+
+/**
+ * The phone line: a caller id is not proof (it can be spoofed), so a number that belongs to a patient only
+ * tells us whose date of birth to ask for. Nothing of the patient is said, and no tool runs, until the caller
+ * says the date of birth on file; three wrong dates → only a person can help. Returns false when this is not
+ * a known patient's call (the usual onboarding then runs, its code sent by SMS to the calling number).
+ */
+async function callerCheck(turn: Turn): Promise<boolean> {
+  const phone = turn.ctx.callerPhone;
+  if (turn.inbound.channel !== "voice" || phone === undefined) return false;
+  const { conversations, clock } = turn.deps;
+  const ob = turn.state.onboarding;
+  if (ob && ob.step !== "caller_dob") return false;
+  const user = await conversations.signup.accountOf({ kind: "phone", value: phone });
+  if (!user?.active || user.patientId === null) return false;
+  const offerPerson = [{ id: "human", label: "Talk to a person" }];
+  if (!ob) {
+    turn.state.onboarding = { step: "caller_dob", userId: user.id, attempts: 0 };
+    say(turn, "To protect your privacy, please tell me your date of birth first.");
+    return true;
+  }
+  const attempts = ob.attempts ?? 0;
+  if (attempts >= CALLER_DOB_ATTEMPTS) {
+    say(turn, "I can't verify you on this call. A person from our team can help you.", {
+      choices: offerPerson,
+    });
+    return true;
+  }
+  const dob = parseSpokenDate(turn.input.text);
+  if (dob !== undefined && (await conversations.signup.dateOfBirthMatches(user.id, dob))) {
+    await conversations.linkIdentity(turn.identity.id, user.id, clock.now());
+    verified(turn, user.id, "Thank you, you're verified. How can I help you today?");
+    return true;
+  }
+  ob.attempts = attempts + 1;
+  if (ob.attempts >= CALLER_DOB_ATTEMPTS) {
+    say(turn, "I'm sorry, that doesn't match our records. A person from our team can help you.", {
+      choices: offerPerson,
+    });
+    return true;
+  }
+  say(
+    turn,
+    dob === undefined
+      ? "I didn't catch a date. Please say your date of birth, for example April twelfth, nineteen eighty-eight."
+      : "That doesn't match our records. Please say your date of birth again.",
+  );
+  return true;
+}
+
 function parseDate(text: string): string | undefined {
-  const t = text.trim();
-  if (isIsoDate(t)) return t;
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
-  if (!m) return undefined;
-  const iso = `${m[3]}-${m[2]!.padStart(2, "0")}-${m[1]!.padStart(2, "0")}`;
-  return isIsoDate(iso) ? iso : undefined;
+  return parseSpokenDate(text);
 }
 
 /** An email, or a phone in E.164 (a number typed without "+" is one of DEFAULT_PHONE_REGION). */
@@ -173,6 +231,11 @@ async function onboard(turn: Turn): Promise<void> {
   }
 
   switch (ob.step) {
+    case "caller_dob": {
+      // The calling number no longer leads to a patient (callerCheck passed it on): start over as anyone would.
+      turn.state.onboarding = undefined;
+      return onboard(turn);
+    }
     case "name": {
       if (text.length < 2 || text.length > 100 || !/\p{L}/u.test(text) || /\d/.test(text))
         return void say(turn, "Please type your full name (letters only).");
@@ -185,6 +248,13 @@ async function onboard(turn: Turn): Promise<void> {
       if (!dob || dob > today || dob < "1900-01-01")
         return void say(turn, "I couldn't read that date. Please type it like 1990-05-31 or 31/05/1990.");
       turn.state.onboarding = { ...ob, step: "contact", dateOfBirth: dob };
+      // A caller gets the code by SMS at the number they call from, and reads it back.
+      const caller = turn.inbound.channel === "voice" ? turn.ctx.callerPhone : undefined;
+      if (caller !== undefined) {
+        const account = await conversations.signup.accountOf({ kind: "phone", value: caller });
+        if (account && account.patientId === null) return void say(turn, STAFF_CONTACT);
+        return sendCode(turn, { kind: "phone", value: caller }, account?.id);
+      }
       // A WhatsApp sender needs no code: the number the messages come from is theirs.
       const sender = senderPhone(turn);
       if (sender !== undefined) {
@@ -257,7 +327,7 @@ async function onboard(turn: Turn): Promise<void> {
       const ok = conversations.signup.codeMatches({
         conversationId: turn.conversation.id,
         identityId: turn.identity.id,
-        typed: text,
+        typed: turn.inbound.channel === "voice" ? spokenDigits(text) : text,
         codeHash: ob.codeHash ?? "",
       });
       if (!ok) {
@@ -286,4 +356,33 @@ async function onboard(turn: Turn): Promise<void> {
       return verified(turn, userId, "Thank you, you're verified. How can I help you today?");
     }
   }
+}
+
+const DIGIT_WORDS: Record<string, string> = {
+  zero: "0",
+  oh: "0",
+  o: "0",
+  one: "1",
+  two: "2",
+  to: "2",
+  too: "2",
+  three: "3",
+  four: "4",
+  for: "4",
+  five: "5",
+  six: "6",
+  seven: "7",
+  eight: "8",
+  nine: "9",
+};
+
+/** A code read aloud ("one two three, 4 5 6") as the digits it spells; anything else left as it was. */
+export function spokenDigits(text: string): string {
+  const words = text
+    .toLowerCase()
+    .replace(/[^a-z0-9 ]/g, " ")
+    .split(/\s+/)
+    .filter(Boolean);
+  const digits = words.map((w) => (/^\d+$/.test(w) ? w : DIGIT_WORDS[w]));
+  return digits.every((d) => d !== undefined) && digits.length > 0 ? digits.join("") : text;
 }

@@ -19,5 +19,6 @@ export const triage: Middleware = async (turn, next) => {
       { id: "human_urgent", label: "Connect me with a person" },
       { id: "menu", label: "Main menu" },
     ],
+    handoff: "emergency",
   });
 };

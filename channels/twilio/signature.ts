@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { sameSecret } from "../shared/compare.js";
+import { validateRequest } from "twilio/lib/webhooks/webhooks.js";
 
 /** The header Twilio signs every webhook request with. */
 export const SIGNATURE_HEADER = "x-twilio-signature";
@@ -20,8 +20,10 @@ export function computeSignature(authToken: string, url: string, params: Iterabl
 }
 
 /**
- * True when the header is the signature of this URL and these parameters, compared in constant time on
- * equal-length buffers. Missing or empty → false.
+ * THE check of every Twilio webhook and of the ConversationRelay WebSocket upgrade (which is signed over its
+ * wss:// URL with no parameters): the twilio package's validateRequest, which tries the URL as received with
+ * and without its port (Twilio signs the URL it called, with or without the default port depending on the
+ * product) and compares in constant time. Missing, empty or oversized header → false.
  */
 export function verifySignature(
   header: unknown,
@@ -29,6 +31,15 @@ export function verifySignature(
   url: string,
   params: Iterable<[string, string]>,
 ): boolean {
-  if (typeof header !== "string" || header.length > 100) return false;
-  return sameSecret(header, computeSignature(authToken, url, params));
+  if (typeof header !== "string" || header.length === 0 || header.length > 100) return false;
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of params) {
+    const had = fields[name];
+    fields[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  try {
+    return validateRequest(authToken, header, url, fields);
+  } catch {
+    return false;
+  }
 }

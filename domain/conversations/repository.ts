@@ -533,6 +533,16 @@ export class ConversationRepository {
     return row && { city: row.city, phone: row.phone ?? row.userPhone };
   }
 
+  /** The patient's date of birth on file (ISO), or null (compared by the caller check; never said). */
+  async dateOfBirthOf(userId: number): Promise<string | null> {
+    const [row] = await this.db
+      .select({ dob: patients.dateOfBirth })
+      .from(patients)
+      .where(eq(patients.userId, userId))
+      .limit(1);
+    return row?.dob ?? null;
+  }
+
   /** Counts rows for tests and the admin tool. */
   async count(table: "messages" | "tool_calls", conversationId: number): Promise<number> {
     const t = table === "messages" ? conversationMessages : toolCalls;

@@ -156,6 +156,31 @@ export class ConversationService {
    * `choices`) and in the identity's outbox, whose drain sends them. `key` makes the post idempotent: posting
    * again with the same key stores nothing more. Returns the messages' ids.
    */
+  /**
+   * A phone call's status callback (ringing, in-progress, completed, busy, no-answer, failed) with its length:
+   * kept on the call's conversation (state.call) for the admin review. A call that never reached a turn has
+   * no conversation yet: one is opened, so every call is on record.
+   */
+  async recordCall(
+    callSid: string,
+    call: { status: string; durationSeconds?: number | undefined },
+    at: Date,
+  ): Promise<void> {
+    const identity = await this.repo.identity("voice", callSid);
+    const conversation = await this.repo.conversationFor(identity, "voice");
+    const token = await this.repo.lock(conversation.id);
+    try {
+      const current = (await this.repo.load(conversation.id)) ?? conversation;
+      const state = {
+        ...current.state,
+        call: { status: call.status, durationSeconds: call.durationSeconds, at: at.toISOString() },
+      };
+      await this.repo.save(conversation.id, { state, channel: current.channel }, at);
+    } finally {
+      await this.repo.unlock(conversation.id, token);
+    }
+  }
+
   async post(
     identity: IdentityRow,
     messages: OutboundMessage[],

@@ -51,6 +51,15 @@ export class ChatSignup {
   }
 
   /**
+   * A caller's check (the phone line): does this date of birth match the one on file for the patient whose
+   * number is calling? A yes only — the date itself never leaves the domain. No date on file → false.
+   */
+  async dateOfBirthMatches(userId: number, dateOfBirth: string): Promise<boolean> {
+    const onFile = await this.repo.dateOfBirthOf(userId);
+    return onFile !== null && onFile === dateOfBirth;
+  }
+
+  /**
    * Sends a new code to the contact (the `sequence`-th of this conversation): through the account when one
    * exists, otherwise straight to the address, by email or SMS.
    */

@@ -51,6 +51,11 @@ export interface OutboundMessage {
    * 24 hours) sends the configured template for it when the window is closed.
    */
   notification?: { template: string; data: Record<string, unknown> } | undefined;
+  /**
+   * The person needs a human now (an emergency, or they asked for one): a live channel (the phone) transfers
+   * the call after saying this message. Message channels ignore it.
+   */
+  handoff?: "emergency" | "person" | undefined;
   /** Set once stored: the conversation_messages id and the conversation. */
   id?: number | undefined;
   conversationId?: number | undefined;
@@ -61,6 +66,8 @@ export interface TurnContext {
   /** The channel proved the sender is this user (web: a valid access token). */
   verifiedUserId?: number | undefined;
   requestId?: string | undefined;
+  /** The caller's number as the phone network gave it (E.164; voice calls): matched to a patient, not proof. */
+  callerPhone?: string | undefined;
   /** The inbox row this turn answers (a turn run by the inbox drain): marked processed with the replies. */
   inboxId?: number | undefined;
 }

@@ -8,6 +8,7 @@ import {
   doctors,
   nurseAssignments,
   patients,
+  users,
   type AppointmentStatus,
 } from "../../db/schema/index.js";
 import { timeToMinutes } from "../shared/time.js";
@@ -67,6 +68,18 @@ const flatten = (r: DetailRecord): AppointmentDetail => ({
 /** The only place scheduling touches the database. */
 export class SchedulingRepository {
   constructor(private readonly db: DbOrTx) {}
+
+  /** The phone of an appointment's patient (the profile's, else the account's), for a call the clinic places. */
+  async patientPhone(appointmentId: number): Promise<string | null> {
+    const [row] = await this.db
+      .select({ phone: patients.phone, userPhone: users.phone })
+      .from(appointments)
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .innerJoin(users, eq(users.id, patients.userId))
+      .where(eq(appointments.id, appointmentId))
+      .limit(1);
+    return row ? (row.phone ?? row.userPhone ?? null) : null;
+  }
 
   // Doctors and people ----------------------------------------------------------------------------
 

@@ -652,6 +652,24 @@ export class SchedulingService {
     return appointmentView(appt);
   }
 
+  /**
+   * The number to dial for a call the appointment's doctor (or their nurse) places from the browser: the
+   * clinic's Twilio number calls it, and the number never reaches the browser. Someone else's appointment →
+   * 404, as for reading it; the call is audited.
+   */
+  async patientPhoneForCall(actor: Actor, id: number): Promise<string | null> {
+    if (actor.role !== "doctor" && actor.role !== "nurse") throw notFound("Appointment");
+    const { appt } = await this.authorize(actor, id, "read");
+    await this.ctx.audit.record(actor, {
+      patientId: appt.patientId,
+      action: "call",
+      resourceType: "appointment",
+      resourceId: appt.id,
+      outcome: "allowed",
+    });
+    return this.repo.patientPhone(id);
+  }
+
   async listForPatient(
     actor: Actor,
     input: { patientId?: number | undefined; scope: ListScope; page: number; perPage: number },

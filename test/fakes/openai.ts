@@ -3,11 +3,20 @@ import type { AddressInfo } from "node:net";
 
 /** One scripted answer of the fake model. */
 export type FakeReply =
-  | { text: string }
-  | { toolCalls: { name: string; args: Record<string, unknown> }[] }
+  | ({ text: string } & Pacing)
+  | ({ toolCalls: { name: string; args: Record<string, unknown> }[] } & Pacing)
   | { status: number }
   /** Never answers (the client's timeout fires). */
   | { hang: true };
+
+/**
+ * How a streamed answer (a request with `stream: true`) is paced: the first chunk after `firstTokenMs`, then
+ * one word per chunk every `tokenMs`. Unstreamed requests ignore it.
+ */
+export interface Pacing {
+  firstTokenMs?: number | undefined;
+  tokenMs?: number | undefined;
+}
 
 export interface ChatRequest {
   model: string;
@@ -90,6 +99,7 @@ export class FakeOpenAI {
       return;
     }
     const n = ++this.seq;
+    if (body.stream === true) return this.stream(res, body, reply, n);
     const message =
       "text" in reply
         ? { role: "assistant", content: reply.text }
@@ -115,5 +125,52 @@ export class FakeOpenAI {
         usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
       }),
     );
+  }
+
+  /** The same answer as server-sent events (`chat.completion.chunk`s, then `[DONE]`), word by word. */
+  private async stream(
+    res: ServerResponse,
+    body: ChatRequest,
+    reply: Exclude<FakeReply, { status: number } | { hang: true }>,
+    n: number,
+  ): Promise<void> {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    this.open.add(res);
+    res.on("close", () => this.open.delete(res));
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({
+        id: `chatcmpl-${n}`,
+        object: "chat.completion.chunk",
+        created: 1_900_000_000,
+        model: body.model,
+        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      })}\n\n`;
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    if (reply.firstTokenMs) await sleep(reply.firstTokenMs);
+    if (res.destroyed) return;
+    if ("text" in reply) {
+      const words = reply.text.match(/\S+\s*/g) ?? [""];
+      for (let i = 0; i < words.length; i++) {
+        if (i > 0 && reply.tokenMs) await sleep(reply.tokenMs);
+        if (res.destroyed) return;
+        res.write(chunk(i === 0 ? { role: "assistant", content: words[i] } : { content: words[i] }));
+      }
+      res.write(chunk({}, "stop"));
+    } else {
+      res.write(
+        chunk({
+          role: "assistant",
+          content: null,
+          tool_calls: reply.toolCalls.map((c, i) => ({
+            index: i,
+            id: `call_${n}_${i}`,
+            type: "function",
+            function: { name: c.name, arguments: JSON.stringify(c.args) },
+          })),
+        }),
+      );
+      res.write(chunk({}, "tool_calls"));
+    }
+    res.end("data: [DONE]\n\n");
   }
 }

@@ -1,0 +1,236 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import type { TurnStream } from "../../bot/turn.js";
+import type { Choice, InboundMessage, OutboundMessage, TurnContext } from "../../bot/types.js";
+import { phoneFromProvider } from "../../domain/shared/phone.js";
+import { loggableError } from "../../domain/shared/errors.js";
+import { parseRelayMessage, type HandoffData, type RelayOut } from "./protocol.js";
+import { hasLinks, SpeechFilter, spoken, spokenChoice } from "./render.js";
+
+/** A tool still running this long after the model asked for it gets a short spoken filler first. */
+export const FILLER_AFTER_MS = 700;
+export const FILLER = "One moment while I check that. ";
+/** Keys pressed with no choices on offer (a code, a date) are collected until # or this long a pause. */
+export const DIGITS_PAUSE_MS = 2000;
+const SORRY = "Sorry, something went wrong on our side. Please say that again.";
+
+/** Where the phone's latency figures go (the lead wires a Prometheus histogram; channels import no client). */
+export interface VoiceMetrics {
+  /** Seconds from the caller's prompt to the first text token sent back; tool: a tool ran before it. */
+  firstToken(seconds: number, labels: { tool: boolean }): void;
+}
+
+/** What a call needs from the platform: the engine's turns (through the hub) and a way to text the caller. */
+export interface VoicePorts {
+  /** One turn through the engine (ChannelHub.runTurn): stored like every channel's, streamed when given. */
+  runTurn(inbound: InboundMessage, ctx: TurnContext, stream?: TurnStream): Promise<OutboundMessage[]>;
+  /** Texts a message (its links) to the caller's number by SMS; key makes a retry harmless. */
+  textCaller(phone: string, message: OutboundMessage, key: string): Promise<void>;
+  now(): Date;
+  metrics?: VoiceMetrics | undefined;
+  log: { warn(obj: object, msg: string): void };
+}
+
+export interface CallInfo {
+  callSid: string;
+  /** The caller's E.164 number (undefined: withheld or not a phone number). */
+  caller: string | undefined;
+}
+
+/** The caller's number as Twilio gives it → E.164, or undefined ("anonymous", a SIP address…). */
+export function callerOf(from: string): string | undefined {
+  return from.startsWith("+") ? phoneFromProvider(from) : undefined;
+}
+
+/** What the call says after a turn (beyond what was streamed), and whether it is handed to a person. */
+export interface AfterTurn {
+  speech: string;
+  handoff: HandoffData["reason"] | undefined;
+  choices: Choice[];
+}
+
+/**
+ * After the engine answered: links are texted to the caller (the call says so), a hand-off is noted, and the
+ * messages not already streamed are rendered for the ear (their choices read out unless the call is handed on).
+ */
+export async function afterTurn(
+  ports: VoicePorts,
+  call: CallInfo,
+  out: OutboundMessage[],
+  streamed: string,
+): Promise<AfterTurn> {
+  const handoff = out.find((m) => m.handoff !== undefined)?.handoff;
+  const speech: string[] = [];
+  for (const m of out) {
+    if (hasLinks(m) && call.caller !== undefined) {
+      await ports
+        .textCaller(
+          call.caller,
+          { text: m.text, links: m.links, attachments: m.attachments },
+          `voice:${call.callSid}:${m.id ?? randomUUID()}`,
+        )
+        .catch((err: unknown) =>
+          ports.log.warn({ err: loggableError(err).name }, "voice: the link was not texted"),
+        );
+    }
+    const isStreamed =
+      streamed !== "" && m.text.replace(/\s+/g, " ").trim().startsWith(streamed.trim().slice(0, 40));
+    const text = spoken(isStreamed ? { ...m, text: "" } : m, { choices: handoff === undefined });
+    if (text) speech.push(text);
+  }
+  const choices = [...out].reverse().find((m) => m.choices?.length)?.choices ?? [];
+  return { speech: speech.join(" "), handoff, choices: handoff ? [] : choices };
+}
+
+/**
+ * One ConversationRelay session (one call): Twilio's speech-to-text sends the caller's words, we answer with
+ * text tokens as the engine produces them, Twilio speaks them. Turns run one at a time in arrival order; an
+ * interrupt aborts the running one (the engine keeps only what the caller heard). A DTMF key answers the
+ * choices on offer. An answer that hands the call on (an emergency, "talk to a person") ends the session with
+ * handoffData; the <Connect action> callback then dials a person.
+ */
+export class RelaySession {
+  private call: CallInfo | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private current: { controller: AbortController; heard: string | undefined } | undefined;
+  private choices: Choice[] = [];
+  private digits = "";
+  private digitTimer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private ended = false;
+
+  constructor(
+    private readonly send: (frame: RelayOut) => void,
+    private readonly ports: VoicePorts,
+  ) {}
+
+  /** One frame from Twilio. */
+  receive(raw: string): void {
+    const msg = parseRelayMessage(raw);
+    if (!msg || this.ended) return;
+    switch (msg.type) {
+      case "setup":
+        this.call ??= { callSid: msg.callSid, caller: callerOf(msg.from) };
+        return;
+      case "interrupt":
+        return this.interrupt(msg.utteranceUntilInterrupt);
+      case "error":
+        // Twilio's description may quote the caller: only that it happened is logged.
+        return this.ports.log.warn(
+          { call: this.call?.callSid },
+          "voice: conversation relay reported an error",
+        );
+      case "dtmf":
+        return this.dtmf(msg.digit);
+      case "prompt": {
+        if (!msg.last) return;
+        const at = performance.now();
+        return this.enqueue(msg.voicePrompt, at);
+      }
+    }
+  }
+
+  /** The socket closed: whatever runs stops. */
+  close(): void {
+    this.ended = true;
+    clearTimeout(this.digitTimer);
+    this.current?.controller.abort();
+  }
+
+  private enqueue(text: string, at: number): void {
+    this.queue = this.queue.then(() => this.turn(text, at));
+  }
+
+  private interrupt(utterance: string): void {
+    const c = this.current;
+    if (!c || c.controller.signal.aborted) return;
+    c.heard = utterance;
+    c.controller.abort();
+  }
+
+  private dtmf(digit: string): void {
+    const flush = () => {
+      clearTimeout(this.digitTimer);
+      const keys = this.digits;
+      this.digits = "";
+      if (keys) this.enqueue(keys, performance.now());
+    };
+    if (digit === "#" || digit === "*") return flush();
+    // A key answering the choices on offer is an answer at once; otherwise keys make up a code or a date.
+    if (this.choices.length > 0 && this.digits === "") return this.enqueue(digit, performance.now());
+    this.digits += digit;
+    clearTimeout(this.digitTimer);
+    this.digitTimer = setTimeout(flush, DIGITS_PAUSE_MS);
+  }
+
+  private async turn(said: string, at: number): Promise<void> {
+    const call = this.call;
+    if (!call || this.ended || said.trim() === "") return;
+    const controller = new AbortController();
+    const current = { controller, heard: undefined as string | undefined };
+    this.current = current;
+    const filter = new SpeechFilter();
+    let streamed = "";
+    let first = true;
+    let usedTool = false;
+    let filler: NodeJS.Timeout | undefined;
+    const emit = (token: string, last = false) => {
+      if (controller.signal.aborted || this.ended || (token === "" && !last)) return;
+      if (first && token !== "") {
+        first = false;
+        this.ports.metrics?.firstToken((performance.now() - at) / 1000, { tool: usedTool });
+      }
+      this.send({ type: "text", token, last });
+    };
+    const stream: TurnStream = {
+      signal: controller.signal,
+      token: (t) => {
+        clearTimeout(filler);
+        filler = undefined;
+        const piece = filter.push(t);
+        if (piece) {
+          streamed += piece;
+          emit(piece);
+        }
+      },
+      tool: () => {
+        usedTool = true;
+        filler ??= setTimeout(() => emit(FILLER), FILLER_AFTER_MS);
+      },
+      heard: () => current.heard,
+    };
+    const inbound: InboundMessage = {
+      channel: "voice",
+      externalUserId: call.callSid,
+      text: spokenChoice(said.trim()).slice(0, 2000),
+      providerMessageId: `${call.callSid}:${++this.seq}`,
+      receivedAt: this.ports.now(),
+    };
+    try {
+      const out = await this.ports.runTurn(inbound, { callerPhone: call.caller }, stream);
+      clearTimeout(filler);
+      if (controller.signal.aborted) return;
+      const rest = filter.flush();
+      if (rest) {
+        streamed += rest;
+        emit(rest);
+      }
+      const after = await afterTurn(this.ports, call, out, streamed);
+      this.choices = after.choices;
+      if (after.speech) emit(streamed ? ` ${after.speech}` : after.speech);
+      emit("", true);
+      if (after.handoff) this.end(after.handoff);
+    } catch (err) {
+      this.ports.log.warn({ err: loggableError(err).name, call: call.callSid }, "voice: turn failed");
+      emit(SORRY, true);
+    } finally {
+      clearTimeout(filler);
+      if (this.current === current) this.current = undefined;
+    }
+  }
+
+  private end(reason: HandoffData["reason"]): void {
+    this.ended = true;
+    this.send({ type: "end", handoffData: JSON.stringify({ reason } satisfies HandoffData) });
+  }
+}
