@@ -282,4 +282,5 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
     status: [409],
     in: ["domain/consultations/visit-chat.ts", "domain/consultations/visits.ts"],
   },
+  VOICE_NOT_CONFIGURED: { status: [409], in: ["api/routes/voice.ts"] },
 };

@@ -8,7 +8,10 @@ import { CALL_PAGE } from "../../channels/voice/page.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
 import { sendPage } from "../plugins/security.js";
-import { errors } from "../schemas.js";
+import { errorsIn } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("api/routes/voice.ts", "domain/scheduling/");
 
 /** A browser call token lives this long (Twilio allows up to 24 hours). */
 const TOKEN_TTL_SECONDS = 3600;
