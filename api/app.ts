@@ -24,6 +24,7 @@ import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
 import { registerSecurity } from "./plugins/security.js";
 import { registerTracing, traceIds } from "./plugins/tracing.js";
+import { finishDocument } from "./openapi.js";
 import { routes } from "./routes/index.js";
 import { ErrorResponse } from "./schemas.js";
 
@@ -178,6 +179,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       },
     },
+    // Defaults make parameters optional; common parameters get their description (api/openapi.ts).
+    transformObject: (documentObject) =>
+      finishDocument(
+        "openapiObject" in documentObject ? documentObject.openapiObject : documentObject.swaggerObject,
+      ),
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === "string" ? json.$id : `def-${i}`,

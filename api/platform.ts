@@ -82,6 +82,8 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
         everyMs: SWEEP_MS,
         run: (now) => services.transcripts.sweepStranded(new Date(now.getTime() - 60_000)),
       },
+      // Chat consultations whose window closed: ended, the patient told their messages go to the assistant.
+      { name: "chat visits", everyMs: SWEEP_MS, run: (now) => services.visits.chats.closeExpired(now) },
       {
         name: "visit notes",
         everyMs: SWEEP_MS,

@@ -109,7 +109,7 @@ async function upToConfirm(c: ReturnType<typeof chatter>, slotIndex = 1): Promis
   expect(choiceIds(days)).toHaveLength(5);
   expect(choiceIds(days)[0]).toBe("day:2030-01-07");
   const slots = await c.send("1");
-  expect(choiceIds(slots)[0]).toMatch(/^slot:\d\d:\d\d [AP]M$/);
+  expect(choiceIds(slots)[0]).toMatch(/^slot:\d{4}-\d\d-\d\d \d\d:\d\d [AP]M$/);
   // Eight times a page: later ones are behind "Later times".
   let page = slots;
   let index = slotIndex;

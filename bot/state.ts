@@ -97,6 +97,8 @@ export interface ConversationState {
   actionSeq?: number | undefined;
   /** Files a verified patient sent, waiting for their "yes" to be added to their records. */
   attachmentOffer?: AttachmentOffer | undefined;
+  /** The secure-message thread the patient chose to answer ("Reply"): their next text goes there. */
+  replyThread?: number | undefined;
 }
 
 export interface AttachmentOffer {

@@ -1,3 +1,4 @@
+import { FhirService } from "./fhir/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { AccessPolicy } from "./accounts/access.js";
@@ -6,6 +7,7 @@ import { AccountsRepository } from "./accounts/repository.js";
 import { AuditTrail } from "./audit/audit.js";
 import type { ServiceContext } from "./context.js";
 import { VisitsService } from "./consultations/index.js";
+import { MessagesService } from "./consultations/messages.js";
 import { NotesService, type VisitNoteModel } from "./consultations/notes.js";
 import { TranscriptService, type Transcriber } from "./consultations/transcripts.js";
 import { ConversationService } from "./conversations/service.js";
@@ -115,11 +117,17 @@ export function createServices(deps: Deps) {
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
   const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber);
   const visitNotes = new NotesService(ctx, transcripts, records, deps.visitNoteModel);
+  const messages = new MessagesService(ctx);
   const review = new ReviewService(ctx);
   // The runner is made from the finished services (its tools call them): resolved when a replay runs.
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
+  const fhir = new FhirService(
+    { records, prescriptions, labs, scheduling, doctors },
+    `${deps.config.publicBaseUrl}/fhir/R4`,
+    () => deps.clock.now(),
+  );
   const services = {
     audit,
     access,
@@ -148,6 +156,8 @@ export function createServices(deps: Deps) {
     visits,
     transcripts,
     visitNotes,
+    messages,
+    fhir,
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

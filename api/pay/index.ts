@@ -3,7 +3,10 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { PaymentRow } from "../../domain/payments/repository.js";
 import { formatMoney } from "../../domain/shared/money.js";
-import { errors } from "../schemas.js";
+import { errorsIn } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/payments/");
 
 const Token = Type.String({ minLength: 1, maxLength: 100 });
 
@@ -63,6 +66,7 @@ export const payRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["payments"],
+        hide: true,
         summary: "The checkout page of a payment link (sandbox: test mode; Stripe: redirect)",
         params: Type.Object({ token: Token }),
         response: { ...errors(404) },
@@ -88,6 +92,7 @@ export const payRoutes: FastifyPluginAsyncTypebox = async (app) => {
       {
         schema: {
           tags: ["payments"],
+          hide: true,
           summary: `Sandbox only: ${outcome === "succeed" ? "succeed" : "fail"} the test payment`,
           params: Type.Object({ token: Token }),
           response: { ...errors(404) },

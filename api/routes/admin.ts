@@ -2,8 +2,11 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { ROLES } from "../../domain/shared/role.js";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, Email, errors, Id, Page, Password, PersonName, Phone } from "../schemas.js";
+import { bearer, described, Email, errorsIn, Id, Page, Password, PersonName, Phone } from "../schemas.js";
 import { UserSchema } from "./auth.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/accounts/", "domain/shared/phone.ts");
 
 const Roles = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
@@ -17,10 +20,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "listUsers",
         summary: "List users",
         security: bearer,
         querystring: Type.Object({
-          role: Type.Optional(Roles),
+          role: Type.Optional(described(Roles, "Only users with this role.")),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         }),
@@ -67,6 +71,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "createStaffUser",
         summary: "Create a staff account (nurse, pharmacist, lab, admin)",
         security: bearer,
         body: Type.Object(
@@ -97,6 +102,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "assignNurse",
         summary: "Let a nurse act for a doctor",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -120,6 +126,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         preHandler: admin,
         schema: {
           tags: ["admin"],
+          operationId: active ? "activateUser" : "deactivateUser",
           summary: active ? "Reactivate a user" : "Deactivate a user and end their sessions",
           security: bearer,
           params: Type.Object({ id: Id }),

@@ -4,7 +4,10 @@ import { Type } from "typebox";
 import type { IssuedSession } from "../../domain/accounts/auth-service.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, Email, errors, Id, Password, PersonName, Phone } from "../schemas.js";
+import { bearer, Email, errorsIn, Id, Password, PersonName, Phone } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/accounts/", "api/routes/auth.ts", "domain/shared/phone.ts");
 
 export const UserSchema = Type.Object({
   id: Id,
@@ -94,6 +97,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "register",
         summary: "Create a patient or doctor account",
         body: Type.Object(
           {
@@ -116,6 +120,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "login",
         summary: "Sign in; repeated failures are rate-limited",
         body: Type.Object({
           email: Type.String({ maxLength: 254 }),
@@ -132,6 +137,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "refreshTokens",
         summary: "Rotate a refresh token for a new pair",
         body: Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 200 }) }),
         response: { 200: Tokens, ...errors(400, 401) },
@@ -146,6 +152,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags: ["auth"],
+        operationId: "logout",
         summary: "End this session (access and refresh tokens)",
         security: bearer,
         response: { 204: Type.Null(), ...errors(401) },
@@ -164,6 +171,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags: ["auth"],
+        operationId: "getMe",
         summary: "The signed-in user",
         security: bearer,
         response: { 200: Type.Object({ user: UserSchema }), ...errors(401) },
@@ -177,6 +185,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "requestPasswordReset",
         summary:
           "Send a password reset link (202 whatever the email; at most 3 per email and 10 per address an hour)",
         body: Type.Object({ email: Type.String({ maxLength: 254 }) }),
@@ -197,6 +206,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "resetPassword",
         summary: "Set a new password with a reset token (single use)",
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }), password: Password }),
         response: { 204: Type.Null(), ...errors(400) },
@@ -213,6 +223,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "webLogin",
         summary: "Sign in from a browser: the refresh token is set as an HttpOnly cookie",
         description:
           "Like /api/auth/login, but the refresh token is never in the body: it is set as the `hl_refresh` cookie (HttpOnly, SameSite=Strict, Path=/api/auth/web).",
@@ -231,6 +242,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "webRefresh",
         summary: "A new access token for a browser session (rotates the refresh cookie)",
         body: EmptyBody,
         response: { 200: BrowserTokens, ...errors(400, 401) },
@@ -254,6 +266,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["auth"],
+        operationId: "webLogout",
         summary: "End a browser session and clear its refresh cookie (204 even without one)",
         body: EmptyBody,
         response: { 204: Type.Null(), ...errors(400) },

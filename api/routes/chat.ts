@@ -16,7 +16,10 @@ import {
 import { render, renderMine } from "../../channels/web/render.js";
 import { CHAT_PAGE } from "../../channels/web/page.js";
 import { DomainError } from "../../domain/shared/errors.js";
-import { errors } from "../schemas.js";
+import { errorsIn } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("api/routes/chat.ts", "domain/conversations/");
 
 interface Socket extends WebSocketLike {
   on(event: "message", listener: (data: Buffer | string) => void): void;
@@ -50,6 +53,7 @@ export const chatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["chat"],
+        operationId: "openChatSession",
         summary: "Opens a visitor chat session",
         description: "For people who are not signed in. The token is shown once; only its hash is stored.",
         response: { 201: VisitorSession, ...errors(400, 429) },

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors } from "../schemas.js";
+import { bearer, errorsIn } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/doctors/sms", "domain/accounts/login-throttle.ts", "domain/shared/phone.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -27,6 +30,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctor,
       schema: {
         tags: ["doctors"],
+        operationId: "getDoctorPhone",
         summary: "The doctor's SMS phone (verified or not) and whether an SMS PIN is set or locked",
         security: bearer,
         response: { 200: SmsStatus, ...errors(401, 403, 404) },
@@ -41,6 +45,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctor,
       schema: {
         tags: ["doctors"],
+        operationId: "setDoctorPhone",
         summary:
           "Set the doctor's mobile number for SMS commands; a 6-digit code is sent to it (valid 10 minutes)",
         security: bearer,
@@ -64,6 +69,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctor,
       schema: {
         tags: ["doctors"],
+        operationId: "verifyDoctorPhone",
         summary: "Prove the phone with the code sent to it; five wrong codes void it",
         security: bearer,
         body: Type.Object(
@@ -82,6 +88,7 @@ export const doctorSmsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctor,
       schema: {
         tags: ["doctors"],
+        operationId: "setDoctorSmsPin",
         summary: "Set (or reset, which unlocks) the PIN that authorises WITHDRAW by SMS; needs the password",
         security: bearer,
         body: Type.Object(

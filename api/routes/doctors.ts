@@ -4,7 +4,15 @@ import { Type } from "typebox";
 import { PHOTO_MAX_BYTES } from "../../domain/doctors/service.js";
 import { readUpload } from "../plugins/multipart.js";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, IsoDate, Page } from "../schemas.js";
+import { bearer, described, errorsIn, Id, IsoDate, Page } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn(
+  "domain/doctors/service.ts",
+  "domain/accounts/access.ts",
+  "domain/shared/",
+  "api/plugins/multipart.ts",
+);
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Day = Type.Union([
@@ -168,9 +176,13 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["discovery"],
+        operationId: "suggest",
         summary:
           "Suggestions as the user types: specialties, symptoms and doctors (prefix and typo tolerant)",
-        querystring: Type.Object({ q: Type.Optional(ShortText), city: Type.Optional(ShortText) }),
+        querystring: Type.Object({
+          q: Type.Optional(described(ShortText, "What the user has typed so far.")),
+          city: Type.Optional(described(ShortText, "Only doctors in this city.")),
+        }),
         response: {
           200: Type.Object({
             results: Type.Object({
@@ -201,28 +213,71 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["discovery"],
+        operationId: "searchDoctors",
         summary:
           "Search verified doctors by city, text (specialty, name, degree, symptom), day or date, place, fee",
         querystring: Type.Object({
-          city: Type.Optional(ShortText),
-          q: Type.Optional(ShortText),
-          day: Type.Optional(Type.String({ maxLength: 10, examples: ["MONDAY"] })),
-          date: Type.Optional(IsoDate),
-          lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
-          lng: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
-          radius_km: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
-          fee_min: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
-          fee_max: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
-          mode: Type.Optional(Mode),
+          city: Type.Optional(described(ShortText, "Only doctors in this city (typo tolerant).")),
+          q: Type.Optional(
+            described(ShortText, "Free text: a specialty, a symptom, a doctor's name or a degree."),
+          ),
+          day: Type.Optional(
+            Type.String({
+              maxLength: 10,
+              examples: ["MONDAY"],
+              description: "Only doctors who work on this weekday (MONDAY … SUNDAY). Not with `date`.",
+            }),
+          ),
+          date: Type.Optional(
+            described(
+              IsoDate,
+              "Only doctors with a free slot on this date (today or later). Not with `day`.",
+            ),
+          ),
+          lat: Type.Optional(
+            Type.Number({ minimum: -90, maximum: 90, description: "Latitude of the point to search near." }),
+          ),
+          lng: Type.Optional(
+            Type.Number({
+              minimum: -180,
+              maximum: 180,
+              description: "Longitude of the point to search near.",
+            }),
+          ),
+          radius_km: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              maximum: 1000,
+              description: "Only doctors within this distance of lat/lng (needs both).",
+            }),
+          ),
+          fee_min: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 100_000_000,
+              description: "Lowest fee, in the currency's major unit.",
+            }),
+          ),
+          fee_max: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 100_000_000,
+              description: "Highest fee, in the currency's major unit.",
+            }),
+          ),
+          mode: Type.Optional(described(Mode, "Only doctors who consult this way.")),
           sort: Type.Optional(
-            Type.Union([
-              Type.Literal("relevance"),
-              Type.Literal("experience"),
-              Type.Literal("fee"),
-              Type.Literal("rating"),
-              Type.Literal("wait_time"),
-              Type.Literal("distance"),
-            ]),
+            Type.Union(
+              [
+                Type.Literal("relevance"),
+                Type.Literal("experience"),
+                Type.Literal("fee"),
+                Type.Literal("rating"),
+                Type.Literal("wait_time"),
+                Type.Literal("distance"),
+              ],
+              { description: "The order of results (default: relevance; distance needs lat/lng)." },
+            ),
           ),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
@@ -246,8 +301,9 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["discovery"],
+        operationId: "viewDoctor",
         summary: "A verified doctor's public profile",
-        querystring: Type.Object({ id: Id }),
+        querystring: Type.Object({ id: described(Id, "The doctor's id.") }),
         response: { 200: Type.Object({ doctor: DoctorView }), ...errors(400, 404) },
       },
     },
@@ -259,10 +315,16 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["discovery"],
+        operationId: "listPopularDoctors",
         summary: "Popular verified doctors (most patients, best rated), optionally in one city",
         querystring: Type.Object({
-          city: Type.Optional(ShortText),
-          limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+          city: Type.Optional(described(ShortText, "Only doctors in this city.")),
+          limit: Type.Integer({
+            minimum: 1,
+            maximum: 50,
+            default: 10,
+            description: "How many doctors to return.",
+          }),
         }),
         response: { 200: Type.Object({ doctors: Type.Array(DoctorListItem) }), ...errors(400) },
       },
@@ -275,6 +337,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["discovery"],
+        operationId: "listSpecialties",
         summary: "Every specialty with the conditions it treats",
         response: {
           200: Type.Object({
@@ -298,6 +361,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["discovery"],
+        operationId: "getDoctorPhoto",
         summary: "A doctor's profile photo (PNG or JPEG)",
         params: Type.Object({ id: Id }),
         produces: ["image/png", "image/jpeg"],
@@ -325,6 +389,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor", "nurse", "admin"),
       schema: {
         tags: ["doctors"],
+        operationId: "getDoctorProfile",
         summary: "A doctor's own profile (an admin or assigned nurse passes doctor_id)",
         security: bearer,
         querystring: DoctorIdQuery,
@@ -340,6 +405,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor", "admin"),
       schema: {
         tags: ["doctors"],
+        operationId: "updateDoctorProfile",
         summary: "Edit a doctor's profile, specialties and qualifications (lists are replaced when given)",
         security: bearer,
         querystring: DoctorIdQuery,
@@ -358,6 +424,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor", "admin"),
       schema: {
         tags: ["doctors"],
+        operationId: "uploadDoctorPhoto",
         summary: "Upload a profile photo (multipart, one PNG or JPEG file, at most 2 MB)",
         security: bearer,
         consumes: ["multipart/form-data"],
@@ -384,11 +451,14 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "listDoctorsForVerification",
         summary: "Doctors by verification status, oldest first (default: pending)",
         security: bearer,
         querystring: Type.Object({
           status: Type.Optional(
-            Type.Union([Type.Literal("pending"), Type.Literal("verified"), Type.Literal("rejected")]),
+            Type.Union([Type.Literal("pending"), Type.Literal("verified"), Type.Literal("rejected")], {
+              description: "The verification status to list (default: pending).",
+            }),
           ),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
@@ -426,6 +496,7 @@ export const doctorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "verifyDoctor",
         summary: "Verify (or reject) a doctor; only verified doctors appear in discovery",
         security: bearer,
         params: Type.Object({ id: Id }),

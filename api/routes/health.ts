@@ -40,6 +40,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["system"],
+        operationId: "getLiveness",
         summary: "Liveness: the process is up",
         response: { 200: Type.Object({ status: Type.Literal("alive") }) },
       },
@@ -51,6 +52,7 @@ export const probeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["system"],
+        operationId: "getReadiness",
         summary: "Readiness: Postgres and Redis reachable, migrations applied",
         response: { 200: Ready, 503: Ready },
       },
@@ -80,6 +82,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["system"],
+        operationId: "getHealthCheck",
         summary: "Checks the database and the cache",
         response: { 200: Health, 503: Health },
       },

@@ -25,8 +25,10 @@ import { notificationRoutes } from "./notifications.js";
 import { resetPasswordPage } from "./reset-password.js";
 import { devOutboxRoutes } from "./dev-outbox.js";
 import { visitRoutes } from "./visits.js";
+import { messageRoutes } from "./messages.js";
 import { twilioVideoWebhook } from "../webhooks/twilio-video.js";
 import { visitNoteRoutes } from "./visit-notes.js";
+import { fhirRoutes } from "./fhir.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -58,6 +60,8 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(resetPasswordPage);
   await app.register(devOutboxRoutes);
   await app.register(visitRoutes);
+  await app.register(messageRoutes);
   await app.register(twilioVideoWebhook);
   await app.register(visitNoteRoutes);
+  await app.register(fhirRoutes, { prefix: "/fhir/R4" });
 };

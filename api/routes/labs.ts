@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, IsoDate, Page } from "../schemas.js";
+import { bearer, described, errorsIn, Id, IsoDate, Page } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/orders/labs/", "domain/accounts/access.ts");
 
 // --- schemas -------------------------------------------------------------------------------------
 
@@ -133,8 +136,11 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: LABS,
+        operationId: "searchLabTests",
         summary: "Search the lab test catalog (names, codes, synonyms; typo tolerant)",
-        querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 100 })) }),
+        querystring: Type.Object({
+          q: Type.Optional(Type.String({ maxLength: 100, description: "A test's name, code or synonym." })),
+        }),
         response: { 200: Type.Object({ tests: Type.Array(LabTest) }), ...errors(400) },
       },
     },
@@ -147,6 +153,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("patient", "doctor"),
       schema: {
         tags: LABS,
+        operationId: "bookLabTest",
         summary: "Book a lab test (the patient), or order one for a patient (a care-team doctor)",
         description:
           "test_name is matched against the catalog (422 UNKNOWN_LAB_TEST with suggestions). Home collection needs " +
@@ -180,9 +187,13 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("lab"),
       schema: {
         tags: LABS,
+        operationId: "listLabQueue",
         summary: "The lab's queue of bookings, by appointment date",
         security: bearer,
-        querystring: Type.Object({ status: Type.Optional(BookingStatus), page: Page }),
+        querystring: Type.Object({
+          status: Type.Optional(described(BookingStatus, "Only bookings in this status.")),
+          page: Page,
+        }),
         response: {
           200: Type.Object({
             bookings: Type.Array(Booking),
@@ -203,6 +214,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: LABS,
+        operationId: "getLabBooking",
         summary: "One booking with its results and history",
         security: bearer,
         params: IdParams,
@@ -218,6 +230,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("lab"),
       schema: {
         tags: LABS,
+        operationId: "updateLabBookingStatus",
         summary: "Record the sample's progress, or cancel (lab staff)",
         description:
           "sample_collected needs a paid booking (422 PAYMENT_REQUIRED). Cancelling a paid booking refunds it in full.",
@@ -246,6 +259,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: LABS,
+        operationId: "cancelLabBooking",
         summary: "Cancel a booking before the sample is taken (the patient or the ordering doctor)",
         security: bearer,
         params: IdParams,
@@ -269,6 +283,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: LABS,
+        operationId: "listPatientLabBookings",
         summary: "A patient's lab bookings",
         security: bearer,
         querystring: Type.Object({ patient_id: Type.Optional(Id) }),
@@ -286,6 +301,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: Math.ceil((app.deps.config.storage.maxBytes * 4) / 3) + 256 * 1024,
       schema: {
         tags: LABS,
+        operationId: "postLabResults",
         summary: "Post a booking's results (lab staff; once per booking)",
         description:
           "Flags are computed from the catalog's reference ranges where the analyte is known (an explicit critical " +
@@ -339,6 +355,7 @@ export const labRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: LABS,
+        operationId: "listPatientLabResults",
         summary: "A patient's lab results, newest first",
         security: bearer,
         querystring: Type.Object({ patient_id: Type.Optional(Id) }),

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors } from "../schemas.js";
+import { bearer, errorsIn } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/notifications/", "domain/shared/time.ts");
 
 const Channel = Type.Union([
   Type.Literal("telegram"),
@@ -30,6 +33,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags: ["auth"],
+        operationId: "getNotificationSettings",
         summary: "My notification settings",
         security: bearer,
         response: { 200: Preferences, ...errors(401) },
@@ -44,6 +48,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags: ["auth"],
+        operationId: "updateNotificationSettings",
         summary: "Set my preferred channel and quiet hours",
         description:
           "Both optional; null clears (back to the most recently used channel / the platform's QUIET_HOURS).",

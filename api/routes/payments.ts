@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, Page } from "../schemas.js";
+import { bearer, errorsIn, Id, Page } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/payments/", "domain/accounts/access.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const PerPage = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
@@ -55,6 +58,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorSide,
       schema: {
         tags: ["payments"],
+        operationId: "getEarnings",
         summary: "A doctor's earnings: total, withdrawable, pending (in the hold period) and withdrawn",
         security: bearer,
         querystring: Type.Object({ doctor_id: Type.Optional(Id) }),
@@ -70,6 +74,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorOnly,
       schema: {
         tags: ["payments"],
+        operationId: "withdrawEarnings",
         summary: "Withdraw earnings (optional Idempotency-Key header: a repeat returns the same result)",
         security: bearer,
         headers: Type.Object({
@@ -103,6 +108,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorSide,
       schema: {
         tags: ["payments"],
+        operationId: "listWithdrawals",
         summary: "A doctor's withdrawals, latest first",
         security: bearer,
         querystring: Type.Object({ doctor_id: Type.Optional(Id), page: Page, per_page: PerPage }),
@@ -131,6 +137,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorOnly,
       schema: {
         tags: ["payments"],
+        operationId: "createPayoutOnboardingLink",
         summary: "A payout-account onboarding link (Stripe Connect Express; the sandbox needs none)",
         security: bearer,
         response: {
@@ -148,6 +155,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: patientSide,
       schema: {
         tags: ["payments"],
+        operationId: "listPatientPayments",
         summary: "A patient's payments, latest first",
         security: bearer,
         querystring: Type.Object({ patient_id: Type.Optional(Id), page: Page, per_page: PerPage }),
@@ -176,6 +184,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: patientOnly,
       schema: {
         tags: ["payments"],
+        operationId: "getPaymentReceipt",
         summary: "A payment's receipt (PDF)",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -198,6 +207,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "getRevenue",
         summary: "Platform revenue and money held, per currency",
         security: bearer,
         response: {
@@ -225,6 +235,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "exportLedger",
         summary: "The whole ledger as CSV (entries with their transactions and accounts)",
         security: bearer,
         response: { ...errors(401, 403) },

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, Page } from "../schemas.js";
+import { bearer, described, errorsIn, Id, Page } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/orders/pharmacy/", "domain/accounts/access.ts");
 
 // --- schemas -------------------------------------------------------------------------------------
 
@@ -148,8 +151,14 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: PHARMACY,
+        operationId: "searchMedicines",
         summary: "Search the medicine catalog (names, generics, brands; typo tolerant)",
-        querystring: Type.Object({ q: Type.Optional(Type.String({ maxLength: 100 })), page: Page }),
+        querystring: Type.Object({
+          q: Type.Optional(
+            Type.String({ maxLength: 100, description: "A medicine's name, generic or brand." }),
+          ),
+          page: Page,
+        }),
         response: {
           200: Type.Object({
             medicines: Type.Array(Medicine),
@@ -170,6 +179,7 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("patient"),
       schema: {
         tags: PHARMACY,
+        operationId: "purchaseMedicine",
         summary: "Order one medicine for delivery (price computed by the server; unpaid until payment)",
         description:
           "Returns the payment (checkout link) beside the purchase; the order is cancelled (a spent fill " +
@@ -202,6 +212,7 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("patient"),
       schema: {
         tags: PHARMACY,
+        operationId: "createPharmacyOrder",
         summary: "Order several medicines in one delivery",
         security: bearer,
         body: Type.Object(
@@ -239,9 +250,13 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("pharmacist"),
       schema: {
         tags: PHARMACY,
+        operationId: "listPharmacyQueue",
         summary: "The pharmacist's order queue, oldest first",
         security: bearer,
-        querystring: Type.Object({ status: Type.Optional(OrderStatus), page: Page }),
+        querystring: Type.Object({
+          status: Type.Optional(described(OrderStatus, "Only orders in this status.")),
+          page: Page,
+        }),
         response: { 200: OrderPage, ...errors(400, 401, 403) },
       },
     },
@@ -254,6 +269,7 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: PHARMACY,
+        operationId: "getPharmacyOrder",
         summary: "One order with its items and status history",
         security: bearer,
         params: IdParams,
@@ -269,6 +285,7 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("pharmacist"),
       schema: {
         tags: PHARMACY,
+        operationId: "updatePharmacyOrderStatus",
         summary: "Move an order along its delivery lifecycle (pharmacist)",
         description:
           "pending → confirmed → dispatched → out_for_delivery → delivered; cancelled from pending, confirmed or " +
@@ -296,6 +313,7 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: PHARMACY,
+        operationId: "listPatientOrders",
         summary: "A patient's pharmacy orders with items and status history",
         security: bearer,
         querystring: Type.Object({ patient_id: Type.Optional(Id) }),
@@ -311,6 +329,7 @@ export const pharmacyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: PHARMACY,
+        operationId: "cancelPatientOrder",
         summary: "Cancel your own order while it is pending or confirmed",
         security: bearer,
         params: IdParams,

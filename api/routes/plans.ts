@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, IsoDate } from "../schemas.js";
+import { bearer, errorsIn, Id, IsoDate } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/records/plans/", "domain/accounts/access.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: "\\S" });
@@ -69,6 +72,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor"),
       schema: {
         tags: TAGS,
+        operationId: "createTreatmentPlan",
         summary: "Create a treatment plan for a patient in your care",
         security: bearer,
         body: Type.Object(
@@ -96,6 +100,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "listTreatmentPlans",
         summary: "A patient's treatment plans, newest first",
         security: bearer,
         querystring: Type.Object({ patient_id: Type.Optional(Id) }),
@@ -111,6 +116,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "getTreatmentPlan",
         summary: "One treatment plan with its tasks, notes and care team",
         security: bearer,
         params,
@@ -126,6 +132,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "updateTreatmentPlan",
         summary: "Change a plan's status or follow-up dates (care-team doctors)",
         security: bearer,
         params,
@@ -149,6 +156,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "addPlanNote",
         summary: "Add a progress note or an outcome (care team)",
         security: bearer,
         params,
@@ -174,6 +182,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "addPlanTask",
         summary: "Add a task to a plan (care team)",
         security: bearer,
         params,
@@ -193,6 +202,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "completePlanTask",
         summary: "Tick a task as done (the patient, or the care team)",
         security: bearer,
         params: Type.Object({ id: Id, task_id: Id }),
@@ -210,6 +220,7 @@ export const planRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "addCareTeamMember",
         summary: "Add a doctor or nurse to the patient's care team (a doctor on the plan)",
         security: bearer,
         params,

@@ -1,4 +1,3 @@
-import { inflateSync } from "node:zlib";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,6 +12,7 @@ import {
 } from "../../db/schema/index.js";
 import { buildTestApp, TEST_NOW, type TestApp } from "../../test/app.js";
 import { careTeamAppointment, signInAs, signUp, type Session } from "../../test/factories.js";
+import { pdfPagesText } from "../../test/pdf.js";
 
 type Patient = Session & { patientId: number };
 type Doctor = Session & { doctorId: number };
@@ -70,31 +70,6 @@ async function countPrescriptions(patientId: number): Promise<number> {
 }
 
 /** The text a PDF draws: each content stream inflated, the strings of its text operators decoded. */
-function pdfText(bytes: Buffer): string {
-  const raw = bytes.toString("latin1");
-  const lines: string[] = [];
-  let from = 0;
-  for (;;) {
-    const m = /stream\r?\n/.exec(raw.slice(from));
-    if (!m) break;
-    const start = from + m.index + m[0].length;
-    const end = raw.indexOf("endstream", start);
-    if (end < 0) break;
-    const body = bytes.subarray(start, end);
-    let content: string;
-    try {
-      content = inflateSync(body).toString("latin1");
-    } catch {
-      content = body.toString("latin1");
-    }
-    for (const op of content.matchAll(/<([0-9A-Fa-f]*)>\s*Tj|\(((?:[^()\\]|\\.)*)\)\s*Tj/g)) {
-      lines.push(op[1] !== undefined ? Buffer.from(op[1], "hex").toString("latin1") : (op[2] ?? ""));
-    }
-    from = end + "endstream".length;
-  }
-  return lines.join("\n");
-}
-
 beforeAll(async () => {
   t = await buildTestApp();
   asha = await patient("Asia/Kolkata", "1990-04-12");
@@ -425,7 +400,7 @@ describe("reading and cancelling prescriptions", () => {
     expect(res.headers["content-disposition"]).toBe(`attachment; filename="prescription-${ashaRx.id}.pdf"`);
     const bytes = res.rawPayload;
     expect(bytes.subarray(0, 5).toString("latin1")).toBe("%PDF-");
-    const text = pdfText(bytes);
+    const text = (await pdfPagesText(bytes)).join("\n");
     for (const expected of [
       "Dr Asha Rao",
       "Registration no.: DMC-12345",

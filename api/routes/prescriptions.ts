@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id } from "../schemas.js";
+import { bearer, errorsIn, Id } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn(
+  "domain/orders/prescriptions/",
+  "domain/orders/adherence/",
+  "domain/orders/refills/",
+  "domain/accounts/access.ts",
+);
 
 // --- schemas -------------------------------------------------------------------------------------
 
@@ -155,6 +163,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorOnly,
       schema: {
         tags: TAGS,
+        operationId: "createPrescription",
         summary: "Prescribe medicines and lab tests for a patient in your care (safety-checked)",
         description:
           "Contraindicated and major alerts block with 422 SAFETY_ALERTS_UNACKNOWLEDGED (details.alerts) until every " +
@@ -190,6 +199,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "listPatientPrescriptions",
         summary: "A patient's prescriptions, newest first (active: still valid; past: expired or cancelled)",
         security: bearer,
         querystring: Type.Object({
@@ -197,6 +207,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           status: Type.Optional(
             Type.Union([Type.Literal("active"), Type.Literal("past"), Type.Literal("all")], {
               default: "all",
+              description: "Active (still valid), past (expired or cancelled) or all prescriptions.",
             }),
           ),
         }),
@@ -221,6 +232,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorOnly,
       schema: {
         tags: TAGS,
+        operationId: "listPrescriptionsForDoctor",
         summary: "Every prescription of a patient in your care (the doctor's chart view)",
         security: bearer,
         params: Type.Object({ patient_id: Id }),
@@ -241,6 +253,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "getPrescription",
         summary: "One prescription",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -256,6 +269,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "getPrescriptionPdf",
         summary: "The printable prescription (PDF, as an attachment)",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -283,6 +297,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorOnly,
       schema: {
         tags: TAGS,
+        operationId: "cancelPrescription",
         summary: "Cancel a prescription you wrote (no further fills; future doses removed)",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -300,6 +315,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: ADHERENCE_TAGS,
+        operationId: "listCurrentMedications",
         summary: "Medicines being taken now, with today's doses (on the patient's clock)",
         security: bearer,
         querystring: PatientQuery,
@@ -323,6 +339,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: ADHERENCE_TAGS,
+        operationId: "recordDose",
         summary: "Record a dose as taken or skipped (the nearest due dose unless scheduled_at is given)",
         description: "Answering the same dose again changes the answer. Doses more than 2 hours ahead: 422.",
         security: bearer,
@@ -348,6 +365,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: ADHERENCE_TAGS,
+        operationId: "getAdherence",
         summary: "Adherence: taken / (taken + skipped + missed) over doses that have fallen due",
         security: bearer,
         querystring: PatientQuery,
@@ -363,6 +381,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor", "nurse"),
       schema: {
         tags: ADHERENCE_TAGS,
+        operationId: "getPatientAdherenceForDoctor",
         summary: "A patient's adherence, per medicine and overall (care-team doctors and nurses)",
         security: bearer,
         params: Type.Object({ patient_id: Id }),
@@ -377,6 +396,7 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorOnly,
       schema: {
         tags: TAGS,
+        operationId: "listRefillRequests",
         summary:
           "Your patients' pending requests to renew a prescription (asked from the chat), newest first",
         security: bearer,

@@ -6,7 +6,16 @@ import type { UploadInput } from "../../domain/records/service.js";
 import { invalid } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
 import { readUpload } from "../plugins/multipart.js";
-import { bearer, errors, Id, IsoDate } from "../schemas.js";
+import { bearer, errorsIn, Id, IsoDate } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn(
+  "domain/records/",
+  "domain/accounts/access.ts",
+  "api/routes/records.ts",
+  "api/plugins/multipart.ts",
+  "domain/shared/phone.ts",
+);
 
 // --- schemas -------------------------------------------------------------------------------------
 
@@ -194,6 +203,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "getPatientProfile",
         summary: "A patient's profile with their history grouped by kind",
         security: bearer,
         querystring: PatientQuery,
@@ -212,6 +222,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "updatePatientProfile",
         summary: "Edit your own profile (only the fields given change; null clears)",
         security: bearer,
         body: Type.Object(
@@ -246,6 +257,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "listHistoryItems",
         summary: "A patient's history items (allergies, conditions, surgeries, family history)",
         security: bearer,
         querystring: PatientQuery,
@@ -261,6 +273,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "addHistoryItem",
         summary: "Add a history item (patients: any kind; care-team doctors: allergies and conditions)",
         security: bearer,
         body: Type.Object(
@@ -280,6 +293,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "updateHistoryItem",
         summary: "Change a history item you recorded",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -301,6 +315,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "deleteHistoryItem",
         summary: "Remove a history item you recorded",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -321,6 +336,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "listPatientRecords",
         summary: "All records of a patient (self-reported and clinical), newest first",
         security: bearer,
         querystring: PatientQuery,
@@ -336,6 +352,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "addPatientRecord",
         summary: "Add a self-reported record to your own history",
         security: bearer,
         body: Type.Object(
@@ -360,6 +377,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "updatePatientRecord",
         summary: "Change one of your self-reported records (doctors' records are read-only)",
         security: bearer,
         params: Type.Object({ record_id: Id }),
@@ -385,6 +403,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "deletePatientRecord",
         summary: "Delete one of your self-reported records (kept for the audit, hidden from you)",
         security: bearer,
         params: Type.Object({ record_id: Id }),
@@ -403,6 +422,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "listClinicalRecords",
         summary: "A patient's clinical records (written by doctors), newest first",
         security: bearer,
         querystring: PatientQuery,
@@ -423,6 +443,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor"),
       schema: {
         tags: RECORDS,
+        operationId: "createClinicalRecord",
         summary: "Write a clinical record for a patient in your care",
         security: bearer,
         body: Type.Object(
@@ -442,6 +463,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.requireRole("doctor"),
       schema: {
         tags: RECORDS,
+        operationId: "updateClinicalRecord",
         summary: "Change a clinical record you wrote",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -465,6 +487,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "uploadDocument",
         summary: "Upload a PDF, PNG or JPEG (multipart: file, and optional patient_id, record_id, title)",
         description: `The type is decided by the content. At most ${storage.maxBytes} bytes. Stored encrypted.`,
         security: bearer,
@@ -484,6 +507,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "listDocuments",
         summary: "A patient's documents",
         security: bearer,
         querystring: PatientQuery,
@@ -501,6 +525,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "downloadDocument",
         summary: "Download a document's content (decrypted, as an attachment)",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -528,6 +553,7 @@ export const recordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: RECORDS,
+        operationId: "deleteDocument",
         summary: "Delete a document you uploaded",
         security: bearer,
         params: Type.Object({ id: Id }),

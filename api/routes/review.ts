@@ -4,7 +4,10 @@ import type { ConversationDetail } from "../../domain/review/service.js";
 import type { ConversationSummaryRow } from "../../domain/review/repository.js";
 import type { PromptVersionRow } from "../../domain/prompts/repository.js";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id, IsoDate, Page } from "../schemas.js";
+import { bearer, described, errorsIn, Id, IsoDate, Page } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/review/", "domain/prompts/");
 
 const Json = Type.Unknown();
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -192,14 +195,25 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "listConversations",
         summary: "List the agent's conversations for review",
         security: bearer,
         querystring: Type.Object({
-          channel: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-          q: Type.Optional(Type.String({ maxLength: 200 })),
-          from: Type.Optional(IsoDate),
-          to: Type.Optional(IsoDate),
-          flagged: Type.Optional(Type.Boolean()),
+          channel: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 32,
+              description: "Only conversations on this channel (web, sms …).",
+            }),
+          ),
+          q: Type.Optional(
+            Type.String({ maxLength: 200, description: "Words the conversation's messages contain." }),
+          ),
+          from: Type.Optional(described(IsoDate, "Conversations active on or after this date (UTC).")),
+          to: Type.Optional(described(IsoDate, "Conversations active on or before this date (UTC).")),
+          flagged: Type.Optional(
+            Type.Boolean({ description: "Only flagged (true) or unflagged (false) ones." }),
+          ),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         }),
@@ -235,6 +249,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "getConversation",
         summary: "A conversation: messages, tool calls, outcome, annotations",
         security: bearer,
         params: ConversationParams,
@@ -250,6 +265,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "exportConversation",
         summary: "Download a whole conversation as JSON",
         security: bearer,
         params: ConversationParams,
@@ -270,10 +286,14 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "listTickets",
         summary: 'The "talk to a human" tickets: open ones (urgent first, oldest first) or answered ones',
         security: bearer,
         querystring: Type.Object({
-          status: Type.Union([Type.Literal("open"), Type.Literal("answered")], { default: "open" }),
+          status: Type.Union([Type.Literal("open"), Type.Literal("answered")], {
+            default: "open",
+            description: "Open tickets, or answered ones.",
+          }),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         }),
@@ -320,6 +340,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "answerTicket",
         summary: "Answer a ticket: the answer reaches the person on their channel",
         security: bearer,
         params: ConversationParams,
@@ -342,6 +363,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "flagConversation",
         summary: "Flag or unflag a conversation",
         security: bearer,
         params: ConversationParams,
@@ -364,6 +386,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "annotateConversation",
         summary: "Add a note to a conversation (or to one of its messages)",
         security: bearer,
         params: ConversationParams,
@@ -392,9 +415,14 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "getPrompt",
         summary: "A prompt's default file version and its edited versions",
         security: bearer,
-        querystring: Type.Object({ name: Type.Optional(PromptName) }),
+        querystring: Type.Object({
+          name: Type.Optional(
+            described(PromptName, "The prompt's name (default: the agent's system prompt)."),
+          ),
+        }),
         response: {
           200: Type.Object({
             name: Type.String(),
@@ -426,6 +454,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "savePromptDraft",
         summary: "Save a draft prompt version",
         security: bearer,
         body: Type.Object(
@@ -451,6 +480,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "activatePromptVersion",
         summary: "Make a prompt version the active one",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -466,6 +496,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "rollbackPrompt",
         summary: "Re-activate the previously active version (or the default file)",
         security: bearer,
         body: Type.Object({ name: PromptName }, { additionalProperties: false }),
@@ -481,6 +512,7 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: admin,
       schema: {
         tags: ["admin"],
+        operationId: "replayPromptVersion",
         summary: "Re-run a stored conversation's user messages against a prompt version",
         security: bearer,
         params: Type.Object({ id: Id }),

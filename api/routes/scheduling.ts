@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, ClockTime, errors, Id, IsoDate, Page } from "../schemas.js";
+import { bearer, ClockTime, described, errorsIn, Id, IsoDate, Page } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/scheduling/", "domain/accounts/access.ts", "domain/shared/time.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const HourMinute = Type.String({ pattern: "^\\d{2}:\\d{2}$", examples: ["09:00"] });
@@ -11,7 +14,10 @@ const Mode = Type.Union([
   Type.Literal("audio"),
   Type.Literal("chat"),
 ]);
-const Scope = Type.Union([Type.Literal("upcoming"), Type.Literal("past")], { default: "upcoming" });
+const Scope = Type.Union([Type.Literal("upcoming"), Type.Literal("past")], {
+  default: "upcoming",
+  description: "Upcoming appointments (soonest first) or past ones (latest first).",
+});
 const PerPage = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
 const Reason = Type.String({ maxLength: 1000 });
 
@@ -117,6 +123,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorSide,
       schema: {
         tags: ["scheduling"],
+        operationId: "replaceAvailability",
         summary: "Replace a doctor's weekly availability, time zone and auto-accept",
         security: bearer,
         body: Type.Object({
@@ -142,8 +149,9 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["scheduling"],
+        operationId: "getAvailability",
         summary: "A doctor's weekly availability (public)",
-        querystring: Type.Object({ doctor_id: Id }),
+        querystring: Type.Object({ doctor_id: described(Id, "The doctor's id.") }),
         response: { 200: Availability, ...errors(400, 404) },
       },
     },
@@ -158,6 +166,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorSide,
       schema: {
         tags: ["scheduling"],
+        operationId: "addAvailabilityException",
         summary: "Add a day off (no times) or a part of a day off",
         security: bearer,
         body: Type.Object({
@@ -189,12 +198,13 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorSide,
       schema: {
         tags: ["scheduling"],
+        operationId: "listAvailabilityExceptions",
         summary: "A doctor's exceptions from a date (default today) to a date (default a year on)",
         security: bearer,
         querystring: Type.Object({
           doctor_id: Type.Optional(Id),
-          from: Type.Optional(IsoDate),
-          to: Type.Optional(IsoDate),
+          from: Type.Optional(described(IsoDate, "The first date (default: today in the doctor's zone).")),
+          to: Type.Optional(described(IsoDate, "The last date (default: a year after `from`).")),
         }),
         response: { 200: Type.Object({ exceptions: Type.Array(Exception) }), ...errors(400, 401, 403, 404) },
       },
@@ -214,6 +224,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: doctorSide,
       schema: {
         tags: ["scheduling"],
+        operationId: "deleteAvailabilityException",
         summary: "Remove an exception",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -233,8 +244,12 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ["scheduling"],
+        operationId: "listFreeSlots",
         summary: "A day's free slots in the doctor's time zone, and the next date with one (public)",
-        querystring: Type.Object({ doctor_id: Id, date: IsoDate }),
+        querystring: Type.Object({
+          doctor_id: described(Id, "The doctor's id."),
+          date: described(IsoDate, "The day, in the doctor's time zone."),
+        }),
         response: {
           200: Type.Object({
             slots: Type.Array(
@@ -263,6 +278,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: patientOnly,
       schema: {
         tags: ["appointments"],
+        operationId: "bookAppointment",
         summary: "Book a slot: pending, or confirmed if the doctor auto-accepts",
         security: bearer,
         body: Type.Object({
@@ -296,6 +312,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: party,
       schema: {
         tags: ["appointments"],
+        operationId: "rescheduleAppointment",
         summary: "Move an appointment to another slot (patient: back to pending unless auto-accept)",
         security: bearer,
         body: Type.Object({ appointment_id: Id, ...NewTime }),
@@ -316,6 +333,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: party,
       schema: {
         tags: ["appointments"],
+        operationId: "cancelAppointment",
         summary: "Cancel an appointment (either side), with an optional reason",
         security: bearer,
         body: Type.Object({ appointment_id: Id, reason: Type.Optional(Reason) }),
@@ -339,6 +357,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: careTeam,
       schema: {
         tags: ["appointments"],
+        operationId: "listAppointmentRequests",
         summary: "A doctor's appointment requests not yet past, pending first",
         security: bearer,
         querystring: Type.Object({ doctor_id: Type.Optional(Id), page: Page, per_page: PerPage }),
@@ -363,6 +382,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: careTeam,
       schema: {
         tags: ["appointments"],
+        operationId: "acceptAppointmentRequest",
         summary: "Accept a pending request",
         security: bearer,
         body: Type.Object({ request_id: Id }),
@@ -382,6 +402,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: careTeam,
       schema: {
         tags: ["appointments"],
+        operationId: "rejectAppointmentRequest",
         summary: "Reject a pending request, with an optional reason",
         security: bearer,
         body: Type.Object({ request_id: Id, reason: Type.Optional(Reason) }),
@@ -401,6 +422,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: careTeam,
       schema: {
         tags: ["appointments"],
+        operationId: "proposeAppointmentTime",
         summary: "Propose another time for a request (the proposed slot is held)",
         security: bearer,
         body: Type.Object({ request_id: Id, ...NewTime }),
@@ -423,6 +445,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: patientOnly,
       schema: {
         tags: ["appointments"],
+        operationId: "answerAppointmentProposal",
         summary: "Answer a proposed time: accept → confirmed, decline → cancelled",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -435,9 +458,19 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
   );
 
-  for (const [path, summary, run] of [
-    ["complete", "Mark an appointment completed (after its start)", scheduling.complete.bind(scheduling)],
-    ["no-show", "Mark the patient as a no-show (after the start)", scheduling.noShow.bind(scheduling)],
+  for (const [path, operationId, summary, run] of [
+    [
+      "complete",
+      "completeAppointment",
+      "Mark an appointment completed (after its start)",
+      scheduling.complete.bind(scheduling),
+    ],
+    [
+      "no-show",
+      "markAppointmentNoShow",
+      "Mark the patient as a no-show (after the start)",
+      scheduling.noShow.bind(scheduling),
+    ],
   ] as const) {
     app.post(
       `/api/appointments/:id/${path}`,
@@ -445,6 +478,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         preHandler: careTeam,
         schema: {
           tags: ["appointments"],
+          operationId,
           summary,
           security: bearer,
           params: Type.Object({ id: Id }),
@@ -463,6 +497,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: party,
       schema: {
         tags: ["appointments"],
+        operationId: "getAppointment",
         summary: "One appointment (either party)",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -478,6 +513,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: app.authenticate,
       schema: {
         tags: ["appointments"],
+        operationId: "listPatientAppointments",
         summary: "A patient's appointments: upcoming (soonest first) or past (latest first)",
         security: bearer,
         querystring: Type.Object({
@@ -504,6 +540,7 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: careTeam,
       schema: {
         tags: ["appointments"],
+        operationId: "listDoctorAppointments",
         summary: "A doctor's appointments: upcoming (soonest first) or past (latest first)",
         security: bearer,
         querystring: Type.Object({

@@ -4,7 +4,15 @@ import { Type } from "typebox";
 import { invalid } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
 import { readUpload } from "../plugins/multipart.js";
-import { bearer, errors, Id } from "../schemas.js";
+import { bearer, errorsIn, Id } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn(
+  "domain/consultations/notes",
+  "domain/consultations/transcripts",
+  "api/routes/visit-notes.ts",
+  "api/plugins/multipart.ts",
+);
 
 const TAGS = ["visits"];
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -76,6 +84,7 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "uploadVisitAudio",
         summary: "Upload your own recording of a visit (multipart: file; optional offset_ms)",
         description:
           `WebM, Ogg or WAV, decided by the content; at most ${maxBytes} bytes; stored encrypted. Kept only when ` +
@@ -112,6 +121,7 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "getVisitTranscript",
         summary: "The visit's transcript, both speakers merged by time (the visit's two people only)",
         security: bearer,
         params: VisitParams,
@@ -129,6 +139,7 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "getVisitNote",
         summary: "The visit's note: the doctor's draft, or the signed note (the patient sees it once signed)",
         security: bearer,
         params: VisitParams,
@@ -144,6 +155,7 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "updateVisitNote",
         summary: "Edit the draft note (the sections given replace those sections)",
         security: bearer,
         params: VisitParams,
@@ -175,6 +187,7 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: auth,
       schema: {
         tags: TAGS,
+        operationId: "signVisitNote",
         summary: "Sign the note: it becomes a clinical record and the patient's summary (chat and PDF)",
         security: bearer,
         params: VisitParams,

@@ -6,9 +6,12 @@ import type { SignallingClaims } from "../../domain/consultations/index.js";
 import { DomainError, loggableError } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
 import { errorBody } from "../plugins/errors.js";
-import { bearer, errors, Id } from "../schemas.js";
+import { bearer, errorsIn, Id } from "../schemas.js";
 import { VISIT_PAGE } from "../visits/page.js";
 import { SignallingHub, type SignalSocket } from "../visits/signalling.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/consultations/visits");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -83,6 +86,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: signedIn,
       schema: {
         tags: ["visits"],
+        operationId: "joinVisit",
         summary: "Join an online appointment's visit: the room and this person's credentials",
         description:
           "Open from VISIT_EARLY_JOIN_MINUTES before the start until 30 minutes after the end (else 409 VISIT_NOT_OPEN); unpaid → 422 PAYMENT_REQUIRED; cancelled → 409; anyone but the two people (and the doctor's nurse) → 404.",
@@ -100,6 +104,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: signedIn,
       schema: {
         tags: ["visits"],
+        operationId: "getVisitLog",
         summary: "The visit log: who joined and left when, start, end, duration",
         security: bearer,
         params: Type.Object({ id: Id }),
@@ -109,11 +114,114 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => ({ visit: await visits.log(actorOf(request), request.params.id) }),
   );
 
+  const Message = Type.Object({
+    id: Type.Integer(),
+    role: Type.String({ examples: ["doctor", "patient"] }),
+    text: Type.String(),
+    channel: Nullable(Type.String({ examples: ["telegram", "api", "page"] })),
+    at: Type.String({ format: "date-time" }),
+  });
+
+  app.get(
+    "/api/visits/:visit_id/messages",
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ["visits"],
+        operationId: "listVisitMessages",
+        summary: "The visit's thread: side chat, API and (chat consultations) the patient's chat channel",
+        description:
+          "For the visit's patient and doctor and a nurse assigned to the doctor; others 404. Paging: `after` (a message id) and `limit`; `next_after` is the id to ask after next (null at the end). The doctor's read inside a chat consultation's window tells the patient the doctor is there.",
+        security: bearer,
+        params: Type.Object({ visit_id: Id }),
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        }),
+        response: {
+          200: Type.Object({ messages: Type.Array(Message), next_after: Nullable(Type.Integer()) }),
+          ...errors(400, 401, 404),
+        },
+      },
+    },
+    async (request) =>
+      visits.chats.list(actorOf(request), request.params.visit_id, {
+        after: request.query.after,
+        limit: request.query.limit,
+      }),
+  );
+
+  app.post(
+    "/api/visits/:visit_id/messages",
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ["visits"],
+        operationId: "postVisitMessage",
+        summary: "Write in the visit's thread (the doctor, or the patient)",
+        description:
+          "In a chat consultation the doctor's message reaches the patient's chat channel (through the notifications outbox). The nurse may read only (403); others 404; an ended visit → 409 VISIT_ENDED; outside the window → 409 VISIT_NOT_OPEN.",
+        security: bearer,
+        params: Type.Object({ visit_id: Id }),
+        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }),
+        response: { 201: Type.Object({ message: Message }), ...errors(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const message = await visits.chats.post(
+        actorOf(request),
+        request.params.visit_id,
+        cleanText(request.body.text),
+      );
+      // Anyone on the visit page of this replica sees the line at once.
+      hub.broadcast(request.params.visit_id, {
+        type: "chat",
+        role: message.role,
+        from: "api",
+        id: message.id,
+        at: message.at,
+        text: message.text,
+      });
+      return reply.status(201).send({ message });
+    },
+  );
+
+  app.post(
+    "/api/visits/:visit_id/end",
+    {
+      preHandler: signedIn,
+      schema: {
+        tags: ["visits"],
+        operationId: "endVisit",
+        summary: "The doctor ends the visit (a chat consultation has no room to leave)",
+        description:
+          "Ends the visit, completes the appointment when it had started, and tells the patient of a chat consultation on their channel. Patient or nurse → 403; others 404; already ended → 409 VISIT_ENDED.",
+        security: bearer,
+        params: Type.Object({ visit_id: Id }),
+        response: {
+          200: Type.Object({
+            visit: Type.Object({
+              id: Type.Integer(),
+              status: Type.String(),
+              ended_at: Nullable(Type.String()),
+            }),
+          }),
+          ...errors(401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const v = await visits.chats.end(actorOf(request), request.params.visit_id);
+      return { visit: { id: v.id, status: v.status, ended_at: v.endedAt?.toISOString() ?? null } };
+    },
+  );
+
   app.post(
     "/api/visit/join",
     {
       schema: {
         tags: ["visits"],
+        operationId: "joinVisitWithLink",
         summary: "Join with a visit link's token (the visit page)",
         body: Type.Object({ token: Type.String({ minLength: 20, maxLength: 100 }) }),
         response: { 200: Type.Object({ visit: Join }), ...errors(400, 404, 409, 422, 503) },

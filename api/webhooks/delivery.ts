@@ -5,7 +5,10 @@ import type { DeliveryEvent } from "../../domain/orders/pharmacy/service.js";
 import { ORDER_STATUSES } from "../../domain/orders/pharmacy/rules.js";
 import { verifySignature } from "../../domain/orders/pharmacy/signature.js";
 import { DomainError } from "../../domain/shared/errors.js";
-import { errors } from "../schemas.js";
+import { errorsIn } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("api/webhooks/delivery.ts", "domain/orders/pharmacy/");
 
 export const SIGNATURE_HEADER = "x-healthlink-signature";
 
@@ -82,6 +85,7 @@ export const deliveryWebhook: FastifyPluginAsync = async (app) => {
       bodyLimit: 64 * 1024,
       schema: {
         tags: ["webhooks"],
+        operationId: "receiveDeliveryEvent",
         summary: "Delivery partner status events (signed)",
         description:
           "Body `{event_id, order_id, status, at}`; header `X-HealthLink-Signature: t=<unix>,v1=<hex HMAC-SHA256 " +

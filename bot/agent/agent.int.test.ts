@@ -178,6 +178,82 @@ describe("the agent behind the chat, over HTTP to an OpenAI-compatible model", (
     expect(booked).toHaveLength(1);
   });
 
+  it("lists, books and shows times on the patient's clock when the doctor works in another zone", async () => {
+    // Dr Dubai works 09:00–17:00 Dubai time: 10:30 AM to 06:30 PM in Kolkata, 06:00 PM to 02:00 AM in Auckland.
+    const dubai = (
+      await verifiedDoctor(t, { name: "Dr Dubai Derm", specialty: "Dermatologist", timeZone: "Asia/Dubai" })
+    ).doctorId;
+    const s = await signUp(t, "patient");
+    const profile = await t.app.inject({
+      method: "PUT",
+      url: "/api/patient/profile/",
+      headers: { authorization: `Bearer ${s.token}` },
+      payload: { time_zone: "Asia/Kolkata" },
+    });
+    expect(profile.statusCode).toBe(200);
+    fake.answer(
+      { toolCalls: [{ name: "free_slots", args: { doctor_id: dubai, date: "2030-01-08" } }] },
+      // The model books the time as listed: the patient's 10:30 AM, which is the doctor's 09:00.
+      {
+        toolCalls: [
+          { name: "book_appointment", args: { doctor_id: dubai, date: "2030-01-08", time: "10:30 AM" } },
+        ],
+      },
+      { text: "Please confirm." },
+    );
+    const summary = await chatter(s).send("Dr Dubai on the 8th, as early as possible");
+    const listed = fake.toolResults(fake.requests[1]!).join("\n");
+    expect(listed).toMatch(
+      /^Free times on 2030-01-08 \(the person's time, Asia\/Kolkata\): 10:30 AM, 11:00 AM, /,
+    );
+    expect(listed).toMatch(/06:00 PM$/);
+    expect(allText(summary)).toMatch(/Book Dr Dubai Derm on Tue 8 Jan \(2030-01-08\) at 10:30 AM/);
+    await chatter(s).send("yes");
+    const [row] = await t.database.db
+      .select()
+      .from(appointments)
+      .where(eq(appointments.patientId, s.patientId!));
+    expect(row!.startsAt.toISOString()).toBe("2030-01-08T05:00:00.000Z");
+
+    fake.answer({ toolCalls: [{ name: "my_appointments", args: {} }] }, { text: "You have one." });
+    await chatter(s).send("what are my appointments?");
+    expect(fake.toolResults(fake.requests.at(-1)!).join("\n")).toMatch(/Dr Dubai Derm, 2030-01-08 10:30 AM/);
+  });
+
+  it("gathers a patient's day from two of the doctor's days when their clocks are far apart", async () => {
+    const dubai = (
+      await verifiedDoctor(t, { name: "Dr Far Derm", specialty: "Dermatologist", timeZone: "Asia/Dubai" })
+    ).doctorId;
+    const s = await signUp(t, "patient");
+    await t.app.inject({
+      method: "PUT",
+      url: "/api/patient/profile/",
+      headers: { authorization: `Bearer ${s.token}` },
+      payload: { time_zone: "Pacific/Auckland" },
+    });
+    // Auckland is 9 hours ahead of Dubai in January: the patient's 9 January holds the doctor's 8 January
+    // from 03:00 PM (midnight in Auckland) and the doctor's 9 January from 09:00 AM (06:00 PM in Auckland).
+    fake.answer(
+      { toolCalls: [{ name: "free_slots", args: { doctor_id: dubai, date: "2030-01-09" } }] },
+      {
+        toolCalls: [
+          { name: "book_appointment", args: { doctor_id: dubai, date: "2030-01-09", time: "12:30 AM" } },
+        ],
+      },
+      { text: "Please confirm." },
+    );
+    await chatter(s).send("Dr Far on the 9th just after midnight");
+    const listed = fake.toolResults(fake.requests[1]!).join("\n");
+    expect(listed).toMatch(/: 12:00 AM, 12:30 AM, 01:00 AM, 01:30 AM, 06:00 PM, /);
+    await chatter(s).send("yes");
+    const [row] = await t.database.db
+      .select()
+      .from(appointments)
+      .where(eq(appointments.patientId, s.patientId!));
+    // The doctor's 8 January at 03:30 PM in Dubai.
+    expect(row!.startsAt.toISOString()).toBe("2030-01-08T11:30:00.000Z");
+  });
+
   it("quotes fees in each currency's own decimals: yen without any, dinars with three", async () => {
     const kenji = (
       await verifiedDoctor(t, {

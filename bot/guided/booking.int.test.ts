@@ -122,19 +122,19 @@ describe("paging", () => {
     choicesLast(first);
     const slots1 = ids(first).filter((id) => id.startsWith("slot:"));
     expect(slots1).toHaveLength(8);
-    expect(slots1[0]).toBe("slot:09:00 AM");
+    expect(slots1[0]).toBe("slot:2030-01-08 09:00 AM");
     expect(ids(first)).toContain("slots:more");
     const later = await say("Later times", { choice: "slots:more" });
     choicesLast(later);
     const slots2 = ids(later).filter((id) => id.startsWith("slot:"));
     expect(slots2).toEqual(
       ["01:00 PM", "01:30 PM", "02:00 PM", "02:30 PM", "03:00 PM", "03:30 PM", "04:00 PM", "04:30 PM"].map(
-        (s) => `slot:${s}`,
+        (s) => `slot:2030-01-08 ${s}`,
       ),
     );
     expect(ids(later)).not.toContain("slots:more");
     // A slot of the later page books like any other.
-    const summary = await say("3", { choice: "slot:03:00 PM" });
+    const summary = await say("3", { choice: "slot:2030-01-08 03:00 PM" });
     expect(ids(summary)).toEqual(["confirm", "change"]);
     expect(text(summary)).toMatch(/Book Dr Dent 1 on Tue 8 Jan \(2030-01-08\) at 03:00 PM/);
   });
@@ -167,9 +167,9 @@ describe("a typed day or time", () => {
     const out = await say("7 pm");
     expect(text(out)).toMatch(/7:00 pm is not free on Wed 9 Jan/);
     choicesLast(out);
-    expect(ids(out)[0]).toBe("slot:09:00 AM");
+    expect(ids(out)[0]).toBe("slot:2030-01-09 09:00 AM");
     // Still the same booking: a slot picked now is with that doctor, that day.
-    expect(text(await say("1", { choice: "slot:09:00 AM" }))).toMatch(
+    expect(text(await say("1", { choice: "slot:2030-01-09 09:00 AM" }))).toMatch(
       /Dr Dent 4 on Wed 9 Jan .* at 09:00 AM/,
     );
   });
@@ -353,8 +353,8 @@ describe("the patient's own time zone", () => {
     const day = await say("Tue", { choice: "day:2030-01-08" });
     // Dubai's 09:00 is 10:30 in Kolkata: the id keeps the doctor's clock, the label is the patient's.
     const first = last(day).choices![0]!;
-    expect(first).toEqual({ id: "slot:09:00 AM", label: "10:30 AM" });
-    const summary = await say("1", { choice: "slot:09:00 AM" });
+    expect(first).toEqual({ id: "slot:2030-01-08 09:00 AM", label: "10:30 AM" });
+    const summary = await say("1", { choice: first.id });
     expect(text(summary)).toMatch(/Book Dr Dubai Derm on Tue 8 Jan \(2030-01-08\) at 10:30 AM/);
     const done = await say("Confirm", { choice: "confirm" });
     expect(text(done)).toMatch(/Booked: Dr Dubai Derm on Tue 8 Jan at 10:30 AM is confirmed/);
@@ -363,5 +363,45 @@ describe("the patient's own time zone", () => {
       .from(appointments)
       .where(eq(appointments.doctorId, dubai.doctorId));
     expect(row!.startsAt.toISOString()).toBe("2030-01-08T05:00:00.000Z");
+  });
+
+  it("takes a day and a time typed on the patient's clock, from the doctor's neighbouring day when need be", async () => {
+    // Auckland is 9 hours ahead of Dubai in January: the doctor's 8 January 03:00–05:00 PM is the patient's
+    // 9 January 00:00–02:00 AM.
+    const dubai = await verifiedDoctor(t, {
+      name: "Dr Night Derm",
+      specialty: "Dermatologist",
+      city: "Nashik",
+      timeZone: "Asia/Dubai",
+      autoAccept: true,
+    });
+    const s = await signUp(t, "patient");
+    await t.app.inject({
+      method: "PUT",
+      url: "/api/patient/profile/",
+      headers: { authorization: `Bearer ${s.token}` },
+      payload: { time_zone: "Pacific/Auckland" },
+    });
+    const say = chatter(s);
+    await say("menu");
+    await say("Find a doctor", { choice: "find" });
+    await say("dermatologist");
+    await say("Nashik");
+    const days = await say("1", { choice: `doc:${dubai.doctorId}` });
+    // The days offered are the patient's: it is 1 PM on 7 January in Auckland (4 AM in Dubai), and the
+    // doctor's 7 January (6 PM to 2 AM in Auckland) reaches Auckland's 8th.
+    expect(
+      last(days)
+        .choices!.map((c) => c.id)
+        .slice(0, 2),
+    ).toEqual(["day:2030-01-07", "day:2030-01-08"]);
+    const summary = await say("9 January 1 am");
+    expect(text(summary)).toMatch(/Book Dr Night Derm on Wed 9 Jan \(2030-01-09\) at 01:00 AM/);
+    await say("Confirm", { choice: "confirm" });
+    const [row] = await t.database.db
+      .select()
+      .from(appointments)
+      .where(eq(appointments.doctorId, dubai.doctorId));
+    expect(row!.startsAt.toISOString()).toBe("2030-01-08T12:00:00.000Z");
   });
 });

@@ -2,6 +2,7 @@ import type { Brain } from "../turn.js";
 import { prepareAction } from "../actions.js";
 import { formatMoney } from "../../domain/shared/money.js";
 import { formatDay, formatKm, formatWhen, localWall, replyZone } from "../format.js";
+import { patientDaySlots, patientFreeDays } from "../when.js";
 import { say, type Turn } from "../turn.js";
 import type { Choice } from "../types.js";
 import { prepareCancel } from "../cancel.js";
@@ -82,8 +83,11 @@ export class GuidedBrain implements Brain {
         if (choice === undefined && g.doctorId !== undefined) return this.typedWhen(turn, g.doctorId, text);
         break;
       case "pick_slot":
-        if (choice?.startsWith("slot:") && g.doctorId !== undefined && g.date !== undefined)
-          return this.pickSlot(turn, g.doctorId, g.date, choice.slice(5));
+        if (choice?.startsWith("slot:") && g.doctorId !== undefined && g.date !== undefined) {
+          // "slot:<doctor's date> <doctor's time>" (a choice sent before zones: "slot:<time>" on g.date).
+          const m = /^(\d{4}-\d{2}-\d{2}) (.+)$/.exec(choice.slice(5));
+          return this.pickSlot(turn, g.doctorId, m?.[1] ?? g.date, m?.[2] ?? choice.slice(5));
+        }
         if (choice === "slots:more" && g.doctorId !== undefined && g.date !== undefined)
           return this.pickDay(turn, g.doctorId, g.date, (g.shown ?? 0) + SLOTS_PER_PAGE);
         if (choice === "days" && g.doctorId !== undefined)
@@ -260,13 +264,13 @@ export class GuidedBrain implements Brain {
     const g = turn.state.guided;
     // A day asked for with the request: straight to its times (and the time asked for, if free).
     if (g?.wantDate !== undefined && rescheduleOf === undefined) {
-      const { slots } = await turn.tools.daySlots(doctorId, g.wantDate);
+      const slots = await patientDaySlots(turn, doctorId, g.wantDate);
       if (slots.length > 0) {
         turn.state.guided = { step: "pick_day", doctorId, wantTime: g.wantTime, part: g.part };
         return this.pickDay(turn, doctorId, g.wantDate);
       }
     }
-    const days = await turn.tools.freeDays(doctorId);
+    const days = await patientFreeDays(turn, doctorId);
     if (days.length === 0) {
       showMenu(turn, "This doctor has no free slots in the next weeks. What would you like to do?");
       return;
@@ -277,16 +281,21 @@ export class GuidedBrain implements Brain {
     });
   }
 
-  /** The free times of a day, ten at a time from `from`; the time asked for is taken at once when free. */
+  /**
+   * The free times of one of the patient's days, on their clock, a page at a time from `from`; the time asked
+   * for is taken at once when free. Each choice's id carries the doctor's date and time, which booking takes.
+   */
   private async pickDay(turn: Turn, doctorId: number, date: string, from = 0, note = ""): Promise<void> {
-    const { slots } = await turn.tools.daySlots(doctorId, date);
+    const slots = await patientDaySlots(turn, doctorId, date);
     const g = turn.state.guided;
     if (slots.length === 0) return this.pickDoctor(turn, doctorId, g?.rescheduleOf);
-    const labels = slots.map((s) => s.appointment_time);
+    const labels = slots.map((s) => s.time);
     if (g?.wantTime !== undefined) {
-      const free = slotLabelsFor(g.wantTime).find((l) => labels.includes(l));
+      const free = slotLabelsFor(g.wantTime)
+        .map((l) => slots.find((s) => s.time === l))
+        .find((s) => s !== undefined);
       turn.state.guided = { ...g, wantTime: undefined, part: undefined };
-      if (free !== undefined) return this.pickSlot(turn, doctorId, date, free);
+      if (free !== undefined) return this.pickSlot(turn, doctorId, free.doctorDate, free.doctorTime);
       note = `${clock(g.wantTime)} is not free on ${formatDay(date)}. `;
     }
     // A part of the day asked for ("evening"): start at its first free time.
@@ -295,7 +304,6 @@ export class GuidedBrain implements Brain {
       if (i > 0) from = i;
     }
     const start = Math.min(Math.max(0, from), Math.max(0, labels.length - 1));
-    const page = labels.slice(start, start + SLOTS_PER_PAGE);
     turn.state.guided = {
       step: "pick_slot",
       doctorId,
@@ -304,15 +312,11 @@ export class GuidedBrain implements Brain {
       rescheduleOf: turn.state.guided?.rescheduleOf,
     };
     const later = start + SLOTS_PER_PAGE < labels.length ? [{ id: "slots:more", label: "Later times" }] : [];
-    // Each time on the patient's own clock (the id keeps the doctor's, which the booking takes).
-    const zone = await replyZone(turn);
-    const label = (i: number): string => {
-      const local = localWall(slots[i]!, zone);
-      return local.date === date ? local.time : `${formatDay(local.date)} ${local.time}`;
-    };
     say(turn, `${note}Free times on ${formatDay(date)}${start > 0 ? " (later)" : ""}:`, {
       choices: [
-        ...page.map((l, i) => ({ id: `slot:${l}`, label: label(start + i) })),
+        ...slots
+          .slice(start, start + SLOTS_PER_PAGE)
+          .map((s) => ({ id: `slot:${s.doctorDate} ${s.doctorTime}`, label: s.time })),
         ...later,
         { id: "days", label: "Another day" },
       ],
@@ -338,16 +342,18 @@ export class GuidedBrain implements Brain {
     }
     if (date === undefined) {
       // A time with no day yet: the first of the next free days where it is free.
-      const days = await turn.tools.freeDays(doctorId, 7);
+      const days = await patientFreeDays(turn, doctorId, 7);
       for (const day of days) {
-        const { slots } = await turn.tools.daySlots(doctorId, day);
-        const free = slotLabelsFor(parsed.time!).find((l) => slots.some((s) => s.appointment_time === l));
-        if (free !== undefined) return this.pickSlot(turn, doctorId, day, free);
+        const slots = await patientDaySlots(turn, doctorId, day);
+        const free = slotLabelsFor(parsed.time!)
+          .map((l) => slots.find((s) => s.time === l))
+          .find((s) => s !== undefined);
+        if (free !== undefined) return this.pickSlot(turn, doctorId, free.doctorDate, free.doctorTime);
       }
       say(turn, `${clock(parsed.time!)} is not free in the next days.`);
       return this.pickDoctor(turn, doctorId, g.rescheduleOf);
     }
-    const { slots } = await turn.tools.daySlots(doctorId, date);
+    const slots = await patientDaySlots(turn, doctorId, date);
     if (slots.length === 0) {
       say(turn, `There are no free times on ${formatDay(date)}.`);
       return this.pickDoctor(turn, doctorId, g.rescheduleOf);

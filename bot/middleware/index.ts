@@ -1,6 +1,7 @@
 import type { Middleware, Turn } from "../turn.js";
 import { attachments, attachmentsUnverified } from "./attachments.js";
 import { brain } from "./brain.js";
+import { consultation, secureMessages } from "./consultation.js";
 import { doctorCommands } from "../doctor-sms/handler.js";
 import { dedupe } from "./dedupe.js";
 import { identity } from "./identity.js";
@@ -19,7 +20,9 @@ import { triage } from "./triage.js";
  * (a command may carry a PIN).
  *
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
- *   → red-flag triage → identity & consent → answers to reminders → attachments (files to records)
+ *   → red-flag triage → identity & consent → secure messages ("Reply", "messages")
+ *   → chat consultation (to the doctor's visit thread)
+ *   → answers to reminders → attachments (files to records)
  *   → keywords → pending confirmation → brain
  */
 export const MIDDLEWARE: readonly Middleware[] = [
@@ -31,6 +34,8 @@ export const MIDDLEWARE: readonly Middleware[] = [
   triage,
   attachmentsUnverified,
   identity,
+  secureMessages,
+  consultation,
   reminders,
   attachments,
   keywords,

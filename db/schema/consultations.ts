@@ -96,9 +96,16 @@ export const visitMessages = pgTable(
       .references(() => users.id),
     senderRole: text().$type<"doctor" | "patient" | "nurse">().notNull(),
     text: text().notNull(),
+    /** Where the line was written: "page" (the visit page), "api", or the patient's chat channel (telegram …). */
+    channel: text(),
+    /** A chat consultation's line from the patient's channel: its conversation message (a retried turn adds it once). */
+    inboundMessageId: bigint({ mode: "number" }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("visit_messages_visit_idx").on(t.visitId, t.id)],
+  (t) => [
+    index("visit_messages_visit_idx").on(t.visitId, t.id),
+    uniqueIndex("visit_messages_inbound_key").on(t.inboundMessageId),
+  ],
 );
 
 /** One person's recorded audio of a visit (their own microphone: one speaker per track, no diarization). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { groundedStatements } from "./notes.js";
+import { pdfFontNames, pdfPagesText } from "../../test/pdf.js";
 import { acceptableSummary, plainSummary, summaryPdf, type NoteSections } from "./summary.js";
 
 const note: NoteSections = {
@@ -56,13 +57,18 @@ describe("the patient's summary", () => {
     expect(text).not.toContain("BP 150/95");
   });
 
-  it("renders a PDF, printing characters outside WinAnsi as '?'", async () => {
+  it("renders a PDF in any script: a Devanagari doctor's name, a long summary over pages", async () => {
     const pdf = await summaryPdf({
-      doctorName: "Dr Rao",
+      doctorName: "डॉ. प्रिया राव",
       visitDate: "2030-01-07",
       summary: "Take 1 tablet — twice a day ✓\n".repeat(80),
       now: new Date("2030-01-07T00:00:00Z"),
     });
-    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    const pages = await pdfPagesText(pdf);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages[0]).toContain("Visit summary");
+    // A character no font has (✓) prints as "?"; the dash is Noto Sans's own.
+    expect(pages[0]).toContain("Take 1 tablet — twice a day ?");
+    expect(await pdfFontNames(pdf)).toContain("NotoSansDevanagari-Regular");
   });
 });

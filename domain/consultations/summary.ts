@@ -1,4 +1,5 @@
-import { PDFDocument, StandardFonts, type PDFFont } from "pdf-lib";
+import { PDFDocument } from "pdf-lib";
+import { PdfText } from "../shared/pdf-text.js";
 import { fleschKincaidGrade } from "../shared/readability.js";
 
 export const NOTE_SECTIONS = ["subjective", "objective", "assessment", "plan"] as const;
@@ -62,36 +63,7 @@ export async function patientSummary(
   return { text: plainSummary(note, doctorName), by: "template" };
 }
 
-/** pdf-lib's standard fonts encode WinAnsi only: anything else becomes "?" rather than failing the PDF. */
-function winAnsi(text: string): string {
-  return text
-    .replace(/[‘’]/g, "'")
-    .replace(/[“”]/g, '"')
-    .replace(/[–—]/g, "-")
-    .replace(/•/g, "-")
-    .replace(/[^\x20-\x7e\xa0-\xff\n]/g, "?");
-}
-
-function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
-  const out: string[] = [];
-  for (const paragraph of text.split("\n")) {
-    let line = "";
-    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
-      const next = line ? `${line} ${word}` : word;
-      if (font.widthOfTextAtSize(next, size) > width && line) {
-        out.push(line);
-        line = word;
-      } else line = next;
-    }
-    out.push(line);
-  }
-  return out;
-}
-
-/**
- * The PDF copy of the summary for the patient's documents. Uses pdf-lib's built-in Helvetica: a TrueType font
- * would need @pdf-lib/fontkit, which is not installed (characters outside WinAnsi print as "?").
- */
+/** The PDF copy of the summary for the patient's documents (any script: see shared/pdf-text.ts). */
 export async function summaryPdf(input: {
   doctorName: string;
   visitDate: string;
@@ -103,21 +75,20 @@ export async function summaryPdf(input: {
   pdf.setProducer("HealthLink");
   pdf.setCreationDate(input.now);
   pdf.setModificationDate(input.now);
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
+  const fonts = await PdfText.for(pdf, input.doctorName, input.summary);
   const [width, height, margin, size, leading] = [595, 842, 56, 11, 16];
   let page = pdf.addPage([width, height]);
   let y = height - margin;
-  page.drawText("Visit summary", { x: margin, y, size: 18, font: bold });
+  fonts.draw(page, "Visit summary", { x: margin, y, size: 18, bold: true });
   y -= 26;
-  page.drawText(winAnsi(`${input.doctorName}, ${input.visitDate}`), { x: margin, y, size, font });
+  fonts.draw(page, `${input.doctorName}, ${input.visitDate}`, { x: margin, y, size });
   y -= leading * 2;
-  for (const line of wrap(winAnsi(input.summary), font, size, width - 2 * margin)) {
+  for (const line of fonts.wrap(input.summary, size, width - 2 * margin)) {
     if (y < margin) {
       page = pdf.addPage([width, height]);
       y = height - margin;
     }
-    page.drawText(line, { x: margin, y, size, font });
+    fonts.draw(page, line, { x: margin, y, size });
     y -= leading;
   }
   return Buffer.from(await pdf.save());

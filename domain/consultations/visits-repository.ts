@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -11,6 +11,7 @@ import {
   visits,
   type VisitMode,
 } from "../../db/schema/index.js";
+import { enqueueNotification, type OutboxMessage } from "../notifications/outbox.js";
 import type { Role } from "../shared/role.js";
 
 export type VisitProviderName = "webrtc" | "twilio";
@@ -228,45 +229,181 @@ export class VisitsRepository {
   }
 
   /** Who the appointment's two people are (user ids), for links. */
-  async parties(
-    appointmentId: number,
-  ): Promise<
-    { patientUserId: number; doctorUserId: number | null; mode: VisitMode; endsAt: Date } | undefined
+  async parties(appointmentId: number): Promise<
+    | {
+        patientUserId: number;
+        doctorUserId: number | null;
+        doctorName: string | null;
+        mode: VisitMode;
+        endsAt: Date;
+      }
+    | undefined
   > {
     const [row] = await this.db
       .select({
         patientUserId: patients.userId,
         doctorUserId: doctors.userId,
+        doctorName: users.name,
         mode: appointments.mode,
         endsAt: appointments.endsAt,
       })
       .from(appointments)
       .innerJoin(patients, eq(patients.id, appointments.patientId))
       .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .leftJoin(users, eq(users.id, doctors.userId))
       .where(eq(appointments.id, appointmentId))
       .limit(1);
     return row;
   }
 
-  // Side chat ----------------------------------------------------------------------------------------
+  // Side chat and chat consultations ----------------------------------------------------------------
 
-  async addMessage(m: {
-    visitId: number;
-    senderUserId: number;
-    senderRole: ParticipantRole;
-    text: string;
-    now: Date;
-  }): Promise<{ id: number; createdAt: Date }> {
-    const [row] = await this.db
-      .insert(visitMessages)
-      .values({
-        visitId: m.visitId,
-        senderUserId: m.senderUserId,
-        senderRole: m.senderRole,
-        text: m.text,
-        createdAt: m.now,
-      })
-      .returning({ id: visitMessages.id, createdAt: visitMessages.createdAt });
-    return row!;
+  /**
+   * One line of the visit's chat. A line from the patient's channel carries its conversation message id: a
+   * retried turn finds it stored (undefined) and adds nothing. A notification for the other person (the
+   * doctor's reply to the patient's channel) goes into the outbox in the same transaction.
+   */
+  async addMessage(
+    m: {
+      visitId: number;
+      senderUserId: number;
+      senderRole: ParticipantRole;
+      text: string;
+      now: Date;
+      channel?: string | undefined;
+      inboundMessageId?: number | undefined;
+    },
+    notify?: (id: number) => OutboxMessage,
+  ): Promise<{ id: number; createdAt: Date } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(visitMessages)
+        .values({
+          visitId: m.visitId,
+          senderUserId: m.senderUserId,
+          senderRole: m.senderRole,
+          text: m.text,
+          channel: m.channel ?? null,
+          inboundMessageId: m.inboundMessageId ?? null,
+          createdAt: m.now,
+        })
+        .onConflictDoNothing()
+        .returning({ id: visitMessages.id, createdAt: visitMessages.createdAt });
+      if (row && notify) await enqueueNotification(tx, notify(row.id));
+      return row;
+    });
   }
+
+  /** The visit's chat in order, after a message id (paging). */
+  async messages(visitId: number, after: number, limit: number): Promise<VisitMessageRow[]> {
+    return this.db
+      .select({
+        id: visitMessages.id,
+        senderRole: visitMessages.senderRole,
+        text: visitMessages.text,
+        channel: visitMessages.channel,
+        createdAt: visitMessages.createdAt,
+      })
+      .from(visitMessages)
+      .where(and(eq(visitMessages.visitId, visitId), gt(visitMessages.id, after)))
+      .orderBy(asc(visitMessages.id))
+      .limit(limit);
+  }
+
+  /** The chat channel the patient last wrote from in this visit (the doctor's replies go back there). */
+  async patientChannel(visitId: number): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ channel: visitMessages.channel })
+      .from(visitMessages)
+      .where(
+        and(
+          eq(visitMessages.visitId, visitId),
+          eq(visitMessages.senderRole, "patient"),
+          isNotNull(visitMessages.inboundMessageId),
+        ),
+      )
+      .orderBy(sql`${visitMessages.id} DESC`)
+      .limit(1);
+    return row?.channel ?? undefined;
+  }
+
+  /**
+   * The patient's chat consultation open now, if any: a confirmed, paid (or free) `chat` appointment whose
+   * window (from `opensBefore` ms before the start to `graceMs` after the end) holds `now`, and whose visit
+   * has not ended. One indexed read (appointments by patient and start).
+   */
+  async openChatFor(
+    patientId: number,
+    now: Date,
+    opensBeforeMs: number,
+    graceMs: number,
+  ): Promise<ChatConsultation | undefined> {
+    const [row] = await this.db
+      .select({
+        appointmentId: appointments.id,
+        startsAt: appointments.startsAt,
+        endsAt: appointments.endsAt,
+        doctorUserId: doctors.userId,
+        doctorName: users.name,
+        visitId: visits.id,
+      })
+      .from(appointments)
+      .innerJoin(doctors, eq(doctors.id, appointments.doctorId))
+      .innerJoin(users, eq(users.id, doctors.userId))
+      .leftJoin(visits, eq(visits.appointmentId, appointments.id))
+      .where(
+        and(
+          eq(appointments.patientId, patientId),
+          eq(appointments.mode, "chat"),
+          eq(appointments.status, "confirmed"),
+          inArray(appointments.paymentStatus, ["paid", "not_required"]),
+          lte(appointments.startsAt, new Date(now.getTime() + opensBeforeMs)),
+          gt(appointments.startsAt, new Date(now.getTime() - graceMs - 24 * 3_600_000)),
+          gt(appointments.endsAt, new Date(now.getTime() - graceMs)),
+          or(isNull(visits.id), eq(visits.status, "open")),
+        ),
+      )
+      .orderBy(asc(appointments.startsAt))
+      .limit(1);
+    return row ? { ...row, visitId: row.visitId ?? null } : undefined;
+  }
+
+  /** Open chat visits whose window has closed (the relay ends them and tells the patient). */
+  async expiredChats(now: Date, graceMs: number, limit = 100): Promise<VisitRow[]> {
+    return this.db
+      .select(visitColumns)
+      .from(visits)
+      .innerJoin(appointments, eq(appointments.id, visits.appointmentId))
+      .where(
+        and(
+          eq(visits.status, "open"),
+          eq(visits.mode, "chat"),
+          lte(appointments.endsAt, new Date(now.getTime() - graceMs)),
+        ),
+      )
+      .limit(limit);
+  }
+
+  /** Puts a notification in the outbox inside the caller's transaction (the visit's own changes). */
+  async notify(tx: DbOrTx, message: OutboxMessage): Promise<void> {
+    await enqueueNotification(tx, message);
+  }
+}
+
+export interface VisitMessageRow {
+  id: number;
+  senderRole: ParticipantRole;
+  text: string;
+  channel: string | null;
+  createdAt: Date;
+}
+
+/** A chat consultation open for a patient now (its visit row may not exist yet). */
+export interface ChatConsultation {
+  appointmentId: number;
+  startsAt: Date;
+  endsAt: Date;
+  doctorUserId: number | null;
+  doctorName: string;
+  visitId: number | null;
 }

@@ -5,6 +5,7 @@ import type { SchedulingService } from "../scheduling/service.js";
 import type { AppointmentView } from "../scheduling/views.js";
 import type { Actor } from "../shared/actor.js";
 import { conflict, DomainError, notFound, unprocessable } from "../shared/errors.js";
+import { VisitChat } from "./visit-chat.js";
 import { createVideoProvider, parseIdentity, type VideoProvider } from "./visits-providers.js";
 import { VisitsRepository, type ParticipantRole, type VisitRow } from "./visits-repository.js";
 
@@ -12,7 +13,6 @@ import { VisitsRepository, type ParticipantRole, type VisitRow } from "./visits-
 export const VISIT_GRACE_MINUTES = 30;
 const MINUTE = 60_000;
 const ONLINE_MODES = new Set(["video", "audio", "chat"]);
-const CHAT_MAX_CHARS = 2000;
 
 /** The join answer: `{visit: …}` of POST /api/appointments/{id}/visit/join. */
 export interface VisitJoinView {
@@ -59,6 +59,8 @@ export interface SignallingClaims {
 export class VisitsService {
   readonly repo: VisitsRepository;
   readonly provider: VideoProvider;
+  /** The visit's thread: the side chat, the API, and chat consultations over the patient's channel. */
+  readonly chats: VisitChat;
   private readonly key: Buffer;
 
   constructor(
@@ -70,6 +72,7 @@ export class VisitsService {
     // A key of its own, derived from the JWT secret: a visit token is never an access token and vice versa.
     this.key = createHmac("sha256", ctx.config.auth.jwtSecret).update("healthlink visits v1").digest();
     this.provider = provider ?? createVideoProvider(ctx.config, (c) => this.signSignalling(c));
+    this.chats = new VisitChat(ctx, this.repo, scheduling, this.provider.name);
   }
 
   // Joining ------------------------------------------------------------------------------------------
@@ -112,6 +115,7 @@ export class VisitsService {
         room: await this.provider.ensureRoom(appointmentId),
         now,
       }));
+    if (visit.mode === "chat") await this.chats.doctorJoined(actor, visit, appt);
     await this.ctx.audit.record(actor, {
       patientId: appt.patient_id,
       action: "join",
@@ -293,17 +297,7 @@ export class VisitsService {
 
   /** A line of the visit page's side chat (control characters already removed at the edge), kept with the visit. */
   async chat(claims: SignallingClaims, text: string): Promise<{ id: number; at: string; text: string }> {
-    const clean = text.trim();
-    if (clean === "" || clean.length > CHAT_MAX_CHARS)
-      throw unprocessable("INVALID_MESSAGE", `A message is 1 to ${CHAT_MAX_CHARS} characters.`);
-    const row = await this.repo.addMessage({
-      visitId: claims.visitId,
-      senderUserId: claims.userId,
-      senderRole: claims.role,
-      text: clean,
-      now: this.ctx.clock.now(),
-    });
-    return { id: row.id, at: row.createdAt.toISOString(), text: clean };
+    return this.chats.pageLine(claims, text);
   }
 }
 

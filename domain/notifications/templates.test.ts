@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderNotification } from "./templates.js";
+import { MESSAGE_CHOICES, renderNotification } from "./templates.js";
 
 /** Every template the domain writes to the outbox (grep enqueueNotification) and the reminders. */
 const IN_USE = [
@@ -42,6 +42,10 @@ const IN_USE = [
   "reminder.medication",
   "reminder.refill",
   "reminder.lab_prep",
+  "visit.chat_opened",
+  "visit.chat_message",
+  "visit.chat_ended",
+  "message.received",
 ];
 
 const DATA = {
@@ -146,5 +150,26 @@ describe("notification templates", () => {
     expect(renderNotification("lab_booking.payment_expired", DATA, "patient").text).toMatch(
       /time to pay for your lab test \(Complete blood count\) ran out, so the booking was cancelled/,
     );
+  });
+
+  it("words a chat consultation's lines and a secure message for each side", () => {
+    const line = { doctor_name: "Meera Shah", text: "Rest the knee.", thread_id: 12 };
+    expect(renderNotification("visit.chat_message", line, "patient").text).toBe(
+      "Dr Meera Shah: Rest the knee.",
+    );
+    expect(renderNotification("visit.chat_message", { ...line, opened: true }, "patient").text).toMatch(
+      /^Dr Meera Shah is here for your chat visit .*\n\nDr Meera Shah: Rest the knee\.$/s,
+    );
+    const toPatient = renderNotification("message.received", line, "patient");
+    expect(toPatient.text).toBe("Dr Meera Shah sent you a message: Rest the knee.");
+    expect(toPatient.choices).toEqual([{ id: `${MESSAGE_CHOICES.reply}12`, label: "Reply" }]);
+    // Doctors and nurses get no patient data (the message may go by SMS or email).
+    const toDoctor = renderNotification(
+      "message.received",
+      { ...line, patient_name: "Asha Verma" },
+      "doctor",
+    );
+    expect(toDoctor.text).toBe("New message from a patient on HealthLink. Read it in the console.");
+    expect(toDoctor.choices).toBeUndefined();
   });
 });

@@ -34,6 +34,9 @@ export const REMINDER_CHOICES = {
   skip: "dose.skip:",
 } as const;
 
+/** Choice ids of a secure message's notification (handled by bot/middleware/consultation.ts). */
+export const MESSAGE_CHOICES = { reply: "message.reply:" } as const;
+
 const str = (v: unknown): string | undefined =>
   typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : undefined;
 
@@ -241,6 +244,24 @@ export function renderNotification(
           text: `Your visit summary from ${who}:\n\n${str(data.summary) ?? ""}\n\nA PDF copy is in your documents.`,
         };
       }
+      if (event === "chat_opened")
+        return {
+          text: `${withWhom(data, "patient")} is here for your chat visit. You can write now: your messages in this chat go to your doctor until the visit ends.`,
+        };
+      if (event === "chat_message") {
+        const who = withWhom(data, "patient");
+        const text = str(data.text) ?? "";
+        return {
+          text:
+            data.opened === true
+              ? `${who} is here for your chat visit (write here to answer).\n\n${who}: ${text}`
+              : `${who}: ${text}`,
+        };
+      }
+      if (event === "chat_ended")
+        return {
+          text: `Your chat visit with ${withWhom(data, "patient")} has ended. Messages here go to the HealthLink assistant again. Write "menu" to see what I can do.`,
+        };
       if (event === "note_drafted")
         return { text: "The draft note of your visit is ready to review and sign in the console." };
       if (event === "note_not_drafted")
@@ -251,6 +272,17 @@ export function renderNotification(
               : "No draft note was made for your visit. Please write the note in the console.",
         };
       return { text: "There is an update about a visit." };
+    }
+    case "message": {
+      if (event !== "received") return { text: "You have a new message on HealthLink." };
+      // Doctors and nurses: no patient data in the notification (it may go by SMS or email).
+      if (role !== "patient")
+        return { text: "New message from a patient on HealthLink. Read it in the console." };
+      const id = str(data.thread_id) ?? "";
+      return {
+        text: `${withWhom(data, "patient")} sent you a message: ${str(data.text) ?? ""}`,
+        choices: [{ id: `${MESSAGE_CHOICES.reply}${id}`, label: "Reply" }],
+      };
     }
     case "care_team":
       return { text: "You were added to a patient's care team." };

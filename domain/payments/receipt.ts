@@ -1,4 +1,5 @@
-import { PDFDocument, StandardFonts, rgb } from "pdf-lib";
+import { PDFDocument, rgb } from "pdf-lib";
+import { PdfText } from "../shared/pdf-text.js";
 import { formatMoney } from "../shared/money.js";
 import type { PaymentView } from "./views.js";
 
@@ -12,21 +13,20 @@ export async function receiptPdf(r: {
   doc.setTitle(`HealthLink receipt ${r.payment.id}`);
   doc.setProducer("HealthLink");
   const page = doc.addPage([595, 842]);
-  const font = await doc.embedFont(StandardFonts.Helvetica);
-  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  const fonts = await PdfText.for(doc, r);
   let y = 780;
   const line = (text: string, opts: { size?: number; bold?: boolean } = {}) => {
-    page.drawText(text, {
+    fonts.draw(page, text, {
       x: 60,
       y,
       size: opts.size ?? 12,
-      font: opts.bold ? bold : font,
+      bold: opts.bold ?? false,
       color: rgb(0, 0, 0),
     });
     y -= (opts.size ?? 12) + 10;
   };
   const p = r.payment;
-  // The code, not a symbol: the standard PDF fonts (WinAnsi) have no ₹.
+  // The currency code, not a symbol: unambiguous on paper.
   const money = (minor: number) => formatMoney(minor, p.currency, "code");
   line("HealthLink — Receipt", { size: 20, bold: true });
   if (r.testMode) line("TEST MODE — no real money was moved", { bold: true });

@@ -2,7 +2,8 @@ import { tool } from "langchain";
 import { z } from "zod";
 import { prepareAction } from "../../actions.js";
 import { formatMoney } from "../../../domain/shared/money.js";
-import { formatDay, localWall, replyZone } from "../../format.js";
+import { formatDay } from "../../format.js";
+import { patientDaySlots, type LocalSlot } from "../../when.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 export const AWAITING = "Prepared. The person now sees a summary with Confirm / Change and must confirm it.";
@@ -12,18 +13,16 @@ export function bookTool({ turn }: AgentToolContext) {
   return tool(
     ({ doctor_id, date, time }) =>
       safely(async () => {
-        const day = await turn.tools.daySlots(doctor_id, date);
-        const slot = day.slots.find((s) => s.appointment_time.toLowerCase() === time.trim().toLowerCase());
-        if (!slot)
-          return `That time is not free. Free times on ${date}: ${day.slots.map((s) => s.appointment_time).join(", ") || "none"}.`;
+        // The date and time are the person's (as free_slots lists them); the action keeps the doctor's.
+        const slots = await patientDaySlots(turn, doctor_id, date);
+        const local = findSlot(slots, time);
+        if (!local) return notFree(date, slots);
         const doctor = await turn.tools.doctor(doctor_id);
-        // What the person reads is on their own clock; the action keeps the doctor's date and time.
-        const local = localWall(slot, await replyZone(turn));
         prepareAction(turn, {
           kind: "book",
           doctorId: doctor_id,
-          appointmentDate: date,
-          appointmentTime: slot.appointment_time,
+          appointmentDate: local.doctorDate,
+          appointmentTime: local.doctorTime,
           priceMinor: doctor.feeMinor,
           currency: doctor.currency,
           summary:
@@ -38,9 +37,26 @@ export function bookTool({ turn }: AgentToolContext) {
         "Prepare a booking with a doctor at a free time (as listed by free_slots). The person confirms it.",
       schema: z.object({
         doctor_id: z.number().int().positive(),
-        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-        time: z.string().min(3).max(10).describe("a free time exactly as listed, e.g. 10:00 AM"),
+        date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/)
+          .describe("the person's own date, as free_slots takes it"),
+        time: z
+          .string()
+          .min(3)
+          .max(10)
+          .describe("a free time exactly as free_slots listed it, e.g. 10:00 AM"),
       }),
     },
   );
+}
+
+/** The listed slot a typed time names ("10:00 AM", "10:00 am"). */
+export function findSlot(slots: LocalSlot[], time: string): LocalSlot | undefined {
+  const want = time.trim().toLowerCase();
+  return slots.find((s) => s.time.toLowerCase() === want);
+}
+
+export function notFree(date: string, slots: LocalSlot[]): string {
+  return `That time is not free. Free times on ${date}: ${slots.map((s) => s.time).join(", ") || "none"}.`;
 }

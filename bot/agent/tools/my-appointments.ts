@@ -1,5 +1,6 @@
 import { tool } from "langchain";
 import { z } from "zod";
+import { localWall, replyZone } from "../../format.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 /** The session's own upcoming appointments: the patient is the turn's actor, never an argument. */
@@ -9,11 +10,13 @@ export function myAppointmentsTool({ turn }: AgentToolContext) {
       safely(async () => {
         const list = await turn.tools.upcomingAppointments(turn.actor!);
         if (list.length === 0) return "No upcoming appointments.";
+        // On the person's clock, like every other time the chat shows them.
+        const zone = await replyZone(turn);
         return list
-          .map(
-            (a) =>
-              `appointment ${a.id}: ${a.doctor_name}, ${a.appointment_date} ${a.appointment_time} (${a.status})`,
-          )
+          .map((a) => {
+            const local = localWall(a, zone);
+            return `appointment ${a.id}: ${a.doctor_name}, ${local.date} ${local.time} (${a.status})`;
+          })
           .join("\n");
       }),
     {

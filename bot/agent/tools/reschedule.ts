@@ -1,8 +1,9 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import { prepareAction } from "../../actions.js";
-import { formatWhen, replyZone } from "../../format.js";
-import { AWAITING } from "./book.js";
+import { formatDay } from "../../format.js";
+import { patientDaySlots } from "../../when.js";
+import { AWAITING, findSlot, notFree } from "./book.js";
 import { safely, type AgentToolContext } from "./shared.js";
 
 /** Prepares moving one of the person's own appointments to a free time of the same doctor. */
@@ -13,17 +14,16 @@ export function rescheduleTool({ turn }: AgentToolContext) {
         const a = await turn.tools.appointment(turn.actor!, appointment_id);
         if (["cancelled", "rejected", "completed", "no_show"].includes(a.status))
           return `That appointment is ${a.status}; it cannot be moved.`;
-        const day = await turn.tools.daySlots(a.doctor_id, date);
-        const slot = day.slots.find((s) => s.appointment_time.toLowerCase() === time.trim().toLowerCase());
-        if (!slot)
-          return `That time is not free. Free times on ${date}: ${day.slots.map((s) => s.appointment_time).join(", ") || "none"}.`;
+        const slots = await patientDaySlots(turn, a.doctor_id, date);
+        const slot = findSlot(slots, time);
+        if (!slot) return notFree(date, slots);
         prepareAction(turn, {
           kind: "reschedule",
           appointmentId: a.id,
           doctorId: a.doctor_id,
-          appointmentDate: date,
-          appointmentTime: slot.appointment_time,
-          summary: `Move your appointment with ${a.doctor_name} to ${formatWhen(slot, await replyZone(turn))}.`,
+          appointmentDate: slot.doctorDate,
+          appointmentTime: slot.doctorTime,
+          summary: `Move your appointment with ${a.doctor_name} to ${formatDay(slot.date)} at ${slot.time}.`,
         });
         return AWAITING;
       }),

@@ -1,4 +1,5 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from "pdf-lib";
+import { PDFDocument, rgb, type PDFPage } from "pdf-lib";
+import { PdfText } from "../../shared/pdf-text.js";
 import type { DoctorBasics, PatientBasics, PrescriptionDetail } from "./repository.js";
 
 export interface PrintablePrescription {
@@ -13,40 +14,11 @@ const A4: [number, number] = [595.28, 841.89];
 const MARGIN = 50;
 const FOOTER = 40;
 
-/**
- * The standard PDF fonts speak WinAnsi only: letters with accents are folded to their base letter and
- * anything else becomes "?", so a name in another script never breaks the document.
- */
-export function pdfSafe(text: string): string {
-  return text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[\r\n\t]+/g, " ")
-    .replace(/[^\x20-\x7e\xa0-\xff]/g, "?");
-}
-
 /** Whole years between a date of birth and a date. */
 export function ageOn(dateOfBirth: string, on: string): number {
   const [by, bm, bd] = dateOfBirth.split("-").map(Number) as [number, number, number];
   const [y, m, d] = on.split("-").map(Number) as [number, number, number];
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
-}
-
-function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
-  const words = pdfSafe(text).split(" ");
-  const lines: string[] = [];
-  let line = "";
-  for (const word of words) {
-    const next = line ? `${line} ${word}` : word;
-    if (font.widthOfTextAtSize(next, size) <= width || line === "") {
-      line = next;
-    } else {
-      lines.push(line);
-      line = word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
 }
 
 class Writer {
@@ -55,8 +27,7 @@ class Writer {
   readonly pages: PDFPage[] = [];
   constructor(
     private readonly doc: PDFDocument,
-    readonly regular: PDFFont,
-    readonly bold: PDFFont,
+    readonly fonts: PdfText,
   ) {
     this.page = this.newPage();
     this.y = A4[1] - MARGIN;
@@ -74,12 +45,12 @@ class Writer {
   }
   text(text: string, opts: { size?: number; bold?: boolean; indent?: number; gap?: number } = {}): void {
     const size = opts.size ?? 10;
-    const font = opts.bold ? this.bold : this.regular;
+    const bold = opts.bold ?? false;
     const x = MARGIN + (opts.indent ?? 0);
-    for (const line of wrap(text, font, size, A4[0] - MARGIN - x)) {
+    for (const line of this.fonts.wrap(text.replace(/[\r\n\t]+/g, " "), size, A4[0] - MARGIN - x, bold)) {
       this.ensure(size + 4);
       this.y -= size + 4;
-      this.page.drawText(line, { x, y: this.y, size, font, color: rgb(0.1, 0.1, 0.1) });
+      this.fonts.draw(this.page, line, { x, y: this.y, size, bold, color: rgb(0.1, 0.1, 0.1) });
     }
     this.y -= opts.gap ?? 0;
   }
@@ -104,11 +75,7 @@ export async function renderPrescriptionPdf(input: PrintablePrescription): Promi
   doc.setCreator("HealthLink");
   doc.setProducer("HealthLink");
   doc.setCreationDate(p.issuedAt);
-  const w = new Writer(
-    doc,
-    await doc.embedFont(StandardFonts.Helvetica),
-    await doc.embedFont(StandardFonts.HelveticaBold),
-  );
+  const w = new Writer(doc, await PdfText.for(doc, input));
 
   w.text(doctor.name, { size: 16, bold: true });
   w.text(`Registration no.: ${doctor.registrationNumber ?? "not recorded"}`);
@@ -159,11 +126,10 @@ export async function renderPrescriptionPdf(input: PrintablePrescription): Promi
 
   const total = w.pages.length;
   w.pages.forEach((page, i) => {
-    page.drawText(
-      pdfSafe(
-        `Prescription #${p.id}  -  issued ${input.issuedDate}  -  HealthLink  -  page ${i + 1} of ${total}`,
-      ),
-      { x: MARGIN, y: MARGIN - 20, size: 8, font: w.regular, color: rgb(0.4, 0.4, 0.4) },
+    w.fonts.draw(
+      page,
+      `Prescription #${p.id}  -  issued ${input.issuedDate}  -  HealthLink  -  page ${i + 1} of ${total}`,
+      { x: MARGIN, y: MARGIN - 20, size: 8, color: rgb(0.4, 0.4, 0.4) },
     );
   });
   return doc.save({ useObjectStreams: false });
