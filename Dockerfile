@@ -6,6 +6,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 COPY package.json package-lock.json .npmrc ./
+# npm ci runs `prepare` (console/build.mjs), which builds the console only when its sources and Vite are there.
+COPY console/build.mjs ./console/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -14,6 +16,8 @@ FROM ${NODE_IMAGE} AS runtime-deps
 WORKDIR /app
 ENV PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 COPY package.json package-lock.json .npmrc ./
+# npm ci runs `prepare` (console/build.mjs), which builds the console only when its sources and Vite are there.
+COPY console/build.mjs ./console/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}
@@ -21,6 +25,8 @@ WORKDIR /app
 ENV NODE_ENV=production DATA_DIR=/app/data PORT=3000
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The web console (vite build in `npm run build`), served at /console.
+COPY --from=build /app/console/dist ./console/dist
 COPY package.json ./
 COPY prompts ./prompts
 # The data directory (embedded database, local documents) belongs to the unprivileged user the app runs as.

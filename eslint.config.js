@@ -137,8 +137,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ["*.js", "*.cjs"],
+    files: ["*.js", "*.cjs", "console/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The console's build script runs under Node.
+    files: ["console/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
     files: ["*.cjs"],

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
 import { authRoutes } from "./auth.js";
 import { chatRoutes } from "./chat.js";
+import { consoleRoutes } from "./console.js";
 import { doctorRoutes } from "./doctors.js";
 import { doctorSmsRoutes } from "./doctor-sms.js";
 import { deliveryWebhook } from "../webhooks/delivery.js";
@@ -57,6 +58,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(twilioWebhook);
   await app.register(notificationRoutes);
   await app.register(siteRoutes);
+  await app.register(consoleRoutes);
   await app.register(resetPasswordPage);
   await app.register(devOutboxRoutes);
   await app.register(visitRoutes);

@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { cleanText } from "../../channels/shared/text.js";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errors, Id } from "../schemas.js";
+import { bearer, errorsIn, Id } from "../schemas.js";
+
+/** The error responses of these routes (see errorsIn). */
+const errors = errorsIn("domain/consultations/messages", "domain/accounts/access.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -99,8 +102,19 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: bearer,
         params: Type.Object({ id: Id }),
         querystring: Type.Object({
-          after: Type.Optional(Type.Integer({ minimum: 0 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+          after: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: "Only messages after this message id (the previous page's next_after).",
+            }),
+          ),
+          limit: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 200,
+              description: "How many messages at most (default 100).",
+            }),
+          ),
         }),
         response: {
           200: Type.Object({ thread: Thread, messages: Type.Array(Message) }),

@@ -10,7 +10,7 @@ afterAll(async () => {
 });
 
 describe("the public pages", () => {
-  it("serves a landing page at / that says what HealthLink is and links to the chat and the terms", async () => {
+  it("serves a landing page at / that says what HealthLink is and links to the chat, the console and the terms", async () => {
     const res = await t.app.inject({ method: "GET", url: "/" });
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("text/html; charset=utf-8");
@@ -19,8 +19,8 @@ describe("the public pages", () => {
     expect(res.body).toMatch(/HealthLink is a telemedicine service/);
     expect(res.body).toContain('href="/chat"');
     expect(res.body).toContain('href="/terms"');
-    // No console is served in this build, so none is linked.
-    expect(res.body).not.toContain('href="/console"');
+    // The console is served (api/routes/console.ts), so it is linked.
+    expect(res.body).toContain('href="/console"');
     expect(res.body).not.toContain("<script");
   });
 

@@ -11,7 +11,7 @@ import { VISIT_PAGE } from "../visits/page.js";
 import { SignallingHub, type SignalSocket } from "../visits/signalling.js";
 
 /** The error responses of these routes (see errorsIn). */
-const errors = errorsIn("domain/consultations/visits");
+const errors = errorsIn("domain/consultations/visits", "domain/consultations/visit-chat.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -135,8 +135,19 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: bearer,
         params: Type.Object({ visit_id: Id }),
         querystring: Type.Object({
-          after: Type.Optional(Type.Integer({ minimum: 0 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+          after: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: "Only messages after this message id (the previous page's next_after).",
+            }),
+          ),
+          limit: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 200,
+              description: "How many messages at most (default 50).",
+            }),
+          ),
         }),
         response: {
           200: Type.Object({ messages: Type.Array(Message), next_after: Nullable(Type.Integer()) }),

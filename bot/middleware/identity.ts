@@ -26,7 +26,13 @@ export const identity: Middleware = async (turn, next) => {
     const user = await turn.deps.conversations.userById(id.userId);
     if (!user?.active) return void say(turn, "This account is not active. Please contact support.");
     if (user.patientId === null)
-      return void say(turn, "This chat is for patients. Please use the HealthLink console for your account.");
+      return void say(
+        turn,
+        "This chat is for patients. Please use the HealthLink console for your account.",
+        {
+          links: [{ label: "Open the console", url: `${turn.deps.config.publicBaseUrl}/console` }],
+        },
+      );
     turn.user = user;
     turn.userId = user.id;
     turn.actor = {

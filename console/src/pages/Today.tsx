@@ -1,0 +1,84 @@
+import { useState } from "react";
+import { api, messageOf } from "../api";
+import { MODES, ONLINE, todayIn, useLoad } from "../hooks";
+import { Link } from "../Link";
+import { Show } from "../Status";
+import type { Appointment, AppointmentPage } from "../types";
+
+const SHOWN = new Set(["pending", "proposed", "confirmed", "completed", "no_show"]);
+
+/** Today's appointments on the doctor's calendar: earlier ones (past) and the rest of the day (upcoming). */
+async function loadToday(): Promise<Appointment[]> {
+  const [upcoming, past] = await Promise.all([
+    api<AppointmentPage>("GET", "/api/doctor/appointments/?scope=upcoming&per_page=100"),
+    api<AppointmentPage>("GET", "/api/doctor/appointments/?scope=past&per_page=100"),
+  ]);
+  const now = new Date();
+  return [...past.appointments, ...upcoming.appointments]
+    .filter((a) => a.appointment_date === todayIn(a.time_zone, now) && SHOWN.has(a.status))
+    .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+}
+
+function JoinButton({ appointment }: { appointment: Appointment }) {
+  const [error, setError] = useState<string>();
+  const join = async () => {
+    setError(undefined);
+    try {
+      const { visit } = await api<{ visit: { join_url: string } }>(
+        "POST",
+        `/api/appointments/${appointment.id}/visit/join`,
+      );
+      window.open(visit.join_url, "_blank", "noopener");
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  return (
+    <>
+      <button type="button" onClick={() => void join()}>
+        Join <span className="sr">the visit with {appointment.patient_name}</span>
+      </button>
+      {error && <p role="alert">{error}</p>}
+    </>
+  );
+}
+
+export function Today() {
+  const [loaded, reload] = useLoad(loadToday, []);
+  return (
+    <section>
+      <div className="row">
+        <h1>Today</h1>
+        <button type="button" className="secondary" onClick={reload}>
+          Refresh
+        </button>
+      </div>
+      <Show loaded={loaded}>
+        {(list) =>
+          list.length === 0 ? (
+            <p>No appointments today.</p>
+          ) : (
+            <ol className="list">
+              {list.map((a) => (
+                <li key={a.id} className="card appointment">
+                  <time dateTime={a.starts_at} className="time">
+                    {a.appointment_time}
+                  </time>
+                  <div className="grow">
+                    <Link to={`/patients/${a.patient_id}`}>{a.patient_name}</Link>
+                    <div className="muted">
+                      {MODES[a.mode] ?? a.mode} ·{" "}
+                      <span className={`badge ${a.status}`}>{a.status.replace("_", " ")}</span>
+                      {a.reason && <> · {a.reason}</>}
+                    </div>
+                  </div>
+                  {ONLINE.has(a.mode) && a.status === "confirmed" && <JoinButton appointment={a} />}
+                </li>
+              ))}
+            </ol>
+          )
+        }
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,121 @@
+import { useState, type FormEvent } from "react";
+import { api, messageOf } from "../api";
+import { field, useLoad } from "../hooks";
+import { Show } from "../Status";
+import type { ReviewDoctor } from "../types";
+
+function DoctorItem({ d, done }: { d: ReviewDoctor; done: (message: string) => void }) {
+  const [rejecting, setRejecting] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const decide = async (body: { status?: "rejected"; note?: string }, message: string) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api("POST", `/api/admin/doctors/${d.id}/verify`, body);
+      done(message);
+    } catch (err) {
+      setError(messageOf(err));
+      setBusy(false);
+    }
+  };
+  const reject = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const note = field(e.currentTarget, "note").trim();
+    void decide({ status: "rejected", ...(note ? { note } : {}) }, `Rejected ${d.name}.`);
+  };
+
+  return (
+    <li className="card">
+      <div className="row">
+        <div className="grow">
+          <h2 className="h3">{d.name}</h2>
+          <dl className="facts">
+            <dt>Email</dt>
+            <dd>{d.email ?? "—"}</dd>
+            <dt>Registration number</dt>
+            <dd>{d.registration_number ?? "not given"}</dd>
+            <dt>City</dt>
+            <dd>{d.city || "—"}</dd>
+            <dt>Specialties</dt>
+            <dd>{d.specialties.join(", ") || "—"}</dd>
+            <dt>Degrees</dt>
+            <dd>{d.degrees.join(", ") || "—"}</dd>
+            <dt>Signed up</dt>
+            <dd>{d.created_at.slice(0, 10)}</dd>
+          </dl>
+        </div>
+        <div className="actions">
+          <button type="button" disabled={busy} onClick={() => void decide({}, `Verified ${d.name}.`)}>
+            Verify <span className="sr">{d.name}</span>
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            aria-expanded={rejecting}
+            onClick={() => setRejecting(!rejecting)}
+          >
+            Reject <span className="sr">{d.name}</span>
+          </button>
+        </div>
+      </div>
+      {rejecting && (
+        <form className="stack" onSubmit={reject}>
+          <label>
+            Note to the doctor (why, and what to send)
+            <textarea name="note" maxLength={1000} rows={2} />
+          </label>
+          <button type="submit" disabled={busy}>
+            Reject {d.name}
+          </button>
+        </form>
+      )}
+      {error && <p role="alert">{error}</p>}
+    </li>
+  );
+}
+
+/** The admin's queue of doctors waiting for verification, oldest first. */
+export function Verification() {
+  const [loaded, reload] = useLoad(
+    () =>
+      api<{ doctors: ReviewDoctor[]; total: number }>(
+        "GET",
+        "/api/admin/doctors/?status=pending&per_page=200",
+      ),
+    [],
+  );
+  const [notice, setNotice] = useState("");
+  return (
+    <section>
+      <h1>Doctor verification</h1>
+      <p role="status" className="notice">
+        {notice}
+      </p>
+      <Show loaded={loaded}>
+        {({ doctors, total }) =>
+          doctors.length === 0 ? (
+            <p>No doctors are waiting for verification.</p>
+          ) : (
+            <>
+              <p className="muted">{total} waiting, oldest first.</p>
+              <ul className="list">
+                {doctors.map((d) => (
+                  <DoctorItem
+                    key={d.id}
+                    d={d}
+                    done={(m) => {
+                      setNotice(m);
+                      reload();
+                    }}
+                  />
+                ))}
+              </ul>
+            </>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
