@@ -36,5 +36,7 @@ EXPOSE 3000
 # Liveness only: readiness (Postgres, Redis, migrations) is the orchestrator's /readyz probe.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Not `npm start` (tsx is a dev dependency): the compiled server, which also answers SIGTERM gracefully.
-CMD ["node", "dist/api/server.js"]
+# Not `npm start` (tsx is a dev dependency): the compiled server, which also answers SIGTERM gracefully. The
+# preload starts OpenTelemetry tracing before the app's modules load when OTEL_EXPORTER_OTLP_ENDPOINT is set
+# (and does nothing otherwise): docs/deploy.md, "Observability".
+CMD ["node", "--import", "./dist/infra/telemetry/register.js", "dist/api/server.js"]

@@ -10,7 +10,8 @@ import prettier from "eslint-config-prettier";
 function layer(files, folders, packages = []) {
   const patterns = [
     ...folders.map((f) => ({
-      group: [`**/${f}`, `**/${f}/**`],
+      // Our folders, at any depth of a relative path; never a scoped package such as @opentelemetry/api.
+      group: [`**/${f}`, `**/${f}/**`, "!@*/**"],
       message: `${files.split("/")[0]}/ must not import ${f}/ (layers point one way: docs/architecture.md).`,
     })),
     ...(packages.length

@@ -27,6 +27,7 @@ import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
 import { registerSecurity } from "./plugins/security.js";
+import { registerTracing, traceIds } from "./plugins/tracing.js";
 import { finishDocument } from "./openapi.js";
 import { routes } from "./routes/index.js";
 import { ErrorResponse } from "./schemas.js";
@@ -62,10 +63,14 @@ declare module "fastify" {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Pino options that keep patient data out of the logs: no bodies, no query strings, no auth headers. */
+/**
+ * Pino options that keep patient data out of the logs: no bodies, no query strings, no auth headers. A line
+ * written inside a traced request or job carries its `trace_id` and `span_id`.
+ */
 export function loggerOptions(level: string): FastifyServerOptions["logger"] {
   return {
     level,
+    mixin: traceIds,
     redact: {
       paths: [
         "req.headers.authorization",
@@ -166,8 +171,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     void reply.header("x-request-id", request.id);
   });
 
+  registerTracing(app);
   registerErrorHandling(app);
-  registerMetrics(app);
+  registerMetrics(app, opts.config, opts.jobs);
   await registerSecurity(app, opts.config, opts.redis, opts.rateLimitNamespace);
   app.addSchema(ErrorResponse);
 

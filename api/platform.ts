@@ -17,6 +17,7 @@ import { MemoryPubSub, RedisPubSub } from "../infra/pubsub.js";
 import { NotificationRelay } from "../domain/notifications/relay.js";
 import { createJobs } from "../infra/jobs.js";
 import { lockDataDir } from "../infra/data-dir-lock.js";
+import { tracingStarted } from "../infra/telemetry/state.js";
 import { registerWorkers } from "../workers/index.js";
 import { Relay } from "../workers/relay.js";
 import { buildApp, loggerOptions } from "./app.js";
@@ -187,6 +188,11 @@ async function startLocked(config: Config): Promise<Platform> {
       visitTranscription: config.transcription ? "on" : "off (TRANSCRIPTION_BASE_URL unset)",
       visitNoteDrafts: config.llm ? "on (LLM)" : "off (OPENAI_API_KEY unset: doctors write notes)",
       recordsQuestions: `${app.services.rag.mode.retrieval} retrieval (vectors: ${app.services.rag.mode.store}), ${app.services.rag.mode.answers} answers`,
+      tracing: tracingStarted()
+        ? `on (OTLP, service ${config.tracing.serviceName})`
+        : config.tracing.endpoint
+          ? "off: OTEL_EXPORTER_OTLP_ENDPOINT is set but the process started without the preload (--import ./infra/telemetry/register.ts)"
+          : "off (OTEL_EXPORTER_OTLP_ENDPOINT unset)",
     },
     "HealthLink components",
   );

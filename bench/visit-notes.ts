@@ -59,6 +59,7 @@ const noJobs: Jobs = {
   addBulk: () => Promise.resolve(),
   remove: () => Promise.resolve(),
   busy: () => Promise.resolve(0),
+  counts: () => Promise.resolve([]),
   start: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };

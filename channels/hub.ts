@@ -13,6 +13,7 @@ import {
 import { toOutbound } from "../domain/conversations/messages.js";
 import type { Clock } from "../domain/shared/clock.js";
 import type { Jobs } from "../domain/shared/jobs.js";
+import { metrics } from "../domain/shared/metrics.js";
 import { ChannelRegistry, SendError, type ChannelAdapter, type SendContext } from "./contract.js";
 
 export const HUB_JOBS = CONVERSATION_JOBS;
@@ -251,19 +252,23 @@ export class ChannelHub {
       notification: message.notification,
       lastInboundAt: identity.lastInboundAt,
     };
+    let result;
     try {
-      const result = await adapter.send(identity.externalId, message, ctx);
-      await conversations.recordSent(row.id, this.clock.now(), result.providerMessageIds[0]);
+      result = await adapter.send(identity.externalId, message, ctx);
     } catch (err) {
       const failure =
         err instanceof SendError ? err : new SendError(`${identity.channel.toUpperCase()}_ERROR`, true);
       if (!failure.retryable || row.sendAttempts + 1 >= MAX_SEND_ATTEMPTS) {
+        metrics.channelSend(identity.channel, "permanent");
         this.log.warn({ channel: identity.channel, code: failure.code }, "message not delivered");
         return giveUp(failure.code);
       }
+      metrics.channelSend(identity.channel, "failed");
       await conversations.recordSendFailure([row.id], failure.code, null);
       throw failure;
     }
+    metrics.channelSend(identity.channel, "sent");
+    await conversations.recordSent(row.id, this.clock.now(), result.providerMessageIds[0]);
   }
 
   // ---- the relay's part --------------------------------------------------------------------------------

@@ -28,6 +28,13 @@ const EnvSchema = z.object({
   RATE_LIMIT_SEARCH_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_CHAT_SESSIONS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_WEBHOOKS_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  /** /metrics on a port of its own (then not on PORT); unset: on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** A bearer token /metrics asks for (Authorization: Bearer …); unset: open (keep it on an internal network). */
+  METRICS_TOKEN: optionalString,
+  /** Tracing: read by the preload (infra/telemetry/register.ts) and the OpenTelemetry SDK; here for the start-up log. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PUBLIC_BASE_URL: optionalString,
   DATA_DIR: z.string().default("./.data"),
@@ -193,6 +200,10 @@ export interface Config {
   readonly role: "all" | "api" | "worker";
   readonly logLevel: string;
   readonly publicBaseUrl: string;
+  /** Prometheus metrics: on a port of their own (else on `port`), behind a bearer token when one is set. */
+  readonly metrics: { readonly port: number | undefined; readonly token: string | undefined };
+  /** OpenTelemetry: where spans go (started by the preload, infra/telemetry/register.ts), and as what service. */
+  readonly tracing: { readonly endpoint: string | undefined; readonly serviceName: string };
   /** Fastify's trustProxy: whose X-Forwarded-For to believe (client addresses for rate limits and audit). */
   readonly trustProxy: boolean | number | string[];
   /** Requests per minute per client address, by kind of route (api/plugins/security.ts). */
@@ -669,6 +680,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const iceServers = parseIceServers(e.ICE_SERVERS);
 
+  if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < 16)
+    throw new ConfigError("METRICS_TOKEN must be at least 16 characters (a random token)");
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT)
+    throw new ConfigError("METRICS_PORT must differ from PORT (leave it unset to serve /metrics on PORT)");
+
   if (e.ROLE !== "all" && e.DATABASE_URL === undefined)
     throw new ConfigError(
       "ROLE=api and ROLE=worker are for a server database: set DATABASE_URL (the embedded database is one process's)",
@@ -681,6 +697,11 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     publicBaseUrl,
+    metrics: { port: e.METRICS_PORT, token: e.METRICS_TOKEN },
+    tracing: {
+      endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME ?? (e.ROLE === "worker" ? "healthlink-worker" : "healthlink-api"),
+    },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     rateLimits: {
       auth: e.RATE_LIMIT_AUTH_PER_MINUTE,

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { loggableError } from "../domain/shared/errors.js";
-import type { JobHandler, JobOptions, Jobs } from "../domain/shared/jobs.js";
+import type { JobHandler, JobOptions, Jobs, QueueCounts } from "../domain/shared/jobs.js";
+import { runTracedJob, traceEnqueue } from "./telemetry/jobs.js";
 
 type Log = { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
 
@@ -116,14 +117,23 @@ export class BullJobs implements Jobs {
 
   async add<T>(name: string, data: T, opts: JobOptions = {}): Promise<void> {
     await this.connected();
-    await this.bounded(this.queue(name).add(name, data, bullOptions(opts)));
+    await traceEnqueue(name, [data], ([traced]) =>
+      this.bounded(this.queue(name).add(name, traced, bullOptions(opts))),
+    );
   }
 
   async addBulk<T>(name: string, items: { data: T; opts?: JobOptions }[]): Promise<void> {
     if (items.length === 0) return;
     await this.connected();
-    await this.bounded(
-      this.queue(name).addBulk(items.map((i) => ({ name, data: i.data, opts: bullOptions(i.opts ?? {}) }))),
+    await traceEnqueue(
+      name,
+      items.map((i) => i.data),
+      (traced) =>
+        this.bounded(
+          this.queue(name).addBulk(
+            items.map((i, n) => ({ name, data: traced[n], opts: bullOptions(i.opts ?? {}) })),
+          ),
+        ),
     );
   }
 
@@ -136,6 +146,27 @@ export class BullJobs implements Jobs {
     return Object.values(c).reduce((a, b) => a + b, 0);
   }
 
+  async counts(): Promise<QueueCounts[]> {
+    return Promise.all(
+      [...this.handlers.keys()].map(async (queue) => {
+        const c = await this.queue(queue).getJobCounts(
+          "waiting",
+          "prioritized",
+          "active",
+          "delayed",
+          "failed",
+        );
+        return {
+          queue,
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          failed: c.failed ?? 0,
+        };
+      }),
+    );
+  }
+
   async start(): Promise<void> {
     for (const [name, { handler, concurrency }] of this.handlers) {
       const connection = this.connection.duplicate();
@@ -144,7 +175,10 @@ export class BullJobs implements Jobs {
       this.owned.push(connection);
       const worker = new Worker(
         name,
-        async (job) => handler(job.data, { jobId: job.id ?? "", attempt: job.attemptsMade + 1 }),
+        async (job) => {
+          const meta = { jobId: job.id ?? "", attempt: job.attemptsMade + 1 };
+          await runTracedJob(name, job.data, meta, (data) => handler(data, meta));
+        },
         // BullMQ workers block on their connection: each gets its own.
         { connection, prefix: this.prefix, concurrency },
       );
@@ -198,9 +232,10 @@ export class InProcessJobs implements Jobs {
   private readonly running = new Set<Promise<void>>();
   private readonly runningByName = new Map<string, number>();
   private readonly dueAt = new Map<string, { name: string; at: number }>();
+  private readonly failedByName = new Map<string, number>();
   private started = false;
   private closed = false;
-  private readonly early: (() => void)[] = [];
+  private readonly early: { name: string; run: () => void }[] = [];
 
   constructor(private readonly log: Log) {}
 
@@ -253,7 +288,7 @@ export class InProcessJobs implements Jobs {
       this.dueAt.delete(key);
       const run = () => this.run(name, key, jobId, data, attempt, attempts);
       if (this.started) run();
-      else this.early.push(run);
+      else this.early.push({ name, run });
     }, delay);
     timer.unref();
     this.timers.set(key, timer);
@@ -273,12 +308,13 @@ export class InProcessJobs implements Jobs {
       return;
     }
     this.runningByName.set(name, (this.runningByName.get(name) ?? 0) + 1);
-    const p = handler(data, { jobId, attempt })
+    const meta = { jobId, attempt };
+    const p = runTracedJob(name, data, meta, (plain) => handler(plain, meta))
       .catch((err: unknown) => {
         this.log.warn({ job: name, jobId, attempt, err: loggableError(err).message }, "job failed");
         if (attempt < attempts && !this.closed) {
           this.schedule(name, key, jobId, data, BACKOFF_MS * 2 ** (attempt - 1), attempt + 1, attempts);
-        }
+        } else this.failedByName.set(name, (this.failedByName.get(name) ?? 0) + 1);
       })
       .finally(() => {
         this.running.delete(p);
@@ -300,13 +336,35 @@ export class InProcessJobs implements Jobs {
     let due = 0;
     for (const d of this.dueAt.values()) if (d.name === name && d.at <= now) due += 1;
     return Promise.resolve(
-      (this.runningByName.get(name) ?? 0) + due + (this.started ? 0 : this.early.length),
+      (this.runningByName.get(name) ?? 0) + due + this.early.filter((e) => e.name === name).length,
+    );
+  }
+
+  counts(): Promise<QueueCounts[]> {
+    const now = Date.now();
+    return Promise.resolve(
+      [...this.handlers.keys()].map((queue) => {
+        let waiting = this.early.filter((e) => e.name === queue).length;
+        let delayed = 0;
+        for (const d of this.dueAt.values()) {
+          if (d.name !== queue) continue;
+          if (d.at <= now) waiting += 1;
+          else delayed += 1;
+        }
+        return {
+          queue,
+          waiting,
+          active: this.runningByName.get(queue) ?? 0,
+          delayed,
+          failed: this.failedByName.get(queue) ?? 0,
+        };
+      }),
     );
   }
 
   start(): Promise<void> {
     this.started = true;
-    for (const run of this.early.splice(0)) run();
+    for (const { run } of this.early.splice(0)) run();
     return Promise.resolve();
   }
 

@@ -1,7 +1,11 @@
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { z } from "zod";
 import type { Config } from "../config/index.js";
 import type { SpokenSegment, Transcriber } from "../domain/consultations/transcripts.js";
 import { DomainError } from "../domain/shared/errors.js";
+import { metrics } from "../domain/shared/metrics.js";
+
+const tracer = trace.getTracer("healthlink-transcription");
 
 const VerboseJson = z.object({
   text: z.string().optional(),
@@ -31,7 +35,44 @@ export class OpenAiTranscriber implements Transcriber {
     this.model = cfg.model;
   }
 
+  /**
+   * One call, measured: a span (`transcribe <model>`, with the audio's size and the segments' count, never the
+   * words) and healthlink_transcription_duration_seconds.
+   */
   async transcribe(audio: { bytes: Buffer; mimeType: string; filename: string }): Promise<SpokenSegment[]> {
+    const started = performance.now();
+    return tracer.startActiveSpan(
+      `transcribe ${this.model}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          "gen_ai.operation.name": "transcription",
+          "gen_ai.request.model": this.model,
+          "healthlink.audio.bytes": audio.bytes.length,
+        },
+      },
+      async (span) => {
+        const seconds = () => (performance.now() - started) / 1000;
+        try {
+          const segments = await this.call(audio);
+          span.setAttribute("healthlink.transcript.segments", segments.length);
+          metrics.transcription(this.model, "ok", seconds());
+          return segments;
+        } catch (err) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: err instanceof DomainError ? err.code : "TRANSCRIPTION_ERROR",
+          });
+          metrics.transcription(this.model, "error", seconds());
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async call(audio: { bytes: Buffer; mimeType: string; filename: string }): Promise<SpokenSegment[]> {
     const form = new FormData();
     form.append("file", new Blob([new Uint8Array(audio.bytes)], { type: audio.mimeType }), audio.filename);
     form.append("model", this.cfg.model);

@@ -18,6 +18,7 @@ import { say, type Turn } from "../turn.js";
 import { openItems, recentMessages } from "./context.js";
 import { DEFAULT_PROMPT } from "./default-prompt.js";
 import { checkReply } from "./output.js";
+import { LlmTelemetry } from "./telemetry.js";
 import { agentTools } from "./tools/index.js";
 import { replayTools } from "./tools/replay.js";
 
@@ -49,6 +50,7 @@ export function chatModel(llm: LlmConfig): ChatOpenAI {
     temperature: 0,
     timeout: llm.timeoutMs,
     maxRetries: llm.maxRetries,
+    callbacks: [new LlmTelemetry(llm.model)],
     ...(llm.baseUrl ? { configuration: { baseURL: llm.baseUrl } } : {}),
   });
 }

@@ -21,6 +21,7 @@ function recordingJobs(): Jobs & { added: { name: string; data: unknown; opts?: 
     },
     remove: () => Promise.resolve(),
     busy: () => Promise.resolve(0),
+    counts: () => Promise.resolve([]),
     start: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -1,6 +1,7 @@
 import type { ServiceContext } from "../context.js";
 import { invalid } from "../shared/errors.js";
 import { normalizePhone } from "../shared/phone.js";
+import { metrics } from "../shared/metrics.js";
 import type { Actor } from "../shared/actor.js";
 import { recordOutboxDeliveryStatus } from "./delivery-status.js";
 import { EmailError, isDeliverableEmail, renderEmail, type Mailer } from "./email.js";
@@ -162,11 +163,14 @@ export class NotificationService {
           await this.mailer!.send({ ...email, to: route.email }, deliverJobId(row.id));
         } catch (err) {
           if (err instanceof EmailError && !err.retryable) {
+            metrics.channelSend("email", "permanent");
             await this.repo.markFailed(this.ctx.db, row.id, err.code);
             return;
           }
+          metrics.channelSend("email", "failed");
           throw err;
         }
+        metrics.channelSend("email", "sent");
         await this.repo.markSent(this.ctx.db, row.id, "email", now);
         return;
       }

@@ -15,7 +15,7 @@ import { buildTestApp, TEST_NOW, type TestApp } from "../../test/app.js";
 import { signUp, verifiedDoctor, type Session } from "../../test/factories.js";
 import { settle } from "../../test/settle.js";
 import { createServices } from "../index.js";
-import type { Jobs } from "../shared/jobs.js";
+import type { Jobs, QueueCounts } from "../shared/jobs.js";
 import { PAYMENT_JOBS } from "./jobs.js";
 import { Accounts } from "./ledger/accounts.js";
 import type { PurposeHandler } from "./purposes/types.js";
@@ -57,6 +57,9 @@ class QueueDown implements Jobs {
   }
   busy(): Promise<number> {
     return Promise.resolve(0);
+  }
+  counts(): Promise<QueueCounts[]> {
+    return Promise.resolve([]);
   }
   start(): Promise<void> {
     return Promise.resolve();

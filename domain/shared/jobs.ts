@@ -20,6 +20,15 @@ export interface JobOptions {
   removeOnFail?: boolean | undefined;
 }
 
+/** How many jobs of a queue are in each state (the /metrics queue depth). */
+export interface QueueCounts {
+  queue: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
 export type JobHandler<T> = (data: T, meta: { jobId: string; attempt: number }) => Promise<void>;
 
 export interface Jobs {
@@ -38,6 +47,8 @@ export interface Jobs {
   remove(name: string, jobId: string): Promise<void>;
   /** Jobs of a name waiting to run now or running (delayed ones not yet due are not counted). */
   busy(name: string): Promise<number>;
+  /** Jobs of every registered name by state (waiting includes prioritized ones; failed: kept after their last attempt). */
+  counts(): Promise<QueueCounts[]>;
   /** Starts processing the registered names. */
   start(): Promise<void>;
   /** Stops taking jobs, waits for running ones, closes connections. */

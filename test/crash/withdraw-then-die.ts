@@ -19,7 +19,7 @@ import { createDatabase } from "../../db/client.js";
 import { LocalStorage } from "../../infra/storage/local.js";
 import { createServices } from "../../domain/index.js";
 import { ManualClock } from "../../domain/shared/clock.js";
-import type { JobOptions, Jobs } from "../../domain/shared/jobs.js";
+import type { JobOptions, Jobs, QueueCounts } from "../../domain/shared/jobs.js";
 
 function need(name: string): string {
   const v = process.env[name];
@@ -46,6 +46,9 @@ class DieOnEnqueue implements Jobs {
   }
   busy(): Promise<number> {
     return Promise.resolve(0);
+  }
+  counts(): Promise<QueueCounts[]> {
+    return Promise.resolve([]);
   }
   start(): Promise<void> {
     return Promise.resolve();
