@@ -1,3 +1,4 @@
+import { metrics } from "../domain/shared/metrics.js";
 import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -159,7 +160,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.decorate("services", services);
   app.decorate("hub", createHub(opts, services, clock, app.log));
-  app.decorate("voiceMetrics", opts.voiceMetrics);
+  // The phone line's first-token latency goes to Prometheus unless a caller (a test, a bench) listens itself.
+  app.decorate(
+    "voiceMetrics",
+    opts.voiceMetrics ?? {
+      firstToken: (seconds: number, { tool }: { tool: boolean }) =>
+        metrics.voiceFirstToken(seconds, tool ? "tool" : "answer"),
+    },
+  );
   app.decorate("deps", {
     config: opts.config,
     database: opts.database,

@@ -79,6 +79,8 @@ describe("application metrics", () => {
     const before = await scrape();
     metrics.llmCall("test-model", "ok", 0.42, { prompt: 120, completion: 30 });
     metrics.voiceFirstToken(0.6);
+    // The phone line reports through the app's hook, which lands in the same histogram.
+    t.app.voiceMetrics!.firstToken(0.3, { tool: true });
     const after = await scrape();
     expect(sample(after, 'healthlink_llm_tokens_total{model="test-model",kind="prompt"}')).toBe(
       sample(before, 'healthlink_llm_tokens_total{model="test-model",kind="prompt"}') + 120,
@@ -88,9 +90,10 @@ describe("application metrics", () => {
     ).toBe(
       sample(before, 'healthlink_llm_request_duration_seconds_count{model="test-model",outcome="ok"}') + 1,
     );
-    expect(sample(after, "healthlink_voice_first_token_seconds_count")).toBe(
-      sample(before, "healthlink_voice_first_token_seconds_count") + 1,
-    );
+    for (const turn of ["answer", "tool"])
+      expect(sample(after, `healthlink_voice_first_token_seconds_count{turn="${turn}"}`)).toBe(
+        sample(before, `healthlink_voice_first_token_seconds_count{turn="${turn}"}`) + 1,
+      );
   });
 });
 

@@ -23,7 +23,7 @@ export interface Metrics {
    * Voice: seconds from the end of the caller's speech to the first token of the answer (the delay a caller
    * hears). For the voice channel to call as each answer starts (healthlink_voice_first_token_seconds).
    */
-  voiceFirstToken(seconds: number): void;
+  voiceFirstToken(seconds: number, turn?: "answer" | "tool"): void;
 }
 
 const none: Metrics = {
@@ -45,5 +45,5 @@ export const metrics: Metrics = {
   channelSend: (channel, outcome) => current.channelSend(channel, outcome),
   llmCall: (model, outcome, seconds, tokens) => current.llmCall(model, outcome, seconds, tokens),
   transcription: (model, outcome, seconds) => current.transcription(model, outcome, seconds),
-  voiceFirstToken: (seconds) => current.voiceFirstToken(seconds),
+  voiceFirstToken: (seconds, turn) => current.voiceFirstToken(seconds, turn),
 };

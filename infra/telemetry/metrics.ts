@@ -50,6 +50,7 @@ const transcriptionDuration = new Histogram({
 const voiceFirstToken = new Histogram({
   name: "healthlink_voice_first_token_seconds",
   help: "Voice calls: seconds from the end of the caller's speech to the first token of the answer",
+  labelNames: ["turn"],
   buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
   registers: [appRegistry],
 });
@@ -70,5 +71,5 @@ export const promMetrics: Metrics = {
     }
   },
   transcription: (model, outcome, seconds) => transcriptionDuration.observe({ model, outcome }, seconds),
-  voiceFirstToken: (seconds) => voiceFirstToken.observe(seconds),
+  voiceFirstToken: (seconds, turn = "answer") => voiceFirstToken.observe({ turn }, seconds),
 };
