@@ -5,7 +5,7 @@ declare module "ws" {
     maxPayload?: number;
   }
   export class WebSocket extends EventEmitter {
-    constructor(url: string);
+    constructor(url: string, protocols?: string | string[]);
     readonly readyState: number;
     send(data: string): void;
     close(code?: number, reason?: string): void;

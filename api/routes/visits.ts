@@ -75,7 +75,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Any signed-in account: whoever is not one of the appointment's people gets the domain's 404 (not a 403
   // that would say the appointment exists).
   const signedIn = app.authenticate;
-  const hub = new SignallingHub();
+  const hub = new SignallingHub(app.deps.pubsub);
 
   app.post(
     "/api/appointments/:id/visit/join",
@@ -157,15 +157,27 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const socket = raw as unknown as Socket;
       const claims = request.visitClaims!;
       const send = (frame: Record<string, unknown>) => socket.send(JSON.stringify(frame));
-      const joined = hub.join(claims, socket);
-      if (!joined) {
-        send({ type: "error", code: "ROOM_FULL" });
-        return socket.close(4429, "full");
-      }
-      const me = joined.id;
-      // Frames are handled one after another (a chat line is stored before the next frame is read).
-      let queue: Promise<unknown> = visits.participantJoined(claims.visitId, claims.userId, claims.role);
-      send({ type: "welcome", id: me, role: claims.role, peers: joined.others });
+      const failed = (err: unknown) =>
+        request.log.error({ err: loggableError(err) }, "visit signalling failed");
+      // This socket's id in the room, once joined (the room spans every API process: see SignallingHub).
+      let me: string | undefined;
+      // Frames are handled one after another, after the join (a chat line is stored before the next frame).
+      let queue: Promise<unknown> = hub.join(claims, socket).then(
+        async (joined) => {
+          if (!joined) {
+            send({ type: "error", code: "ROOM_FULL" });
+            return socket.close(4429, "full");
+          }
+          me = joined.id;
+          send({ type: "welcome", id: me, role: claims.role, peers: joined.others });
+          await visits.participantJoined(claims.visitId, claims.userId, claims.role);
+        },
+        (err: unknown) => {
+          failed(err);
+          send({ type: "error", code: "SIGNALLING_UNAVAILABLE" });
+          socket.close(1011, "unavailable");
+        },
+      );
 
       const handle = async (data: string): Promise<void> => {
         let frame: { type?: unknown; to?: unknown; data?: unknown; text?: unknown };
@@ -175,6 +187,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
           return send({ type: "error", code: "BAD_FRAME" });
         }
         if (typeof frame !== "object" || frame === null) return send({ type: "error", code: "BAD_FRAME" });
+        if (me === undefined) return;
         if (typeof frame.type === "string" && RELAYED.has(frame.type) && typeof frame.to === "string") {
           hub.relay(claims.visitId, me, frame.to, { type: frame.type, data: frame.data, role: claims.role });
           return;
@@ -192,17 +205,19 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (frame.type === "leave") return socket.close(1000, "left");
         send({ type: "error", code: "BAD_FRAME" });
       };
-      const failed = (err: unknown) =>
-        request.log.error({ err: loggableError(err) }, "visit signalling failed");
-
       socket.on("message", (data) => {
         queue = queue
           .then(() => handle(typeof data === "string" ? data : data.toString("utf8")))
           .catch(failed);
       });
       socket.on("close", () => {
-        if (!hub.leave(claims.visitId, me)) return;
-        queue = queue.then(() => visits.participantLeft(claims.visitId, claims.userId)).catch(failed);
+        queue = queue
+          .then(() =>
+            me !== undefined && hub.leave(claims.visitId, me)
+              ? visits.participantLeft(claims.visitId, claims.userId)
+              : undefined,
+          )
+          .catch(failed);
       });
     },
   );
