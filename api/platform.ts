@@ -82,6 +82,11 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
         run: (now) => services.transcripts.sweepStranded(new Date(now.getTime() - 60_000)),
       },
       {
+        name: "visit recordings",
+        everyMs: SWEEP_MS,
+        run: (now) => services.visits.sweepRecordings(new Date(now.getTime() - 60_000)),
+      },
+      {
         name: "visit notes",
         everyMs: SWEEP_MS,
         run: (now) => services.visitNotes.sweepStranded(new Date(now.getTime() - 60_000)),

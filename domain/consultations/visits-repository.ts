@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -109,17 +109,71 @@ export class VisitsRepository {
   }
 
   /** First join sets joined_at; a rejoin clears left_at. */
-  async joined(tx: DbOrTx, visitId: number, userId: number, role: ParticipantRole, now: Date): Promise<void> {
+  async joined(
+    tx: DbOrTx,
+    visitId: number,
+    userId: number,
+    role: ParticipantRole,
+    now: Date,
+    providerParticipantSid?: string,
+  ): Promise<void> {
+    const sids = providerParticipantSid ? [providerParticipantSid] : [];
     await tx
       .insert(visitParticipants)
-      .values({ visitId, userId, role, joinedAt: now })
+      .values({ visitId, userId, role, joinedAt: now, providerParticipantSids: sids })
       .onConflictDoUpdate({
         target: [visitParticipants.visitId, visitParticipants.userId],
         set: {
           leftAt: null,
           joinedAt: sql`COALESCE(${visitParticipants.joinedAt}, ${now.toISOString()}::timestamptz)`,
+          // Each connection's sid once (Twilio repeats its callbacks).
+          providerParticipantSids: providerParticipantSid
+            ? sql`CASE WHEN ${providerParticipantSid}::text = ANY(${visitParticipants.providerParticipantSids})
+                THEN ${visitParticipants.providerParticipantSids}
+                ELSE array_append(${visitParticipants.providerParticipantSids}, ${providerParticipantSid}::text) END`
+            : sql`${visitParticipants.providerParticipantSids}`,
         },
       });
+  }
+
+  /** Who had which provider participant sids in a visit (Twilio recordings name the participant by sid). */
+  async participantSids(visitId: number): Promise<{ role: ParticipantRole; sids: string[] }[]> {
+    return this.db
+      .select({ role: visitParticipants.role, sids: visitParticipants.providerParticipantSids })
+      .from(visitParticipants)
+      .where(eq(visitParticipants.visitId, visitId));
+  }
+
+  async recordingsFetchedAt(visitId: number): Promise<Date | null | undefined> {
+    const [row] = await this.db
+      .select({ at: visits.recordingsFetchedAt })
+      .from(visits)
+      .where(eq(visits.id, visitId));
+    return row?.at;
+  }
+
+  async markRecordingsFetched(visitId: number, now: Date): Promise<void> {
+    await this.db
+      .update(visits)
+      .set({ recordingsFetchedAt: now })
+      .where(and(eq(visits.id, visitId), isNull(visits.recordingsFetchedAt)));
+  }
+
+  /** Ended visits of a recording provider whose recordings were never fetched (their job was lost). */
+  async unfetchedRecordings(provider: VisitProviderName, endedBefore: Date, limit = 100): Promise<number[]> {
+    const rows = await this.db
+      .select({ id: visits.id })
+      .from(visits)
+      .where(
+        and(
+          eq(visits.provider, provider),
+          eq(visits.status, "ended"),
+          isNull(visits.recordingsFetchedAt),
+          lt(visits.endedAt, endedBefore),
+        ),
+      )
+      .limit(limit);
+    return rows.map((r) => r.id);
   }
 
   async left(tx: DbOrTx, visitId: number, userId: number, now: Date): Promise<void> {
