@@ -21,6 +21,9 @@ const Join = Type.Object(
     role: Type.String({ examples: ["patient", "doctor", "nurse"] }),
     join_url: Type.String({ description: "This person's visit page (PUBLIC_BASE_URL/visit/<token>)." }),
     expires_at: Type.String({ format: "date-time" }),
+    recording: Type.Boolean({
+      description: "Both people consented to recording at join: the visit is recorded and transcribed.",
+    }),
     room: Type.String(),
     token: Type.String({ description: "WebRTC: the signalling token. Twilio: the Video access token." }),
     identity: Type.Optional(Type.String()),
@@ -29,6 +32,15 @@ const Join = Type.Object(
   },
   { additionalProperties: true },
 );
+
+const JoinBody = Type.Object({
+  recording_consent: Type.Optional(
+    Type.Boolean({
+      description:
+        "This person consents to the visit being recorded and transcribed (stored with the time and the consent text's version). Recording happens only when both the doctor and the patient consented.",
+    }),
+  ),
+});
 
 const Log = Type.Object({
   id: Type.Integer(),
@@ -76,6 +88,11 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // that would say the appointment exists).
   const signedIn = app.authenticate;
   const hub = new SignallingHub(app.deps.pubsub);
+  // A consenting join that made the visit record tells the pages already in the room (in every process).
+  const announceRecording = (visit: { id: number; recording: boolean; provider: string }) => {
+    if (visit.recording && visit.provider === "webrtc")
+      hub.broadcast(visit.id, { type: "recording", on: true });
+  };
 
   app.post(
     "/api/appointments/:id/visit/join",
@@ -88,10 +105,17 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Open from VISIT_EARLY_JOIN_MINUTES before the start until 30 minutes after the end (else 409 VISIT_NOT_OPEN); unpaid → 422 PAYMENT_REQUIRED; cancelled → 409; anyone but the two people (and the doctor's nurse) → 404.",
         security: bearer,
         params: Type.Object({ id: Id }),
+        body: Type.Optional(Nullable(JoinBody)),
         response: { 200: Type.Object({ visit: Join }), ...errors(401, 403, 404, 409, 422, 503) },
       },
     },
-    async (request) => ({ visit: await visits.join(actorOf(request), request.params.id) }),
+    async (request) => {
+      const visit = await visits.join(actorOf(request), request.params.id, {
+        recordingConsent: request.body?.recording_consent,
+      });
+      announceRecording(visit);
+      return { visit };
+    },
   );
 
   app.get(
@@ -115,12 +139,18 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["visits"],
         summary: "Join with a visit link's token (the visit page)",
-        body: Type.Object({ token: Type.String({ minLength: 20, maxLength: 100 }) }),
+        body: Type.Object({
+          token: Type.String({ minLength: 20, maxLength: 100 }),
+          recording_consent: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: Type.Object({ visit: Join }), ...errors(400, 404, 409, 422, 503) },
       },
     },
     async (request, reply) => {
-      const visit = await visits.joinByLink(request.body.token);
+      const visit = await visits.joinByLink(request.body.token, "web", {
+        recordingConsent: request.body.recording_consent,
+      });
+      announceRecording(visit);
       return reply.header("cache-control", "no-store").send({ visit });
     },
   );
@@ -169,7 +199,8 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
             return socket.close(4429, "full");
           }
           me = joined.id;
-          send({ type: "welcome", id: me, role: claims.role, peers: joined.others });
+          const recording = await visits.isRecording(claims.visitId);
+          send({ type: "welcome", id: me, role: claims.role, peers: joined.others, recording });
           await visits.participantJoined(claims.visitId, claims.userId, claims.role);
         },
         (err: unknown) => {

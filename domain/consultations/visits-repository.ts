@@ -136,6 +136,40 @@ export class VisitsRepository {
       });
   }
 
+  /**
+   * A person's consent to recording at join (time and version; the first consent stands). True when, after
+   * it, both the doctor and the patient have consented: the visit is then marked recording.
+   */
+  async consentToRecording(
+    tx: DbOrTx,
+    c: { visitId: number; userId: number; role: ParticipantRole; at: Date; version: string },
+  ): Promise<boolean> {
+    await tx
+      .insert(visitParticipants)
+      .values({
+        visitId: c.visitId,
+        userId: c.userId,
+        role: c.role,
+        recordingConsentAt: c.at,
+        recordingConsentVersion: c.version,
+      })
+      .onConflictDoUpdate({
+        target: [visitParticipants.visitId, visitParticipants.userId],
+        set: {
+          recordingConsentAt: sql`COALESCE(${visitParticipants.recordingConsentAt}, excluded.recording_consent_at)`,
+          recordingConsentVersion: sql`COALESCE(${visitParticipants.recordingConsentVersion}, excluded.recording_consent_version)`,
+        },
+      });
+    const rows = await tx
+      .select({ role: visitParticipants.role })
+      .from(visitParticipants)
+      .where(and(eq(visitParticipants.visitId, c.visitId), isNotNull(visitParticipants.recordingConsentAt)));
+    const roles = new Set(rows.map((r) => r.role));
+    if (!roles.has("doctor") || !roles.has("patient")) return false;
+    await tx.update(visits).set({ recording: true }).where(eq(visits.id, c.visitId));
+    return true;
+  }
+
   /** Who had which provider participant sids in a visit (Twilio recordings name the participant by sid). */
   async participantSids(visitId: number): Promise<{ role: ParticipantRole; sids: string[] }[]> {
     return this.db

@@ -17,6 +17,8 @@ export const VISIT_GRACE_MINUTES = 30;
 const MINUTE = 60_000;
 const ONLINE_MODES = new Set(["video", "audio", "chat"]);
 const CHAT_MAX_CHARS = 2000;
+/** The version of the recording consent text the visit page shows (stored with each consent). */
+export const RECORDING_CONSENT_VERSION = "recording-v1";
 
 /** The join answer: `{visit: …}` of POST /api/appointments/{id}/visit/join. */
 export interface VisitJoinView {
@@ -27,6 +29,8 @@ export interface VisitJoinView {
   role: ParticipantRole;
   join_url: string;
   expires_at: string;
+  /** Both people consented to recording at join: the visit records (the page shows it). */
+  recording: boolean;
   room: string;
   token: string;
   [providerField: string]: unknown;
@@ -79,7 +83,11 @@ export class VisitsService {
   // Joining ------------------------------------------------------------------------------------------
 
   /** The visit's room and this person's credentials, inside the join window of a paid online appointment. */
-  async join(actor: Actor, appointmentId: number): Promise<VisitJoinView> {
+  async join(
+    actor: Actor,
+    appointmentId: number,
+    opts: { recordingConsent?: boolean | undefined } = {},
+  ): Promise<VisitJoinView> {
     // Only the two people (and a nurse of the doctor) see the appointment; anyone else gets 404 here.
     const appt = await this.scheduling.get(actor, appointmentId);
     const role = roleOf(actor);
@@ -123,7 +131,22 @@ export class VisitsService {
       resourceId: visit.id,
       outcome: "allowed",
     });
+    // Consent to recording is given at join (the doctor's and the patient's; a nurse's is not asked). Once
+    // both have consented the visit records (and the page shows it).
+    let recording = visit.recording;
+    if (opts.recordingConsent === true && role !== "nurse" && visit.mode !== "chat")
+      recording = await this.ctx.db.transaction(async (tx) => {
+        await this.repo.lock(tx, visit.id);
+        return this.repo.consentToRecording(tx, {
+          visitId: visit.id,
+          userId: actor.userId,
+          role,
+          at: now,
+          version: RECORDING_CONSENT_VERSION,
+        });
+      });
     return {
+      recording,
       id: visit.id,
       appointment_id: appointmentId,
       mode: visit.mode,
@@ -143,7 +166,11 @@ export class VisitsService {
   }
 
   /** The visit page's join: the link's token stands for its one person; expired or unknown → 404. */
-  async joinByLink(token: string, channel: Actor["channel"] = "web"): Promise<VisitJoinView> {
+  async joinByLink(
+    token: string,
+    channel: Actor["channel"] = "web",
+    opts: { recordingConsent?: boolean | undefined } = {},
+  ): Promise<VisitJoinView> {
     const holder = token.length <= 100 ? await this.repo.linkHolder(sha256(token)) : undefined;
     if (!holder || holder.expiresAt <= this.ctx.clock.now()) throw notFound("Visit link");
     const actor: Actor = {
@@ -153,7 +180,7 @@ export class VisitsService {
       doctorId: holder.doctorId ?? undefined,
       channel,
     };
-    return this.join(actor, holder.appointmentId);
+    return this.join(actor, holder.appointmentId, opts);
   }
 
   private window(appt: Pick<AppointmentView, "starts_at" | "ends_at">): { opensAt: Date; closesAt: Date } {
@@ -216,6 +243,11 @@ export class VisitsService {
   }
 
   // The visit log ------------------------------------------------------------------------------------
+
+  /** Whether the visit records (both people consented at join). */
+  async isRecording(visitId: number): Promise<boolean> {
+    return (await this.repo.byId(visitId))?.recording === true;
+  }
 
   /** Whether a visit exists and has not ended (the signalling upgrade checks it). */
   async isOpen(visitId: number): Promise<boolean> {
