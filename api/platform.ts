@@ -85,6 +85,11 @@ export async function buildPlatform(parts: PlatformParts): Promise<Platform> {
       // Chat consultations whose window closed: ended, the patient told their messages go to the assistant.
       { name: "chat visits", everyMs: SWEEP_MS, run: (now) => services.visits.chats.closeExpired(now) },
       {
+        name: "visit recordings",
+        everyMs: SWEEP_MS,
+        run: (now) => services.visits.sweepRecordings(new Date(now.getTime() - 60_000)),
+      },
+      {
         name: "visit notes",
         everyMs: SWEEP_MS,
         run: (now) => services.visitNotes.sweepStranded(new Date(now.getTime() - 60_000)),

@@ -125,7 +125,7 @@ export function createServices(deps: Deps) {
   const labs = new LabsService(ctx, deps.storage, payments, reminders);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
-  const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber);
+  const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber, visits);
   const visitNotes = new NotesService(ctx, transcripts, records, deps.visitNoteModel);
   const messages = new MessagesService(ctx);
   const review = new ReviewService(ctx);

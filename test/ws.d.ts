@@ -6,6 +6,7 @@ declare module "ws" {
   }
   export class WebSocket extends EventEmitter {
     constructor(url: string, options?: { headers?: Record<string, string> });
+    constructor(url: string, protocols?: string | string[], options?: { headers?: Record<string, string> });
     readonly readyState: number;
     send(data: string): void;
     close(code?: number, reason?: string): void;

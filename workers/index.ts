@@ -8,6 +8,7 @@ import type { Jobs } from "../domain/shared/jobs.js";
 import { NOTE_JOBS } from "../domain/consultations/notes.js";
 import { TRANSCRIPT_JOBS } from "../domain/consultations/transcripts.js";
 import { RAG_JOBS, type RagIndexJob } from "../domain/rag/service.js";
+import { VISIT_JOBS } from "../domain/consultations/visits.js";
 
 /**
  * Every job handler, registered in one place; started and stopped with the platform as a pair.
@@ -55,6 +56,10 @@ export function registerWorkers(jobs: Jobs, services: Services, hub: ChannelHub)
     {
       concurrency: 2,
     },
+  );
+  // Twilio's recordings of a room, fetched after it ended (retried while Twilio still processes them).
+  jobs.handle<{ visitId: number }>(VISIT_JOBS.fetchRecordings, (d) =>
+    transcripts.fetchProviderRecordings(d.visitId),
   );
   jobs.handle<{ noteId: number }>(NOTE_JOBS.complete, (d) => visitNotes.completeSigning(d.noteId));
   // The records index: one patient rebuilt (only changed chunks embedded again). Ids only in its data.

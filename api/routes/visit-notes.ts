@@ -65,6 +65,21 @@ const Note = Type.Object({
   signed_at: Nullable(Type.String()),
   record_id: Nullable(Type.Integer()),
   document_id: Nullable(Type.Integer()),
+  prescriptions: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      status: Type.String(),
+      items: Type.Array(
+        Type.Object({
+          medicine_name: Type.String(),
+          dose: Type.String(),
+          frequency: Type.String(),
+          duration_days: Type.Integer(),
+        }),
+      ),
+    }),
+    { description: "Prescriptions written for the visit's appointment (during the visit, or given its id)." },
+  ),
 });
 
 /** Visit recordings, the transcript, the doctor's note and its signature (domain/consultations). */

@@ -24,6 +24,9 @@ const Join = Type.Object(
     role: Type.String({ examples: ["patient", "doctor", "nurse"] }),
     join_url: Type.String({ description: "This person's visit page (PUBLIC_BASE_URL/visit/<token>)." }),
     expires_at: Type.String({ format: "date-time" }),
+    recording: Type.Boolean({
+      description: "Both people consented to recording at join: the visit is recorded and transcribed.",
+    }),
     room: Type.String(),
     token: Type.String({ description: "WebRTC: the signalling token. Twilio: the Video access token." }),
     identity: Type.Optional(Type.String()),
@@ -32,6 +35,15 @@ const Join = Type.Object(
   },
   { additionalProperties: true },
 );
+
+const JoinBody = Type.Object({
+  recording_consent: Type.Optional(
+    Type.Boolean({
+      description:
+        "This person consents to the visit being recorded and transcribed (stored with the time and the consent text's version). Recording happens only when both the doctor and the patient consented.",
+    }),
+  ),
+});
 
 const Log = Type.Object({
   id: Type.Integer(),
@@ -78,7 +90,12 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Any signed-in account: whoever is not one of the appointment's people gets the domain's 404 (not a 403
   // that would say the appointment exists).
   const signedIn = app.authenticate;
-  const hub = new SignallingHub();
+  const hub = new SignallingHub(app.deps.pubsub);
+  // A consenting join that made the visit record tells the pages already in the room (in every process).
+  const announceRecording = (visit: { id: number; recording: boolean; provider: string }) => {
+    if (visit.recording && visit.provider === "webrtc")
+      hub.broadcast(visit.id, { type: "recording", on: true });
+  };
 
   app.post(
     "/api/appointments/:id/visit/join",
@@ -92,10 +109,17 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Open from VISIT_EARLY_JOIN_MINUTES before the start until 30 minutes after the end (else 409 VISIT_NOT_OPEN); unpaid → 422 PAYMENT_REQUIRED; cancelled → 409; anyone but the two people (and the doctor's nurse) → 404.",
         security: bearer,
         params: Type.Object({ id: Id }),
+        body: Type.Optional(Nullable(JoinBody)),
         response: { 200: Type.Object({ visit: Join }), ...errors(401, 403, 404, 409, 422, 503) },
       },
     },
-    async (request) => ({ visit: await visits.join(actorOf(request), request.params.id) }),
+    async (request) => {
+      const visit = await visits.join(actorOf(request), request.params.id, {
+        recordingConsent: request.body?.recording_consent,
+      });
+      announceRecording(visit);
+      return { visit };
+    },
   );
 
   app.get(
@@ -234,12 +258,18 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["visits"],
         operationId: "joinVisitWithLink",
         summary: "Join with a visit link's token (the visit page)",
-        body: Type.Object({ token: Type.String({ minLength: 20, maxLength: 100 }) }),
+        body: Type.Object({
+          token: Type.String({ minLength: 20, maxLength: 100 }),
+          recording_consent: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: Type.Object({ visit: Join }), ...errors(400, 404, 409, 422, 503) },
       },
     },
     async (request, reply) => {
-      const visit = await visits.joinByLink(request.body.token);
+      const visit = await visits.joinByLink(request.body.token, "web", {
+        recordingConsent: request.body.recording_consent,
+      });
+      announceRecording(visit);
       return reply.header("cache-control", "no-store").send({ visit });
     },
   );
@@ -276,15 +306,28 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const socket = raw as unknown as Socket;
       const claims = request.visitClaims!;
       const send = (frame: Record<string, unknown>) => socket.send(JSON.stringify(frame));
-      const joined = hub.join(claims, socket);
-      if (!joined) {
-        send({ type: "error", code: "ROOM_FULL" });
-        return socket.close(4429, "full");
-      }
-      const me = joined.id;
-      // Frames are handled one after another (a chat line is stored before the next frame is read).
-      let queue: Promise<unknown> = visits.participantJoined(claims.visitId, claims.userId, claims.role);
-      send({ type: "welcome", id: me, role: claims.role, peers: joined.others });
+      const failed = (err: unknown) =>
+        request.log.error({ err: loggableError(err) }, "visit signalling failed");
+      // This socket's id in the room, once joined (the room spans every API process: see SignallingHub).
+      let me: string | undefined;
+      // Frames are handled one after another, after the join (a chat line is stored before the next frame).
+      let queue: Promise<unknown> = hub.join(claims, socket).then(
+        async (joined) => {
+          if (!joined) {
+            send({ type: "error", code: "ROOM_FULL" });
+            return socket.close(4429, "full");
+          }
+          me = joined.id;
+          const recording = await visits.isRecording(claims.visitId);
+          send({ type: "welcome", id: me, role: claims.role, peers: joined.others, recording });
+          await visits.participantJoined(claims.visitId, claims.userId, claims.role);
+        },
+        (err: unknown) => {
+          failed(err);
+          send({ type: "error", code: "SIGNALLING_UNAVAILABLE" });
+          socket.close(1011, "unavailable");
+        },
+      );
 
       const handle = async (data: string): Promise<void> => {
         let frame: { type?: unknown; to?: unknown; data?: unknown; text?: unknown };
@@ -294,6 +337,7 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
           return send({ type: "error", code: "BAD_FRAME" });
         }
         if (typeof frame !== "object" || frame === null) return send({ type: "error", code: "BAD_FRAME" });
+        if (me === undefined) return;
         if (typeof frame.type === "string" && RELAYED.has(frame.type) && typeof frame.to === "string") {
           hub.relay(claims.visitId, me, frame.to, { type: frame.type, data: frame.data, role: claims.role });
           return;
@@ -311,17 +355,19 @@ export const visitRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (frame.type === "leave") return socket.close(1000, "left");
         send({ type: "error", code: "BAD_FRAME" });
       };
-      const failed = (err: unknown) =>
-        request.log.error({ err: loggableError(err) }, "visit signalling failed");
-
       socket.on("message", (data) => {
         queue = queue
           .then(() => handle(typeof data === "string" ? data : data.toString("utf8")))
           .catch(failed);
       });
       socket.on("close", () => {
-        if (!hub.leave(claims.visitId, me)) return;
-        queue = queue.then(() => visits.participantLeft(claims.visitId, claims.userId)).catch(failed);
+        queue = queue
+          .then(() =>
+            me !== undefined && hub.leave(claims.visitId, me)
+              ? visits.participantLeft(claims.visitId, claims.userId)
+              : undefined,
+          )
+          .catch(failed);
       });
     },
   );

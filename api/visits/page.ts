@@ -4,6 +4,8 @@
  * the other person, then runs a peer-to-peer WebRTC call signalled over /api/visits/signal (the signalling
  * token goes in Sec-WebSocket-Protocol, never in a URL). Mute, camera off, leave and a side chat; audio
  * visits are the same page without video; chat visits have only the chat. Laid out for a phone first.
+ * Consent to recording is a checkbox before joining (sent with the join); while the visit records (both
+ * consented) a red "● Recording" badge shows in the header, for both people.
  * `window.healthlinkVisit` exposes the peer connections (the browser tests read their getStats()).
  */
 export const VISIT_PAGE = `<!doctype html>
@@ -43,11 +45,14 @@ export const VISIT_PAGE = `<!doctype html>
   #check { background: #fff; border-radius: .6rem; padding: 1rem; }
   #meter { height: .6rem; background: #ddd; border-radius: .3rem; overflow: hidden; }
   #meter div { height: 100%; width: 0; background: #38761d; }
+  #rec { background: #c00; color: #fff; font-weight: 700; padding: .2rem .6rem; border-radius: 1rem; margin-left: auto; margin-right: .75rem; }
+  #consentrow { display: flex; gap: .5rem; align-items: flex-start; }
+  #consentrow input { width: 1.25rem; height: 1.25rem; margin-top: .2rem; }
   [hidden] { display: none !important; }
 </style>
 </head>
 <body>
-<header><h1>HealthLink visit</h1><span id="who"></span></header>
+<header><h1>HealthLink visit</h1><span id="rec" role="status" aria-label="This visit is being recorded" hidden>● Recording</span><span id="who"></span></header>
 <main>
   <p id="status" role="status" aria-live="polite">Opening your visit…</p>
   <section id="check" hidden aria-label="Camera and microphone check">
@@ -55,6 +60,7 @@ export const VISIT_PAGE = `<!doctype html>
     <video id="preview" autoplay playsinline muted style="width:100%;max-width:20rem;border-radius:.4rem;background:#000"></video>
     <p>Microphone level</p>
     <div id="meter" role="meter" aria-label="Microphone level" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div></div></div>
+    <p id="consentrow"><input type="checkbox" id="consent"><label for="consent">I agree that this visit is recorded and transcribed to help write my visit note. It is recorded only if both of us agree.</label></p>
     <p><button id="enter" type="button">Join the visit</button></p>
   </section>
   <section id="stage" hidden>
@@ -84,7 +90,7 @@ export const VISIT_PAGE = `<!doctype html>
   var token = decodeURIComponent(location.pathname.split("/").pop() || "");
   var $ = function (id) { return document.getElementById(id); };
   var statusEl = $("status");
-  var state = { visit: null, stream: null, ws: null, me: null, peers: {}, left: false };
+  var state = { visit: null, stream: null, ws: null, me: null, peers: {}, left: false, consented: false };
   window.healthlinkVisit = state;
   function say(text) { statusEl.textContent = text; }
 
@@ -104,6 +110,7 @@ export const VISIT_PAGE = `<!doctype html>
     .then(function (res) {
       if (!res.ok) return fail(res.body.error && res.body.error.code, res.body.error && res.body.error.details);
       state.visit = res.body.visit;
+      showRecording(state.visit.recording);
       $("who").textContent = state.visit.role === "doctor" ? "Doctor" : state.visit.role === "nurse" ? "Nurse" : "Patient";
       if (state.visit.provider !== "webrtc") return say("This visit uses another video service; open it from the HealthLink app.");
       if (state.visit.mode === "chat") { document.body.className = "chat-only"; return enter(); }
@@ -147,7 +154,19 @@ export const VISIT_PAGE = `<!doctype html>
 
   $("enter").addEventListener("click", enter);
 
+  function showRecording(on) { if (on) $("rec").hidden = false; }
+
   function enter() {
+    if ($("consent").checked && !state.consented) {
+      // Consent is given at join: the same join again, with this person's consent (stored with its time and version).
+      state.consented = true;
+      fetch("/api/visit/join", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: token, recording_consent: true }) })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (b) { if (b) { state.visit = b.visit; showRecording(b.visit.recording); } })
+        .catch(function () {})
+        .then(enter);
+      return;
+    }
     $("check").hidden = true;
     $("stage").hidden = false;
     if (state.visit.mode !== "chat") $("controls").hidden = false;
@@ -170,6 +189,7 @@ export const VISIT_PAGE = `<!doctype html>
   function onFrame(f) {
     if (f.type === "welcome") {
       state.me = f.id;
+      showRecording(f.recording);
       if (f.peers.length === 0) say(state.visit.role === "patient" ? "Your doctor will join shortly." : "Waiting for the patient to join.");
       // The newcomer calls everyone already in the room.
       f.peers.forEach(function (p) { call(p.id, true); });
@@ -194,6 +214,8 @@ export const VISIT_PAGE = `<!doctype html>
       li.textContent = (f.from === state.me ? "You" : f.role === "doctor" ? "Doctor" : f.role === "nurse" ? "Nurse" : "Patient") + ": " + f.text;
       $("lines").appendChild(li);
       $("lines").scrollTop = $("lines").scrollHeight;
+    } else if (f.type === "recording") {
+      showRecording(f.on);
     } else if (f.type === "error" && f.code === "ROOM_FULL") {
       say("This visit already has everyone in it.");
     }

@@ -9,7 +9,9 @@ const HANDLED = new Set(["participant-connected", "participant-disconnected", "r
  * POST /webhooks/twilio/video: Twilio Video's room and participant status callbacks (only when Twilio Video is
  * configured; otherwise 404). The X-Twilio-Signature is checked first (constant time) against PUBLIC_BASE_URL
  * + the path and the raw form; forged or missing → 403. Joins, leaves and the room's end feed the visit log
- * (each is idempotent, so Twilio's retries are harmless). Other events and unknown rooms → 204, ignored.
+ * (each is idempotent, so Twilio's retries are harmless); the participant's sid is kept so the room's
+ * recordings (fetched by a job after room-ended) can be told apart by person. Other events and unknown rooms →
+ * 204, ignored.
  */
 export const twilioVideoWebhook: FastifyPluginAsync = async (app) => {
   const settings = app.deps.config.visits.twilio;
@@ -43,6 +45,9 @@ export const twilioVideoWebhook: FastifyPluginAsync = async (app) => {
         event,
         room,
         identity: form.get("ParticipantIdentity") ?? undefined,
+        participantSid: /^PA[0-9a-f]{32}$/i.test(form.get("ParticipantSid") ?? "")
+          ? form.get("ParticipantSid")!
+          : undefined,
       });
     } catch (err) {
       request.log.error({ err: loggableError(err).message }, "twilio video status not recorded");

@@ -39,6 +39,8 @@ export const visits = pgTable("visits", {
   endedAt: timestamp({ withTimezone: true }),
   /** Recording (and so transcription) happens only when both people consented at join. */
   recording: boolean().notNull().default(false),
+  /** Twilio: when the room's audio recordings were fetched into visit_audio (the job's durable marker). */
+  recordingsFetchedAt: timestamp({ withTimezone: true }),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -58,6 +60,8 @@ export const visitParticipants = pgTable(
     leftAt: timestamp({ withTimezone: true }),
     recordingConsentAt: timestamp({ withTimezone: true }),
     recordingConsentVersion: text(),
+    /** The provider's participant sids of this person (Twilio's PA…: one per connection), from its callbacks. */
+    providerParticipantSids: text().array().notNull().default([]),
   },
   (t) => [uniqueIndex("visit_participants_person_key").on(t.visitId, t.userId)],
 );
@@ -128,8 +132,13 @@ export const visitAudio = pgTable(
     error: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     transcribedAt: timestamp({ withTimezone: true }),
+    /** The provider's recording this track was fetched from (Twilio's RT…); null for the page's uploads. */
+    providerRecordingSid: text(),
   },
-  (t) => [index("visit_audio_visit_idx").on(t.visitId)],
+  (t) => [
+    index("visit_audio_visit_idx").on(t.visitId),
+    uniqueIndex("visit_audio_provider_recording_key").on(t.providerRecordingSid),
+  ],
 );
 
 /** The transcript, one row per segment of one speaker's audio; the text encrypted at rest like documents. */

@@ -10,6 +10,7 @@ import {
   pgTable,
   text,
   timestamp,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 import { patients, users } from "./accounts.js";
 import { appointments } from "./scheduling.js";
@@ -75,8 +76,13 @@ export const medicalRecords = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp({ withTimezone: true }),
+    /** Set by a caller that must create the record once (a signed visit note: `visit-note:<id>`). */
+    idempotencyKey: text(),
   },
-  (t) => [index("medical_records_patient_idx").on(t.patientId, t.recordDate)],
+  (t) => [
+    index("medical_records_patient_idx").on(t.patientId, t.recordDate),
+    uniqueIndex("medical_records_idempotency_key").on(t.idempotencyKey),
+  ],
 );
 
 /** Uploaded documents. The bytes live in the storage port (encrypted); this row is the metadata. */

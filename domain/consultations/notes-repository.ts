@@ -1,13 +1,50 @@
 import { and, asc, eq, inArray, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { visitAudio, visitNotes } from "../../db/schema/index.js";
+import { prescriptionItems, prescriptions, visitAudio, visitNotes, visits } from "../../db/schema/index.js";
 
 export type NoteRow = typeof visitNotes.$inferSelect;
 export type NoteStatus = "drafting" | "draft" | "not_drafted" | "signed";
 
+/** A prescription written for the visit (its appointment), as the note lists it. */
+export interface VisitPrescription {
+  id: number;
+  status: string;
+  items: { medicine_name: string; dose: string; frequency: string; duration_days: number }[];
+}
+
 /** The visit notes' table (its one writer). */
 export class NotesRepository {
   constructor(private readonly db: DbOrTx) {}
+
+  /** The prescriptions written for the visit's appointment (read: the orders module writes them). */
+  async visitPrescriptions(visitId: number): Promise<VisitPrescription[]> {
+    const rows = await this.db
+      .select({
+        id: prescriptions.id,
+        status: prescriptions.status,
+        medicineName: prescriptionItems.medicineName,
+        dose: prescriptionItems.dose,
+        frequency: prescriptionItems.frequency,
+        durationDays: prescriptionItems.durationDays,
+      })
+      .from(visits)
+      .innerJoin(prescriptions, eq(prescriptions.appointmentId, visits.appointmentId))
+      .innerJoin(prescriptionItems, eq(prescriptionItems.prescriptionId, prescriptions.id))
+      .where(eq(visits.id, visitId))
+      .orderBy(asc(prescriptions.id), asc(prescriptionItems.id));
+    const out = new Map<number, VisitPrescription>();
+    for (const r of rows) {
+      let p = out.get(r.id);
+      if (!p) out.set(r.id, (p = { id: r.id, status: r.status, items: [] }));
+      p.items.push({
+        medicine_name: r.medicineName,
+        dose: r.dose,
+        frequency: r.frequency,
+        duration_days: r.durationDays,
+      });
+    }
+    return [...out.values()];
+  }
 
   async find(visitId: number, db: DbOrTx = this.db): Promise<NoteRow | undefined> {
     const [row] = await db.select().from(visitNotes).where(eq(visitNotes.visitId, visitId));

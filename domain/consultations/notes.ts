@@ -3,7 +3,7 @@ import { enqueueNotification } from "../notifications/outbox.js";
 import type { RecordsService } from "../records/service.js";
 import type { Actor } from "../shared/actor.js";
 import { conflict, notFound, unprocessable } from "../shared/errors.js";
-import { NotesRepository, type NoteRow } from "./notes-repository.js";
+import { NotesRepository, type VisitPrescription, type NoteRow } from "./notes-repository.js";
 import {
   NOTE_SECTIONS,
   patientSummary,
@@ -49,6 +49,17 @@ export interface NoteView {
   signed_at: string | null;
   record_id: number | null;
   document_id: number | null;
+  /** Prescriptions written for the visit's appointment (during the visit, or given its appointment_id). */
+  prescriptions: VisitPrescription[];
+}
+
+/** The summary, then one line per medicine prescribed for the visit: name, dose, how often, how long. */
+export function withMedicines(summary: string, prescribed: VisitPrescription[]): string {
+  const lines = prescribed
+    .filter((p) => p.status !== "cancelled")
+    .flatMap((p) => p.items)
+    .map((i) => `- ${i.medicine_name}: ${i.dose}, ${i.frequency}, for ${i.duration_days} days.`);
+  return lines.length === 0 ? summary : `${summary}\n\nYour medicines:\n${lines.join("\n")}`;
 }
 
 const REASONS: Record<string, string> = {
@@ -114,7 +125,8 @@ export class NotesService {
     this.repo = new NotesRepository(ctx.db);
   }
 
-  private view(visitId: number, row: NoteRow | undefined): NoteView {
+  private async view(visitId: number, row: NoteRow | undefined): Promise<NoteView> {
+    const prescriptions = await this.repo.visitPrescriptions(visitId);
     const status = row?.status ?? "none";
     const reason = row?.reason ?? null;
     const state: DraftState =
@@ -134,6 +146,7 @@ export class NotesService {
       signed_at: row?.signedAt?.toISOString() ?? null,
       record_id: row?.recordId ?? null,
       document_id: row?.documentId ?? null,
+      prescriptions,
     };
   }
 
@@ -342,8 +355,10 @@ export class NotesService {
 
       if (note.patientSummary === null) {
         const summary = await patientSummary(sections, visit.doctorName, this.model);
-        await this.repo.setOutcome(this.ctx.db, noteId, { patientSummary: summary.text });
-        note = { ...note, patientSummary: summary.text };
+        // The medicines prescribed for this visit, with their doses, as the doctor wrote them.
+        const text = withMedicines(summary.text, await this.repo.visitPrescriptions(note.visitId));
+        await this.repo.setOutcome(this.ctx.db, noteId, { patientSummary: text });
+        note = { ...note, patientSummary: text };
       }
       if (note.recordId === null) {
         const record = await this.records.createClinicalRecord(doctor, {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -80,6 +80,27 @@ export class TranscriptsRepository {
   async insertAudio(db: DbOrTx, values: Omit<typeof visitAudio.$inferInsert, "id">): Promise<AudioRow> {
     const [row] = await db.insert(visitAudio).values(values).returning();
     return row!;
+  }
+
+  /** A provider recording's audio, once (unique on its sid); undefined when it was already stored. */
+  async insertProviderAudio(
+    db: DbOrTx,
+    values: Omit<typeof visitAudio.$inferInsert, "id">,
+  ): Promise<AudioRow | undefined> {
+    const [row] = await db
+      .insert(visitAudio)
+      .values(values)
+      .onConflictDoNothing({ target: visitAudio.providerRecordingSid })
+      .returning();
+    return row;
+  }
+
+  async providerRecordingSids(visitId: number, db: DbOrTx = this.db): Promise<Set<string>> {
+    const rows = await db
+      .select({ sid: visitAudio.providerRecordingSid })
+      .from(visitAudio)
+      .where(and(eq(visitAudio.visitId, visitId), isNotNull(visitAudio.providerRecordingSid)));
+    return new Set(rows.map((r) => r.sid!));
   }
 
   async findAudio(id: number, db: DbOrTx = this.db): Promise<AudioRow | undefined> {

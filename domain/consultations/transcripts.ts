@@ -11,6 +11,7 @@ import {
   type SegmentRow,
   type VisitContext,
 } from "./transcripts-repository.js";
+import type { VisitsService } from "./visits.js";
 
 /** The transcription jobs (ids only in their data). */
 export const TRANSCRIPT_JOBS = {
@@ -69,7 +70,15 @@ const AUDIO_TYPES: Record<string, string> = {
   opus: "audio/ogg",
   oga: "audio/ogg",
   wav: "audio/wav",
+  // Twilio Video's audio tracks: Matroska audio with Opus, which is what WebM is (sent to the server as .webm).
+  mka: "audio/webm",
 };
+
+/** The audio type of the bytes (sniffed), if it is one we keep. */
+async function audioType(bytes: Buffer): Promise<string | undefined> {
+  const found = await fileTypeFromBuffer(bytes);
+  return found ? AUDIO_TYPES[found.ext] : undefined;
+}
 
 const TRANSCRIPT = "visit_transcript";
 const AUDIO = "visit_audio";
@@ -98,6 +107,8 @@ export class TranscriptService {
     private readonly ctx: ServiceContext,
     private readonly storage: DocumentStorage,
     private readonly transcriber: Transcriber | undefined,
+    /** The visits (their provider's recordings of a room, the participants' provider sids). */
+    private readonly visits?: VisitsService,
   ) {
     this.repo = new TranscriptsRepository(ctx.db);
   }
@@ -154,9 +165,8 @@ export class TranscriptService {
     if (upload.bytes.length > this.ctx.config.visitAudioMaxBytes) {
       throw new DomainError("invalid", "PAYLOAD_TOO_LARGE", "The recording is too large.");
     }
-    const found = await fileTypeFromBuffer(upload.bytes);
-    const mimeType = found ? AUDIO_TYPES[found.ext] : undefined;
-    if (!found || mimeType === undefined) {
+    const mimeType = await audioType(upload.bytes);
+    if (mimeType === undefined) {
       throw unprocessable("UNSUPPORTED_AUDIO_TYPE", "Only WebM, Ogg and WAV recordings can be uploaded.");
     }
     const key = `visit-audio/${randomBytes(1).toString("hex")}/${randomBytes(16).toString("hex")}`;
@@ -183,6 +193,63 @@ export class TranscriptService {
     // After the commit: the job is the fast path; the relay's sweep finds audio whose job was lost.
     if (this.transcriber) await this.enqueueTranscription(audio.id).catch(() => undefined);
     return { audio_id: audio.id, status: audio.status };
+  }
+
+  /**
+   * The job after a recording provider's room ended (Twilio): when both people consented, each audio track the
+   * provider recorded is fetched, told apart by its participant sid (kept from the status callbacks: doctor or
+   * patient; a nurse's track or an unknown participant is not kept), stored encrypted like an upload and
+   * transcribed like one. Idempotent: a track is stored once (unique on its recording sid) and the visit is
+   * marked fetched at the end. Tracks the provider is still processing make the job fail and be retried.
+   */
+  async fetchProviderRecordings(visitId: number): Promise<void> {
+    const provider = this.visits?.provider;
+    if (!this.visits || !provider?.audioRecordings || !provider.recordingMedia) return;
+    const room = await this.visits.recordedRoom(visitId);
+    if (!room || room.fetched) return;
+    if (!(await this.bothConsented(visitId))) return this.visits.markRecordingsFetched(visitId);
+    const tracks = await provider.audioRecordings(room.room);
+    if (tracks.some((t) => t.status === "processing" || t.status === "enqueued"))
+      throw new DomainError(
+        "unavailable",
+        "RECORDINGS_PROCESSING",
+        "The provider is still processing the tracks.",
+      );
+    const usable = tracks.filter((t) => t.status === "completed");
+    const firstOffset = Math.min(...usable.map((t) => t.offsetMs));
+    const stored = await this.repo.providerRecordingSids(visitId);
+    const speakerOf = (participantSid: string): Speaker | undefined => {
+      const role = room.participants.find((p) => p.sids.includes(participantSid))?.role;
+      return role === "doctor" || role === "patient" ? role : undefined;
+    };
+    for (const track of usable) {
+      const speaker = speakerOf(track.participantSid);
+      if (!speaker || stored.has(track.sid)) continue;
+      const bytes = await provider.recordingMedia(track.sid, this.ctx.config.visitAudioMaxBytes);
+      const mimeType = await audioType(bytes);
+      if (!mimeType) continue; // not audio we can transcribe: the track is skipped, the rest kept
+      const key = `visit-audio/${randomBytes(1).toString("hex")}/${randomBytes(16).toString("hex")}`;
+      await this.storage.put(key, encrypt(this.ctx.config.storage.encryptionKey, bytes, key));
+      const row = await this.repo
+        .insertProviderAudio(this.ctx.db, {
+          visitId,
+          speaker,
+          storageKey: key,
+          mimeType,
+          bytes: bytes.length,
+          startOffsetMs: Math.max(0, Math.round(track.offsetMs - firstOffset)),
+          createdAt: this.ctx.clock.now(),
+          providerRecordingSid: track.sid,
+        })
+        .catch(async (err: unknown) => {
+          await this.storage.delete(key).catch(() => undefined);
+          throw err;
+        });
+      // A concurrent run stored it first: this copy of the bytes is not needed.
+      if (!row) await this.storage.delete(key).catch(() => undefined);
+      else if (this.transcriber) await this.enqueueTranscription(row.id).catch(() => undefined);
+    }
+    await this.visits.markRecordingsFetched(visitId);
   }
 
   enqueueTranscription(audioId: number): Promise<void> {

@@ -21,6 +21,24 @@ export interface VideoProvider {
     now: Date;
     expiresAt: Date;
   }): ProviderCredentials;
+  /**
+   * Providers that record the room (Twilio): the room's audio tracks, one per participant's connection.
+   * WebRTC has none: the page uploads each person's microphone itself.
+   */
+  audioRecordings?(room: string): Promise<ProviderRecording[]>;
+  /** The bytes of one recording (at most `maxBytes`). */
+  recordingMedia?(recordingSid: string, maxBytes: number): Promise<Buffer>;
+}
+
+/** One audio track the provider recorded. */
+export interface ProviderRecording {
+  sid: string;
+  /** The provider's participant (Twilio's PA…), mapped to a person through the visit log. */
+  participantSid: string;
+  /** processing | completed | failed | deleted … */
+  status: string;
+  /** When the track began, in milliseconds on the provider's clock (common to the room's tracks). */
+  offsetMs: number;
 }
 
 /** The provider's fields of the join answer: the room and a token, plus what else the page needs. */
@@ -109,10 +127,83 @@ export class TwilioVideoProvider implements VideoProvider {
     throw new DomainError("unavailable", "VIDEO_PROVIDER_UNAVAILABLE", "The video service is not reachable.");
   }
 
-  private async call(path: string, init: { method: string; body?: URLSearchParams }): Promise<Response> {
+  /** GET /v1/Rooms/{sid}/Recordings, every page, audio tracks only. */
+  async audioRecordings(room: string): Promise<ProviderRecording[]> {
+    const out: ProviderRecording[] = [];
+    let path: string | undefined = `/v1/Rooms/${encodeURIComponent(room)}/Recordings?PageSize=100`;
+    for (let page = 0; path && page < 20; page++) {
+      const res = await this.call(path, { method: "GET" });
+      if (!res.ok) throw unavailable("The video service did not list the recordings.");
+      const body = (await res.json()) as {
+        recordings?: {
+          sid?: unknown;
+          type?: unknown;
+          status?: unknown;
+          offset?: unknown;
+          grouping_sids?: { participant_sid?: unknown };
+        }[];
+        meta?: { next_page_url?: unknown };
+      };
+      for (const r of body.recordings ?? []) {
+        const participantSid = r.grouping_sids?.participant_sid;
+        if (r.type !== "audio" || typeof r.sid !== "string" || !/^RT[0-9a-f]{32}$/i.test(r.sid)) continue;
+        if (typeof participantSid !== "string") continue;
+        out.push({
+          sid: r.sid,
+          participantSid,
+          status: typeof r.status === "string" ? r.status : "unknown",
+          offsetMs: typeof r.offset === "number" && Number.isFinite(r.offset) ? r.offset : 0,
+        });
+      }
+      // The next page's URL is absolute (Twilio's host): its path and query, on our configured host.
+      const next = body.meta?.next_page_url;
+      path = typeof next === "string" && next !== "" ? pathOf(next) : undefined;
+    }
+    return out;
+  }
+
+  /**
+   * GET /v1/Recordings/{sid}/Media answers a redirect to a short-lived media URL (or, with Redirect=false,
+   * `{redirect_to}`); the media is fetched from there without our credentials.
+   */
+  async recordingMedia(recordingSid: string, maxBytes: number): Promise<Buffer> {
+    const res = await this.call(`/v1/Recordings/${encodeURIComponent(recordingSid)}/Media`, {
+      method: "GET",
+      redirect: "manual",
+    });
+    let location: string | null = null;
+    if (res.status >= 300 && res.status < 400) location = res.headers.get("location");
+    else if (res.ok) {
+      const body = (await res.json().catch(() => ({}))) as { redirect_to?: unknown };
+      location = typeof body.redirect_to === "string" ? body.redirect_to : null;
+    }
+    if (!location) throw unavailable("The video service did not give the recording's media.");
+    let media: Response;
+    try {
+      media = await this.fetchFn(new URL(location, this.settings.apiBaseUrl), {
+        signal: AbortSignal.timeout(60_000),
+      });
+    } catch {
+      throw unavailable("The recording's media could not be fetched.");
+    }
+    if (!media.ok) throw unavailable("The recording's media could not be fetched.");
+    const declared = Number(media.headers.get("content-length") ?? "0");
+    if (declared > maxBytes)
+      throw new DomainError("invalid", "PAYLOAD_TOO_LARGE", "The recording is too large.");
+    const bytes = Buffer.from(await media.arrayBuffer());
+    if (bytes.length > maxBytes)
+      throw new DomainError("invalid", "PAYLOAD_TOO_LARGE", "The recording is too large.");
+    return bytes;
+  }
+
+  private async call(
+    path: string,
+    init: { method: string; body?: URLSearchParams; redirect?: "manual" },
+  ): Promise<Response> {
     try {
       return await this.fetchFn(`${this.settings.apiBaseUrl}${path}`, {
         method: init.method,
+        ...(init.redirect ? { redirect: init.redirect } : {}),
         headers: {
           authorization: this.auth,
           ...(init.body ? { "content-type": "application/x-www-form-urlencoded" } : {}),
@@ -147,6 +238,19 @@ export class TwilioVideoProvider implements VideoProvider {
     );
     token.addGrant(new AccessToken.VideoGrant({ room: q.room }));
     return { room: q.room, token: token.toJwt(), identity };
+  }
+}
+
+function unavailable(message: string): DomainError {
+  return new DomainError("unavailable", "VIDEO_PROVIDER_UNAVAILABLE", message);
+}
+
+function pathOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.pathname + u.search;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -110,17 +110,105 @@ export class VisitsRepository {
   }
 
   /** First join sets joined_at; a rejoin clears left_at. */
-  async joined(tx: DbOrTx, visitId: number, userId: number, role: ParticipantRole, now: Date): Promise<void> {
+  async joined(
+    tx: DbOrTx,
+    visitId: number,
+    userId: number,
+    role: ParticipantRole,
+    now: Date,
+    providerParticipantSid?: string,
+  ): Promise<void> {
+    const sids = providerParticipantSid ? [providerParticipantSid] : [];
     await tx
       .insert(visitParticipants)
-      .values({ visitId, userId, role, joinedAt: now })
+      .values({ visitId, userId, role, joinedAt: now, providerParticipantSids: sids })
       .onConflictDoUpdate({
         target: [visitParticipants.visitId, visitParticipants.userId],
         set: {
           leftAt: null,
           joinedAt: sql`COALESCE(${visitParticipants.joinedAt}, ${now.toISOString()}::timestamptz)`,
+          // Each connection's sid once (Twilio repeats its callbacks).
+          providerParticipantSids: providerParticipantSid
+            ? sql`CASE WHEN ${providerParticipantSid}::text = ANY(${visitParticipants.providerParticipantSids})
+                THEN ${visitParticipants.providerParticipantSids}
+                ELSE array_append(${visitParticipants.providerParticipantSids}, ${providerParticipantSid}::text) END`
+            : sql`${visitParticipants.providerParticipantSids}`,
         },
       });
+  }
+
+  /**
+   * A person's consent to recording at join (time and version; the first consent stands). True when, after
+   * it, both the doctor and the patient have consented: the visit is then marked recording.
+   */
+  async consentToRecording(
+    tx: DbOrTx,
+    c: { visitId: number; userId: number; role: ParticipantRole; at: Date; version: string },
+  ): Promise<boolean> {
+    await tx
+      .insert(visitParticipants)
+      .values({
+        visitId: c.visitId,
+        userId: c.userId,
+        role: c.role,
+        recordingConsentAt: c.at,
+        recordingConsentVersion: c.version,
+      })
+      .onConflictDoUpdate({
+        target: [visitParticipants.visitId, visitParticipants.userId],
+        set: {
+          recordingConsentAt: sql`COALESCE(${visitParticipants.recordingConsentAt}, excluded.recording_consent_at)`,
+          recordingConsentVersion: sql`COALESCE(${visitParticipants.recordingConsentVersion}, excluded.recording_consent_version)`,
+        },
+      });
+    const rows = await tx
+      .select({ role: visitParticipants.role })
+      .from(visitParticipants)
+      .where(and(eq(visitParticipants.visitId, c.visitId), isNotNull(visitParticipants.recordingConsentAt)));
+    const roles = new Set(rows.map((r) => r.role));
+    if (!roles.has("doctor") || !roles.has("patient")) return false;
+    await tx.update(visits).set({ recording: true }).where(eq(visits.id, c.visitId));
+    return true;
+  }
+
+  /** Who had which provider participant sids in a visit (Twilio recordings name the participant by sid). */
+  async participantSids(visitId: number): Promise<{ role: ParticipantRole; sids: string[] }[]> {
+    return this.db
+      .select({ role: visitParticipants.role, sids: visitParticipants.providerParticipantSids })
+      .from(visitParticipants)
+      .where(eq(visitParticipants.visitId, visitId));
+  }
+
+  async recordingsFetchedAt(visitId: number): Promise<Date | null | undefined> {
+    const [row] = await this.db
+      .select({ at: visits.recordingsFetchedAt })
+      .from(visits)
+      .where(eq(visits.id, visitId));
+    return row?.at;
+  }
+
+  async markRecordingsFetched(visitId: number, now: Date): Promise<void> {
+    await this.db
+      .update(visits)
+      .set({ recordingsFetchedAt: now })
+      .where(and(eq(visits.id, visitId), isNull(visits.recordingsFetchedAt)));
+  }
+
+  /** Ended visits of a recording provider whose recordings were never fetched (their job was lost). */
+  async unfetchedRecordings(provider: VisitProviderName, endedBefore: Date, limit = 100): Promise<number[]> {
+    const rows = await this.db
+      .select({ id: visits.id })
+      .from(visits)
+      .where(
+        and(
+          eq(visits.provider, provider),
+          eq(visits.status, "ended"),
+          isNull(visits.recordingsFetchedAt),
+          lt(visits.endedAt, endedBefore),
+        ),
+      )
+      .limit(limit);
+    return rows.map((r) => r.id);
   }
 
   async left(tx: DbOrTx, visitId: number, userId: number, now: Date): Promise<void> {

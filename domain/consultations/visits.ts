@@ -9,10 +9,16 @@ import { VisitChat } from "./visit-chat.js";
 import { createVideoProvider, parseIdentity, type VideoProvider } from "./visits-providers.js";
 import { VisitsRepository, type ParticipantRole, type VisitRow } from "./visits-repository.js";
 
+/** The visits' jobs (ids only in their data). */
+export const VISIT_JOBS = { fetchRecordings: "visit.fetch_recordings" } as const;
+export const fetchRecordingsJobId = (visitId: number) => `visit-recordings:${visitId}`;
+
 /** A visit can be entered until this long after the appointment's end; its links expire then too. */
 export const VISIT_GRACE_MINUTES = 30;
 const MINUTE = 60_000;
 const ONLINE_MODES = new Set(["video", "audio", "chat"]);
+/** The version of the recording consent text the visit page shows (stored with each consent). */
+export const RECORDING_CONSENT_VERSION = "recording-v1";
 
 /** The join answer: `{visit: …}` of POST /api/appointments/{id}/visit/join. */
 export interface VisitJoinView {
@@ -23,6 +29,8 @@ export interface VisitJoinView {
   role: ParticipantRole;
   join_url: string;
   expires_at: string;
+  /** Both people consented to recording at join: the visit records (the page shows it). */
+  recording: boolean;
   room: string;
   token: string;
   [providerField: string]: unknown;
@@ -78,7 +86,11 @@ export class VisitsService {
   // Joining ------------------------------------------------------------------------------------------
 
   /** The visit's room and this person's credentials, inside the join window of a paid online appointment. */
-  async join(actor: Actor, appointmentId: number): Promise<VisitJoinView> {
+  async join(
+    actor: Actor,
+    appointmentId: number,
+    opts: { recordingConsent?: boolean | undefined } = {},
+  ): Promise<VisitJoinView> {
     // Only the two people (and a nurse of the doctor) see the appointment; anyone else gets 404 here.
     const appt = await this.scheduling.get(actor, appointmentId);
     const role = roleOf(actor);
@@ -123,7 +135,22 @@ export class VisitsService {
       resourceId: visit.id,
       outcome: "allowed",
     });
+    // Consent to recording is given at join (the doctor's and the patient's; a nurse's is not asked). Once
+    // both have consented the visit records (and the page shows it).
+    let recording = visit.recording;
+    if (opts.recordingConsent === true && role !== "nurse" && visit.mode !== "chat")
+      recording = await this.ctx.db.transaction(async (tx) => {
+        await this.repo.lock(tx, visit.id);
+        return this.repo.consentToRecording(tx, {
+          visitId: visit.id,
+          userId: actor.userId,
+          role,
+          at: now,
+          version: RECORDING_CONSENT_VERSION,
+        });
+      });
     return {
+      recording,
       id: visit.id,
       appointment_id: appointmentId,
       mode: visit.mode,
@@ -143,7 +170,11 @@ export class VisitsService {
   }
 
   /** The visit page's join: the link's token stands for its one person; expired or unknown → 404. */
-  async joinByLink(token: string, channel: Actor["channel"] = "web"): Promise<VisitJoinView> {
+  async joinByLink(
+    token: string,
+    channel: Actor["channel"] = "web",
+    opts: { recordingConsent?: boolean | undefined } = {},
+  ): Promise<VisitJoinView> {
     const holder = token.length <= 100 ? await this.repo.linkHolder(sha256(token)) : undefined;
     if (!holder || holder.expiresAt <= this.ctx.clock.now()) throw notFound("Visit link");
     const actor: Actor = {
@@ -153,7 +184,7 @@ export class VisitsService {
       doctorId: holder.doctorId ?? undefined,
       channel,
     };
-    return this.join(actor, holder.appointmentId);
+    return this.join(actor, holder.appointmentId, opts);
   }
 
   private window(appt: Pick<AppointmentView, "starts_at" | "ends_at">): { opensAt: Date; closesAt: Date } {
@@ -217,18 +248,28 @@ export class VisitsService {
 
   // The visit log ------------------------------------------------------------------------------------
 
+  /** Whether the visit records (both people consented at join). */
+  async isRecording(visitId: number): Promise<boolean> {
+    return (await this.repo.byId(visitId))?.recording === true;
+  }
+
   /** Whether a visit exists and has not ended (the signalling upgrade checks it). */
   async isOpen(visitId: number): Promise<boolean> {
     return (await this.repo.byId(visitId))?.status === "open";
   }
 
   /** A person entered the room (the page's signalling, or the provider's callback). */
-  async participantJoined(visitId: number, userId: number, role: ParticipantRole): Promise<void> {
+  async participantJoined(
+    visitId: number,
+    userId: number,
+    role: ParticipantRole,
+    providerParticipantSid?: string,
+  ): Promise<void> {
     const now = this.ctx.clock.now();
     await this.ctx.db.transaction(async (tx) => {
       const visit = await this.repo.lock(tx, visitId);
       if (visit?.status !== "open") return;
-      await this.repo.joined(tx, visitId, userId, role, now);
+      await this.repo.joined(tx, visitId, userId, role, now, providerParticipantSid);
       const present = await this.repo.present(tx, visitId);
       if (present.includes("doctor") && present.includes("patient"))
         await this.repo.markStarted(tx, visitId, now);
@@ -263,19 +304,71 @@ export class VisitsService {
     });
     // A room that closed before both people were ever in it was not a visit: the appointment stays as it is.
     if (ended?.startedAt) await this.scheduling.completeAfterVisit(ended.appointmentId);
+    // The provider's recordings of the room (kept only if both consented): a job; the sweep if it is lost.
+    // (Also on a repeated callback: the job is keyed by the visit and does nothing once fetched.)
+    if (this.provider.audioRecordings && (await this.repo.byId(visitId))?.status === "ended")
+      await this.enqueueRecordingsFetch(visitId).catch(() => undefined);
+  }
+
+  enqueueRecordingsFetch(visitId: number): Promise<void> {
+    return this.ctx.jobs.add(
+      VISIT_JOBS.fetchRecordings,
+      { visitId },
+      { jobId: fetchRecordingsJobId(visitId), attempts: 8 },
+    );
+  }
+
+  /**
+   * What the recordings' job needs of the visit: its provider room, whether they were fetched already, and each
+   * role's provider participant sids (from the status callbacks). Undefined unless the visit ended.
+   */
+  async recordedRoom(visitId: number): Promise<
+    | {
+        room: string;
+        fetched: boolean;
+        participants: { role: ParticipantRole; sids: string[] }[];
+      }
+    | undefined
+  > {
+    const visit = await this.repo.byId(visitId);
+    if (visit?.status !== "ended" || visit.provider !== this.provider.name) return undefined;
+    const fetchedAt = await this.repo.recordingsFetchedAt(visitId);
+    return {
+      room: visit.room,
+      fetched: fetchedAt !== null && fetchedAt !== undefined,
+      participants: await this.repo.participantSids(visitId),
+    };
+  }
+
+  markRecordingsFetched(visitId: number): Promise<void> {
+    return this.repo.markRecordingsFetched(visitId, this.ctx.clock.now());
+  }
+
+  /** The relay's sweep: ended visits whose recordings' job was lost are enqueued again. */
+  async sweepRecordings(endedBefore: Date): Promise<number> {
+    if (!this.provider.audioRecordings) return 0;
+    const ids = await this.repo.unfetchedRecordings(this.provider.name, endedBefore);
+    for (const id of ids) await this.enqueueRecordingsFetch(id);
+    return ids.length;
   }
 
   /**
    * A Twilio Video status callback (already verified by its signature): participant-connected /
    * participant-disconnected / room-ended of a room we made. Unknown rooms and events are ignored.
    */
-  async providerEvent(e: { event: string; room: string; identity?: string | undefined }): Promise<void> {
+  async providerEvent(e: {
+    event: string;
+    room: string;
+    identity?: string | undefined;
+    participantSid?: string | undefined;
+  }): Promise<void> {
     const visit = await this.repo.byRoom(this.provider.name, e.room);
     if (!visit) return;
     const who = e.identity ? parseIdentity(e.identity) : undefined;
     if (e.event === "room-ended") return this.roomEnded(visit.id);
     if (!who) return;
-    if (e.event === "participant-connected") return this.participantJoined(visit.id, who.userId, who.role);
+    if (e.event === "participant-connected")
+      return this.participantJoined(visit.id, who.userId, who.role, e.participantSid);
     if (e.event === "participant-disconnected") return this.participantLeft(visit.id, who.userId);
   }
 

@@ -81,11 +81,17 @@ describe("a WebRTC visit in the browser", () => {
     const patientPage = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
     const doctorPage = await (await browser.newContext()).newPage();
     await patientPage.goto(base + (await linkPath(patient, appt.id)));
+    // Both consent to recording at join: the patient first (nothing records yet), then the doctor.
+    await patientPage.getByLabel(/I agree that this visit is recorded/).check();
     await patientPage.getByRole("button", { name: "Join the visit" }).click();
     await patientPage.getByText("Your doctor will join shortly.").waitFor();
+    expect(await patientPage.getByText("● Recording").isVisible()).toBe(false);
 
     await doctorPage.goto(base + (await linkPath(doctor, appt.id)));
+    await doctorPage.getByLabel(/I agree that this visit is recorded/).check();
     await doctorPage.getByRole("button", { name: "Join the visit" }).click();
+    // The red badge shows on both pages (the patient's hears it over the signalling socket).
+    for (const page of [patientPage, doctorPage]) await page.getByText("● Recording").waitFor();
 
     for (const page of [patientPage, doctorPage]) {
       const bytes = await until(
@@ -112,11 +118,13 @@ describe("a WebRTC visit in the browser", () => {
         visit: {
           status: string;
           started_at: string | null;
+          recording: boolean;
           participants: { role: string; left_at: string | null }[];
         };
       }>().visit;
     const during = await log();
     expect(during.started_at).not.toBeNull();
+    expect(during.recording).toBe(true);
     expect(during.participants.map((p) => p.role).sort()).toEqual(["doctor", "patient"]);
 
     // Both leave: the visit ends and the appointment is completed.
@@ -134,7 +142,40 @@ describe("a WebRTC visit in the browser", () => {
       (s) => s === "completed",
     );
     expect(status).toBe("completed");
-  });
+  }, 90_000);
+
+  it("shows no recording badge and records nothing when only one person consented", async () => {
+    const doctor = await verifiedDoctor(t, { autoAccept: true, feeMinor: 0 });
+    const patient = await signUp(t, "patient");
+    const appt = await bookVideo(patient, doctor.doctorId, "video");
+    t.clock.set(new Date(Date.parse(appt.starts_at) - 5 * 60_000));
+    const patientPage = await (await browser.newContext()).newPage();
+    const doctorPage = await (await browser.newContext()).newPage();
+    await patientPage.goto(base + (await linkPath(patient, appt.id)));
+    await patientPage.getByLabel(/I agree that this visit is recorded/).check();
+    await patientPage.getByRole("button", { name: "Join the visit" }).click();
+    await patientPage.getByText("Your doctor will join shortly.").waitFor();
+    await doctorPage.goto(base + (await linkPath(doctor, appt.id)));
+    await doctorPage.getByRole("button", { name: "Join the visit" }).click();
+    await patientPage.getByText("Connecting to the doctor…").waitFor();
+    // Both are in the room (the doctor's welcome came after its join): no badge on either page.
+    await until(
+      () =>
+        doctorPage.evaluate(
+          () => (window as unknown as { healthlinkVisit: { me: unknown } }).healthlinkVisit.me,
+        ),
+      (me) => typeof me === "string",
+    );
+    for (const page of [patientPage, doctorPage])
+      expect(await page.getByText("● Recording").isVisible()).toBe(false);
+    const log = await t.app.inject({
+      method: "GET",
+      url: `/api/appointments/${appt.id}/visit`,
+      headers: doctor.headers,
+    });
+    expect(log.json<{ visit: { recording: boolean } }>().visit.recording).toBe(false);
+    for (const page of [patientPage, doctorPage]) await page.getByRole("button", { name: "Leave" }).click();
+  }, 60_000);
 
   it("refuses the signalling socket without a valid visit token", async () => {
     const page = await (await browser.newContext()).newPage();

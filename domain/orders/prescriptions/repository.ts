@@ -10,6 +10,7 @@ import {
   prescriptionItems,
   prescriptionLabTests,
   prescriptions,
+  visits,
 } from "../../../db/schema/index.js";
 
 export type PrescriptionRow = typeof prescriptions.$inferSelect;
@@ -110,6 +111,27 @@ export class PrescriptionsRepository {
            order by i.id`,
     );
     return rows.map((r) => r.medicine_name);
+  }
+
+  /**
+   * The appointment of the doctor's visit with this patient that is open now (a prescription written during
+   * the visit is linked to it), if there is one.
+   */
+  async openVisitAppointment(doctorId: number, patientId: number): Promise<number | undefined> {
+    const [row] = await this.db
+      .select({ id: appointments.id })
+      .from(visits)
+      .innerJoin(appointments, eq(appointments.id, visits.appointmentId))
+      .where(
+        and(
+          eq(visits.status, "open"),
+          eq(appointments.doctorId, doctorId),
+          eq(appointments.patientId, patientId),
+        ),
+      )
+      .orderBy(desc(visits.id))
+      .limit(1);
+    return row?.id;
   }
 
   async appointmentBetween(appointmentId: number, doctorId: number, patientId: number): Promise<boolean> {

@@ -188,6 +188,10 @@ export class PrescriptionsService {
         throw notFound("Appointment", "APPOINTMENT_NOT_FOUND");
       }
     }
+    // Written during an open visit of this doctor with this patient: linked to that visit's appointment (the
+    // visit's note lists it, the patient's summary names its medicines).
+    const appointmentId =
+      input.appointment_id ?? (await this.repo.openVisitAppointment(doctorId, patientId)) ?? null;
     const patient = await this.repo.findPatient(patientId);
     if (!patient) throw notFound("Patient");
     const now = this.ctx.clock.now();
@@ -237,7 +241,7 @@ export class PrescriptionsService {
           now,
           today,
           validUntil,
-          input,
+          input: { ...input, appointment_id: appointmentId },
           items,
           labTests,
           frequencies,
