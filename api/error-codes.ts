@@ -203,7 +203,12 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   },
   PAYLOAD_TOO_LARGE: {
     status: [400],
-    in: ["domain/consultations/transcripts.ts", "domain/orders/labs/service.ts", "domain/records/service.ts"],
+    in: [
+      "domain/consultations/transcripts.ts",
+      "domain/consultations/visits-providers.ts",
+      "domain/orders/labs/service.ts",
+      "domain/records/service.ts",
+    ],
   },
   PAYMENT_PROVIDER_UNAVAILABLE: { status: [503], in: ["domain/payments/provider.ts"] },
   PAYMENT_REQUIRED: {
@@ -241,6 +246,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   QUANTITY_EXCEEDS_PRESCRIPTION: { status: [422], in: ["domain/orders/pharmacy/service.ts"] },
   RADIUS_NEEDS_LOCATION: { status: [400], in: ["domain/doctors/service.ts"] },
   RATE_LIMITED: { status: [429], in: ["api/plugins/security.ts"] },
+  RECORDINGS_PROCESSING: { status: [503], in: ["domain/consultations/transcripts.ts"] },
   RECORDING_NOT_CONSENTED: { status: [409], in: ["domain/consultations/transcripts.ts"] },
   RECORD_NOT_FOUND: { status: [404], in: ["domain/records/service.ts"] },
   RECORD_READ_ONLY: { status: [403], in: ["domain/records/service.ts"] },
