@@ -96,7 +96,9 @@ describe("gather mode", () => {
       .join(" ");
     const menu = said(await gather(sid, phone, { speech: spoken }));
     expect(menu).toMatch(/verified/);
-    expect(menu).toMatch(/One, Find a doctor\. Two, My appointments\..* Say one, two, .* or press the number\./);
+    expect(menu).toMatch(
+      /One, Find a doctor\. Two, My appointments\..* Say one, two, .* or press the number\./,
+    );
     // Keys answer the choices read out: 2 is "My appointments"; 6 ("Talk to a human") hands the call on.
     expect(said(await gather(sid, phone, { digits: "2" }))).toMatch(/appointments/i);
     const human = await gather(sid, phone, { digits: "6" });
