@@ -86,6 +86,8 @@ describe("a failing agent turn is flagged for review and logged by code", () => 
       "medicines",
       "labs",
       "results",
+      // An LLM is configured: the records can be asked about.
+      "ask_records",
       "human",
     ]);
 

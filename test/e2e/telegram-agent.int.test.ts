@@ -112,6 +112,8 @@ describe("the agent over Telegram", () => {
       "medicines",
       "labs",
       "results",
+      // An LLM is configured: the records can be asked about.
+      "ask_records",
       "human",
     ]);
     expect(fallback.map((s) => s.text).join("\n")).not.toMatch(/error|502/i);
