@@ -175,6 +175,15 @@ export class VisitsService {
     channel: Actor["channel"] = "web",
     opts: { recordingConsent?: boolean | undefined } = {},
   ): Promise<VisitJoinView> {
+    const { actor, appointmentId } = await this.linkActor(token, channel);
+    return this.join(actor, appointmentId, opts);
+  }
+
+  /** The person a visit link belongs to (the link is their credential on the visit page); 404 when expired. */
+  async linkActor(
+    token: string,
+    channel: Actor["channel"] = "web",
+  ): Promise<{ actor: Actor; appointmentId: number }> {
     const holder = token.length <= 100 ? await this.repo.linkHolder(sha256(token)) : undefined;
     if (!holder || holder.expiresAt <= this.ctx.clock.now()) throw notFound("Visit link");
     const actor: Actor = {
@@ -184,7 +193,7 @@ export class VisitsService {
       doctorId: holder.doctorId ?? undefined,
       channel,
     };
-    return this.join(actor, holder.appointmentId, opts);
+    return { actor, appointmentId: holder.appointmentId };
   }
 
   private window(appt: Pick<AppointmentView, "starts_at" | "ends_at">): { opensAt: Date; closesAt: Date } {
