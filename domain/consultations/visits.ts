@@ -149,6 +149,10 @@ export class VisitsService {
           version: RECORDING_CONSENT_VERSION,
         });
       });
+    // A provider that records the room (Twilio) is told on every join while the visit records: idempotent, and a
+    // failed call is retried by the next join rather than failing this one.
+    if (recording && this.provider.recordAudio)
+      await this.provider.recordAudio(visit.room).catch(() => undefined);
     return {
       recording,
       id: visit.id,
