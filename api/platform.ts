@@ -1,3 +1,4 @@
+import { loggableError } from "../domain/shared/errors.js";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { Config } from "../config/index.js";
 import type { Redis } from "ioredis";
@@ -163,6 +164,13 @@ async function startLocked(config: Config): Promise<Platform> {
       log: (m) => log.info(m),
     });
     log.info(result, "demo data ready");
+    // The demo's histories go into the records index now (later writes index themselves), so "ask about my
+    // records" answers from the first message. A failure (an embeddings server down) leaves it to the relay.
+    const indexed = await app.services.rag.reindexAll().catch((err: unknown) => {
+      log.warn({ err: loggableError(err) }, "indexing the demo records failed; npm run rag:reindex retries");
+      return 0;
+    });
+    log.info({ patients: indexed }, "demo records indexed");
   }
   // The medicine and lab-test catalogs are reference data shipped with the code: keep them current at
   // every start (idempotent, tens of milliseconds), so an existing database gets catalog updates too.

@@ -1,5 +1,7 @@
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
+import type { Actor } from "../../domain/shared/actor.js";
 import { Type } from "typebox";
 import { invalid } from "../../domain/shared/errors.js";
 import { actorOf } from "../plugins/auth.js";
@@ -84,7 +86,7 @@ const Note = Type.Object({
 
 /** Visit recordings, the transcript, the doctor's note and its signature (domain/consultations). */
 export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { transcripts, visitNotes } = app.services;
+  const { transcripts, visitNotes, visits } = app.services;
   const maxBytes = app.deps.config.visitAudioMaxBytes;
   const auth = app.authenticate;
 
@@ -100,7 +102,7 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: TAGS,
         operationId: "uploadVisitAudio",
-        summary: "Upload your own recording of a visit (multipart: file; optional offset_ms)",
+        summary: "Upload your own recording of a visit (multipart: file; optional offset_ms or started_at)",
         description:
           `WebM, Ogg or WAV, decided by the content; at most ${maxBytes} bytes; stored encrypted. Kept only when ` +
           "both people consented to recording at join (409 RECORDING_NOT_CONSENTED otherwise). Transcribed by a job.",
@@ -113,22 +115,62 @@ export const visitNoteRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
+    async (request, reply) =>
+      reply.status(202).send(await upload(request, actorOf(request), request.params.visit_id)),
+  );
+
+  app.post(
+    "/api/visit/audio",
+    {
+      schema: {
+        tags: TAGS,
+        operationId: "uploadVisitAudioWithLink",
+        summary: "Upload your recording from the visit page (multipart: token, visit_id, file, started_at)",
+        description:
+          "The visit page's upload, authorised by the person's visit link token (a form field, never the URL). " +
+          "The same rules as POST /api/visits/{visit_id}/audio.",
+        consumes: ["multipart/form-data"],
+        response: {
+          202: Type.Object({ audio: Type.Object({ id: Type.Integer(), status: Type.String() }) }),
+          ...errors(400, 404, 409, 413, 422),
+        },
+      },
+    },
     async (request, reply) => {
       const { file, fields } = await readUpload(request, "file");
-      const raw = fields.offset_ms?.trim();
-      if (raw !== undefined && raw !== "" && !/^[0-9]{1,9}$/.test(raw)) {
-        throw invalid(
-          "VALIDATION_ERROR",
-          'Invalid body field "offset_ms": milliseconds from the visit\'s start.',
-        );
-      }
-      const result = await transcripts.uploadAudio(actorOf(request), request.params.visit_id, {
-        bytes: file.bytes,
-        offsetMs: raw ? Number(raw) : undefined,
-      });
-      return reply.status(202).send({ audio: { id: result.audio_id, status: result.status } });
+      const visitId = /^[1-9][0-9]{0,9}$/.test(fields.visit_id ?? "") ? Number(fields.visit_id) : undefined;
+      if (!fields.token || visitId === undefined)
+        throw invalid("VALIDATION_ERROR", 'The body needs the fields "token" and "visit_id".');
+      const { actor } = await visits.linkActor(fields.token);
+      return reply.status(202).send(await store(actor, visitId, file.bytes, fields));
     },
   );
+
+  async function upload(request: FastifyRequest, actor: Actor, visitId: number) {
+    const { file, fields } = await readUpload(request, "file");
+    return store(actor, visitId, file.bytes, fields);
+  }
+
+  async function store(actor: Actor, visitId: number, bytes: Buffer, fields: Record<string, string>) {
+    const raw = fields.offset_ms?.trim();
+    if (raw !== undefined && raw !== "" && !/^[0-9]{1,9}$/.test(raw)) {
+      throw invalid(
+        "VALIDATION_ERROR",
+        'Invalid body field "offset_ms": milliseconds from the visit\'s start.',
+      );
+    }
+    const started = fields.started_at?.trim();
+    const startedAt = started ? new Date(started) : undefined;
+    if (started && (!/^\d{4}-\d{2}-\d{2}T/.test(started) || Number.isNaN(startedAt!.getTime()))) {
+      throw invalid("VALIDATION_ERROR", 'Invalid body field "started_at": an ISO 8601 time.');
+    }
+    const result = await transcripts.uploadAudio(actor, visitId, {
+      bytes,
+      offsetMs: raw ? Number(raw) : undefined,
+      startedAt,
+    });
+    return { audio: { id: result.audio_id, status: result.status } };
+  }
 
   app.get(
     "/api/visits/:visit_id/transcript",

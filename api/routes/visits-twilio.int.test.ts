@@ -102,6 +102,20 @@ describe("Twilio Video visits", () => {
       grants: { identity: `doctor-${doctor.userId}`, video: { room: room.sid } },
     });
 
+    // Nothing records until both consent; then the room records audio only (recording rules).
+    expect(fake.recordingRules).toEqual([]);
+    const consent = (who: Session) =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/appointments/${appt.id}/visit/join`,
+        headers: who.headers,
+        payload: { recording_consent: true },
+      });
+    expect((await consent(patient)).json().visit.recording).toBe(false);
+    expect(fake.recordingRules).toEqual([]);
+    expect((await consent(doctor)).json().visit.recording).toBe(true);
+    expect(fake.recordingRules).toEqual([{ room: room.sid, rules: [{ type: "include", kind: "audio" }] }]);
+
     // Signed status callbacks feed the visit log; a forged one changes nothing.
     const event = (e: string, identity?: string) => ({
       AccountSid: ACCOUNT_SID,

@@ -154,7 +154,48 @@ export const VISIT_PAGE = `<!doctype html>
 
   $("enter").addEventListener("click", enter);
 
-  function showRecording(on) { if (on) $("rec").hidden = false; }
+  // While the visit records (both consented), each page records its own microphone (its own track: no
+  // diarization needed) and uploads it when the person leaves, with the time it began.
+  function showRecording(on) {
+    if (!on) return;
+    $("rec").hidden = false;
+    state.recordingOn = true;
+    record();
+  }
+
+  function record() {
+    if (!state.recordingOn || !state.entered || state.recorder || !state.stream || !window.MediaRecorder) return;
+    var tracks = state.stream.getAudioTracks();
+    if (tracks.length === 0) return;
+    var type = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus"].filter(function (t) { return MediaRecorder.isTypeSupported(t); })[0];
+    try {
+      var rec = new MediaRecorder(new MediaStream(tracks), type ? { mimeType: type } : undefined);
+      state.recorder = rec;
+      state.chunks = [];
+      state.recordingStartedAt = new Date().toISOString();
+      rec.ondataavailable = function (e) { if (e.data && e.data.size > 0) state.chunks.push(e.data); };
+      rec.start(1000);
+    } catch (e) { state.recorder = null; }
+  }
+
+  /** Stops this person's recording and uploads it; resolves either way (leaving never waits on a failure). */
+  function finishRecording() {
+    var rec = state.recorder;
+    if (!rec || rec.state === "inactive") return Promise.resolve();
+    return new Promise(function (resolve) {
+      rec.onstop = function () {
+        var blob = new Blob(state.chunks, { type: rec.mimeType || "audio/webm" });
+        if (blob.size === 0) return resolve();
+        var form = new FormData();
+        form.append("token", token);
+        form.append("visit_id", String(state.visit.id));
+        form.append("started_at", state.recordingStartedAt);
+        form.append("file", blob, "visit.webm");
+        fetch("/api/visit/audio", { method: "POST", body: form }).catch(function () {}).then(function () { resolve(); });
+      };
+      rec.stop();
+    });
+  }
 
   function enter() {
     if ($("consent").checked && !state.consented) {
@@ -172,6 +213,8 @@ export const VISIT_PAGE = `<!doctype html>
     if (state.visit.mode !== "chat") $("controls").hidden = false;
     if (state.visit.mode === "audio") { $("camera").hidden = true; $("waiting").textContent = "Audio call: waiting for the other person…"; }
     if (state.stream) $("local").srcObject = state.stream;
+    state.entered = true;
+    record();
     connect();
   }
 
@@ -274,10 +317,13 @@ export const VISIT_PAGE = `<!doctype html>
     state.left = true;
     send({ type: "leave" });
     Object.keys(state.peers).forEach(hangup);
-    if (state.stream) state.stream.getTracks().forEach(function (t) { t.stop(); });
     if (state.ws) state.ws.close();
     $("stage").hidden = true; $("controls").hidden = true;
     say("You left the visit.");
+    finishRecording().then(function () {
+      if (state.stream) state.stream.getTracks().forEach(function (t) { t.stop(); });
+      if (state.recorder) say("You left the visit. Your recording was sent.");
+    });
   });
 })();
 </script>

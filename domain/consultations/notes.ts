@@ -370,6 +370,8 @@ export class NotesService {
           notes: NOTE_SECTIONS.filter((k) => sections[k])
             .map((k) => `${k[0]!.toUpperCase()}${k.slice(1)}: ${sections[k]}`)
             .join("\n\n"),
+          // A crash between this record and saving its id on the note must not write a second one.
+          idempotencyKey: `visit-note:${noteId}`,
         });
         await this.repo.setOutcome(this.ctx.db, noteId, { recordId: record.record_id });
         note = { ...note, recordId: record.record_id };

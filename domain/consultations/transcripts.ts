@@ -61,6 +61,11 @@ export interface AudioUpload {
   bytes: Buffer;
   /** When this person's recording began, in milliseconds from the start of the visit. */
   offsetMs?: number | undefined;
+  /**
+   * Or when it began on the uploader's clock (the visit page sends this: it does not know when the server
+   * started the visit). Turned into an offset from the visit's start (or its appointment's) here.
+   */
+  startedAt?: Date | undefined;
 }
 
 /** The recorded audio types we keep, by the bytes (never by the name or the declared type). */
@@ -180,7 +185,15 @@ export class TranscriptService {
           storageKey: key,
           mimeType,
           bytes: upload.bytes.length,
-          startOffsetMs: Math.max(0, Math.round(upload.offsetMs ?? 0)),
+          startOffsetMs: Math.max(
+            0,
+            Math.round(
+              upload.offsetMs ??
+                (upload.startedAt
+                  ? upload.startedAt.getTime() - (visit.startedAt ?? visit.appointmentStartsAt).getTime()
+                  : 0),
+            ),
+          ),
           createdAt: this.ctx.clock.now(),
         });
         await this.ctx.audit.record(actor, { ...entry, resourceId: row.id, outcome: "allowed" }, tx);

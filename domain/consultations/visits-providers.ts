@@ -28,6 +28,11 @@ export interface VideoProvider {
   audioRecordings?(room: string): Promise<ProviderRecording[]>;
   /** The bytes of one recording (at most `maxBytes`). */
   recordingMedia?(recordingSid: string, maxBytes: number): Promise<Buffer>;
+  /**
+   * Providers that record the room: start recording its audio (both people consented). Repeating it is
+   * harmless. WebRTC has none: the pages record themselves once they are told the visit records.
+   */
+  recordAudio?(room: string): Promise<void>;
 }
 
 /** One audio track the provider recorded. */
@@ -125,6 +130,24 @@ export class TwilioVideoProvider implements VideoProvider {
       if (found.ok) return sidOf(await found.json());
     }
     throw new DomainError("unavailable", "VIDEO_PROVIDER_UNAVAILABLE", "The video service is not reachable.");
+  }
+
+  /**
+   * POST /v1/Rooms/{sid}/RecordingRules: record every audio track from now on (never video; rooms are created
+   * without recording, so nothing is recorded before both people consented).
+   */
+  async recordAudio(room: string): Promise<void> {
+    const body = new URLSearchParams({ Rules: JSON.stringify([{ type: "include", kind: "audio" }]) });
+    const res = await this.call(`/v1/Rooms/${encodeURIComponent(room)}/RecordingRules`, {
+      method: "POST",
+      body,
+    });
+    if (!res.ok)
+      throw new DomainError(
+        "unavailable",
+        "VIDEO_PROVIDER_UNAVAILABLE",
+        "The video service is not reachable.",
+      );
   }
 
   /** GET /v1/Rooms/{sid}/Recordings, every page, audio tracks only. */

@@ -149,6 +149,10 @@ export class VisitsService {
           version: RECORDING_CONSENT_VERSION,
         });
       });
+    // A provider that records the room (Twilio) is told on every join while the visit records: idempotent, and a
+    // failed call is retried by the next join rather than failing this one.
+    if (recording && this.provider.recordAudio)
+      await this.provider.recordAudio(visit.room).catch(() => undefined);
     return {
       recording,
       id: visit.id,
@@ -175,6 +179,15 @@ export class VisitsService {
     channel: Actor["channel"] = "web",
     opts: { recordingConsent?: boolean | undefined } = {},
   ): Promise<VisitJoinView> {
+    const { actor, appointmentId } = await this.linkActor(token, channel);
+    return this.join(actor, appointmentId, opts);
+  }
+
+  /** The person a visit link belongs to (the link is their credential on the visit page); 404 when expired. */
+  async linkActor(
+    token: string,
+    channel: Actor["channel"] = "web",
+  ): Promise<{ actor: Actor; appointmentId: number }> {
     const holder = token.length <= 100 ? await this.repo.linkHolder(sha256(token)) : undefined;
     if (!holder || holder.expiresAt <= this.ctx.clock.now()) throw notFound("Visit link");
     const actor: Actor = {
@@ -184,7 +197,7 @@ export class VisitsService {
       doctorId: holder.doctorId ?? undefined,
       channel,
     };
-    return this.join(actor, holder.appointmentId, opts);
+    return { actor, appointmentId: holder.appointmentId };
   }
 
   private window(appt: Pick<AppointmentView, "starts_at" | "ends_at">): { opensAt: Date; closesAt: Date } {

@@ -145,12 +145,33 @@ export class RecordsRepository {
     return row && { ...row.record, doctorName: row.record.kind === "clinical" ? row.doctorName : null };
   }
 
+  /**
+   * A new record's id; with an idempotency key already used, undefined (the caller reads the first one with
+   * `recordIdByKey`): a retried step that writes a record writes it once.
+   */
   async insertRecord(
     db: DbOrTx,
-    values: RecordValues & { patientId: number; kind: RecordKind; authorUserId: number },
-  ): Promise<number> {
-    const [row] = await db.insert(medicalRecords).values(values).returning({ id: medicalRecords.id });
-    return row!.id;
+    values: RecordValues & {
+      patientId: number;
+      kind: RecordKind;
+      authorUserId: number;
+      idempotencyKey?: string | undefined;
+    },
+  ): Promise<number | undefined> {
+    const [row] = await db
+      .insert(medicalRecords)
+      .values(values)
+      .onConflictDoNothing({ target: medicalRecords.idempotencyKey })
+      .returning({ id: medicalRecords.id });
+    return row?.id;
+  }
+
+  async recordIdByKey(db: DbOrTx, key: string): Promise<number | undefined> {
+    const [row] = await db
+      .select({ id: medicalRecords.id })
+      .from(medicalRecords)
+      .where(eq(medicalRecords.idempotencyKey, key));
+    return row?.id;
   }
 
   async updateRecord(db: DbOrTx, id: number, values: Partial<RecordValues>, now: Date): Promise<void> {

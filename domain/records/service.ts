@@ -84,6 +84,8 @@ export interface ClinicalInput extends ClinicalFields {
   patient_id: number;
   date: string;
   description: string;
+  /** Writes the record once per key: a step that is retried (a signed note's record) gets the same record. */
+  idempotencyKey?: string | undefined;
 }
 
 export interface UploadInput {
@@ -408,6 +410,7 @@ export class RecordsService {
     patientId: number,
     kind: "self_reported" | "clinical",
     values: RecordValues,
+    idempotencyKey?: string,
   ): Promise<RecordView> {
     const id = await this.ctx.db.transaction(async (tx) => {
       const newId = await this.repo.insertRecord(tx, {
@@ -415,7 +418,10 @@ export class RecordsService {
         patientId,
         kind,
         authorUserId: actor.userId,
+        idempotencyKey,
       });
+      // Written before under this key: that record, unchanged.
+      if (newId === undefined) return (await this.repo.recordIdByKey(tx, idempotencyKey!))!;
       await this.audit(
         actor,
         { patientId, action: "create", resourceType: RECORD, resourceId: newId, outcome: "allowed" },
@@ -548,7 +554,7 @@ export class RecordsService {
     }
     await this.checkAppointment(actor, patientId, input.appointment_id);
     const values = this.clinicalValues(input) as RecordValues;
-    return this.insertRecord(actor, patientId, "clinical", values);
+    return this.insertRecord(actor, patientId, "clinical", values, input.idempotencyKey);
   }
 
   async updateClinicalRecord(actor: Actor, id: number, input: ClinicalFields): Promise<RecordView> {

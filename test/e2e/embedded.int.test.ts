@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPlatform, type Platform } from "../../api/platform.js";
 import { loadConfig } from "../../config/index.js";
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/seed/index.js";
 
 /**
  * `npm start` with nothing configured: embedded PGlite, in-memory cache, generated secrets, demo data.
@@ -120,5 +121,20 @@ describe("embedded mode (no DATABASE_URL, no REDIS_URL)", () => {
     expect(replies[1]).toMatch(/full name/);
     expect(replies[2]).toMatch(/date of birth/);
     expect(replies[3]).toMatch(/mobile number/);
+  });
+
+  it("has the demo patient's records indexed from the first start: she can ask about her medicines", async () => {
+    const login = await call("POST", "/api/auth/login", {
+      email: DEMO_ACCOUNTS.patient.email,
+      password: DEMO_PASSWORD,
+    });
+    expect(login.status).toBe(200);
+    const token = login.body.access_token as string;
+    const me = await call("GET", "/api/patient/profile/", undefined, token);
+    const patientId = me.body.profile.patient_id as number;
+    const asked = await call("POST", `/api/patients/${patientId}/ask`, { question: "metformin" }, token);
+    expect(asked.status).toBe(200);
+    expect(asked.body.grounded).toBe(true);
+    expect(JSON.stringify(asked.body.citations)).toMatch(/metformin/i);
   });
 });

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../browser.js";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appointments } from "../../db/schema/index.js";
+import { appointments, visitAudio } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { signUp, verifiedDoctor, type Session } from "../factories.js";
 
@@ -116,6 +116,7 @@ describe("a WebRTC visit in the browser", () => {
         })
       ).json<{
         visit: {
+          id: number;
           status: string;
           started_at: string | null;
           recording: boolean;
@@ -142,6 +143,13 @@ describe("a WebRTC visit in the browser", () => {
       (s) => s === "completed",
     );
     expect(status).toBe("completed");
+    // Each page recorded its own microphone and uploaded it on leaving: one track per person, kept as WebM.
+    const tracks = await until(
+      () => t.database.db.select().from(visitAudio).where(eq(visitAudio.visitId, during.id)),
+      (rows) => rows.length === 2,
+    );
+    expect(tracks.map((r) => r.speaker).sort()).toEqual(["doctor", "patient"]);
+    expect(tracks.every((r) => r.mimeType === "audio/webm" && r.bytes > 0)).toBe(true);
   }, 90_000);
 
   it("shows no recording badge and records nothing when only one person consented", async () => {

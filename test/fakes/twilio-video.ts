@@ -37,6 +37,8 @@ export interface FakeTwilioVideo {
   }): FakeRecording;
   /** Media downloads (the redirect target), with the Authorization header they carried (must be none). */
   mediaDownloads: { sid: string; authorization: string | undefined }[];
+  /** Every POST …/RecordingRules: the room (sid) and the rules it set. */
+  recordingRules: { room: string; rules: unknown }[];
   /** Every request (method, path) with the basic-auth user it carried. */
   requests: { method: string; path: string; user: string | undefined }[];
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startFakeTwilioVideo(
   const recordings: FakeRecording[] = [];
   const mediaDownloads: FakeTwilioVideo["mediaDownloads"] = [];
   const requests: FakeTwilioVideo["requests"] = [];
+  const recordingRules: FakeTwilioVideo["recordingRules"] = [];
   let base = "";
   const expected = "Basic " + Buffer.from(`${apiKeySid}:${apiKeySecret}`).toString("base64");
   const server: Server = createServer((req, res) => {
@@ -129,6 +132,13 @@ export async function startFakeTwilioVideo(
         res.writeHead(302, { location: to });
         return res.end();
       }
+      const rules = /^\/v1\/Rooms\/([^/]+)\/RecordingRules$/.exec(url.pathname);
+      if (req.method === "POST" && rules) {
+        const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+        const parsed = JSON.parse(form.get("Rules") ?? "[]") as unknown;
+        recordingRules.push({ room: decodeURIComponent(rules[1]!), rules: parsed });
+        return send(200, { room_sid: rules[1], rules: parsed });
+      }
       if (req.method === "POST" && url.pathname === "/v1/Rooms") {
         const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
         const uniqueName = form.get("UniqueName") ?? "";
@@ -158,6 +168,7 @@ export async function startFakeTwilioVideo(
   return {
     url: base,
     rooms,
+    recordingRules,
     recordings,
     mediaDownloads,
     addRecording: (r) => {
