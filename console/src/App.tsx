@@ -3,30 +3,7 @@ import { renew, setSignedOutHandler, signOut, type Role, type User } from "./api
 import { Link } from "./Link";
 import { navigate, usePath } from "./router";
 import { SignIn } from "./pages/SignIn";
-import { Today } from "./pages/Today";
-import { Requests } from "./pages/Requests";
-import { Patients } from "./pages/Patients";
-import { Chart } from "./pages/Chart";
-import { Verification } from "./pages/Verification";
-
-interface Screen {
-  path: string;
-  label: string;
-}
-
-/** What each role sees in the navigation (the first is its home). */
-const NAV: Record<Role, Screen[]> = {
-  doctor: [
-    { path: "/today", label: "Today" },
-    { path: "/requests", label: "Requests" },
-    { path: "/patients", label: "Patients" },
-  ],
-  admin: [{ path: "/verification", label: "Doctor verification" }],
-  nurse: [],
-  pharmacist: [],
-  lab: [],
-  patient: [],
-};
+import { navFor, screenFor } from "./areas";
 
 const ROLE_NAMES: Record<Role, string> = {
   doctor: "Doctor",
@@ -38,49 +15,35 @@ const ROLE_NAMES: Record<Role, string> = {
 };
 
 function Screen({ user, path }: { user: User; path: string }) {
-  const allowed = NAV[user.role].map((s) => s.path);
-  const chart = /^\/patients\/(\d+)$/.exec(path);
-  if (chart && allowed.includes("/patients")) return <Chart patientId={Number(chart[1])} />;
-  if (!allowed.includes(path)) {
-    if (user.role === "patient")
-      return (
-        <section>
-          <h1>This console is for care teams</h1>
-          <p>
-            Patients use the chat: <a href="/chat">open the HealthLink chat</a>.
-          </p>
-        </section>
-      );
-    if (allowed.length === 0)
-      return (
-        <section>
-          <h1>Welcome, {user.name}</h1>
-          <p>
-            The {ROLE_NAMES[user.role].toLowerCase()} screens are not in the console yet; the API serves them.
-          </p>
-        </section>
-      );
+  const screen = screenFor(path, user);
+  if (screen) return screen;
+  const nav = navFor(user.role);
+  if (user.role === "patient")
     return (
       <section>
-        <h1>Not found</h1>
+        <h1>This console is for care teams</h1>
         <p>
-          There is no such page. <Link to={allowed[0]!}>Go to {NAV[user.role][0]!.label}</Link>.
+          Patients use the chat: <a href="/chat">open the HealthLink chat</a>.
         </p>
       </section>
     );
-  }
-  switch (path) {
-    case "/today":
-      return <Today />;
-    case "/requests":
-      return <Requests />;
-    case "/patients":
-      return <Patients />;
-    case "/verification":
-      return <Verification />;
-    default:
-      return null;
-  }
+  if (nav.length === 0)
+    return (
+      <section>
+        <h1>Welcome, {user.name}</h1>
+        <p>
+          The {ROLE_NAMES[user.role].toLowerCase()} screens are not in the console yet; the API serves them.
+        </p>
+      </section>
+    );
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no such page. <Link to={nav[0]!.path}>Go to {nav[0]!.label}</Link>.
+      </p>
+    </section>
+  );
 }
 
 export function App() {
@@ -98,7 +61,7 @@ export function App() {
 
   // Home is the role's first screen.
   useEffect(() => {
-    if (user && path === "/" && NAV[user.role][0]) navigate(NAV[user.role][0]!.path);
+    if (user && path === "/" && navFor(user.role)[0]) navigate(navFor(user.role)[0]!.path);
   }, [user, path]);
 
   // A new screen: move focus to its content, as a page load would (screen readers announce it).
@@ -127,7 +90,7 @@ export function App() {
         <span className="brand">HealthLink</span>
         <nav aria-label="Main">
           <ul>
-            {NAV[user.role].map((s) => (
+            {navFor(user.role).map((s) => (
               <li key={s.path}>
                 <Link to={s.path} current={path === s.path || path.startsWith(s.path + "/")}>
                   {s.label}
