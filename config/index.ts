@@ -125,6 +125,7 @@ const EnvSchema = z.object({
   PINECONE_INDEX_HOST: optionalString,
   RAG_MIN_SIMILARITY: z.coerce.number().min(-1).max(1).default(0.3),
   RAG_TOP_K: z.coerce.number().int().min(1).max(20).default(6),
+  RAG_VECTOR_CACHE_MB: z.coerce.number().min(0).max(65_536).default(64),
   VISIT_AUDIO_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -386,6 +387,8 @@ export interface Config {
       | { readonly kind: "pinecone"; readonly apiKey: string; readonly indexHost: string };
     readonly minSimilarity: number;
     readonly topK: number;
+    /** Memory for patients' decoded vectors (Postgres store), in bytes; 0: read them every time. */
+    readonly vectorCacheBytes: number;
   };
   /**
    * The phone line (Twilio Voice): on when Twilio is configured with TWILIO_PHONE_NUMBER (the clinic number
@@ -853,6 +856,7 @@ export function loadConfig(env: Env = process.env): Config {
       vectorStore: vectorStoreConfig(e),
       minSimilarity: e.RAG_MIN_SIMILARITY,
       topK: e.RAG_TOP_K,
+      vectorCacheBytes: Math.round(e.RAG_VECTOR_CACHE_MB * 1024 * 1024),
     },
     voice:
       e.TWILIO_ACCOUNT_SID !== undefined && e.TWILIO_AUTH_TOKEN !== undefined && e.TWILIO_PHONE_NUMBER

@@ -30,6 +30,7 @@ import { RecordsService } from "./records/service.js";
 import { RagChanges } from "./rag/changes.js";
 import type { Embedder, RagAnswerModel, VectorStore } from "./rag/ports.js";
 import { RagService } from "./rag/service.js";
+import { VectorCache } from "./rag/vector-cache.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
 import { NotificationService } from "./notifications/service.js";
@@ -147,6 +148,8 @@ export function createServices(deps: Deps) {
       model: deps.ragModel,
       minSimilarity: deps.config.rag.minSimilarity,
       topK: deps.config.rag.topK,
+      vectorCache:
+        deps.config.rag.vectorCacheBytes > 0 ? new VectorCache(deps.config.rag.vectorCacheBytes) : undefined,
     },
   );
   const services = {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { customType, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, customType, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { patients } from "./accounts.js";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
@@ -60,4 +60,17 @@ export const ragPending = pgTable("rag_pending", {
     .array()
     .notNull()
     .default(sql`'{}'::text[]`),
+});
+
+/**
+ * A counter per patient, raised in the same transaction as every change to that patient's chunks. Retrieval keeps
+ * a patient's decoded vectors in memory under the counter it read, and reads them again only when the counter
+ * moved — so a change or a deletion made by any process is seen by the next question, and repeated questions
+ * about one patient do not move every vector over the wire again.
+ */
+export const ragVersions = pgTable("rag_versions", {
+  patientId: integer()
+    .primaryKey()
+    .references(() => patients.id, { onDelete: "cascade" }),
+  version: bigint({ mode: "number" }).notNull().default(0),
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, nurseAssignments } from "../../db/schema/index.js";
+import { auditLog, nurseAssignments, ragChunks } from "../../db/schema/index.js";
 import { Engine } from "../../bot/engine.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { careTeamAppointment, signInAs, signUp, type Session } from "../../test/factories.js";
@@ -408,5 +408,40 @@ describe("deletion", () => {
     expect(del.statusCode).toBe(204);
     const after = (await ask(asha, asha.patientId, "Tell me about my migraine")).json();
     expect(after).toMatchObject({ grounded: false, citations: [] });
+  });
+});
+
+describe("vectors kept in memory", () => {
+  /** The stored vector of a source's first chunk, as retrieval would read it. */
+  async function vectorOf(patientId: number, sourceId: number): Promise<Float32Array> {
+    const [row] = await t.database.db
+      .select({ embedding: ragChunks.embedding })
+      .from(ragChunks)
+      .where(and(eq(ragChunks.patientId, patientId), eq(ragChunks.id, `record:${sourceId}#0`)));
+    const b = Buffer.from(row!.embedding!);
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+  }
+
+  it("finds a record added after an earlier question by its vector alone (the patient's version moved)", async () => {
+    const m = await signUp(t, "patient", { name: "Meena Iyer" });
+    const meena = { ...m, patientId: m.patientId! };
+    const first = await t.services.records.createSelfRecord(patientActor(meena), {
+      date: "2029-12-01",
+      description: "Knee pain after running",
+    });
+    await t.services.rag.indexPatient(meena.patientId);
+    // A question whose words match nothing: only the vector ranking can find a chunk.
+    const v1 = await vectorOf(meena.patientId, first.record_id);
+    const before = await t.services.rag.retrieveWith(meena.patientId, "qqqq", v1);
+    expect(before.map((c) => c.id)).toEqual([`record:${first.record_id}#0`]);
+
+    const second = await t.services.records.createSelfRecord(patientActor(meena), {
+      date: "2029-12-02",
+      description: "Seasonal hay fever, sneezing in the mornings",
+    });
+    await t.services.rag.indexPatient(meena.patientId);
+    const v2 = await vectorOf(meena.patientId, second.record_id);
+    const after = await t.services.rag.retrieveWith(meena.patientId, "qqqq", v2);
+    expect(after.map((c) => c.id)).toContain(`record:${second.record_id}#0`);
   });
 });

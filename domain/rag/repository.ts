@@ -12,6 +12,7 @@ import {
   prescriptions,
   ragChunks,
   ragPending,
+  ragVersions,
   visitNotes,
   visits,
 } from "../../db/schema/index.js";
@@ -75,6 +76,7 @@ export class RagRepository {
   }
 
   async upsert(tx: DbOrTx, rows: ChunkWrite[], now: Date): Promise<void> {
+    await this.bump(tx, [...new Set(rows.map((r) => r.patientId))]);
     for (let i = 0; i < rows.length; i += 200) {
       const batch = rows.slice(i, i + 200).map((r) => ({
         id: r.id,
@@ -111,6 +113,7 @@ export class RagRepository {
 
   async deleteChunks(tx: DbOrTx, patientId: number, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
+    await this.bump(tx, [patientId]);
     await tx.delete(ragChunks).where(and(eq(ragChunks.patientId, patientId), inArray(ragChunks.id, ids)));
   }
 
@@ -121,6 +124,7 @@ export class RagRepository {
     sourceType: SourceType,
     sourceId: string,
   ): Promise<string[]> {
+    await this.bump(tx, [patientId]);
     const rows = await tx
       .delete(ragChunks)
       .where(
@@ -150,6 +154,27 @@ export class RagRepository {
            limit ${limit}`,
     );
     return rows.map((r) => ({ id: r.id, lex: Number(r.lex), embedding: null }));
+  }
+
+  /** Raises these patients' index versions (in the transaction of a change to their chunks). */
+  private async bump(tx: DbOrTx, patientIds: number[]): Promise<void> {
+    if (patientIds.length === 0) return;
+    await tx
+      .insert(ragVersions)
+      .values(patientIds.map((patientId) => ({ patientId, version: 1 })))
+      .onConflictDoUpdate({
+        target: ragVersions.patientId,
+        set: { version: sql`${ragVersions.version} + 1` },
+      });
+  }
+
+  /** The patient's index version (0 before any change): what cached vectors are valid for. */
+  async version(patientId: number, db: DbOrTx = this.db): Promise<number> {
+    const [row] = await db
+      .select({ version: ragVersions.version })
+      .from(ragVersions)
+      .where(eq(ragVersions.patientId, patientId));
+    return row ? Number(row.version) : 0;
   }
 
   /** Every embedded chunk of this patient, with its vector (exact search reads them all: one patient's are few). */

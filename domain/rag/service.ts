@@ -11,6 +11,7 @@ import type { Chunk, Embedder, RagAnswerModel, VectorStore } from "./ports.js";
 import { RagRepository, type ChunkText, type ChunkWrite } from "./repository.js";
 import { dotBytes, fuse, normalize, questionTerms, toBytes, topK } from "./retrieval.js";
 import { rowSources, visitRefs } from "./sources.js";
+import type { StoredVector, VectorCache } from "./vector-cache.js";
 
 export { RAG_JOBS, type RagIndexJob } from "./changes.js";
 export type { GroundedAnswer, Citation } from "./answer.js";
@@ -24,6 +25,8 @@ export interface RagOptions {
   minSimilarity: number;
   /** Chunks given to the model (or to the extractive answer). */
   topK: number;
+  /** Patients' vectors kept in memory under their index version (Postgres store); absent: read every time. */
+  vectorCache?: VectorCache | undefined;
 }
 
 /** Candidates taken from each ranking before fusion. */
@@ -211,6 +214,24 @@ export class RagService {
     return this.retrieveWith(patientId, question, vector);
   }
 
+  /**
+   * Every embedded chunk of the patient with its vector: from memory when the patient's index version has not
+   * moved since it was read (the version is read first, so a change committed meanwhile only causes a re-read).
+   */
+  private async patientVectors(patientId: number): Promise<StoredVector[]> {
+    const cache = this.opts.vectorCache;
+    if (!cache) return this.repo.vectors(patientId);
+    const version = await this.repo.version(patientId);
+    const hit = cache.get(patientId, version);
+    if (hit) return hit;
+    // Kept 4-byte aligned, so scoring reads each vector in place instead of copying it every time.
+    const rows = (await this.repo.vectors(patientId)).map((r) =>
+      r.embedding.byteOffset % 4 === 0 ? r : { id: r.id, embedding: Buffer.from(r.embedding) },
+    );
+    cache.set(patientId, version, rows);
+    return rows;
+  }
+
   /** Retrieval given the question's vector (the benchmark measures this part). */
   async retrieveWith(
     patientId: number,
@@ -222,7 +243,7 @@ export class RagService {
     // Both rankings are of this patient's chunks only: the patient is in each query, before any ranking.
     const [lexRows, vectorRows, hits] = await Promise.all([
       this.repo.lexical(patientId, terms, PER_RANKING),
-      inPostgres ? this.repo.vectors(patientId) : Promise.resolve([]),
+      inPostgres ? this.patientVectors(patientId) : Promise.resolve([]),
       vector && this.opts.vectorStore
         ? this.opts.vectorStore.query(patientId, vector, PER_RANKING)
         : Promise.resolve([]),
