@@ -96,6 +96,27 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.status(201).send({ user: await auth.createStaffUser(actorOf(request), request.body) }),
   );
 
+  app.get(
+    "/api/nurse/doctors/",
+    {
+      preHandler: app.requireRole("nurse"),
+      schema: {
+        tags: ["admin"],
+        operationId: "listNurseDoctors",
+        summary: "The doctors the signed-in nurse is assigned to",
+        description: "Their schedules and their patients' charts are what a nurse sees.",
+        security: bearer,
+        response: {
+          200: Type.Object({
+            doctors: Type.Array(Type.Object({ doctor_id: Type.Integer(), name: Type.String() })),
+          }),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async (request) => ({ doctors: await auth.nurseDoctors(actorOf(request)) }),
+  );
+
   app.post(
     "/api/admin/nurses/:id/assignments",
     {

@@ -370,6 +370,13 @@ export class AuthService {
     return userView({ ...created, patientId: null, doctorId: null });
   }
 
+  /** The doctors the signed-in nurse acts for (whose schedules and patients they see). */
+  async nurseDoctors(actor: Actor): Promise<{ doctor_id: number; name: string }[]> {
+    if (actor.role !== "nurse") return [];
+    const rows = await this.repo.nurseDoctors(actor.userId);
+    return rows.map((r) => ({ doctor_id: r.doctorId, name: r.name }));
+  }
+
   /** Lets a nurse act for a doctor. */
   async assignNurse(actor: Actor, nurseUserId: number, doctorId: number): Promise<void> {
     assertAdmin(actor);

@@ -235,6 +235,16 @@ export class AccountsRepository {
     return rows.length > 0;
   }
 
+  /** The doctors a nurse is assigned to, by name. */
+  async nurseDoctors(nurseUserId: number): Promise<{ doctorId: number; name: string }[]> {
+    return this.db
+      .select({ doctorId: doctors.id, name: doctors.name })
+      .from(nurseAssignments)
+      .innerJoin(doctors, eq(doctors.id, nurseAssignments.doctorId))
+      .where(eq(nurseAssignments.nurseUserId, nurseUserId))
+      .orderBy(doctors.name, doctors.id);
+  }
+
   async assignNurse(db: DbOrTx, nurseUserId: number, doctorId: number): Promise<void> {
     await db.insert(nurseAssignments).values({ nurseUserId, doctorId }).onConflictDoNothing();
   }
