@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { careTeamMembers } from "../../db/schema/index.js";
+import { buildTestApp, type TestApp } from "../../test/app.js";
+import { careTeamAppointment, signInAs, signUp, verifiedDoctor, type Session } from "../../test/factories.js";
+
+/**
+ * The endpoints the doctor console needs beyond the rest of the API: a doctor's patients (searchable, paged).
+ */
+
+let t: TestApp;
+let dr: Session & { doctorId: number };
+let other: Session & { doctorId: number };
+const pts: (Session & { patientId: number })[] = [];
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  dr = await verifiedDoctor(t, { name: "Dr Meera Shah" });
+  other = await verifiedDoctor(t, { name: "Dr Other" });
+  for (const name of ["Asha Verma", "Ravi Kumar", "Zara Ali", "Asif Khan"]) {
+    const s = await signUp(t, "patient", { name });
+    pts.push({ ...s, patientId: s.patientId! });
+  }
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const get = (s: Session, url: string) => t.app.inject({ method: "GET", url, headers: s.headers });
+
+describe("GET /api/doctor/patients/", () => {
+  it("lists the doctor's patients by name, with last and next visits, searchable and paged; nobody else's", async () => {
+    const [asha, ravi, zara, asif] = pts;
+    await careTeamAppointment(t, dr.doctorId, asha!.patientId);
+    await careTeamAppointment(t, dr.doctorId, ravi!.patientId);
+    await careTeamAppointment(t, other.doctorId, zara!.patientId);
+    // Added to the care team without an appointment.
+    await t.database.db
+      .insert(careTeamMembers)
+      .values({ patientId: asif!.patientId, userId: dr.userId, role: "doctor", addedByUserId: dr.userId });
+
+    const all = await get(dr, "/api/doctor/patients/");
+    expect(all.statusCode).toBe(200);
+    const body = all.json();
+    expect(body.patients.map((p: { name: string }) => p.name)).toEqual([
+      "Asha Verma",
+      "Asif Khan",
+      "Ravi Kumar",
+    ]);
+    expect(body.patients[0]).toMatchObject({ patient_id: asha!.patientId, next_visit_at: null });
+    expect(body.patients[0].last_visit_at).toMatch(/^2029-11-01T/);
+    expect(body.patients[1]).toMatchObject({ last_visit_at: null, next_visit_at: null });
+    expect(body).toMatchObject({ page: 1, per_page: 20, has_more: false });
+
+    const search = await get(dr, "/api/doctor/patients/?q=as");
+    expect(search.json().patients.map((p: { name: string }) => p.name)).toEqual(["Asha Verma", "Asif Khan"]);
+    const escaped = await get(dr, "/api/doctor/patients/?q=%25");
+    expect(escaped.json().patients).toEqual([]);
+
+    const p1 = await get(dr, "/api/doctor/patients/?per_page=2");
+    expect(p1.json()).toMatchObject({ has_more: true });
+    expect(p1.json().patients).toHaveLength(2);
+    const p2 = await get(dr, "/api/doctor/patients/?per_page=2&page=2");
+    expect(p2.json().patients.map((p: { name: string }) => p.name)).toEqual(["Ravi Kumar"]);
+    expect(p2.json().has_more).toBe(false);
+
+    // The other doctor sees only Zara; naming another doctor is refused as not found.
+    expect(
+      (await get(other, "/api/doctor/patients/")).json().patients.map((p: { name: string }) => p.name),
+    ).toEqual(["Zara Ali"]);
+    expect((await get(other, `/api/doctor/patients/?doctor_id=${dr.doctorId}`)).statusCode).toBe(404);
+    // Patients and admins have no such list.
+    expect((await get(asha!, "/api/doctor/patients/")).statusCode).toBe(403);
+    expect((await get(await signInAs(t, "admin"), "/api/doctor/patients/")).statusCode).toBe(403);
+    expect((await get(dr, "/api/doctor/patients/?per_page=500")).statusCode).toBe(400);
+  });
+});
