@@ -4,7 +4,8 @@ import { buildTestApp, type TestApp } from "../../test/app.js";
 import { careTeamAppointment, signInAs, signUp, verifiedDoctor, type Session } from "../../test/factories.js";
 
 /**
- * The endpoints the doctor console needs beyond the rest of the API: a doctor's patients (searchable, paged).
+ * The endpoints the doctor console needs beyond the rest of the API: a doctor's patients (searchable, paged),
+ * the safety check of a prescription before it is signed.
  */
 
 let t: TestApp;
@@ -72,5 +73,46 @@ describe("GET /api/doctor/patients/", () => {
     expect((await get(asha!, "/api/doctor/patients/")).statusCode).toBe(403);
     expect((await get(await signInAs(t, "admin"), "/api/doctor/patients/")).statusCode).toBe(403);
     expect((await get(dr, "/api/doctor/patients/?per_page=500")).statusCode).toBe(400);
+  });
+});
+
+describe("POST /api/doctor/prescriptions/check/", () => {
+  it("shows the allergy alert a prescription would raise without writing anything; strangers get 404", async () => {
+    const lena = await signUp(t, "patient", { name: "Lena Roy" });
+    await careTeamAppointment(t, dr.doctorId, lena.patientId!);
+    await t.app.inject({
+      method: "POST",
+      url: "/api/patient/history/",
+      headers: lena.headers,
+      payload: { kind: "allergy", name: "Penicillin", severity: "severe" },
+    });
+    const check = (s: Session, medicines: string[], patientId = lena.patientId!) =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/doctor/prescriptions/check/",
+        headers: s.headers,
+        payload: { patient_id: patientId, medicines },
+      });
+    const res = await check(dr, ["Amoxicillin"]);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      blocking: true,
+      alerts: [expect.objectContaining({ id: "allergy:penicillin:amoxicillin", type: "allergy" })],
+      warnings: { unrecognized: [] },
+    });
+    const fine = await check(dr, ["Paracetamol"]);
+    expect(fine.json()).toMatchObject({ blocking: false, alerts: [] });
+    expect((await check(dr, ["Zzqxv unknown"])).json().warnings.unrecognized).toEqual(["Zzqxv unknown"]);
+    // Nothing was written.
+    const list = await t.app.inject({
+      method: "GET",
+      url: `/api/doctor/patients/${lena.patientId}/prescriptions/`,
+      headers: dr.headers,
+    });
+    expect(list.json().prescriptions).toEqual([]);
+    // Another doctor: 404; a patient: 403; no medicines: 400.
+    expect((await check(other, ["Amoxicillin"])).statusCode).toBe(404);
+    expect((await check(lena, ["Amoxicillin"])).statusCode).toBe(403);
+    expect((await check(dr, [])).statusCode).toBe(400);
   });
 });
