@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { careTeamMembers } from "../../db/schema/index.js";
+import { and, eq } from "drizzle-orm";
+import { auditLog, careTeamMembers } from "../../db/schema/index.js";
+import { pdfPagesText } from "../../test/pdf.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { careTeamAppointment, signInAs, signUp, verifiedDoctor, type Session } from "../../test/factories.js";
 
 /**
  * The endpoints the doctor console needs beyond the rest of the API: a doctor's patients (searchable, paged),
- * the safety check of a prescription before it is signed.
+ * the safety check of a prescription before it is signed, the patient report PDF.
  */
 
 let t: TestApp;
@@ -114,5 +116,78 @@ describe("POST /api/doctor/prescriptions/check/", () => {
     expect((await check(other, ["Amoxicillin"])).statusCode).toBe(404);
     expect((await check(lena, ["Amoxicillin"])).statusCode).toBe(403);
     expect((await check(dr, [])).statusCode).toBe(400);
+  });
+});
+
+describe("GET /api/patients/{id}/report.pdf", () => {
+  it("gives the care team and the patient a PDF of the period's care; strangers get 404", async () => {
+    const kiran = await signUp(t, "patient", { name: "Kiran Desai" });
+    const pid = kiran.patientId!;
+    await careTeamAppointment(t, dr.doctorId, pid); // 2029-11-01, completed
+    const post = (s: Session, url: string, payload: object) =>
+      t.app.inject({ method: "POST", url, headers: s.headers, payload });
+    await post(kiran, "/api/patient/history/", {
+      kind: "allergy",
+      name: "Sulfa",
+      severity: "moderate",
+      reaction: "Rash",
+    });
+    await post(kiran, "/api/patient/history/", { kind: "condition", name: "Asthma", status: "active" });
+    await post(kiran, "/api/patient/records/", { date: "2029-12-20", description: "Wheezing after a cold" });
+    await post(kiran, "/api/patient/records/", { date: "2027-03-01", description: "Old broken wrist" });
+    const rx = await post(dr, "/api/doctor/prescriptions/", {
+      patient_id: pid,
+      items: [
+        {
+          medicine_name: "Salbutamol",
+          strength: "100 mcg",
+          dose: "2 puffs",
+          frequency: "SOS",
+          duration_days: 30,
+        },
+      ],
+    });
+    expect(rx.statusCode).toBe(201);
+
+    const url = `/api/patients/${pid}/report.pdf?from=2029-06-01&to=2030-01-07`;
+    const res = await get(dr, url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/pdf");
+    expect(res.headers["content-disposition"]).toBe(
+      'attachment; filename="health-report-2029-06-01-to-2030-01-07.pdf"',
+    );
+    const text = (await pdfPagesText(res.rawPayload)).join("\n");
+    for (const expected of [
+      "Health report",
+      "Kiran Desai",
+      "Period: 2029-06-01 to 2030-01-07",
+      "Sulfa - moderate - reaction: Rash",
+      "condition: Asthma - active",
+      "Salbutamol 100 mcg: 2 puffs, SOS, 30 days",
+      "2029-12-20 - Wheezing after a cold",
+      "Dr Meera Shah",
+      "No lab results in this period.",
+      "No treatment plans in this period.",
+    ])
+      expect(text).toContain(expected);
+    expect(text).not.toContain("Old broken wrist");
+
+    // The patient downloads their own; the default range is the year to today.
+    const own = await get(kiran, `/api/patients/${pid}/report.pdf`);
+    expect(own.statusCode).toBe(200);
+    expect((await pdfPagesText(own.rawPayload)).join("\n")).toContain("Period: 2029-01-07 to 2030-01-07");
+    // Audited as a report of this patient.
+    const rows = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.patientId, pid), eq(auditLog.action, "report")));
+    expect(rows).toHaveLength(2);
+
+    expect((await get(other, url)).statusCode).toBe(404);
+    expect((await get(pts[0]!, url)).statusCode).toBe(404);
+    expect(
+      (await get(dr, `/api/patients/${pid}/report.pdf?from=2030-01-08&to=2030-01-07`)).json().error.code,
+    ).toBe("INVALID_DATE_RANGE");
+    expect((await get(dr, `/api/patients/${pid}/report.pdf?from=yesterday`)).statusCode).toBe(400);
   });
 });
