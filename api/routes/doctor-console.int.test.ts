@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { auditLog, careTeamMembers } from "../../db/schema/index.js";
+import { auditLog, careTeamMembers, doctors } from "../../db/schema/index.js";
 import { pdfPagesText } from "../../test/pdf.js";
-import { buildTestApp, type TestApp } from "../../test/app.js";
+import { buildTestApp, TEST_NOW, type TestApp } from "../../test/app.js";
 import { careTeamAppointment, signInAs, signUp, verifiedDoctor, type Session } from "../../test/factories.js";
 
 /**
  * The endpoints the doctor console needs beyond the rest of the API: a doctor's patients (searchable, paged),
- * the safety check of a prescription before it is signed, the patient report PDF.
+ * the safety check of a prescription before it is signed, the patient report PDF, the patients waiting.
  */
 
 let t: TestApp;
@@ -189,5 +189,70 @@ describe("GET /api/patients/{id}/report.pdf", () => {
       (await get(dr, `/api/patients/${pid}/report.pdf?from=2030-01-08&to=2030-01-07`)).json().error.code,
     ).toBe("INVALID_DATE_RANGE");
     expect((await get(dr, `/api/patients/${pid}/report.pdf?from=yesterday`)).statusCode).toBe(400);
+  });
+});
+
+describe("GET /api/doctor/visits/waiting/", () => {
+  it("lists a patient who joined an online visit the doctor has not, until the doctor joins", async () => {
+    const vd = await verifiedDoctor(t, { name: "Dr Video", feeMinor: 0 });
+    await t.database.db
+      .update(doctors)
+      .set({ modes: ["video"] })
+      .where(eq(doctors.id, vd.doctorId));
+    const neha = await signUp(t, "patient", { name: "Neha Singh" });
+    const booked = await t.app.inject({
+      method: "POST",
+      url: "/api/book/appointment/",
+      headers: neha.headers,
+      payload: {
+        doctor_id: vd.doctorId,
+        appointment_date: "2030-01-08",
+        appointment_time: "10:00 AM",
+        mode: "video",
+      },
+    });
+    expect(booked.statusCode, booked.body).toBe(201);
+    const appt = booked.json().appointment;
+    await t.app.inject({
+      method: "POST",
+      url: "/api/accept/appointment/request/",
+      headers: vd.headers,
+      payload: { request_id: appt.id },
+    });
+    const waiting = async (s: Session = vd) =>
+      (await get(s, "/api/doctor/visits/waiting/")).json().waiting as { patient_name: string }[];
+    expect(await waiting()).toEqual([]);
+
+    t.clock.set(new Date(Date.parse(appt.starts_at) - 5 * 60_000));
+    try {
+      const joined = await t.app.inject({
+        method: "POST",
+        url: `/api/appointments/${appt.id}/visit/join`,
+        headers: neha.headers,
+      });
+      expect(joined.statusCode, joined.body).toBe(200);
+      const visitId = joined.json().visit.id as number;
+      await t.services.visits.participantJoined(visitId, neha.userId, "patient");
+      const list = await waiting();
+      expect(list).toEqual([
+        {
+          visit_id: visitId,
+          appointment_id: appt.id,
+          patient_id: neha.patientId,
+          patient_name: "Neha Singh",
+          mode: "video",
+          starts_at: appt.starts_at,
+          waiting_since: t.clock.now().toISOString(),
+        },
+      ]);
+      // Another doctor does not see it; a patient may not ask.
+      expect(await waiting(dr)).toEqual([]);
+      expect((await get(neha, "/api/doctor/visits/waiting/")).statusCode).toBe(403);
+      // The doctor joins: nobody is waiting any more.
+      await t.services.visits.participantJoined(visitId, vd.userId, "doctor");
+      expect(await waiting()).toEqual([]);
+    } finally {
+      t.clock.set(TEST_NOW);
+    }
   });
 });
