@@ -12,6 +12,7 @@ const kb = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024))} kB`;
  */
 function Viewer({ doc, onClose }: { doc: PatientDocument; onClose: () => void }) {
   const [url, setUrl] = useState<string>();
+  const [size, setSize] = useState(0);
   const [error, setError] = useState("");
   useEffect(() => {
     let live = true;
@@ -20,6 +21,7 @@ function Viewer({ doc, onClose }: { doc: PatientDocument; onClose: () => void })
       (blob) => {
         if (!live) return;
         made = URL.createObjectURL(blob);
+        setSize(blob.size);
         setUrl(made);
       },
       (err: unknown) => live && setError(messageOf(err)),
@@ -42,9 +44,9 @@ function Viewer({ doc, onClose }: { doc: PatientDocument; onClose: () => void })
       {!url && !error && <p role="status">Loading…</p>}
       {url &&
         (doc.content_type === "application/pdf" ? (
-          <iframe src={url} title={name} className="pdf" />
+          <iframe src={url} title={name} className="pdf" data-bytes={size} />
         ) : (
-          <img src={url} alt={name} className="doc-image" />
+          <img src={url} alt={name} className="doc-image" data-bytes={size} />
         ))}
     </div>
   );
