@@ -331,6 +331,8 @@ describe("the doctor console, part A", () => {
     await page.getByRole("heading", { name: "Asha Verma", level: 1 }).waitFor();
     await settled(page);
     await page.getByRole("img", { name: "Trend: HbA1c (%)" }).waitFor();
+    // The adherence bars (three series: their screen-reader table is wide) of the prescription signed above.
+    await page.getByRole("img", { name: "Doses per medicine" }).waitFor();
     expect(await fitsWidth(page)).toBe(true);
     expect(await axe(page)).toEqual([]);
     await context.close();

@@ -86,6 +86,8 @@ export function Chart({ patientId }: { patientId: number }) {
   );
 
   const [openDoc, setOpenDoc] = useState<number>();
+  // A new prescription has a new dose schedule: the adherence section loads again.
+  const [signed, setSigned] = useState(0);
   const [citeNote, setCiteNote] = useState("");
   const cite = (c: Citation) => {
     setCiteNote("");
@@ -143,7 +145,13 @@ export function Chart({ patientId }: { patientId: number }) {
       <p aria-live="polite" className="notice">
         {citeNote}
       </p>
-      <Prescribe patientId={patientId} onSigned={reloadPrescriptions} />
+      <Prescribe
+        patientId={patientId}
+        onSigned={() => {
+          reloadPrescriptions();
+          setSigned((n) => n + 1);
+        }}
+      />
 
       <Section id="prescriptions" title="Prescriptions" loaded={prescriptions}>
         {({ prescriptions: list }) =>
@@ -170,7 +178,7 @@ export function Chart({ patientId }: { patientId: number }) {
         }
       </Section>
 
-      <Adherence patientId={patientId} />
+      <Adherence key={signed} patientId={patientId} />
 
       <Section id="labs" title="Lab results" loaded={labs}>
         {({ lab_results: list }) => <Labs reports={list} />}
