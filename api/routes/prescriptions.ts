@@ -200,7 +200,8 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: TAGS,
         operationId: "checkPrescriptionSafety",
-        summary: "The safety alerts a prescription would raise, before signing it (a dry run; nothing is written)",
+        summary:
+          "The safety alerts a prescription would raise, before signing it (a dry run; nothing is written)",
         description:
           "The same check createPrescription runs: the medicines against each other, the patient's active " +
           "medicines and recorded allergies. `blocking`: a contraindicated or major alert, which must then be " +
