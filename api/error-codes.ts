@@ -96,6 +96,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
       "domain/shared/time.ts",
     ],
   },
+  INVALID_DATE_RANGE: { status: [400], in: ["domain/records/report.ts"] },
   INVALID_DAY: { status: [400], in: ["domain/doctors/service.ts", "domain/scheduling/rules.ts"] },
   INVALID_DOCUMENT: {
     status: [400, 422],

@@ -17,7 +17,8 @@ export function consoleDist(): string {
 
 /**
  * The bundle is scripts and styles from our origin only (no inline script: Vite's build has none), our API and
- * visit sockets, images from our origin or data/blob URLs (documents viewed in the page); no framing.
+ * visit sockets, images from our origin or data/blob URLs and frames from blob URLs (documents viewed in the page); the
+ * console itself is never framed.
  */
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -26,7 +27,10 @@ export const CONSOLE_CSP = [
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",
   "connect-src 'self'",
-  "object-src 'none'",
+  // Documents (PDF) viewed in the page are framed from object URLs of their fetched bytes (Chromium's PDF
+  // viewer in a frame also answers to object-src).
+  "object-src blob:",
+  "frame-src 'self' blob:",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'self'",

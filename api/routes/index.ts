@@ -33,6 +33,8 @@ import { voiceRoutes } from "./voice.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 import { fhirRoutes } from "./fhir.js";
 import { ragRoutes } from "./rag.js";
+import { patientReportRoutes } from "./patient-report.js";
+import { visitsWaitingRoutes } from "./visits-waiting.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -72,4 +74,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(visitNoteRoutes);
   await app.register(fhirRoutes, { prefix: "/fhir/R4" });
   await app.register(ragRoutes);
+  await app.register(patientReportRoutes);
+  await app.register(visitsWaitingRoutes);
 };

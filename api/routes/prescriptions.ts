@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errorsIn, Id } from "../schemas.js";
+import { bearer, described, errorsIn, Id } from "../schemas.js";
 
 /** The error responses of these routes (see errorsIn). */
 const errors = errorsIn(
@@ -191,6 +191,39 @@ export const prescriptionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) =>
       reply.status(201).send(await prescriptions.prescribe(actorOf(request), request.body)),
+  );
+
+  app.post(
+    "/api/doctor/prescriptions/check/",
+    {
+      preHandler: doctorOnly,
+      schema: {
+        tags: TAGS,
+        operationId: "checkPrescriptionSafety",
+        summary:
+          "The safety alerts a prescription would raise, before signing it (a dry run; nothing is written)",
+        description:
+          "The same check createPrescription runs: the medicines against each other, the patient's active " +
+          "medicines and recorded allergies. `blocking`: a contraindicated or major alert, which must then be " +
+          "acknowledged with a reason when the prescription is submitted.",
+        security: bearer,
+        body: Type.Object(
+          {
+            patient_id: described(Id, "A patient in your care."),
+            medicines: described(
+              Type.Array(Text(200), { minItems: 1, maxItems: 20 }),
+              "The medicines to prescribe, as written on the prescription.",
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ alerts: Type.Array(Alert), warnings: Warnings, blocking: Type.Boolean() }),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => prescriptions.checkSafety(actorOf(request), request.body),
   );
 
   app.get(

@@ -560,4 +560,57 @@ export const schedulingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         perPage: request.query.per_page,
       }),
   );
+
+  app.get(
+    "/api/doctor/patients/",
+    {
+      preHandler: careTeam,
+      schema: {
+        tags: ["appointments"],
+        operationId: "listDoctorPatients",
+        summary: "A doctor's patients (an appointment together, or on their care team), by name, searchable",
+        security: bearer,
+        querystring: Type.Object({
+          doctor_id: Type.Optional(
+            described(Id, "An assigned nurse names the doctor; a doctor's own by default."),
+          ),
+          q: Type.Optional(
+            Type.String({ maxLength: 100, description: "Only patients whose name contains this text." }),
+          ),
+          page: described(Page, "The page, from 1."),
+          per_page: described(PerPage, "Patients per page (at most 100)."),
+        }),
+        response: {
+          200: Type.Object({
+            patients: Type.Array(
+              Type.Object({
+                patient_id: Type.Integer(),
+                name: Type.String(),
+                last_visit_at: Nullable(
+                  Type.String({ format: "date-time", description: "The latest appointment that has begun." }),
+                ),
+                next_visit_at: Nullable(
+                  Type.String({
+                    format: "date-time",
+                    description: "The next pending or confirmed appointment.",
+                  }),
+                ),
+              }),
+            ),
+            page: Type.Integer(),
+            per_page: Type.Integer(),
+            has_more: Type.Boolean(),
+          }),
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) =>
+      scheduling.doctorPatients(actorOf(request), {
+        doctorId: request.query.doctor_id,
+        q: request.query.q,
+        page: request.query.page,
+        perPage: request.query.per_page,
+      }),
+  );
 };

@@ -110,7 +110,11 @@ export async function signOut(): Promise<void> {
 }
 
 /** A call of the REST API as the signed-in person; a 401 renews the token once and retries. */
-export async function api<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
+export async function api<T>(
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const send = () =>
     fetch(path, {
       method,
@@ -126,6 +130,19 @@ export async function api<T>(method: "GET" | "POST" | "PUT", path: string, body?
   if (!res.ok) throw await errorOf(res);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
+}
+
+/** A file of the REST API (a document, a PDF) as a Blob, with the bearer token; a 401 renews once and retries. */
+export async function apiBlob(path: string): Promise<Blob> {
+  const send = () =>
+    fetch(path, {
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      credentials: "same-origin",
+    });
+  let res = await send();
+  if (res.status === 401 && (await renew())) res = await send();
+  if (!res.ok) throw await errorOf(res);
+  return res.blob();
 }
 
 /** A user-facing sentence for any failure. */

@@ -124,3 +124,124 @@ export interface ReviewDoctor {
   verification_status: string;
   created_at: string;
 }
+
+// --- the doctor's schedule, patients, chart additions (issue 15, part A) ---
+
+export interface WeeklyWindow {
+  day: string;
+  start: string;
+  end: string;
+  slot_minutes: number;
+}
+
+export interface Availability {
+  doctor_id: number;
+  timezone: string;
+  auto_accept: boolean;
+  weekly: WeeklyWindow[];
+}
+
+export interface AvailabilityException {
+  id: number;
+  date: string;
+  start: string | null;
+  end: string | null;
+  reason: string | null;
+}
+
+export interface DoctorPatient {
+  patient_id: number;
+  name: string;
+  last_visit_at: string | null;
+  next_visit_at: string | null;
+}
+
+export interface DoctorPatientPage {
+  patients: DoctorPatient[];
+  page: number;
+  per_page: number;
+  has_more: boolean;
+}
+
+export interface WaitingPatient {
+  visit_id: number;
+  appointment_id: number;
+  patient_id: number;
+  patient_name: string;
+  mode: string;
+  starts_at: string;
+  waiting_since: string;
+}
+
+export interface PatientDocument {
+  id: number;
+  record_id: number | null;
+  title: string | null;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  created_at: string;
+}
+
+export interface AdherenceBody {
+  overall_percent: number | null;
+  items: {
+    item_id: number;
+    medicine_name: string;
+    taken: number;
+    skipped: number;
+    missed: number;
+    upcoming: number;
+    percent: number | null;
+  }[];
+}
+
+export interface TreatmentPlan {
+  id: number;
+  doctor_name: string;
+  condition: string;
+  goals: string[];
+  status: string;
+  start_date: string;
+  next_review_date: string | null;
+  end_date: string | null;
+  tasks: { id: number; title: string; due_date: string | null; done: boolean }[];
+  notes: { id: number; kind: string; text: string; author_name: string; at: string }[];
+}
+
+export interface SafetyAlert {
+  id: string;
+  severity: "contraindicated" | "major" | "moderate" | "minor";
+  type: "interaction" | "allergy" | "duplicate";
+  message: string;
+  source: string;
+  drugs: string[];
+}
+
+export interface SafetyCheck {
+  alerts: SafetyAlert[];
+  warnings: { unrecognized: string[]; unrecognized_allergies: string[] };
+  blocking: boolean;
+}
+
+export interface Medicine {
+  medicine_id: number;
+  name: string;
+  generic: string;
+  strength: string;
+  form: string;
+}
+
+export interface Citation {
+  source_type: string;
+  source_id: string;
+  date: string;
+  title: string;
+  excerpt: string;
+}
+
+export interface GroundedAnswer {
+  answer: string;
+  citations: Citation[];
+  grounded: boolean;
+}

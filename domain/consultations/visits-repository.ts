@@ -17,6 +17,17 @@ import type { Role } from "../shared/role.js";
 export type VisitProviderName = "webrtc" | "twilio";
 export type ParticipantRole = "doctor" | "patient" | "nurse";
 
+/** A patient in a visit's room whom no one of the care team has joined yet. */
+export interface WaitingRow {
+  visitId: number;
+  appointmentId: number;
+  mode: VisitMode;
+  patientId: number;
+  patientName: string;
+  startsAt: Date;
+  waitingSince: Date;
+}
+
 export interface VisitRow {
   id: number;
   appointmentId: number;
@@ -225,6 +236,38 @@ export class VisitsRepository {
   }
 
   /** The roles in the room now (joined and not left). */
+  /**
+   * A doctor's open visits where the patient is in the room and neither the doctor nor a nurse is: the patients
+   * waiting, longest-waiting first.
+   */
+  async waitingForDoctor(doctorId: number): Promise<WaitingRow[]> {
+    const staffIn = sql`exists (select 1 from visit_participants s where s.visit_id = "visits"."id" and s.role in ('doctor', 'nurse') and s.joined_at is not null and s.left_at is null)`;
+    return this.db
+      .select({
+        visitId: visits.id,
+        appointmentId: visits.appointmentId,
+        mode: visits.mode,
+        patientId: appointments.patientId,
+        patientName: patients.name,
+        startsAt: appointments.startsAt,
+        waitingSince: visitParticipants.joinedAt,
+      })
+      .from(visits)
+      .innerJoin(appointments, eq(appointments.id, visits.appointmentId))
+      .innerJoin(patients, eq(patients.id, appointments.patientId))
+      .innerJoin(
+        visitParticipants,
+        and(
+          eq(visitParticipants.visitId, visits.id),
+          eq(visitParticipants.role, "patient"),
+          isNotNull(visitParticipants.joinedAt),
+          isNull(visitParticipants.leftAt),
+        ),
+      )
+      .where(and(eq(visits.status, "open"), eq(appointments.doctorId, doctorId), sql`not ${staffIn}`))
+      .orderBy(asc(visitParticipants.joinedAt), asc(visits.id)) as Promise<WaitingRow[]>;
+  }
+
   async present(tx: DbOrTx, visitId: number): Promise<ParticipantRole[]> {
     const rows = await tx
       .select({ role: visitParticipants.role })

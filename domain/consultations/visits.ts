@@ -385,6 +385,49 @@ export class VisitsService {
     if (e.event === "participant-disconnected") return this.participantLeft(visit.id, who.userId);
   }
 
+  /**
+   * The patients waiting for a doctor: in an open visit's room that neither the doctor nor a nurse has joined
+   * (the doctor themself, or an assigned nurse naming the doctor). Longest-waiting first. Audited per patient.
+   */
+  async waiting(
+    actor: Actor,
+    doctorId: number | undefined,
+  ): Promise<{
+    waiting: {
+      visit_id: number;
+      appointment_id: number;
+      patient_id: number;
+      patient_name: string;
+      mode: string;
+      starts_at: string;
+      waiting_since: string;
+    }[];
+  }> {
+    if (actor.role !== "doctor" && actor.role !== "nurse") throw notFound("Doctor");
+    const id = await this.ctx.access.doctorScope(actor, doctorId);
+    const rows = await this.repo.waitingForDoctor(id);
+    await this.ctx.audit.recordMany(
+      actor,
+      [...new Set(rows.map((r) => r.patientId))].map((patientId) => ({
+        patientId,
+        action: "list",
+        resourceType: "visit",
+        outcome: "allowed" as const,
+      })),
+    );
+    return {
+      waiting: rows.map((r) => ({
+        visit_id: r.visitId,
+        appointment_id: r.appointmentId,
+        patient_id: r.patientId,
+        patient_name: r.patientName,
+        mode: r.mode,
+        starts_at: r.startsAt.toISOString(),
+        waiting_since: r.waitingSince.toISOString(),
+      })),
+    };
+  }
+
   /** The visit log, for the appointment's two people (and the doctor's nurse) and admins; others 404. */
   async log(actor: Actor, appointmentId: number): Promise<VisitLogView> {
     if (actor.role === "admin") {

@@ -3,6 +3,7 @@ import type { DbOrTx, Tx } from "../../db/client.js";
 import {
   appointmentEvents,
   appointments,
+  careTeamMembers,
   doctorAvailability,
   doctorAvailabilityExceptions,
   doctors,
@@ -38,6 +39,14 @@ export interface ExceptionRow {
 }
 
 export type ListScope = "upcoming" | "past";
+
+/** One of a doctor's patients, with their last and next appointment with that doctor. */
+export interface DoctorPatientRow {
+  id: number;
+  name: string;
+  lastAt: Date | null;
+  nextAt: Date | null;
+}
 
 const detailColumns = {
   appointment: appointments,
@@ -397,6 +406,51 @@ export class SchedulingRepository {
       .limit(opts.limit)
       .offset(opts.offset);
     return rows.map(flatten);
+  }
+  /**
+   * A doctor's patients: everyone with an appointment with the doctor, or with the doctor's user on their care
+   * team (care_team_members), by name; with the last appointment that has begun and the next held one.
+   */
+  async doctorPatients(opts: {
+    doctorId: number;
+    doctorUserId: number | null;
+    q: string | undefined;
+    now: Date;
+    limit: number;
+    offset: number;
+  }): Promise<DoctorPatientRow[]> {
+    const member =
+      opts.doctorUserId === null
+        ? sql`false`
+        : sql`${patients.id} in (select ${careTeamMembers.patientId} from ${careTeamMembers} where ${careTeamMembers.userId} = ${opts.doctorUserId})`;
+    // (Inside a sql`` template a column renders unqualified: the correlated subqueries below name "patients"."id".)
+    const mine = sql`(${patients.id} in (select ${appointments.patientId} from ${appointments} where ${appointments.doctorId} = ${opts.doctorId}) or ${member})`;
+    const q = opts.q?.trim();
+    const named = q
+      ? sql`${patients.name} ilike ${"%" + q.replace(/[\\%_]/g, (c) => "\\" + c) + "%"}`
+      : undefined;
+    const held = sql.join(
+      ACTIVE_STATUSES.map((s) => sql`${s}`),
+      sql`, `,
+    );
+    const rows = await this.db
+      .select({
+        id: patients.id,
+        name: patients.name,
+        lastAt: sql<
+          Date | string | null
+        >`(select max(a.starts_at) from appointments a where a.doctor_id = ${opts.doctorId} and a.patient_id = "patients"."id" and a.starts_at <= ${opts.now} and a.status not in ('cancelled', 'rejected'))`,
+        nextAt: sql<
+          Date | string | null
+        >`(select min(a.starts_at) from appointments a where a.doctor_id = ${opts.doctorId} and a.patient_id = "patients"."id" and a.starts_at > ${opts.now} and a.status in (${held}))`,
+      })
+      .from(patients)
+      .where(and(mine, named))
+      .orderBy(asc(patients.name), asc(patients.id))
+      .limit(opts.limit)
+      .offset(opts.offset);
+    const iso = (v: Date | string | null) => (v === null ? null : new Date(v));
+    return rows.map((r) => ({ id: r.id, name: r.name, lastAt: iso(r.lastAt), nextAt: iso(r.nextAt) }));
   }
 }
 

@@ -78,6 +78,19 @@ export interface AppointmentPage {
   has_more: boolean;
 }
 
+/** A page of a doctor's patients (GET /api/doctor/patients/). */
+export interface DoctorPatientsPage {
+  patients: {
+    patient_id: number;
+    name: string;
+    last_visit_at: string | null;
+    next_visit_at: string | null;
+  }[];
+  page: number;
+  per_page: number;
+  has_more: boolean;
+}
+
 export interface BookInput {
   doctorId: number;
   appointmentDate: string;
@@ -712,6 +725,46 @@ export class SchedulingService {
       result.appointments.map((a) => a.patient_id),
     );
     return result;
+  }
+
+  /**
+   * A doctor's patients (their care team: an appointment together, or added to the patient's care team), by
+   * name, optionally those whose name contains `q`; each with the last and the next appointment with the doctor.
+   */
+  async doctorPatients(
+    actor: Actor,
+    input: { doctorId?: number | undefined; q?: string | undefined; page: number; perPage: number },
+  ): Promise<DoctorPatientsPage> {
+    const doctorId = await this.careTeamDoctor(actor, input.doctorId);
+    const rows = await this.repo.doctorPatients({
+      doctorId,
+      doctorUserId: await this.repo.doctorUserId(this.ctx.db, doctorId),
+      q: input.q,
+      now: this.ctx.clock.now(),
+      limit: input.perPage + 1,
+      offset: (input.page - 1) * input.perPage,
+    });
+    const shown = rows.slice(0, input.perPage);
+    await this.ctx.audit.recordMany(
+      actor,
+      shown.map((r) => ({
+        patientId: r.id,
+        action: "list",
+        resourceType: "patient",
+        outcome: "allowed" as const,
+      })),
+    );
+    return {
+      patients: shown.map((r) => ({
+        patient_id: r.id,
+        name: r.name,
+        last_visit_at: r.lastAt?.toISOString() ?? null,
+        next_visit_at: r.nextAt?.toISOString() ?? null,
+      })),
+      page: input.page,
+      per_page: input.perPage,
+      has_more: rows.length > input.perPage,
+    };
   }
 
   /** A doctor's requests: not yet ended, pending first. */

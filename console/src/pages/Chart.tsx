@@ -1,16 +1,23 @@
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { api } from "../api";
 import { useLoad, type Loaded } from "../hooks";
 import { Link } from "../Link";
 import { Show } from "../Status";
-import type { HistoryItem, LabReport, MedicalRecord, Prescription, ProfileBody } from "../types";
+import type { Citation, HistoryItem, LabReport, MedicalRecord, Prescription, ProfileBody } from "../types";
+import { Adherence } from "./chart/Adherence";
+import { Ask } from "./chart/Ask";
+import { Documents } from "./chart/Documents";
+import { Labs } from "./chart/Labs";
+import { Plans } from "./chart/Plans";
+import { Prescribe } from "./chart/Prescribe";
+import { Report } from "./chart/Report";
 
 function HistoryList({ items, empty }: { items: HistoryItem[]; empty: string }) {
   if (items.length === 0) return <p className="muted">{empty}</p>;
   return (
     <ul>
       {items.map((h) => (
-        <li key={h.id}>
+        <li key={h.id} id={`src-history-${h.id}`} tabIndex={-1}>
           <strong>{h.name}</strong>
           {h.severity && <> · {h.severity}</>}
           {h.reaction && <> · reaction: {h.reaction}</>}
@@ -43,7 +50,23 @@ const age = (dob: string | null) => {
   return Math.floor(years);
 };
 
-/** A patient's chart: who they are, allergies and conditions first, then records, prescriptions, lab results. */
+/** Scrolls to a chart element (waiting a little for it to render), focuses and highlights it. */
+function reveal(id: string, tries = 20): void {
+  const el = document.getElementById(id);
+  if (!el) {
+    if (tries > 0) setTimeout(() => reveal(id, tries - 1), 100);
+    return;
+  }
+  for (const old of document.querySelectorAll(".highlight")) old.classList.remove("highlight");
+  el.classList.add("highlight");
+  el.scrollIntoView({ block: "center" });
+  el.focus({ preventScroll: true });
+}
+
+/**
+ * A patient's chart: who they are, allergies and conditions first, then asking about the patient, prescribing,
+ * prescriptions, adherence, lab results with trends, treatment plans, documents, records, and the PDF report.
+ */
 export function Chart({ patientId }: { patientId: number }) {
   const [profile] = useLoad(
     () => api<ProfileBody>("GET", `/api/patient/profile/?patient_id=${patientId}`),
@@ -53,7 +76,7 @@ export function Chart({ patientId }: { patientId: number }) {
     () => api<{ records: MedicalRecord[] }>("GET", `/api/patient/records/?patient_id=${patientId}`),
     [patientId],
   );
-  const [prescriptions] = useLoad(
+  const [prescriptions, reloadPrescriptions] = useLoad(
     () => api<{ prescriptions: Prescription[] }>("GET", `/api/doctor/patients/${patientId}/prescriptions/`),
     [patientId],
   );
@@ -61,6 +84,22 @@ export function Chart({ patientId }: { patientId: number }) {
     () => api<{ lab_results: LabReport[] }>("GET", `/api/patient/lab/results/?patient_id=${patientId}`),
     [patientId],
   );
+
+  const [openDoc, setOpenDoc] = useState<number>();
+  // A new prescription has a new dose schedule: the adherence section loads again.
+  const [signed, setSigned] = useState(0);
+  const [citeNote, setCiteNote] = useState("");
+  const cite = (c: Citation) => {
+    setCiteNote("");
+    if (c.source_type === "visit_note" || c.source_type === "transcript") {
+      setCiteNote(
+        `That source is the ${c.source_type.replace("_", " ")} of the visit on ${c.date}: open it from the visit.`,
+      );
+      return;
+    }
+    if (c.source_type === "document") setOpenDoc(Number(c.source_id));
+    reveal(`src-${c.source_type}-${c.source_id}`);
+  };
 
   return (
     <article className="chart">
@@ -102,6 +141,18 @@ export function Chart({ patientId }: { patientId: number }) {
         )}
       </Show>
 
+      <Ask patientId={patientId} onCite={cite} />
+      <p aria-live="polite" className="notice">
+        {citeNote}
+      </p>
+      <Prescribe
+        patientId={patientId}
+        onSigned={() => {
+          reloadPrescriptions();
+          setSigned((n) => n + 1);
+        }}
+      />
+
       <Section id="prescriptions" title="Prescriptions" loaded={prescriptions}>
         {({ prescriptions: list }) =>
           list.length === 0 ? (
@@ -109,7 +160,7 @@ export function Chart({ patientId }: { patientId: number }) {
           ) : (
             <ul className="list">
               {list.map((rx) => (
-                <li key={rx.id}>
+                <li key={rx.id} id={`src-prescription-${rx.id}`} tabIndex={-1}>
                   <strong>{rx.issued_at.slice(0, 10)}</strong> · {rx.doctor_name} ·{" "}
                   <span className={`badge ${rx.status}`}>{rx.status}</span>
                   <ul>
@@ -127,44 +178,14 @@ export function Chart({ patientId }: { patientId: number }) {
         }
       </Section>
 
+      <Adherence key={signed} patientId={patientId} />
+
       <Section id="labs" title="Lab results" loaded={labs}>
-        {({ lab_results: list }) =>
-          list.length === 0 ? (
-            <p className="muted">No lab results.</p>
-          ) : (
-            list.map((r) => (
-              <div key={r.booking_id} className="table-wrap">
-                <table>
-                  <caption>
-                    {r.test_name} · {(r.resulted_at ?? r.appointment_date).slice(0, 10)}
-                    {r.summary && <> · {r.summary}</>}
-                  </caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Test</th>
-                      <th scope="col">Value</th>
-                      <th scope="col">Reference</th>
-                      <th scope="col">Flag</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {r.results.map((x, i) => (
-                      <tr key={i} className={x.flag ? "flagged" : undefined}>
-                        <th scope="row">{x.name}</th>
-                        <td>
-                          {x.value} {x.unit ?? ""}
-                        </td>
-                        <td>{x.reference_range ?? "—"}</td>
-                        <td>{x.flag ? <strong className={`flag ${x.flag}`}>{x.flag}</strong> : "normal"}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ))
-          )
-        }
+        {({ lab_results: list }) => <Labs reports={list} />}
       </Section>
+
+      <Plans patientId={patientId} />
+      <Documents patientId={patientId} open={openDoc} onOpen={setOpenDoc} />
 
       <Section id="records" title="Records" loaded={records}>
         {({ records: list }) =>
@@ -173,7 +194,7 @@ export function Chart({ patientId }: { patientId: number }) {
           ) : (
             <ul className="list">
               {list.map((r) => (
-                <li key={r.record_id}>
+                <li key={r.record_id} id={`src-record-${r.record_id}`} tabIndex={-1}>
                   <strong>{r.date}</strong> · {r.description}
                   <span className="muted">
                     {" "}
@@ -191,6 +212,8 @@ export function Chart({ patientId }: { patientId: number }) {
           )
         }
       </Section>
+
+      <Show loaded={profile}>{({ profile: p }) => <Report patientId={patientId} name={p.name} />}</Show>
     </article>
   );
 }

@@ -1,9 +1,9 @@
 import { useState } from "react";
 import { api, messageOf } from "../api";
-import { MODES, ONLINE, todayIn, useLoad } from "../hooks";
+import { MODES, ONLINE, todayIn, useLoad, type Loaded } from "../hooks";
 import { Link } from "../Link";
 import { Show } from "../Status";
-import type { Appointment, AppointmentPage } from "../types";
+import type { Appointment, AppointmentPage, WaitingPatient } from "../types";
 
 const SHOWN = new Set(["pending", "proposed", "confirmed", "completed", "no_show"]);
 
@@ -19,7 +19,7 @@ async function loadToday(): Promise<Appointment[]> {
     .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
 
-function JoinButton({ appointment }: { appointment: Appointment }) {
+function JoinButton({ appointment }: { appointment: Pick<Appointment, "id" | "patient_name"> }) {
   const [error, setError] = useState<string>();
   const join = async () => {
     setError(undefined);
@@ -43,8 +43,46 @@ function JoinButton({ appointment }: { appointment: Appointment }) {
   );
 }
 
+const minutesSince = (iso: string) => Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60_000));
+
+/** Patients in an online visit the doctor has not joined yet (the visits module records who is in the room). */
+function Waiting({ loaded }: { loaded: Loaded<{ waiting: WaitingPatient[] }> }) {
+  return (
+    <section aria-labelledby="waiting" className="card alert-card">
+      <h2 id="waiting">Patients waiting</h2>
+      <Show loaded={loaded}>
+        {({ waiting }) =>
+          waiting.length === 0 ? (
+            <p className="muted">Nobody is waiting.</p>
+          ) : (
+            <ul className="list">
+              {waiting.map((w) => (
+                <li key={w.visit_id} className="row">
+                  <span className="grow">
+                    <Link to={`/patients/${w.patient_id}`}>{w.patient_name}</Link> · {MODES[w.mode] ?? w.mode}{" "}
+                    · waiting {minutesSince(w.waiting_since)} min
+                  </span>
+                  <JoinButton appointment={{ id: w.appointment_id, patient_name: w.patient_name }} />
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
 export function Today() {
-  const [loaded, reload] = useLoad(loadToday, []);
+  const [loaded, reloadToday] = useLoad(loadToday, []);
+  const [waiting, reloadWaiting] = useLoad(
+    () => api<{ waiting: WaitingPatient[] }>("GET", "/api/doctor/visits/waiting/"),
+    [],
+  );
+  const reload = () => {
+    reloadToday();
+    reloadWaiting();
+  };
   return (
     <section>
       <div className="row">
@@ -53,6 +91,8 @@ export function Today() {
           Refresh
         </button>
       </div>
+      <Waiting loaded={waiting} />
+      <h2>Appointments</h2>
       <Show loaded={loaded}>
         {(list) =>
           list.length === 0 ? (

@@ -268,6 +268,37 @@ export class PrescriptionsService {
   }
 
   /**
+   * The safety check of a prescription not yet written (a dry run, for showing alerts before signing): the
+   * proposed medicines against each other, the patient's active medicines and allergies. Writes nothing but an
+   * audit row; the same check runs again when the prescription is submitted.
+   */
+  async checkSafety(
+    actor: Actor,
+    input: { patient_id: number; medicines: string[] },
+  ): Promise<{ alerts: SafetyAlert[]; warnings: SafetyWarnings; blocking: boolean }> {
+    const patientId = await this.ctx.access.patientScope(actor, input.patient_id, {
+      action: "check",
+      resourceType: RX,
+    });
+    if (actor.role !== "doctor" || actor.doctorId === undefined) {
+      await this.audit(actor, { patientId, action: "check", resourceType: RX, outcome: "denied" });
+      throw forbidden("DOCTORS_ONLY", "Only doctors write prescriptions.");
+    }
+    const proposed = input.medicines.map((m) => m.trim()).filter(Boolean);
+    const { active, allergies } = await activeMedicationContext(this.repo, patientId, this.ctx.clock.now());
+    const safety = checkMedicationSafety({ proposed, active, allergies });
+    await this.audit(actor, { patientId, action: "check", resourceType: RX, outcome: "allowed" });
+    return {
+      alerts: safety.alerts,
+      warnings: {
+        unrecognized: safety.unrecognized.filter((n) => proposed.includes(n)),
+        unrecognized_allergies: safety.unrecognizedAllergies,
+      },
+      blocking: blocksPrescribing(safety.alerts),
+    };
+  }
+
+  /**
    * The safety check, on the server's own data (never the client's list of alerts): the new items against each
    * other, the patient's active medicines and recorded allergies. Blocking alerts not all acknowledged with a
    * reason: 422 SAFETY_ALERTS_UNACKNOWLEDGED with the alerts in the details.
