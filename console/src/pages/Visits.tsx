@@ -75,10 +75,7 @@ export function Visits() {
                           {a.appointment_date} {a.appointment_time}
                         </time>
                         <div className="grow">
-                          <Link to={`/visits/${a.id}`}>
-                            <span className="sr">Open the visit with </span>
-                            {a.patient_name}
-                          </Link>
+                          <Link to={`/visits/${a.id}`}>Visit with {a.patient_name}</Link>
                           <div className="muted">
                             {MODES[a.mode] ?? a.mode} ·{" "}
                             <span className={`badge ${a.status}`}>{a.status.replace("_", " ")}</span>
