@@ -391,7 +391,7 @@ describe("secure messages in the doctor console", () => {
     await page.getByRole("link", { name: "Your blood test" }).waitFor();
     expect(await axe(page)).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 });
 
 describe("the doctor's profile and earnings", () => {
@@ -549,7 +549,7 @@ describe("the doctor console on a phone", () => {
     await settled(page);
     expect(await fitsWidth(page)).toBe(true);
     await context.close();
-  }, 60_000);
+  }, 90_000);
 });
 
 describe("calling the patient from the console", () => {
