@@ -25,6 +25,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   CHANNEL_DISABLED: { status: [404], in: ["api/webhooks/delivery.ts"] },
   CODE_EXPIRED: { status: [422], in: ["domain/doctors/sms.ts"] },
   CODE_VOID: { status: [422], in: ["domain/doctors/sms.ts"] },
+  CONFIRMATION_REQUIRED: { status: [400], in: ["domain/doctors/sms.ts"] },
   CONVERSATION_NOT_FOUND: { status: [404], in: ["domain/review/service.ts"] },
   DATE_IN_FUTURE: { status: [422], in: ["domain/records/service.ts"] },
   DATE_IN_PAST: { status: [400, 422], in: ["domain/doctors/service.ts", "domain/orders/labs/service.ts"] },
@@ -225,6 +226,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   PHONE_TAKEN: { status: [409], in: ["domain/doctors/sms.ts"] },
   PHOTO_REQUIRED: { status: [400], in: ["domain/doctors/service.ts"] },
   PHOTO_TOO_LARGE: { status: [400], in: ["domain/doctors/service.ts"] },
+  PIN_LOCKED: { status: [429], in: ["domain/doctors/sms.ts"] },
   PLAN_CLOSED: { status: [409], in: ["domain/records/plans/service.ts"] },
   PLAN_NOT_FOUND: { status: [404], in: ["domain/records/plans/service.ts"] },
   PRESCRIPTION_NOT_ACTIVE: {
@@ -259,6 +261,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   SESSION_ENDED: { status: [401], in: ["domain/accounts/auth-service.ts"] },
   SLOT_TAKEN: { status: [409], in: ["domain/scheduling/service.ts"] },
   SLOT_UNAVAILABLE: { status: [422], in: ["domain/scheduling/service.ts"] },
+  SMS_PIN_NOT_SET: { status: [409], in: ["domain/doctors/sms.ts"] },
   TASK_NOT_FOUND: { status: [404], in: ["domain/records/plans/service.ts"] },
   TICKET_NOT_FOUND: { status: [404], in: ["domain/review/service.ts"] },
   TOO_MANY_ATTEMPTS: { status: [429], in: ["domain/accounts/login-throttle.ts", "domain/doctors/sms.ts"] },
@@ -290,4 +293,5 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
     in: ["domain/consultations/visit-chat.ts", "domain/consultations/visits.ts"],
   },
   VOICE_NOT_CONFIGURED: { status: [409], in: ["api/routes/voice.ts"] },
+  WRONG_PIN: { status: [403], in: ["domain/doctors/sms.ts"] },
 };

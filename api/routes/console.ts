@@ -25,8 +25,9 @@ export const CONSOLE_CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
+  // Calling the patient from the browser (@twilio/voice-sdk): Twilio's signalling and event sockets, its sounds.
+  "media-src 'self' blob: https://sdk.twilio.com",
+  "connect-src 'self' https://*.twilio.com wss://*.twilio.com",
   // Documents (PDF) viewed in the page are framed from object URLs of their fetched bytes (Chromium's PDF
   // viewer in a frame also answers to object-src).
   "object-src blob:",

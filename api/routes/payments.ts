@@ -5,6 +5,8 @@ import { bearer, errorsIn, Id, Page } from "../schemas.js";
 
 /** The error responses of these routes (see errorsIn). */
 const errors = errorsIn("domain/payments/", "domain/accounts/access.ts");
+/** The withdrawal's confirmation (SMS PIN or password) answers with the doctor SMS service's codes too. */
+const withdrawErrors = errorsIn("domain/payments/", "domain/accounts/access.ts", "domain/doctors/sms.ts");
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const PerPage = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
@@ -45,7 +47,7 @@ const Payment = Type.Object({
 
 /** Earnings, withdrawals, patients' payments and receipts, platform revenue. Thin: validate, call, map. */
 export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { payouts, receipts, paymentReports } = app.services;
+  const { payouts, receipts, paymentReports, doctorSms } = app.services;
   const doctorSide = app.requireRole("doctor", "nurse", "admin");
   const doctorOnly = app.requireRole("doctor");
   const patientSide = app.requireRole("patient", "doctor", "nurse");
@@ -83,6 +85,21 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Type.Object({
           doctor_id: Type.Optional(Id),
           amount: Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000, examples: [2000] }),
+          pin: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 20,
+              description:
+                "The doctor's SMS PIN confirming the withdrawal (the console asks for it or the password). Wrong → 403 WRONG_PIN; five wrong lock it (429 PIN_LOCKED).",
+            }),
+          ),
+          password: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 200,
+              description: "The account password confirming the withdrawal, instead of the PIN. Wrong → 403.",
+            }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -90,16 +107,21 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
             message: Type.String(),
             withdrawal: Withdrawal,
           }),
-          ...errors(400, 401, 403, 404, 422),
+          ...withdrawErrors(400, 401, 403, 404, 409, 422, 429),
         },
       },
     },
-    async (request) =>
-      payouts.withdraw(actorOf(request), {
+    async (request) => {
+      const { pin, password } = request.body;
+      // Given a PIN or a password (the console always gives one), it is checked before any money moves.
+      if (pin !== undefined || password !== undefined)
+        await doctorSms.confirmWithdrawal(actorOf(request), { pin, password });
+      return payouts.withdraw(actorOf(request), {
         doctorId: request.body.doctor_id,
         amount: request.body.amount,
         idempotencyKey: request.headers["idempotency-key"],
-      }),
+      });
+    },
   );
 
   app.get(

@@ -72,6 +72,28 @@ export const voiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.get(
+    "/api/voice/capabilities",
+    {
+      preHandler: app.requireRole("doctor", "nurse"),
+      schema: {
+        operationId: "getVoiceCapabilities",
+        tags: ["voice"],
+        summary: "Whether browser calling is configured (the console shows its Call buttons only then)",
+        description:
+          "True when GET /api/voice/token can hand out a token (Twilio and its TwiML app are set).",
+        security: [{ bearerAuth: [] }],
+        response: {
+          200: Type.Object({
+            browser_calling: Type.Boolean({ description: "Browser calling is configured." }),
+          }),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async () => ({ browser_calling: Boolean(voice?.browser && twilio) }),
+  );
+
   if (!voice?.browser) return;
   const require = createRequire(import.meta.url);
   let sdk: Buffer | undefined;

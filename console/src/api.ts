@@ -150,3 +150,18 @@ export function messageOf(err: unknown): string {
   if (err instanceof ApiError) return err.message;
   return "Something went wrong. Check your connection and try again.";
 }
+
+/** A multipart upload (a file) to the REST API as the signed-in person; a 401 renews once and retries. */
+export async function upload<T>(path: string, form: FormData): Promise<T> {
+  const send = () =>
+    fetch(path, {
+      method: "POST",
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      body: form,
+      credentials: "same-origin",
+    });
+  let res = await send();
+  if (res.status === 401 && (await renew())) res = await send();
+  if (!res.ok) throw await errorOf(res);
+  return (await res.json()) as T;
+}

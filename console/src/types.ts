@@ -245,3 +245,140 @@ export interface GroundedAnswer {
   citations: Citation[];
   grounded: boolean;
 }
+
+/** Visits (api/routes/visits.ts, visit-notes.ts). */
+export interface VisitLog {
+  id: number;
+  appointment_id: number;
+  mode: string;
+  provider: string;
+  status: string;
+  participants: { role: string; joined_at: string | null; left_at: string | null }[];
+  started_at: string | null;
+  ended_at: string | null;
+  duration_seconds: number | null;
+  recording: boolean;
+}
+
+export interface VisitJoin {
+  id: number;
+  appointment_id: number;
+  mode: string;
+  join_url: string;
+}
+
+export interface VisitMessage {
+  id: number;
+  role: string;
+  text: string;
+  channel: string | null;
+  at: string;
+}
+
+export interface TranscriptSegment {
+  id: number;
+  speaker: "doctor" | "patient";
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Transcript {
+  visit_id: number;
+  status: "none" | "processing" | "ready" | "failed" | "not_configured";
+  segments: TranscriptSegment[];
+}
+
+export interface NoteSections {
+  subjective: string;
+  objective: string;
+  assessment: string;
+  plan: string;
+}
+
+export interface VisitNote {
+  visit_id: number;
+  status: "draft" | "signed";
+  draft: {
+    status: "none" | "drafting" | "ready" | "not_drafted";
+    reason: string | null;
+    message: string | null;
+  };
+  sections: NoteSections;
+  statements: { section: string; text: string; segment_ids: number[] }[];
+  signed_at: string | null;
+  record_id: number | null;
+}
+
+/** Secure messages (api/routes/messages.ts). */
+export interface MessageThread {
+  id: number;
+  subject: string;
+  patient_id: number;
+  patient_name: string;
+  doctor_id: number;
+  doctor_name: string | null;
+  last_message_at: string;
+  created_at: string;
+  unread: number;
+}
+
+export interface ThreadMessage {
+  id: number;
+  sender_role: string;
+  text: string;
+  document_id: number | null;
+  at: string;
+}
+
+/** Earnings and withdrawals (api/routes/payments.ts). */
+export interface Earnings {
+  doctor_id: number;
+  total_earnings: number;
+  withdrawable_amount: number;
+  pending_amount: number;
+  withdrawn_amount: number;
+  currency: string;
+}
+
+export interface Withdrawal {
+  id: number;
+  status: string;
+  amount: number;
+  currency: string;
+  created_at: string;
+  failure_reason: string | null;
+}
+
+/** The doctor's own profile (api/routes/doctors.ts) and SMS phone (doctor-sms.ts). */
+export interface Qualification {
+  degree: string;
+  institute: string;
+  year: number | null;
+}
+
+export interface DoctorProfile {
+  id: number;
+  name: string;
+  photo_url: string | null;
+  gender: string | null;
+  registration_number: string | null;
+  experience_years: number;
+  clinic_name: string | null;
+  clinic_address: string | null;
+  city: string;
+  languages: string[];
+  fee: number;
+  currency: string;
+  summary: string | null;
+  time_zone: string;
+  qualifications: Qualification[];
+}
+
+export interface SmsStatus {
+  phone: string | null;
+  phone_verified: boolean;
+  phone_verified_at: string | null;
+  sms_pin_set: boolean;
+  sms_pin_locked_until: string | null;
+}

@@ -180,6 +180,45 @@ export class DoctorSmsService {
   async setPin(actor: Actor, input: { pin: string; password: string }): Promise<PhoneStatusView> {
     const doctorId = await this.own(actor);
     if (!/^\d{4,8}$/.test(input.pin)) throw invalid("INVALID_PIN", "The PIN is 4 to 8 digits.");
+    await this.checkPassword(actor, doctorId, input.password);
+    await this.repo.setPin(doctorId, await hashPassword(input.pin), this.ctx.clock.now());
+    await this.ctx.audit.record(actor, {
+      action: "update",
+      resourceType: "doctor_sms_pin",
+      resourceId: doctorId,
+      outcome: "allowed",
+    });
+    return this.status(actor);
+  }
+
+  /**
+   * A withdrawal from the console confirmed with the SMS PIN or the account password (one of them). Wrong PINs
+   * count towards the same lock as by SMS; wrong passwords towards the same limit as setting a PIN.
+   */
+  async confirmWithdrawal(actor: Actor, input: { pin?: string; password?: string }): Promise<void> {
+    const doctorId = await this.own(actor);
+    if (input.pin !== undefined) {
+      const pin = await this.checkPin(doctorId, input.pin);
+      if (pin.ok) return;
+      if (pin.reason === "not_set")
+        throw conflict("SMS_PIN_NOT_SET", "No SMS PIN is set: confirm with your password, or set a PIN.");
+      if (pin.reason === "locked")
+        throw new DomainError(
+          "rate_limited",
+          "PIN_LOCKED",
+          "The PIN is locked after too many wrong tries. Set a new PIN, or confirm with your password.",
+          { locked_until: pin.lockedUntil.toISOString() },
+        );
+      throw new DomainError("forbidden", "WRONG_PIN", "The PIN is not right.", {
+        attempts_left: pin.attemptsLeft,
+      });
+    }
+    if (input.password === undefined)
+      throw invalid("CONFIRMATION_REQUIRED", "Confirm the withdrawal with your SMS PIN or your password.");
+    await this.checkPassword(actor, doctorId, input.password);
+  }
+
+  private async checkPassword(actor: Actor, doctorId: number, password: string): Promise<void> {
     const failuresKey = `doctor-pin-password-failures:${doctorId}`;
     const failures = Number((await this.ctx.cache.get(failuresKey)) ?? "0");
     if (failures >= PIN_PASSWORD_MAX_FAILURES)
@@ -189,18 +228,10 @@ export class DoctorSmsService {
         "Too many wrong passwords. Try again later.",
       );
     const user = await this.accounts.findById(actor.userId);
-    if (!user || !(await verifyPassword(user.passwordHash, input.password))) {
+    if (!user || !(await verifyPassword(user.passwordHash, password))) {
       await this.ctx.cache.incr(failuresKey, 15 * 60);
       throw forbidden("INVALID_PASSWORD", "The password is not right.");
     }
-    await this.repo.setPin(doctorId, await hashPassword(input.pin), this.ctx.clock.now());
-    await this.ctx.audit.record(actor, {
-      action: "update",
-      resourceType: "doctor_sms_pin",
-      resourceId: doctorId,
-      outcome: "allowed",
-    });
-    return this.status(actor);
   }
 
   /**

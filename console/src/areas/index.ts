@@ -1,11 +1,12 @@
 import type { Role, User } from "../api";
 import { adminArea } from "./admin";
 import { doctorArea } from "./doctor";
+import { doctorVisitsArea } from "./doctor-visits";
 import { staffArea } from "./staff";
 import type { Area, Screen } from "./types";
 
 /** Every area of the console, in navigation order. */
-const AREAS: Area[] = [doctorArea, staffArea, adminArea];
+const AREAS: Area[] = [doctorArea, doctorVisitsArea, staffArea, adminArea];
 
 /** A role's navigation: its first screen is its home. */
 export function navFor(role: Role): Screen[] {

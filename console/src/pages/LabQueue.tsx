@@ -68,7 +68,7 @@ function ResultsForm({ b, done }: { b: LabBooking; done: (message: string) => vo
       aria-label={`Results of booking ${b.booking_id}`}
     >
       {rows.map((r) => (
-        <fieldset key={r.key} className="inline">
+        <fieldset key={r.key} className="field-row">
           <legend>{r.key < (analytes?.length ?? 0) || extra.length === 0 ? r.name : "Another result"}</legend>
           {r.key >= 1000 && (
             <label>

@@ -69,7 +69,7 @@ function OrderCard({ o, done }: { o: PharmacyOrder; done: (message: string) => v
         </div>
       </div>
       {next && (
-        <form className="inline" onSubmit={advance}>
+        <form className="field-row" onSubmit={advance}>
           {next.status === "dispatched" && (
             <label>
               Tracking number (optional)
