@@ -26,7 +26,7 @@ async function auditActions(userId: number): Promise<string[]> {
   const rows = await t.database.db
     .select({ action: auditLog.action })
     .from(auditLog)
-    .where(and(eq(auditLog.resourceType, "user"), eq(auditLog.resourceId, userId)));
+    .where(and(eq(auditLog.resourceType, "user"), eq(auditLog.resourceId, String(userId))));
   return rows.map((r) => r.action);
 }
 

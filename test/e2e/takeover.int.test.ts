@@ -99,7 +99,7 @@ describe("taking a conversation over", () => {
     const audits = await api.database.db
       .select({ action: auditLog.action, patientId: auditLog.patientId })
       .from(auditLog)
-      .where(and(eq(auditLog.resourceType, "conversation"), eq(auditLog.resourceId, id)));
+      .where(and(eq(auditLog.resourceType, "conversation"), eq(auditLog.resourceId, String(id))));
     expect(audits.map((a) => a.action)).toEqual(
       expect.arrayContaining(["take_over", "staff_reply", "hand_back"]),
     );
