@@ -133,3 +133,16 @@ export function messageOf(err: unknown): string {
   if (err instanceof ApiError) return err.message;
   return "Something went wrong. Check your connection and try again.";
 }
+
+/** A file from the API as the signed-in person (a CSV export): the bytes, for a download link. */
+export async function apiBlob(path: string): Promise<Blob> {
+  const send = () =>
+    fetch(path, {
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      credentials: "same-origin",
+    });
+  let res = await send();
+  if (res.status === 401 && (await renew())) res = await send();
+  if (!res.ok) throw await errorOf(res);
+  return res.blob();
+}
