@@ -281,7 +281,27 @@ describe("the console's admin tool", () => {
     await page.getByRole("button", { name: "Download CSV" }).click();
     const file = await download;
     expect(file.suggestedFilename()).toBe("ledger.csv");
+    // Verification shows the credentials next to the decision.
+    const waiting = await signUp(t, "doctor", { name: "Dr Kavya Iyer" });
+    const profile = await t.app.inject({
+      method: "PUT",
+      url: "/api/doctor/profile/",
+      headers: waiting.headers,
+      payload: {
+        city: "Pune",
+        registration_number: "MMC-2019-4411",
+        clinic_name: "Iyer Skin Clinic",
+        qualifications: [{ degree: "MD Dermatology", institute: "KEM Hospital, Mumbai", year: 2019 }],
+      },
+    });
+    expect(profile.statusCode).toBe(200);
     await go(page, "Doctor verification", "Doctor verification");
+    await page.getByRole("heading", { name: "Dr Kavya Iyer" }).waitFor();
+    await page.getByRole("button", { name: "Credentials of Dr Kavya Iyer" }).click();
+    const credentials = page.getByRole("region", { name: "Credentials of Dr Kavya Iyer" });
+    await credentials.getByText("MD Dermatology, KEM Hospital, Mumbai (2019)").waitFor();
+    expect(await credentials.textContent()).toContain("Iyer Skin Clinic");
+    expect(await page.locator("main").textContent()).toContain("MMC-2019-4411");
     expect(await axe(page)).toEqual([]);
     expect(logs).toEqual([]);
     await context.close();
