@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conversations, promptVersions, users } from "../../db/schema/index.js";
+import { conversations, promptVersions, supportTickets, users } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
 import { launchChromium } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
@@ -272,8 +272,25 @@ describe("the console's admin tool", () => {
     expect(me.statusCode).toBe(401);
     await page.getByRole("button", { name: "Reactivate Nikhil Rao" }).waitFor();
 
+    // A hand-off ticket answered from the queue: it closes (database asserted).
+    const [ticket] = await t.database.db
+      .insert(supportTickets)
+      .values({ conversationId, userId: nikhil.userId, reason: "asked for a human", urgent: true })
+      .returning();
     await go(page, "Tickets", "Hand-off tickets");
+    await page.getByRole("heading", { name: `Ticket ${ticket!.id} (urgent)` }).waitFor();
     expect(await axe(page)).toEqual([]);
+    await page.getByLabel(`Answer to ticket ${ticket!.id}`).fill("We have called you back.");
+    await page.getByRole("button", { name: `Send the answer to ticket ${ticket!.id}` }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Answered ticket ${ticket!.id}.` })
+      .waitFor();
+    const [answered] = await t.database.db
+      .select({ status: supportTickets.status })
+      .from(supportTickets)
+      .where(eq(supportTickets.id, ticket!.id));
+    expect(answered!.status).toBe("answered");
     await go(page, "Payments", "Payments and ledger");
     await page.getByRole("table", { name: /Totals in the range/ }).waitFor();
     expect(await axe(page)).toEqual([]);
