@@ -180,9 +180,9 @@ describe("conversation review", () => {
     expect(failed.conversations[0]!.model_failed).toBe(true);
     // An admin's note that merely quotes the words is not a model error.
     await post(`/api/admin/conversations/${smsId}/annotations`, { text: "llm_error: looked at it" });
-    expect(ids((await get("/api/admin/conversations?model_failed=true&human_requested=true")).json())).toEqual(
-      [],
-    );
+    expect(
+      ids((await get("/api/admin/conversations?model_failed=true&human_requested=true")).json()),
+    ).toEqual([]);
     expect(ids((await get("/api/admin/conversations?human_requested=true&channel=web")).json())).toEqual([]);
     expect((await get("/api/admin/conversations?model_failed=maybe")).statusCode).toBe(400);
     // Leave the flag as the other tests expect it.
