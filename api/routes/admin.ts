@@ -25,6 +25,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: bearer,
         querystring: Type.Object({
           role: Type.Optional(described(Roles, "Only users with this role.")),
+          q: Type.Optional(
+            Type.String({ maxLength: 200, description: "Words of the name or the email (any case)." }),
+          ),
+          active: Type.Optional(
+            Type.Boolean({ description: "Only active (true) or deactivated (false) accounts." }),
+          ),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         }),
@@ -49,6 +55,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const q = request.query;
       const rows = await auth.listUsers(actorOf(request), {
         role: q.role,
+        q: q.q,
+        active: q.active,
         page: q.page,
         perPage: q.per_page,
       });
@@ -134,6 +142,48 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       await auth.assignNurse(actorOf(request), request.params.id, request.body.doctor_id);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/admin/users/:id/role",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        operationId: "setUserRole",
+        summary: "Move a staff account to another staff role (their sessions end)",
+        security: bearer,
+        params: Type.Object({ id: Id }),
+        body: Type.Object(
+          { role: described(Roles, "The new role: nurse, pharmacist, lab or admin.") },
+          { additionalProperties: false },
+        ),
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await auth.setUserRole(actorOf(request), request.params.id, request.body.role);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/admin/users/:id/reset-access",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        operationId: "resetUserAccess",
+        summary: "Email the person a password reset link (the forgot-password flow)",
+        security: bearer,
+        params: Type.Object({ id: Id }),
+        response: { 202: Type.Null(), ...errors(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      await auth.resetUserAccess(actorOf(request), request.params.id);
+      return reply.status(202).send(null);
     },
   );
 

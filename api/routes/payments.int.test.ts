@@ -593,6 +593,41 @@ describe("receipts and the admin's view", () => {
       (await t.app.inject({ method: "GET", url: "/api/admin/ledger.csv", headers: dr.headers })).statusCode,
     ).toBe(403);
   });
+
+  it("lists the ledger by date range and kind with the range's totals, and exports that range as CSV", async () => {
+    const admin = await signInAs(t, "admin");
+    const dr = await verifiedDoctor(t);
+    const patient = await signUp(t, "patient");
+    await pay(await bookOk(patient, dr.doctorId));
+    const day = t.clock.now().toISOString().slice(0, 10);
+    const get = (url: string, s: Session = admin) => t.app.inject({ method: "GET", url, headers: s.headers });
+
+    const res = await get(`/api/admin/ledger?from=${day}&to=${day}&kind=payment_captured&per_page=1`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{
+      entries: { kind: string; at: string; debit: number; credit: number }[];
+      has_more: boolean;
+      totals: { kind: string; currency: string; transactions: number; amount: number }[];
+    }>();
+    expect(body.entries).toHaveLength(1);
+    expect(body.has_more).toBe(true);
+    expect(body.entries[0]!.kind).toBe("payment_captured");
+    expect(body.entries[0]!.at.slice(0, 10)).toBe(day);
+    expect(body.totals.map((x) => x.kind)).toEqual(body.totals.map(() => "payment_captured"));
+    expect(body.totals.find((x) => x.currency === "INR")!.transactions).toBeGreaterThan(0);
+
+    // A range before anything happened is empty, in JSON and in CSV (the header only).
+    const empty = await get("/api/admin/ledger?from=2001-01-01&to=2001-01-31");
+    expect(empty.json()).toEqual({ entries: [], has_more: false, totals: [] });
+    const csv = await get("/api/admin/ledger.csv?from=2001-01-01&to=2001-01-31");
+    expect(csv.body.trim().split("\n")).toHaveLength(1);
+    expect(csv.headers["content-disposition"]).toContain("ledger-from-2001-01-01-to-2001-01-31.csv");
+
+    const backwards = await get("/api/admin/ledger?from=2030-02-01&to=2030-01-01");
+    expect([backwards.statusCode, backwards.json().error.code]).toEqual([400, "INVALID_RANGE"]);
+    expect((await get("/api/admin/ledger?from=2030-02-30")).statusCode).toBe(400);
+    expect((await get("/api/admin/ledger", dr)).statusCode).toBe(403);
+  });
 });
 
 describe("provider events", () => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
-import { bearer, errorsIn, Id, Page } from "../schemas.js";
+import { bearer, described, errorsIn, Id, IsoDate, Page } from "../schemas.js";
 
 /** The error responses of these routes (see errorsIn). */
 const errors = errorsIn("domain/payments/", "domain/accounts/access.ts");
@@ -251,6 +251,83 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => paymentReports.revenue(actorOf(request)),
   );
 
+  const LedgerQuery = {
+    from: Type.Optional(described(IsoDate, "Transactions on or after this day (UTC).")),
+    to: Type.Optional(described(IsoDate, "Transactions on or before this day (UTC).")),
+    kind: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: "^[a-z_]+$",
+        description: "Only transactions of this kind (payment, refund, payout …).",
+      }),
+    ),
+  };
+
+  app.get(
+    "/api/admin/ledger",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        operationId: "listLedgerEntries",
+        summary: "The ledger's entries in a date range, a page at a time, with the range's totals per kind",
+        security: bearer,
+        querystring: Type.Object({
+          ...LedgerQuery,
+          after: Type.Integer({
+            minimum: 0,
+            maximum: Number.MAX_SAFE_INTEGER,
+            default: 0,
+            description: "The last entry id of the previous page (0 for the first page).",
+          }),
+          per_page: Type.Integer({
+            minimum: 1,
+            maximum: 500,
+            default: 100,
+            description: "Entries per page.",
+          }),
+        }),
+        response: {
+          200: Type.Object({
+            entries: Type.Array(
+              Type.Object({
+                entry_id: Type.Integer(),
+                transaction_id: Type.Integer(),
+                at: Type.String({ format: "date-time" }),
+                kind: Type.String(),
+                account: Type.String(),
+                debit: Type.Number(),
+                credit: Type.Number(),
+                currency: Type.String(),
+              }),
+            ),
+            has_more: Type.Boolean(),
+            totals: Type.Array(
+              Type.Object({
+                kind: Type.String(),
+                currency: Type.String(),
+                transactions: Type.Integer(),
+                amount: Type.Number({ description: "What the transactions moved, in major units." }),
+              }),
+            ),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return paymentReports.ledger(actorOf(request), {
+        from: q.from,
+        to: q.to,
+        kind: q.kind,
+        after: q.after,
+        limit: q.per_page,
+      });
+    },
+  );
+
   app.get(
     "/api/admin/ledger.csv",
     {
@@ -258,17 +335,20 @@ export const paymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["admin"],
         operationId: "exportLedger",
-        summary: "The whole ledger as CSV (entries with their transactions and accounts)",
+        summary: "The ledger (or a date range of it) as CSV (entries with their transactions and accounts)",
         security: bearer,
-        response: { ...errors(401, 403) },
+        querystring: Type.Object(LedgerQuery),
+        response: { ...errors(400, 401, 403) },
       },
     },
     async (request, reply) => {
       let csv = "";
-      for await (const chunk of paymentReports.ledgerCsv(actorOf(request))) csv += chunk;
+      for await (const chunk of paymentReports.ledgerCsv(actorOf(request), request.query)) csv += chunk;
+      const q = request.query;
+      const name = `ledger${q.from ? `-from-${q.from}` : ""}${q.to ? `-to-${q.to}` : ""}.csv`;
       return reply
         .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", 'attachment; filename="ledger.csv"')
+        .header("content-disposition", `attachment; filename="${name}"`)
         .send(csv);
     },
   );

@@ -160,6 +160,35 @@ describe("conversation review", () => {
     expect((await get("/api/admin/conversations?from=2030-02-30")).statusCode).toBe(400);
   });
 
+  it("filters by hand-off, tool errors and model errors (a failed agent turn's note), each way", async () => {
+    expect(ids((await get("/api/admin/conversations?human_requested=true")).json())).toEqual([smsId]);
+    expect(ids((await get("/api/admin/conversations?tool_failed=true")).json())).toEqual([webId]);
+    expect(ids((await get("/api/admin/conversations?tool_failed=false")).json())).toEqual(
+      [smsId, quietId].sort((a, b) => a - b),
+    );
+    expect(ids((await get("/api/admin/conversations?model_failed=true")).json())).toEqual([]);
+    await t.services.conversations.flagForReview(
+      quietId,
+      null,
+      "llm_error: TIMEOUT (TimeoutError)",
+      t.clock.now(),
+    );
+    const failed = (await get("/api/admin/conversations?model_failed=true")).json<{
+      conversations: (Summary & { model_failed: boolean })[];
+    }>();
+    expect(ids(failed)).toEqual([quietId]);
+    expect(failed.conversations[0]!.model_failed).toBe(true);
+    // An admin's note that merely quotes the words is not a model error.
+    await post(`/api/admin/conversations/${smsId}/annotations`, { text: "llm_error: looked at it" });
+    expect(
+      ids((await get("/api/admin/conversations?model_failed=true&human_requested=true")).json()),
+    ).toEqual([]);
+    expect(ids((await get("/api/admin/conversations?human_requested=true&channel=web")).json())).toEqual([]);
+    expect((await get("/api/admin/conversations?model_failed=maybe")).statusCode).toBe(400);
+    // Leave the flag as the other tests expect it.
+    await post(`/api/admin/conversations/${quietId}/flag`, { flagged: false });
+  });
+
   it("shows the detail with messages, payloads, tool calls and outcome, and audits the read", async () => {
     const res = await get(`/api/admin/conversations/${webId}`);
     expect(res.statusCode).toBe(200);

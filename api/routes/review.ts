@@ -3,11 +3,12 @@ import { Type } from "typebox";
 import type { ConversationDetail } from "../../domain/review/service.js";
 import type { ConversationSummaryRow } from "../../domain/review/repository.js";
 import type { PromptVersionRow } from "../../domain/prompts/repository.js";
+import type { TakeoverState } from "../../domain/conversations/takeover.js";
 import { actorOf } from "../plugins/auth.js";
 import { bearer, described, errorsIn, Id, IsoDate, Page } from "../schemas.js";
 
 /** The error responses of these routes (see errorsIn). */
-const errors = errorsIn("domain/review/", "domain/prompts/");
+const errors = errorsIn("domain/review/", "domain/prompts/", "domain/conversations/takeover.ts");
 
 const Json = Type.Unknown();
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -21,6 +22,9 @@ const ConversationSummary = Type.Object({
   message_count: Type.Integer(),
   human_requested: Type.Boolean(),
   tool_failed: Type.Boolean(),
+  model_failed: Type.Boolean(),
+  taken_over_by_user_id: Nullable(Type.Integer()),
+  taken_over_at: Nullable(Type.String()),
   created_at: Type.String(),
   last_activity_at: Type.String(),
   closed_at: Nullable(Type.String()),
@@ -49,6 +53,7 @@ const ConversationDetailSchema = Type.Object({
       id: Type.Integer(),
       direction: Type.String(),
       channel: Type.String(),
+      staff: Type.Boolean({ description: "Written by an admin who took the conversation over." }),
       text: Nullable(Type.String()),
       payload: Json,
       delivered_at: Nullable(Type.String()),
@@ -111,6 +116,9 @@ function summaryView(c: ConversationSummaryRow) {
     message_count: c.messageCount,
     human_requested: c.humanRequested,
     tool_failed: c.toolFailed,
+    model_failed: c.modelFailed,
+    taken_over_by_user_id: c.takenOverBy,
+    taken_over_at: iso(c.takenOverAt),
     created_at: c.createdAt.toISOString(),
     last_activity_at: c.lastActivityAt.toISOString(),
     closed_at: iso(c.closedAt),
@@ -142,6 +150,7 @@ function detailView(d: ConversationDetail) {
       id: m.id,
       direction: m.direction,
       channel: m.channel,
+      staff: m.payload.staff === true,
       text: m.text,
       payload: m.payload,
       delivered_at: iso(m.deliveredAt),
@@ -185,7 +194,7 @@ function promptView(p: PromptVersionRow) {
 
 /** The admin review tool: conversations (read, flag, annotate, export) and the agent's prompt versions. */
 export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { review, prompts } = app.services;
+  const { review, prompts, conversations } = app.services;
   const admin = app.requireRole("admin");
   const ConversationParams = Type.Object({ id: Id });
 
@@ -214,6 +223,20 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
           flagged: Type.Optional(
             Type.Boolean({ description: "Only flagged (true) or unflagged (false) ones." }),
           ),
+          human_requested: Type.Optional(
+            Type.Boolean({ description: "Only those with (true) or without (false) a hand-off ticket." }),
+          ),
+          tool_failed: Type.Optional(
+            Type.Boolean({ description: "Only those with (true) or without (false) a failed tool call." }),
+          ),
+          model_failed: Type.Optional(
+            Type.Boolean({
+              description: "Only those where the model failed a turn (true) or never did (false).",
+            }),
+          ),
+          taken_over: Type.Optional(
+            Type.Boolean({ description: "Only those an admin has taken over (true) or not (false)." }),
+          ),
           page: Page,
           per_page: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
         }),
@@ -236,6 +259,10 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
         from: q.from,
         to: q.to,
         flagged: q.flagged,
+        humanRequested: q.human_requested,
+        toolFailed: q.tool_failed,
+        modelFailed: q.model_failed,
+        takenOver: q.taken_over,
         page: q.page,
         perPage: q.per_page,
       });
@@ -406,6 +433,87 @@ export const reviewRoutes: FastifyPluginAsyncTypebox = async (app) => {
         messageId: request.body.message_id,
       });
       return reply.status(201).send({ annotation: annotationView(row) });
+    },
+  );
+
+  const TakeoverView = Type.Object({
+    conversation_id: Type.Integer(),
+    taken_over_by_user_id: Nullable(Type.Integer()),
+    taken_over_at: Nullable(Type.String()),
+  });
+  const takeoverView = (r: TakeoverState) => ({
+    conversation_id: r.conversationId,
+    taken_over_by_user_id: r.takenOverBy,
+    taken_over_at: iso(r.takenOverAt),
+  });
+
+  app.post(
+    "/api/admin/conversations/:id/takeover",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        operationId: "takeOverConversation",
+        summary: "Take a conversation over: the agent pauses and the admin answers the person",
+        description:
+          "Until it is handed back, the person's messages are stored and not answered by the agent (an emergency " +
+          "is still answered); the admin writes with sendConversationMessage.",
+        security: bearer,
+        params: ConversationParams,
+        response: { 200: TakeoverView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      takeoverView(await conversations.takeover.takeOver(actorOf(request), request.params.id)),
+  );
+
+  app.post(
+    "/api/admin/conversations/:id/handback",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        operationId: "handBackConversation",
+        summary: "Hand a taken-over conversation back to the agent",
+        security: bearer,
+        params: ConversationParams,
+        response: { 200: TakeoverView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      takeoverView(await conversations.takeover.handBack(actorOf(request), request.params.id)),
+  );
+
+  app.post(
+    "/api/admin/conversations/:id/messages",
+    {
+      preHandler: admin,
+      schema: {
+        tags: ["admin"],
+        operationId: "sendConversationMessage",
+        summary: "Write to the person of a taken-over conversation, on their channel",
+        security: bearer,
+        params: ConversationParams,
+        body: Type.Object(
+          {
+            text: Type.String({
+              minLength: 1,
+              maxLength: 2000,
+              pattern: "\\S",
+              description: "The message, as the person will read it.",
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ message_id: Type.Integer(), channel: Type.String() }),
+          ...errors(400, 401, 403, 404, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const r = await conversations.takeover.reply(actorOf(request), request.params.id, request.body.text);
+      return reply.status(201).send({ message_id: r.id, channel: r.channel });
     },
   );
 

@@ -11,6 +11,7 @@ import { pending } from "./pending.js";
 import { persist } from "./persist.js";
 import { recover } from "./recover.js";
 import { reminders } from "./reminders.js";
+import { takeover } from "./takeover.js";
 import { triage } from "./triage.js";
 
 /**
@@ -20,7 +21,7 @@ import { triage } from "./triage.js";
  * (a command may carry a PIN).
  *
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
- *   → red-flag triage → identity & consent → secure messages ("Reply", "messages")
+ *   → red-flag triage → an admin's take-over (the agent paused: stored, not answered) → identity & consent → secure messages ("Reply", "messages")
  *   → chat consultation (to the doctor's visit thread)
  *   → answers to reminders → attachments (files to records)
  *   → keywords → pending confirmation → brain
@@ -32,6 +33,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   doctorCommands,
   dedupe,
   triage,
+  takeover,
   attachmentsUnverified,
   identity,
   secureMessages,

@@ -382,3 +382,138 @@ export interface SmsStatus {
   sms_pin_set: boolean;
   sms_pin_locked_until: string | null;
 }
+
+// ---- the admin tool (areas/admin.tsx) ----------------------------------------------------------------
+
+export interface AdminUser {
+  id: number;
+  role: string;
+  name: string;
+  email: string;
+  active: boolean;
+  created_at: string;
+}
+
+export interface ConversationSummary {
+  id: number;
+  user_id: number | null;
+  patient_id: number | null;
+  channel: string;
+  flagged: boolean;
+  message_count: number;
+  human_requested: boolean;
+  tool_failed: boolean;
+  model_failed: boolean;
+  taken_over_by_user_id: number | null;
+  taken_over_at: string | null;
+  created_at: string;
+  last_activity_at: string;
+  closed_at: string | null;
+}
+
+export interface ConversationDetail {
+  conversation: ConversationSummary;
+  outcome: string;
+  flag: { reason: string | null; flagged_by_user_id: number | null; flagged_at: string } | null;
+  messages: {
+    id: number;
+    direction: "in" | "out";
+    channel: string;
+    staff: boolean;
+    text: string | null;
+    payload: unknown;
+    delivered_at: string | null;
+    send_error: string | null;
+    created_at: string;
+  }[];
+  tool_calls: {
+    id: number;
+    message_id: number | null;
+    name: string;
+    args: unknown;
+    result: unknown;
+    error: string | null;
+    duration_ms: number;
+    created_at: string;
+  }[];
+  support_tickets: { id: number; reason: string; urgent: boolean; status: string; created_at: string }[];
+  annotations: {
+    id: number;
+    message_id: number | null;
+    author_user_id: number | null;
+    text: string;
+    created_at: string;
+  }[];
+}
+
+export interface SupportTicket {
+  id: number;
+  conversation_id: number;
+  reason: string;
+  urgent: boolean;
+  status: string;
+  created_at: string;
+}
+
+export interface PromptVersion {
+  id: number;
+  name: string;
+  version: string;
+  text: string;
+  author_user_id: number | null;
+  created_at: string;
+  activated_at: string | null;
+  deactivated_at: string | null;
+  active: boolean;
+}
+
+export interface PromptBody {
+  name: string;
+  default: { version: string; text: string } | null;
+  versions: PromptVersion[];
+  active_id: number | null;
+  active_version: string | null;
+}
+
+export interface ReplayResult {
+  prompt_id: number;
+  conversation_id: number;
+  turns: { user: string; original: string[]; replay: string }[];
+}
+
+export interface Revenue {
+  currency: string;
+  platform_revenue: number;
+  held_for_patients: number;
+  doctors_owed: number;
+  paid_out: number;
+}
+
+export interface LedgerPage {
+  entries: {
+    entry_id: number;
+    transaction_id: number;
+    at: string;
+    kind: string;
+    account: string;
+    debit: number;
+    credit: number;
+    currency: string;
+  }[];
+  has_more: boolean;
+  totals: { kind: string; currency: string; transactions: number; amount: number }[];
+}
+
+export interface DoctorProfile {
+  id: number;
+  name: string;
+  photo_url: string | null;
+  registration_number: string | null;
+  experience_years: number;
+  clinic_name: string | null;
+  clinic_address: string | null;
+  city: string;
+  languages: string[];
+  summary: string | null;
+  qualifications: { degree: string; institute: string; year: number | null }[];
+}

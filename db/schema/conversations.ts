@@ -27,6 +27,12 @@ export const conversations = pgTable(
     state: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     flagged: boolean().notNull().default(false),
     closedAt: timestamp({ withTimezone: true }),
+    /**
+     * An admin took the conversation over: the agent is paused (the person's messages are stored, not
+     * answered) and the admin answers on the person's channel until they hand it back.
+     */
+    takenOverBy: integer().references(() => users.id, { onDelete: "set null" }),
+    takenOverAt: timestamp({ withTimezone: true }),
     /** A lease serialising the turns of this conversation: token + expiry (compare-and-set, like SET NX PX). */
     lockToken: text(),
     lockedUntil: timestamp({ withTimezone: true }),

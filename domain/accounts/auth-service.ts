@@ -20,10 +20,15 @@ export const FORGOT_PER_ADDRESS_PER_HOUR = 10;
 /** How a person in a chat proves who they are: an email or a phone (E.164). */
 export type ContactPoint = { kind: "email"; value: string } | { kind: "phone"; value: string };
 
+const PLACEHOLDER_DOMAIN = "@chat.healthlink.invalid";
+
 /** Phone-only people get a placeholder address no one can receive mail at (users.email is required). */
 export function placeholderEmail(phone: string): string {
-  return `phone-${phone.replace(/\D/g, "")}@chat.healthlink.invalid`;
+  return `phone-${phone.replace(/\D/g, "")}${PLACEHOLDER_DOMAIN}`;
 }
+
+/** The roles an admin may move a staff account between. */
+const STAFF_ROLES: readonly Role[] = ["nurse", "pharmacist", "lab", "admin"];
 
 export const AUTH_JOBS = { passwordReset: "auth.password_reset" } as const;
 
@@ -331,10 +336,21 @@ export class AuthService {
   }
 
   /** Admins manage users: list, deactivate (ends every session), reactivate. */
-  async listUsers(actor: Actor, opts: { role?: Role | undefined; page: number; perPage: number }) {
+  async listUsers(
+    actor: Actor,
+    opts: {
+      role?: Role | undefined;
+      q?: string | undefined;
+      active?: boolean | undefined;
+      page: number;
+      perPage: number;
+    },
+  ) {
     assertAdmin(actor);
     return this.repo.listUsers({
       role: opts.role,
+      q: opts.q,
+      active: opts.active,
       limit: opts.perPage,
       offset: (opts.page - 1) * opts.perPage,
     });
@@ -388,6 +404,73 @@ export class AuthService {
       action: "assign_nurse",
       resourceType: "doctor",
       resourceId: doctorId,
+      outcome: "allowed",
+    });
+  }
+
+  /**
+   * Admins move a staff account between the staff roles (nurse, pharmacist, lab, admin). Patients and doctors
+   * have their own records (a chart, a profile and a calendar), so their role does not change; nor does an
+   * admin change their own (no admin can lock the service out of its last admin). The person's sessions end:
+   * their tokens carry the old role.
+   */
+  async setUserRole(actor: Actor, userId: number, role: Role): Promise<void> {
+    assertAdmin(actor);
+    if (!STAFF_ROLES.includes(role))
+      throw new DomainError(
+        "unprocessable",
+        "ROLE_NOT_CHANGEABLE",
+        "Only staff roles (nurse, pharmacist, lab, admin) can be given.",
+      );
+    if (userId === actor.userId)
+      throw new DomainError("unprocessable", "OWN_ROLE", "You cannot change your own role.");
+    const user = await this.repo.findById(userId);
+    if (!user) throw notFound("User");
+    if (!STAFF_ROLES.includes(user.role))
+      throw new DomainError(
+        "unprocessable",
+        "ROLE_NOT_CHANGEABLE",
+        "Patients and doctors keep their role: only staff accounts move between staff roles.",
+      );
+    if (user.role === role) return;
+    await this.database.db.transaction(async (tx) => {
+      await this.repo.setRole(tx, userId, role);
+      await this.repo.revokeAllSessions(tx, userId, "role_changed");
+    });
+    await this.audit.record(actor, {
+      action: `set_role:${role}`,
+      resourceType: "user",
+      resourceId: userId,
+      outcome: "allowed",
+    });
+  }
+
+  /**
+   * Admins reset a person's access: the password reset message goes to their email through the same job as
+   * "forgot password" (a single-use link). A deactivated account or one without a real email (a phone-only
+   * chat account) cannot receive one (422).
+   */
+  async resetUserAccess(actor: Actor, userId: number): Promise<void> {
+    assertAdmin(actor);
+    const user = await this.repo.findById(userId);
+    if (!user) throw notFound("User");
+    if (!user.active)
+      throw new DomainError("unprocessable", "USER_INACTIVE", "Reactivate the account first.");
+    if (user.email.endsWith(PLACEHOLDER_DOMAIN))
+      throw new DomainError(
+        "unprocessable",
+        "NO_EMAIL",
+        "This account has no email address to send a reset link to.",
+      );
+    await this.jobs.add<PasswordResetJob>(
+      AUTH_JOBS.passwordReset,
+      { email: user.email, requestId: randomUUID() },
+      { removeOnComplete: true, removeOnFail: true, attempts: 3 },
+    );
+    await this.audit.record(actor, {
+      action: "reset_access",
+      resourceType: "user",
+      resourceId: userId,
       outcome: "allowed",
     });
   }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, or, sql } from "drizzle-orm";
+import { and, eq, ilike, isNull, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -102,8 +102,29 @@ export class AccountsRepository {
     return rows.length > 0;
   }
 
-  async listUsers(opts: { role?: Role | undefined; limit: number; offset: number }) {
-    const where = opts.role ? eq(users.role, opts.role) : undefined;
+  async setRole(db: DbOrTx, userId: number, role: Role): Promise<boolean> {
+    const rows = await db
+      .update(users)
+      .set({ role, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning({ id: users.id });
+    return rows.length > 0;
+  }
+
+  async listUsers(opts: {
+    role?: Role | undefined;
+    q?: string | undefined;
+    active?: boolean | undefined;
+    limit: number;
+    offset: number;
+  }) {
+    const q = opts.q?.trim();
+    const like = q ? `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
+    const where = and(
+      opts.role ? eq(users.role, opts.role) : undefined,
+      opts.active !== undefined ? eq(users.active, opts.active) : undefined,
+      like ? or(ilike(users.name, like), ilike(users.email, like)) : undefined,
+    );
     return this.db
       .select({
         id: users.id,

@@ -106,6 +106,48 @@ export class ConversationRepository {
       );
   }
 
+  /** The identities of a person not yet identified: those whose conversation this is. */
+  async identitiesOfConversation(conversationId: number): Promise<IdentityRow[]> {
+    return this.db
+      .select()
+      .from(channelIdentities)
+      .where(eq(channelIdentities.conversationId, conversationId))
+      .orderBy(sql`${channelIdentities.lastInboundAt} DESC NULLS LAST`, desc(channelIdentities.id));
+  }
+
+  /**
+   * Sets (an admin's user id) or clears (null) the take-over of a conversation. `onlyIfFree`: only when no
+   * other admin holds it. The row after the change, or undefined when there is no such conversation (or, with
+   * `onlyIfFree`, another admin holds it).
+   */
+  async setTakeover(
+    id: number,
+    by: number | null,
+    at: Date,
+    onlyIfFree = false,
+  ): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .update(conversations)
+      .set({ takenOverBy: by, takenOverAt: by === null ? null : at })
+      .where(
+        and(
+          eq(conversations.id, id),
+          onlyIfFree && by !== null
+            ? or(isNull(conversations.takenOverBy), eq(conversations.takenOverBy, by))
+            : undefined,
+        ),
+      )
+      .returning();
+    return row;
+  }
+
+  /** The patient id of a user, if they are a patient (for audit rows). */
+  async patientIdOf(userId: number | null): Promise<number | null> {
+    if (userId === null) return null;
+    const [row] = await this.db.select({ id: patients.id }).from(patients).where(eq(patients.userId, userId));
+    return row?.id ?? null;
+  }
+
   async findIdentity(channel: string, externalId: string): Promise<IdentityRow | undefined> {
     const [row] = await this.db
       .select()

@@ -14,6 +14,7 @@ import {
   type ToolCallValues,
 } from "./repository.js";
 import { ChatSignup } from "./signup.js";
+import { Takeover } from "./takeover.js";
 import { payloadOf } from "./messages.js";
 import type { InboundMessage, OutboundMessage, TurnContext } from "./types.js";
 
@@ -58,6 +59,8 @@ export class ConversationService {
   private readonly accounts: AccountsRepository;
   /** Chat sign-up: one-time codes and the account an identity is linked to. */
   readonly signup: ChatSignup;
+  /** An admin taking a conversation over from the agent, writing to the person, handing it back. */
+  readonly takeover: Takeover;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -68,6 +71,12 @@ export class ConversationService {
     this.signup = new ChatSignup(this.repo, auth, ctx.clock, (message) =>
       enqueueNotification(ctx.db, message as OutboxMessage),
     );
+    this.takeover = new Takeover(this.repo, ctx, async (identityId) => {
+      await ctx.jobs
+        .add(CONVERSATION_JOBS.send, { identityId }, { removeOnComplete: true })
+        // The message is stored: the relay's sweep sends it if this add is lost.
+        .catch(() => undefined);
+    });
   }
 
   // ---- identities ---------------------------------------------------------------------------------------

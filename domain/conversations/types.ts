@@ -56,6 +56,8 @@ export interface OutboundMessage {
    * the call after saying this message. Message channels ignore it.
    */
   handoff?: "emergency" | "person" | undefined;
+  /** Written by an admin who took the conversation over (not the agent). */
+  staff?: boolean | undefined;
   /** Set once stored: the conversation_messages id and the conversation. */
   id?: number | undefined;
   conversationId?: number | undefined;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../db/client.js";
 import {
   doctorEarnings,
@@ -433,7 +433,23 @@ export class PaymentsRepository {
   }
 
   /** Every entry with its transaction and account, in order, a page at a time (for the CSV export). */
-  async ledgerPage(afterId: number, limit: number) {
+  /** The ledger's transactions per kind and currency in a time range: how many, and how much moved. */
+  async ledgerTotals(range: LedgerRange) {
+    return this.db
+      .select({
+        kind: ledgerTransactions.kind,
+        currency: ledgerEntries.currency,
+        transactions: sql<number>`count(distinct ${ledgerTransactions.id})::int`,
+        amount: sql<number>`coalesce(sum(${ledgerEntries.debitMinor}), 0)::bigint`.mapWith(Number),
+      })
+      .from(ledgerEntries)
+      .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+      .where(and(...ledgerRange(range)))
+      .groupBy(ledgerTransactions.kind, ledgerEntries.currency)
+      .orderBy(ledgerTransactions.kind, ledgerEntries.currency);
+  }
+
+  async ledgerPage(afterId: number, limit: number, range: LedgerRange = {}) {
     return this.db
       .select({
         entryId: ledgerEntries.id,
@@ -449,8 +465,23 @@ export class PaymentsRepository {
       .from(ledgerEntries)
       .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
       .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
-      .where(sql`${ledgerEntries.id} > ${afterId}`)
+      .where(and(sql`${ledgerEntries.id} > ${afterId}`, ...ledgerRange(range)))
       .orderBy(asc(ledgerEntries.id))
       .limit(limit);
   }
+}
+
+/** A slice of the ledger: transactions at or after `from`, before `to`, of one kind. */
+export interface LedgerRange {
+  from?: Date | undefined;
+  to?: Date | undefined;
+  kind?: string | undefined;
+}
+
+function ledgerRange(range: LedgerRange) {
+  return [
+    range.from ? gte(ledgerTransactions.at, range.from) : undefined,
+    range.to ? lt(ledgerTransactions.at, range.to) : undefined,
+    range.kind ? eq(ledgerTransactions.kind, range.kind) : undefined,
+  ];
 }

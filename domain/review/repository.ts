@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, gte, ilike, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gte, ilike, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import {
   conversationAnnotations,
@@ -17,6 +17,14 @@ export interface ConversationFilter {
   /** Exclusive. */
   to?: Date | undefined;
   flagged?: boolean | undefined;
+  /** Only conversations where the person asked for a human (a hand-off ticket), or none. */
+  humanRequested?: boolean | undefined;
+  /** Only conversations with a failed tool call, or none. */
+  toolFailed?: boolean | undefined;
+  /** Only conversations where the model failed a turn (the guided menu answered), or none. */
+  modelFailed?: boolean | undefined;
+  /** Only conversations an admin has taken over, or none. */
+  takenOver?: boolean | undefined;
   limit: number;
   offset: number;
 }
@@ -33,6 +41,9 @@ export interface ConversationSummaryRow {
   messageCount: number;
   humanRequested: boolean;
   toolFailed: boolean;
+  modelFailed: boolean;
+  takenOverBy: number | null;
+  takenOverAt: Date | null;
 }
 
 export type MessageRow = typeof conversationMessages.$inferSelect;
@@ -44,6 +55,13 @@ export type TicketRow = typeof supportTickets.$inferSelect;
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
+
+// Qualified by hand: inside a subquery drizzle renders a column unqualified, which would bind to the subquery's table.
+const CID = sql.raw(`"conversations"."id"`);
+const HUMAN_REQUESTED = sql<boolean>`exists (select 1 from ${supportTickets} s where s.conversation_id = ${CID})`;
+const TOOL_FAILED = sql<boolean>`exists (select 1 from ${toolCalls} c where c.conversation_id = ${CID} and c.error is not null)`;
+/** The engine notes a failed agent turn as an annotation by nobody, "llm_error: …" (bot/middleware/persist.ts). */
+const MODEL_FAILED = sql<boolean>`exists (select 1 from ${conversationAnnotations} a where a.conversation_id = ${CID} and a.author_user_id is null and starts_with(a.text, 'llm_error:'))`;
 
 /** The only place the review module touches the database. */
 export class ReviewRepository {
@@ -67,8 +85,11 @@ export class ReviewRepository {
         (v: string | Date) => new Date(v),
       ),
       messageCount: sql<number>`(select count(*)::int from ${conversationMessages} m where m.conversation_id = ${cid})`,
-      humanRequested: sql<boolean>`exists (select 1 from ${supportTickets} s where s.conversation_id = ${cid})`,
-      toolFailed: sql<boolean>`exists (select 1 from ${toolCalls} c where c.conversation_id = ${cid} and c.error is not null)`,
+      humanRequested: HUMAN_REQUESTED,
+      toolFailed: TOOL_FAILED,
+      modelFailed: MODEL_FAILED,
+      takenOverBy: conversations.takenOverBy,
+      takenOverAt: conversations.takenOverAt,
     };
   }
 
@@ -78,6 +99,14 @@ export class ReviewRepository {
     if (f.flagged !== undefined) where.push(eq(conversations.flagged, f.flagged));
     if (f.from !== undefined) where.push(gte(conversations.updatedAt, f.from));
     if (f.to !== undefined) where.push(lt(conversations.createdAt, f.to));
+    const has = (on: boolean | undefined, condition: SQL) => {
+      if (on !== undefined) where.push(on ? condition : sql`not ${condition}`);
+    };
+    has(f.humanRequested, HUMAN_REQUESTED);
+    has(f.toolFailed, TOOL_FAILED);
+    has(f.modelFailed, MODEL_FAILED);
+    if (f.takenOver !== undefined)
+      where.push(f.takenOver ? isNotNull(conversations.takenOverBy) : isNull(conversations.takenOverBy));
     if (f.q !== undefined && f.q.trim() !== "") {
       where.push(
         exists(

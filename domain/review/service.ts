@@ -21,6 +21,10 @@ export interface ConversationListQuery {
   /** YYYY-MM-DD, inclusive: conversations started on or before this day (UTC). */
   to?: string | undefined;
   flagged?: boolean | undefined;
+  humanRequested?: boolean | undefined;
+  toolFailed?: boolean | undefined;
+  modelFailed?: boolean | undefined;
+  takenOver?: boolean | undefined;
   page: number;
   perPage: number;
 }
@@ -58,6 +62,10 @@ export class ReviewService {
       from: query.from === undefined ? undefined : parseDay(query.from, "from"),
       to: query.to === undefined ? undefined : new Date(parseDay(query.to, "to").getTime() + 86_400_000),
       flagged: query.flagged,
+      humanRequested: query.humanRequested,
+      toolFailed: query.toolFailed,
+      modelFailed: query.modelFailed,
+      takenOver: query.takenOver,
       limit: query.perPage,
       offset: (query.page - 1) * query.perPage,
     });

@@ -2,10 +2,63 @@ import { useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
 import { field, useLoad } from "../hooks";
 import { Show } from "../Status";
-import type { ReviewDoctor } from "../types";
+import type { DoctorProfile, ReviewDoctor } from "../types";
+
+/** What the doctor told us about their training and practice, and their photo: read before deciding. */
+function Credentials({ d }: { d: ReviewDoctor }) {
+  const [loaded] = useLoad(
+    () => api<{ doctor: DoctorProfile }>("GET", `/api/doctor/profile/?doctor_id=${d.id}`),
+    [d.id],
+  );
+  return (
+    <section className="stack" aria-label={`Credentials of ${d.name}`}>
+      <Show loaded={loaded}>
+        {({ doctor: p }) => (
+          <div className="row">
+            {p.photo_url && (
+              <img
+                className="photo"
+                src={`/api/doctors/${p.id}/photo`}
+                alt={`Photo of ${p.name}`}
+                width={96}
+                height={96}
+              />
+            )}
+            <div className="grow">
+              <h3 className="h3">Qualifications</h3>
+              {p.qualifications.length === 0 ? (
+                <p>None given.</p>
+              ) : (
+                <ul>
+                  {p.qualifications.map((q, i) => (
+                    <li key={i}>
+                      {q.degree}, {q.institute}
+                      {q.year ? ` (${q.year})` : ""}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <dl className="facts">
+                <dt>Experience</dt>
+                <dd>{p.experience_years} years</dd>
+                <dt>Clinic</dt>
+                <dd>{[p.clinic_name, p.clinic_address].filter(Boolean).join(", ") || "—"}</dd>
+                <dt>Languages</dt>
+                <dd>{p.languages.join(", ") || "—"}</dd>
+                <dt>About</dt>
+                <dd>{p.summary ?? "—"}</dd>
+              </dl>
+            </div>
+          </div>
+        )}
+      </Show>
+    </section>
+  );
+}
 
 function DoctorItem({ d, done }: { d: ReviewDoctor; done: (message: string) => void }) {
   const [rejecting, setRejecting] = useState(false);
+  const [showing, setShowing] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -47,6 +100,14 @@ function DoctorItem({ d, done }: { d: ReviewDoctor; done: (message: string) => v
           </dl>
         </div>
         <div className="actions">
+          <button
+            type="button"
+            className="secondary"
+            aria-expanded={showing}
+            onClick={() => setShowing(!showing)}
+          >
+            Credentials <span className="sr">of {d.name}</span>
+          </button>
           <button type="button" disabled={busy} onClick={() => void decide({}, `Verified ${d.name}.`)}>
             Verify <span className="sr">{d.name}</span>
           </button>
@@ -60,6 +121,7 @@ function DoctorItem({ d, done }: { d: ReviewDoctor; done: (message: string) => v
           </button>
         </div>
       </div>
+      {showing && <Credentials d={d} />}
       {rejecting && (
         <form className="stack" onSubmit={reject}>
           <label>
