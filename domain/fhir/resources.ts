@@ -375,14 +375,15 @@ export function encounterResource(
   else if (a.status === "confirmed") status = "planned";
   else if (a.status === "no_show") status = "cancelled";
   else return undefined;
+  const mode = v?.mode ?? a.mode;
   const start = v?.started_at ?? a.starts_at;
   const end = v ? (v.ended_at ?? undefined) : status === "finished" ? a.ends_at : undefined;
   return {
     resourceType: "Encounter",
     id: compartmentId(a.patient_id, a.id),
     status,
-    class: { system: ACT, ...(ENCOUNTER_CLASS[a.mode] ?? { code: "AMB", display: "ambulatory" }) },
-    type: [{ text: `${a.mode.replace("_", " ")} visit` }],
+    class: { system: ACT, ...(ENCOUNTER_CLASS[mode] ?? { code: "AMB", display: "ambulatory" }) },
+    type: [{ text: `${mode.replace("_", " ")} visit` }],
     subject: { reference: `Patient/${a.patient_id}`, display: a.patient_name },
     participant: [
       {
