@@ -266,12 +266,24 @@ export class FhirService {
     const wanted = one(params._id) ?? tokenValue(one(params.identifier), SYSTEM.patient);
     const id = wanted !== undefined && /^[1-9]\d{0,9}$/.test(wanted) ? Number(wanted) : undefined;
     if (wanted !== undefined && id === undefined) return [];
-    const patientId = id ?? actor.patientId;
-    if (patientId === undefined)
-      throw invalid(
-        "FHIR_PATIENT_REQUIRED",
-        "Search Patient by _id or identifier (a care team's patient list is not searchable by name yet).",
+    const name = one(params.name)?.toLowerCase();
+    const birthdate = params.birthdate;
+    if (id === undefined && actor.patientId === undefined) {
+      // A clinician: their care team's patients by name (and birth date), never anyone else.
+      if (name === undefined && birthdate === undefined)
+        throw invalid("FHIR_PATIENT_REQUIRED", "Search Patient by name, birthdate, _id or identifier.");
+      const exact = one(birthdate);
+      const day =
+        exact !== undefined && /^(eq)?\d{4}-\d{2}-\d{2}$/.test(exact) ? exact.replace(/^eq/, "") : undefined;
+      const profiles = await this.s.records.searchPatients(actor, {
+        name: name?.trim() || undefined,
+        birthDate: Array.isArray(birthdate) ? undefined : day,
+      });
+      return filterDates(profiles.map(patientResource), birthdate, (r) =>
+        r.resourceType === "Patient" ? r.birthDate : undefined,
       );
+    }
+    const patientId = id ?? actor.patientId!;
     let found: Resource[];
     try {
       found = [patientResource((await this.s.records.getProfile(actor, patientId)).profile)];
@@ -280,8 +292,6 @@ export class FhirService {
       if (err instanceof DomainError && err.kind === "not_found") return [];
       throw err;
     }
-    const name = one(params.name)?.toLowerCase();
-    const birthdate = params.birthdate;
     return filterDates(
       found.filter(
         (p) =>

@@ -191,6 +191,28 @@ export class RecordsService {
     return { profile: profileView(patient), history: groupHistory(history.map(historyItemView)) };
   }
 
+  /**
+   * Patients the actor may see whose name contains `name` (a clinician's care team; a patient only themself),
+   * at most `limit`. Each one found is audited as read.
+   */
+  async searchPatients(
+    actor: Actor,
+    filter: { name?: string | undefined; birthDate?: string | undefined },
+    limit = 500,
+  ): Promise<ProfileView[]> {
+    const ids = await this.ctx.access.reachablePatients(actor);
+    const rows = await this.repo.findPatientsNamed(ids, filter, limit);
+    for (const row of rows)
+      await this.audit(actor, {
+        patientId: row.id,
+        action: "search",
+        resourceType: PROFILE,
+        resourceId: row.id,
+        outcome: "allowed",
+      });
+    return rows.map(profileView);
+  }
+
   async updateProfile(
     actor: Actor,
     input: ProfileInput,
