@@ -14,6 +14,7 @@ import type { RecordsService } from "../records/service.js";
 import type { SchedulingService } from "../scheduling/service.js";
 import type { PatientVisitView, VisitsService } from "../consultations/visits.js";
 import { addDays, instantToZoned, todayIn } from "../shared/time.js";
+import { IMPORT_TYPES, parseTransaction, transactionResponse } from "./import.js";
 import type { AppointmentView } from "../scheduling/views.js";
 import {
   SYSTEM,
@@ -133,6 +134,13 @@ export class FhirService {
       rest: [
         {
           mode: "server",
+          // Import (issue 17): a transaction Bundle into one patient's history.
+          interaction: [
+            {
+              code: "transaction",
+              documentation: `Imports ${IMPORT_TYPES.join(", ")} into one patient's history, all or nothing.`,
+            },
+          ],
           documentation: "Bearer tokens from /api/auth/login; the same rights as the REST API.",
           security: { description: "A patient reads their own compartment; their care team reads theirs." },
           resource,
@@ -215,6 +223,17 @@ export class FhirService {
       link: [{ relation: "self", url: `${this.base}/Patient/${patientId}/$everything` }],
       entry: resources.map((resource) => this.entry(resource)),
     };
+  }
+
+  /**
+   * `POST /fhir/R4` with a transaction Bundle: imports into one patient's history, all or nothing, for the
+   * patient or a care-team doctor (anyone else: not found). Checked whole before anything is written.
+   */
+  async importTransaction(actor: Actor, body: unknown): Promise<Bundle> {
+    const today = this.now().toISOString().slice(0, 10);
+    const parsed = parseTransaction(body, today);
+    const written = await this.s.records.importItems(actor, parsed.patientId, parsed.items);
+    return transactionResponse(parsed.patientId, parsed, written, this.now().toISOString());
   }
 
   // --- searching ---------------------------------------------------------------------------------
