@@ -16,6 +16,8 @@ import type { PatientVisitView, VisitsService } from "../consultations/visits.js
 import { addDays, instantToZoned, todayIn } from "../shared/time.js";
 import { IMPORT_TYPES, parseTransaction, transactionResponse } from "./import.js";
 import type { AppointmentView } from "../scheduling/views.js";
+import type { HistoryItemView } from "../records/views.js";
+import type { LabReportView } from "../orders/labs/views.js";
 import {
   SYSTEM,
   allergyResource,
@@ -34,6 +36,9 @@ import {
   practitionerResource,
   practitionerRoleResource,
 } from "./resources.js";
+
+/** Per-operation reads shared between resource types ($everything reads each source once). */
+type Memo = Map<string, Promise<unknown>>;
 
 /** A query string as FHIR reads it: a parameter may repeat (`date=ge2030-01-01&date=le2030-01-31`). */
 export type FhirParams = Record<string, string | string[] | undefined>;
@@ -214,7 +219,9 @@ export class FhirService {
       "Encounter",
       "Provenance",
     ];
-    const parts = await Promise.all(types.map((t) => this.compartment(actor, patientId, t)));
+    // One read of each source for the whole operation (history, appointments, labs, visits are shared).
+    const memo: Memo = new Map();
+    const parts = await Promise.all(types.map((t) => this.compartment(actor, patientId, t, memo)));
     const resources = [patient, ...parts.flat()];
     return {
       resourceType: "Bundle",
@@ -379,43 +386,52 @@ export class FhirService {
 
   // --- the compartment ---------------------------------------------------------------------------
 
-  private async compartment(actor: Actor, patientId: number, type: FhirType): Promise<Resource[]> {
+  private async compartment(
+    actor: Actor,
+    patientId: number,
+    type: FhirType,
+    memo: Memo = new Map(),
+  ): Promise<Resource[]> {
+    const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+      if (!memo.has(key)) memo.set(key, load());
+      return memo.get(key) as Promise<T>;
+    };
+    const history = (): Promise<HistoryItemView[]> =>
+      once("history", () => this.s.records.listHistory(actor, patientId));
+    const labs = (): Promise<{ lab_results: LabReportView[] }> =>
+      once("labs", () => this.s.labs.patientResults(actor, patientId));
+    const appointments = (): Promise<AppointmentView[]> =>
+      once("appointments", () => this.patientAppointments(actor, patientId));
+    const patientVisits = (): Promise<PatientVisitView[]> =>
+      once("visits", () => this.s.visits.patientVisits(actor, patientId));
     switch (type) {
       case "AllergyIntolerance":
-        return (await this.s.records.listHistory(actor, patientId))
-          .filter((h) => h.kind === "allergy")
-          .map(allergyResource);
+        return (await history()).filter((h) => h.kind === "allergy").map(allergyResource);
       case "Condition":
-        return (await this.s.records.listHistory(actor, patientId))
-          .filter((h) => h.kind === "condition")
-          .map(conditionResource);
+        return (await history()).filter((h) => h.kind === "condition").map(conditionResource);
       case "MedicationRequest":
         return (await this.s.prescriptions.list(actor, patientId)).flatMap(medicationRequestResources);
       case "Observation":
-        return (await this.s.labs.patientResults(actor, patientId)).lab_results.flatMap(
-          (r) => labResources(r).observations,
-        );
+        return (await labs()).lab_results.flatMap((r) => labResources(r).observations);
       case "DiagnosticReport":
-        return (await this.s.labs.patientResults(actor, patientId)).lab_results.map(
-          (r) => labResources(r).report,
-        );
+        return (await labs()).lab_results.map((r) => labResources(r).report);
       case "Appointment":
-        return (await this.patientAppointments(actor, patientId)).map(appointmentResource);
+        return (await appointments()).map(appointmentResource);
       case "DocumentReference": {
         const docs = (await this.s.records.listDocuments(actor, patientId)).map(documentReferenceResource);
-        const notes = (await this.visits(actor, patientId)).flatMap(([a, v]) => visitNoteResources(a, v));
+        const notes = (await this.visits(patientVisits, appointments)).flatMap(([a, v]) =>
+          visitNoteResources(a, v),
+        );
         return [...docs, ...notes];
       }
       case "Encounter": {
-        const visits = new Map(
-          (await this.s.visits.patientVisits(actor, patientId)).map((v) => [v.appointment_id, v]),
-        );
-        return (await this.patientAppointments(actor, patientId))
+        const visits = new Map((await patientVisits()).map((v) => [v.appointment_id, v]));
+        return (await appointments())
           .map((a) => encounterResource(a, visits.get(a.id)))
           .filter((e) => e !== undefined);
       }
       case "Provenance":
-        return (await this.visits(actor, patientId))
+        return (await this.visits(patientVisits, appointments))
           .map(([a, v]) => provenanceResource(a, v))
           .filter((p) => p !== undefined);
       case "Schedule":
@@ -430,10 +446,13 @@ export class FhirService {
   }
 
   /** The patient's visits, each with its appointment. */
-  private async visits(actor: Actor, patientId: number): Promise<[AppointmentView, PatientVisitView][]> {
-    const visits = await this.s.visits.patientVisits(actor, patientId);
+  private async visits(
+    patientVisits: () => Promise<PatientVisitView[]>,
+    appointmentsOf: () => Promise<AppointmentView[]>,
+  ): Promise<[AppointmentView, PatientVisitView][]> {
+    const visits = await patientVisits();
     if (visits.length === 0) return [];
-    const appointments = new Map((await this.patientAppointments(actor, patientId)).map((a) => [a.id, a]));
+    const appointments = new Map((await appointmentsOf()).map((a) => [a.id, a]));
     return visits.flatMap((v) => {
       const a = appointments.get(v.appointment_id);
       return a ? [[a, v] as [AppointmentView, PatientVisitView]] : [];
