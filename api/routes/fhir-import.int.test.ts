@@ -3,7 +3,7 @@ import { indexStructureDefinitionBundle, validateResource } from "@medplum/core"
 import type { Bundle, BundleEntry, Resource } from "@medplum/fhirtypes";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { documents, medicalRecords, patientHistoryItems } from "../../db/schema/index.js";
+import { documents, medicalRecords, patientHistoryItems, ragChunks } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { signInAs, verifiedDoctor, type Session } from "../../test/factories.js";
 import { samplePdf } from "../../test/multipart.js";
@@ -156,6 +156,19 @@ describe("FHIR R4 import", () => {
       ["clinical", "Observation (imported): HbA1c", "2025-09-10"],
     ]);
     expect(records.find((r) => r.testResults)?.testResults).toEqual({ HbA1c: "6.1 %" });
+    // Indexed for the records' RAG like any other write (rag_pending in the import's transaction, then the job).
+    const deadline = Date.now() + 20_000;
+    let bodies: string[] = [];
+    while (Date.now() < deadline) {
+      bodies = (
+        await t.database.db.select().from(ragChunks).where(eq(ragChunks.patientId, lena.patientId))
+      ).map((c) => c.body);
+      if (bodies.some((b) => b.includes("Penicillin allergy")) && bodies.some((b) => b.includes("HbA1c")))
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(bodies.some((b) => b.includes("Penicillin allergy"))).toBe(true);
+    expect(bodies.some((b) => b.includes("HbA1c"))).toBe(true);
     // The patient may import into their own history too (plain JSON accepted as well).
     const own = await post(
       lena,
