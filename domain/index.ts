@@ -135,7 +135,7 @@ export function createServices(deps: Deps) {
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
   const fhir = new FhirService(
-    { records, prescriptions, labs, scheduling, doctors },
+    { records, prescriptions, labs, scheduling, doctors, visits },
     `${deps.config.publicBaseUrl}/fhir/R4`,
     () => deps.clock.now(),
   );

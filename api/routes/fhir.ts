@@ -5,6 +5,8 @@ import type { FhirParams } from "../../domain/fhir/service.js";
 import { actorOf } from "../plugins/auth.js";
 
 const FHIR_JSON = "application/fhir+json; charset=utf-8";
+/** A transaction Bundle's size limit (its documents travel inside it, base64). */
+const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
 
 type IssueCode = OperationOutcomeIssue["code"];
 
@@ -55,6 +57,23 @@ export const fhirRoutes: FastifyPluginAsync = async (app) => {
       404,
       outcome("not-supported", `No FHIR interaction ${request.method} ${request.url.split("?")[0]}.`),
     ),
+  );
+
+  // FHIR's own JSON media type (this plugin only); a Bundle from another EHR may carry documents (base64).
+  app.addContentTypeParser(
+    "application/fhir+json",
+    { parseAs: "string", bodyLimit: IMPORT_BODY_LIMIT },
+    (_request, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(Object.assign(new Error("The body is not valid JSON."), { statusCode: 400 }), undefined);
+      }
+    },
+  );
+
+  app.post("/", { preHandler: auth, schema: hide, bodyLimit: IMPORT_BODY_LIMIT }, async (request, reply) =>
+    send(reply, 200, await fhir.importTransaction(actorOf(request), request.body)),
   );
 
   app.get("/metadata", { schema: hide }, async (_request, reply) =>

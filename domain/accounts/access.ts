@@ -54,6 +54,25 @@ export class AccessPolicy {
     return patientId;
   }
 
+  /** Every patient the actor may see (a patient: themself; a doctor or nurse: their care team's). */
+  async reachablePatients(actor: Actor): Promise<number[]> {
+    switch (actor.role) {
+      case "patient":
+        return actor.patientId === undefined ? [] : [actor.patientId];
+      case "doctor":
+      case "nurse":
+        return this.repo.reachablePatientIds({
+          userId: actor.userId,
+          doctorId: actor.doctorId,
+          nurse: actor.role === "nurse",
+        });
+      case "admin":
+      case "pharmacist":
+      case "lab":
+        return [];
+    }
+  }
+
   /** The doctor a request is about: a doctor's own; a nurse's assigned doctor; any for an admin. */
   async doctorScope(actor: Actor, requested: number | undefined): Promise<number> {
     if (actor.role === "doctor") {

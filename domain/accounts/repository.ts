@@ -226,6 +226,35 @@ export class AccountsRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Every patient a doctor or nurse reaches (the same rules as doctorHasPatient, nurseHasPatient and
+   * isCareTeamMember), for searching their care team's patients.
+   */
+  async reachablePatientIds(who: {
+    userId: number;
+    doctorId?: number | undefined;
+    nurse: boolean;
+  }): Promise<number[]> {
+    const viaAppointments = who.nurse
+      ? this.db
+          .selectDistinct({ patientId: appointments.patientId })
+          .from(appointments)
+          .innerJoin(nurseAssignments, eq(nurseAssignments.doctorId, appointments.doctorId))
+          .where(eq(nurseAssignments.nurseUserId, who.userId))
+      : this.db
+          .selectDistinct({ patientId: appointments.patientId })
+          .from(appointments)
+          .where(eq(appointments.doctorId, who.doctorId ?? -1));
+    const [a, b] = await Promise.all([
+      viaAppointments,
+      this.db
+        .select({ patientId: careTeamMembers.patientId })
+        .from(careTeamMembers)
+        .where(eq(careTeamMembers.userId, who.userId)),
+    ]);
+    return [...new Set([...a, ...b].map((r) => r.patientId))];
+  }
+
   /** A nurse reaches a patient through any doctor they are assigned to. */
   async nurseHasPatient(nurseUserId: number, patientId: number): Promise<boolean> {
     const rows = await this.db

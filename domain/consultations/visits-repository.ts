@@ -7,6 +7,7 @@ import {
   users,
   visitLinks,
   visitMessages,
+  visitNotes,
   visitParticipants,
   visits,
   type VisitMode,
@@ -47,6 +48,15 @@ export interface ParticipantRow {
   leftAt: Date | null;
 }
 
+export interface PatientVisitRow extends VisitRow {
+  noteStatus: string | null;
+  noteSections: Record<string, string> | null;
+  noteModel: string | null;
+  patientSummary: string | null;
+  signedAt: Date | null;
+  noteDocumentId: number | null;
+}
+
 /** The person a visit link belongs to, as an actor needs them. */
 export interface LinkHolder {
   appointmentId: number;
@@ -81,6 +91,25 @@ export class VisitsRepository {
   async byId(id: number, db: DbOrTx = this.db): Promise<VisitRow | undefined> {
     const [row] = await db.select(visitColumns).from(visits).where(eq(visits.id, id));
     return row;
+  }
+
+  /** A patient's visits (oldest first) with their note, for the FHIR face (Encounter, signed notes). */
+  async ofPatient(patientId: number): Promise<PatientVisitRow[]> {
+    return this.db
+      .select({
+        ...visitColumns,
+        noteStatus: visitNotes.status,
+        noteSections: visitNotes.sections,
+        noteModel: visitNotes.model,
+        patientSummary: visitNotes.patientSummary,
+        signedAt: visitNotes.signedAt,
+        noteDocumentId: visitNotes.documentId,
+      })
+      .from(visits)
+      .innerJoin(appointments, eq(appointments.id, visits.appointmentId))
+      .leftJoin(visitNotes, eq(visitNotes.visitId, visits.id))
+      .where(eq(appointments.patientId, patientId))
+      .orderBy(asc(visits.id));
   }
 
   async byRoom(provider: VisitProviderName, room: string): Promise<VisitRow | undefined> {

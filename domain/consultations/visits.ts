@@ -50,6 +50,25 @@ export interface VisitLogView {
   recording: boolean;
 }
 
+/** A visit and its signed note (null until signed): the FHIR face's Encounter, note and Provenance. */
+export interface PatientVisitView {
+  id: number;
+  appointment_id: number;
+  mode: string;
+  status: "open" | "ended";
+  started_at: string | null;
+  ended_at: string | null;
+  note: {
+    sections: Record<string, string>;
+    /** The model that drafted it; null when the doctor wrote it. */
+    drafted_by_model: string | null;
+    signed_at: string;
+    patient_summary: string | null;
+    /** The summary's PDF in the patient's documents. */
+    document_id: number | null;
+  } | null;
+}
+
 /** Who is on a verified signalling connection. */
 export interface SignallingClaims {
   visitId: number;
@@ -440,6 +459,42 @@ export class VisitsService {
     if (!visit) throw notFound("Visit");
     const participants = await this.repo.participants(visit.id);
     return logView(visit, participants);
+  }
+
+  /**
+   * A patient's visits with their signed notes (a note is shown only once signed), for the patient and their
+   * care team (others 404); audited. The FHIR face maps them to Encounter, DocumentReference and Provenance.
+   */
+  async patientVisits(actor: Actor, patientId: number): Promise<PatientVisitView[]> {
+    const scoped = await this.ctx.access.patientScope(actor, patientId, {
+      action: "list",
+      resourceType: "visit",
+    });
+    const rows = await this.repo.ofPatient(scoped);
+    await this.ctx.audit.record(actor, {
+      patientId: scoped,
+      action: "list",
+      resourceType: "visit",
+      outcome: "allowed",
+    });
+    return rows.map((r) => ({
+      id: r.id,
+      appointment_id: r.appointmentId,
+      mode: r.mode,
+      status: r.status,
+      started_at: r.startedAt?.toISOString() ?? null,
+      ended_at: r.endedAt?.toISOString() ?? null,
+      note:
+        r.noteStatus === "signed" && r.signedAt !== null
+          ? {
+              sections: r.noteSections ?? {},
+              drafted_by_model: r.noteModel,
+              signed_at: r.signedAt.toISOString(),
+              patient_summary: r.patientSummary,
+              document_id: r.noteDocumentId,
+            }
+          : null,
+    }));
   }
 
   // Side chat ----------------------------------------------------------------------------------------

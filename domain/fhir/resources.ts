@@ -4,12 +4,18 @@ import type {
   Condition,
   DiagnosticReport,
   DocumentReference,
+  Encounter,
   MedicationRequest,
   Observation,
   Patient,
   Practitioner,
   PractitionerRole,
+  Provenance,
+  Schedule,
+  Slot,
 } from "@medplum/fhirtypes";
+import type { PatientVisitView } from "../consultations/visits.js";
+import type { AvailabilityView } from "../scheduling/service.js";
 import type { AppointmentView } from "../scheduling/views.js";
 import type { DocumentView, HistoryItemView, ProfileView } from "../records/views.js";
 import type { PrescriptionView } from "../orders/prescriptions/views.js";
@@ -314,5 +320,191 @@ export function documentReferenceResource(d: DocumentView): DocumentReference {
         },
       },
     ],
+  };
+}
+
+// --- issue 17: schedules and slots, encounters, signed notes and their provenance -------------------
+
+export function scheduleResource(d: DoctorView, a: AvailabilityView, from: string, to: string): Schedule {
+  const hours = a.weekly.map((w) => `${w.day} ${w.start}-${w.end} (${w.slot_minutes} min)`).join("; ");
+  return {
+    resourceType: "Schedule",
+    id: String(d.id),
+    active: a.weekly.length > 0,
+    ...(d.specialties.length ? { specialty: d.specialties.map((s) => ({ text: s })) } : {}),
+    actor: [{ reference: `Practitioner/${d.id}`, display: d.doctor_name }],
+    planningHorizon: { start: from, end: to },
+    comment: `Weekly hours in ${a.timezone}${hours ? `: ${hours}` : ": none"}.`,
+  };
+}
+
+/** Slot ids: the doctor's id and the start in whole minutes since the epoch ("7-29500000"). */
+export const slotId = (doctorId: number, startsAt: string): string =>
+  compartmentId(doctorId, Math.round(Date.parse(startsAt) / 60_000));
+
+export function slotResource(doctorId: number, s: { starts_at: string; ends_at: string }): Slot {
+  return {
+    resourceType: "Slot",
+    id: slotId(doctorId, s.starts_at),
+    schedule: { reference: `Schedule/${doctorId}` },
+    status: "free",
+    start: s.starts_at,
+    end: s.ends_at,
+  };
+}
+
+const ACT = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+const ENCOUNTER_CLASS: Record<string, { code: string; display: string }> = {
+  video: { code: "VR", display: "virtual" },
+  audio: { code: "VR", display: "virtual" },
+  chat: { code: "VR", display: "virtual" },
+  in_person: { code: "AMB", display: "ambulatory" },
+};
+
+/**
+ * A visit: every appointment that was confirmed, took place or was missed, with its online visit when there
+ * was one (its actual start and end). In-person visits are their appointments.
+ */
+export function encounterResource(
+  a: AppointmentView,
+  v: PatientVisitView | undefined,
+): Encounter | undefined {
+  let status: Encounter["status"];
+  if (v?.status === "open") status = "in-progress";
+  else if (v?.status === "ended" || a.status === "completed") status = "finished";
+  else if (a.status === "confirmed") status = "planned";
+  else if (a.status === "no_show") status = "cancelled";
+  else return undefined;
+  const mode = v?.mode ?? a.mode;
+  const start = v?.started_at ?? a.starts_at;
+  const end = v ? (v.ended_at ?? undefined) : status === "finished" ? a.ends_at : undefined;
+  return {
+    resourceType: "Encounter",
+    id: compartmentId(a.patient_id, a.id),
+    status,
+    class: { system: ACT, ...(ENCOUNTER_CLASS[mode] ?? { code: "AMB", display: "ambulatory" }) },
+    type: [{ text: `${mode.replace("_", " ")} visit` }],
+    subject: { reference: `Patient/${a.patient_id}`, display: a.patient_name },
+    participant: [
+      {
+        type: [
+          { coding: [{ system: `${HL7}/v3-ParticipationType`, code: "PPRF", display: "primary performer" }] },
+        ],
+        individual: { reference: `Practitioner/${a.doctor_id}`, display: a.doctor_name },
+      },
+    ],
+    appointment: [{ reference: `Appointment/${compartmentId(a.patient_id, a.id)}` }],
+    period: { start, ...(end ? { end } : {}) },
+    ...(a.reason ? { reasonCode: [{ text: a.reason }] } : {}),
+  };
+}
+
+const SECTIONS = ["subjective", "objective", "assessment", "plan"] as const;
+const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+
+/**
+ * A signed visit note and its patient summary as DocumentReferences ("{patient}-{visit}-1" and "-2"): the
+ * text inline (base64), the author the visit's doctor, linked to the visit's Encounter.
+ */
+export function visitNoteResources(a: AppointmentView, v: PatientVisitView): DocumentReference[] {
+  const note = v.note;
+  if (!note) return [];
+  const text = SECTIONS.filter((k) => note.sections[k])
+    .map((k) => `${k[0]!.toUpperCase()}${k.slice(1)}: ${note.sections[k]}`)
+    .join("\n\n");
+  const common = {
+    resourceType: "DocumentReference" as const,
+    status: "current" as const,
+    docStatus: "final" as const,
+    subject: { reference: `Patient/${a.patient_id}` },
+    date: note.signed_at,
+    author: [{ reference: `Practitioner/${a.doctor_id}`, display: a.doctor_name }],
+    authenticator: { reference: `Practitioner/${a.doctor_id}`, display: a.doctor_name },
+    context: {
+      encounter: [{ reference: `Encounter/${compartmentId(a.patient_id, a.id)}` }],
+      period: { start: v.started_at ?? a.starts_at, ...(v.ended_at ? { end: v.ended_at } : {}) },
+    },
+  };
+  const out: DocumentReference[] = [
+    {
+      ...common,
+      id: compartmentId(a.patient_id, v.id, 1),
+      type: { coding: [{ system: "http://loinc.org", code: "11506-3", display: "Progress note" }] },
+      description: "Signed visit note",
+      content: [
+        {
+          attachment: {
+            contentType: "text/plain; charset=utf-8",
+            data: base64(text),
+            title: "Visit note",
+            creation: note.signed_at,
+          },
+        },
+      ],
+    },
+  ];
+  if (note.patient_summary)
+    out.push({
+      ...common,
+      id: compartmentId(a.patient_id, v.id, 2),
+      type: {
+        coding: [{ system: "http://loinc.org", code: "34133-9", display: "Summary of episode note" }],
+      },
+      description: "Visit summary for the patient (made from the signed note)",
+      ...(note.document_id
+        ? {
+            relatesTo: [
+              {
+                code: "transforms",
+                target: { reference: `DocumentReference/${compartmentId(a.patient_id, note.document_id)}` },
+              },
+            ],
+          }
+        : {}),
+      content: [
+        {
+          attachment: {
+            contentType: "text/plain; charset=utf-8",
+            data: base64(note.patient_summary),
+            title: "Visit summary",
+            creation: note.signed_at,
+          },
+        },
+      ],
+    });
+  return out;
+}
+
+const PROVENANCE_AGENT = `${HL7}/provenance-participant-type`;
+
+/**
+ * Who made an AI-drafted note: the model drafted it (a device agent), the visit's doctor edited and signed it
+ * (the attester, on whose behalf the model acted). Notes the doctor wrote alone have no Provenance.
+ */
+export function provenanceResource(a: AppointmentView, v: PatientVisitView): Provenance | undefined {
+  const note = v.note;
+  if (!note?.drafted_by_model) return undefined;
+  const doctor = { reference: `Practitioner/${a.doctor_id}`, display: a.doctor_name };
+  return {
+    resourceType: "Provenance",
+    id: compartmentId(a.patient_id, v.id),
+    target: [{ reference: `DocumentReference/${compartmentId(a.patient_id, v.id, 1)}` }],
+    recorded: note.signed_at,
+    activity: {
+      coding: [{ system: "http://terminology.hl7.org/CodeSystem/v3-DataOperation", code: "CREATE" }],
+      text: "Drafted by a language model from the visit's transcript; edited and signed by the doctor",
+    },
+    agent: [
+      {
+        type: { coding: [{ system: PROVENANCE_AGENT, code: "author", display: "Author" }] },
+        who: { type: "Device", display: `Language model ${note.drafted_by_model}` },
+        onBehalfOf: doctor,
+      },
+      {
+        type: { coding: [{ system: PROVENANCE_AGENT, code: "attester", display: "Attester" }] },
+        who: doctor,
+      },
+    ],
+    entity: [{ role: "source", what: { reference: `Encounter/${compartmentId(a.patient_id, a.id)}` } }],
   };
 }

@@ -12,13 +12,23 @@ import type { LabsService } from "../orders/labs/service.js";
 import type { PrescriptionsService } from "../orders/prescriptions/service.js";
 import type { RecordsService } from "../records/service.js";
 import type { SchedulingService } from "../scheduling/service.js";
+import type { PatientVisitView, VisitsService } from "../consultations/visits.js";
+import { addDays, instantToZoned, todayIn } from "../shared/time.js";
+import { IMPORT_TYPES, parseTransaction, transactionResponse } from "./import.js";
 import type { AppointmentView } from "../scheduling/views.js";
+import type { HistoryItemView } from "../records/views.js";
+import type { LabReportView } from "../orders/labs/views.js";
 import {
   SYSTEM,
   allergyResource,
   appointmentResource,
   conditionResource,
   documentReferenceResource,
+  encounterResource,
+  provenanceResource,
+  scheduleResource,
+  slotResource,
+  visitNoteResources,
   labResources,
   medicationRequestResources,
   parseCompartmentId,
@@ -27,6 +37,9 @@ import {
   practitionerRoleResource,
 } from "./resources.js";
 
+/** Per-operation reads shared between resource types ($everything reads each source once). */
+type Memo = Map<string, Promise<unknown>>;
+
 /** A query string as FHIR reads it: a parameter may repeat (`date=ge2030-01-01&date=le2030-01-31`). */
 export type FhirParams = Record<string, string | string[] | undefined>;
 
@@ -34,7 +47,7 @@ interface TypeSpec {
   /** Search parameters besides the common ones (`_count`, `_offset`), with their FHIR types. */
   params: Record<string, "token" | "string" | "date" | "reference">;
   /** How many dash-separated numbers its id has (compartment resources start with the patient's id). */
-  idParts: number;
+  idParts: number | readonly number[];
 }
 
 const SPECS = {
@@ -53,7 +66,16 @@ const SPECS = {
     params: { patient: "reference", practitioner: "reference", date: "date", status: "token" },
     idParts: 2,
   },
-  DocumentReference: { params: { patient: "reference", subject: "reference" }, idParts: 2 },
+  // Documents are "{patient}-{document}"; signed visit notes and summaries "{patient}-{visit}-{1|2}".
+  DocumentReference: { params: { patient: "reference", subject: "reference" }, idParts: [2, 3] },
+  // --- issue 17 (FHIR part) ---
+  Schedule: { params: { _id: "token", actor: "reference" }, idParts: 1 },
+  Slot: { params: { schedule: "reference", start: "date", status: "token" }, idParts: 2 },
+  Encounter: {
+    params: { patient: "reference", subject: "reference", date: "date", status: "token" },
+    idParts: 2,
+  },
+  Provenance: { params: { patient: "reference", target: "reference" }, idParts: 2 },
 } satisfies Record<string, TypeSpec>;
 
 export type FhirType = keyof typeof SPECS;
@@ -61,6 +83,9 @@ export const FHIR_TYPES = Object.keys(SPECS) as FhirType[];
 export const isFhirType = (t: string): t is FhirType => Object.hasOwn(SPECS, t);
 
 const DEFAULT_COUNT = 50;
+/** How far a Schedule's planning horizon reaches (the booking's horizon). */
+const SLOT_HORIZON_DAYS = 60;
+const MAX_SLOT_DAYS = 31;
 const MAX_COUNT = 500;
 
 export interface FhirDeps {
@@ -69,6 +94,7 @@ export interface FhirDeps {
   labs: LabsService;
   scheduling: SchedulingService;
   doctors: DoctorsService;
+  visits: VisitsService;
 }
 
 /**
@@ -113,6 +139,13 @@ export class FhirService {
       rest: [
         {
           mode: "server",
+          // Import (issue 17): a transaction Bundle into one patient's history.
+          interaction: [
+            {
+              code: "transaction",
+              documentation: `Imports ${IMPORT_TYPES.join(", ")} into one patient's history, all or nothing.`,
+            },
+          ],
           documentation: "Bearer tokens from /api/auth/login; the same rights as the REST API.",
           security: { description: "A patient reads their own compartment; their care team reads theirs." },
           resource,
@@ -123,7 +156,8 @@ export class FhirService {
 
   async read(actor: Actor, type: string, id: string): Promise<Resource> {
     const spec = this.spec(type);
-    const ids = parseCompartmentId(id, spec.idParts);
+    const parts = typeof spec.idParts === "number" ? [spec.idParts] : spec.idParts;
+    const ids = parts.map((n) => parseCompartmentId(id, n)).find((x) => x !== undefined);
     if (!ids) throw notFound(type);
     const patientId = ids[0]!;
     if (type === "Patient")
@@ -131,6 +165,12 @@ export class FhirService {
     // Doctors are a public directory (the REST API's search shows them to anyone).
     if (type === "Practitioner") return practitionerResource(await this.doctor(patientId));
     if (type === "PractitionerRole") return practitionerRoleResource(await this.doctor(patientId));
+    if (type === "Schedule") return this.schedule(patientId);
+    if (type === "Slot") {
+      const slot = await this.slotById(ids[0]!, ids[1]!);
+      if (!slot) throw notFound(type);
+      return slot;
+    }
     const found = (await this.compartment(actor, patientId, type as FhirType)).find(
       (r) => r.id === ids.join("-"),
     );
@@ -176,8 +216,12 @@ export class FhirService {
       "Observation",
       "Appointment",
       "DocumentReference",
+      "Encounter",
+      "Provenance",
     ];
-    const parts = await Promise.all(types.map((t) => this.compartment(actor, patientId, t)));
+    // One read of each source for the whole operation (history, appointments, labs, visits are shared).
+    const memo: Memo = new Map();
+    const parts = await Promise.all(types.map((t) => this.compartment(actor, patientId, t, memo)));
     const resources = [patient, ...parts.flat()];
     return {
       resourceType: "Bundle",
@@ -186,6 +230,17 @@ export class FhirService {
       link: [{ relation: "self", url: `${this.base}/Patient/${patientId}/$everything` }],
       entry: resources.map((resource) => this.entry(resource)),
     };
+  }
+
+  /**
+   * `POST /fhir/R4` with a transaction Bundle: imports into one patient's history, all or nothing, for the
+   * patient or a care-team doctor (anyone else: not found). Checked whole before anything is written.
+   */
+  async importTransaction(actor: Actor, body: unknown): Promise<Bundle> {
+    const today = this.now().toISOString().slice(0, 10);
+    const parsed = parseTransaction(body, today);
+    const written = await this.s.records.importItems(actor, parsed.patientId, parsed.items);
+    return transactionResponse(parsed.patientId, parsed, written, this.now().toISOString());
   }
 
   // --- searching ---------------------------------------------------------------------------------
@@ -215,6 +270,8 @@ export class FhirService {
     if (type === "Patient") return this.patients(actor, params);
     if (type === "Practitioner" || type === "PractitionerRole") return this.practitioners(type, params);
     if (type === "Appointment") return this.appointments(actor, params);
+    if (type === "Schedule") return this.schedules(params);
+    if (type === "Slot") return this.slots(params);
     const patientId = patientOf(params) ?? actor.patientId;
     if (patientId === undefined)
       throw invalid("FHIR_PATIENT_REQUIRED", `Searching ${type} needs patient=Patient/{id}.`);
@@ -223,6 +280,11 @@ export class FhirService {
     if (code !== undefined) list = list.filter((r) => matchesToken(r, code));
     const status = one(params.status);
     if (status !== undefined) list = list.filter((r) => "status" in r && r.status === status);
+    const target = one(params.target);
+    if (target !== undefined)
+      list = list.filter(
+        (r) => r.resourceType === "Provenance" && r.target.some((t) => t.reference === target),
+      );
     return filterDates(list, params.date);
   }
 
@@ -230,12 +292,24 @@ export class FhirService {
     const wanted = one(params._id) ?? tokenValue(one(params.identifier), SYSTEM.patient);
     const id = wanted !== undefined && /^[1-9]\d{0,9}$/.test(wanted) ? Number(wanted) : undefined;
     if (wanted !== undefined && id === undefined) return [];
-    const patientId = id ?? actor.patientId;
-    if (patientId === undefined)
-      throw invalid(
-        "FHIR_PATIENT_REQUIRED",
-        "Search Patient by _id or identifier (a care team's patient list is not searchable by name yet).",
+    const name = one(params.name)?.toLowerCase();
+    const birthdate = params.birthdate;
+    if (id === undefined && actor.patientId === undefined) {
+      // A clinician: their care team's patients by name (and birth date), never anyone else.
+      if (name === undefined && birthdate === undefined)
+        throw invalid("FHIR_PATIENT_REQUIRED", "Search Patient by name, birthdate, _id or identifier.");
+      const exact = one(birthdate);
+      const day =
+        exact !== undefined && /^(eq)?\d{4}-\d{2}-\d{2}$/.test(exact) ? exact.replace(/^eq/, "") : undefined;
+      const profiles = await this.s.records.searchPatients(actor, {
+        name: name?.trim() || undefined,
+        birthDate: Array.isArray(birthdate) ? undefined : day,
+      });
+      return filterDates(profiles.map(patientResource), birthdate, (r) =>
+        r.resourceType === "Patient" ? r.birthDate : undefined,
       );
+    }
+    const patientId = id ?? actor.patientId!;
     let found: Resource[];
     try {
       found = [patientResource((await this.s.records.getProfile(actor, patientId)).profile)];
@@ -244,8 +318,6 @@ export class FhirService {
       if (err instanceof DomainError && err.kind === "not_found") return [];
       throw err;
     }
-    const name = one(params.name)?.toLowerCase();
-    const birthdate = params.birthdate;
     return filterDates(
       found.filter(
         (p) =>
@@ -314,36 +386,153 @@ export class FhirService {
 
   // --- the compartment ---------------------------------------------------------------------------
 
-  private async compartment(actor: Actor, patientId: number, type: FhirType): Promise<Resource[]> {
+  private async compartment(
+    actor: Actor,
+    patientId: number,
+    type: FhirType,
+    memo: Memo = new Map(),
+  ): Promise<Resource[]> {
+    const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+      if (!memo.has(key)) memo.set(key, load());
+      return memo.get(key) as Promise<T>;
+    };
+    const history = (): Promise<HistoryItemView[]> =>
+      once("history", () => this.s.records.listHistory(actor, patientId));
+    const labs = (): Promise<{ lab_results: LabReportView[] }> =>
+      once("labs", () => this.s.labs.patientResults(actor, patientId));
+    const appointments = (): Promise<AppointmentView[]> =>
+      once("appointments", () => this.patientAppointments(actor, patientId));
+    const patientVisits = (): Promise<PatientVisitView[]> =>
+      once("visits", () => this.s.visits.patientVisits(actor, patientId));
     switch (type) {
       case "AllergyIntolerance":
-        return (await this.s.records.listHistory(actor, patientId))
-          .filter((h) => h.kind === "allergy")
-          .map(allergyResource);
+        return (await history()).filter((h) => h.kind === "allergy").map(allergyResource);
       case "Condition":
-        return (await this.s.records.listHistory(actor, patientId))
-          .filter((h) => h.kind === "condition")
-          .map(conditionResource);
+        return (await history()).filter((h) => h.kind === "condition").map(conditionResource);
       case "MedicationRequest":
         return (await this.s.prescriptions.list(actor, patientId)).flatMap(medicationRequestResources);
       case "Observation":
-        return (await this.s.labs.patientResults(actor, patientId)).lab_results.flatMap(
-          (r) => labResources(r).observations,
-        );
+        return (await labs()).lab_results.flatMap((r) => labResources(r).observations);
       case "DiagnosticReport":
-        return (await this.s.labs.patientResults(actor, patientId)).lab_results.map(
-          (r) => labResources(r).report,
-        );
+        return (await labs()).lab_results.map((r) => labResources(r).report);
       case "Appointment":
-        return (await this.patientAppointments(actor, patientId)).map(appointmentResource);
-      case "DocumentReference":
-        return (await this.s.records.listDocuments(actor, patientId)).map(documentReferenceResource);
+        return (await appointments()).map(appointmentResource);
+      case "DocumentReference": {
+        const docs = (await this.s.records.listDocuments(actor, patientId)).map(documentReferenceResource);
+        const notes = (await this.visits(patientVisits, appointments)).flatMap(([a, v]) =>
+          visitNoteResources(a, v),
+        );
+        return [...docs, ...notes];
+      }
+      case "Encounter": {
+        const visits = new Map((await patientVisits()).map((v) => [v.appointment_id, v]));
+        return (await appointments())
+          .map((a) => encounterResource(a, visits.get(a.id)))
+          .filter((e) => e !== undefined);
+      }
+      case "Provenance":
+        return (await this.visits(patientVisits, appointments))
+          .map(([a, v]) => provenanceResource(a, v))
+          .filter((p) => p !== undefined);
+      case "Schedule":
+      case "Slot":
+        return [];
       case "Patient":
         return [patientResource((await this.s.records.getProfile(actor, patientId)).profile)];
       case "Practitioner":
       case "PractitionerRole":
         return [];
     }
+  }
+
+  /** The patient's visits, each with its appointment. */
+  private async visits(
+    patientVisits: () => Promise<PatientVisitView[]>,
+    appointmentsOf: () => Promise<AppointmentView[]>,
+  ): Promise<[AppointmentView, PatientVisitView][]> {
+    const visits = await patientVisits();
+    if (visits.length === 0) return [];
+    const appointments = new Map((await appointmentsOf()).map((a) => [a.id, a]));
+    return visits.flatMap((v) => {
+      const a = appointments.get(v.appointment_id);
+      return a ? [[a, v] as [AppointmentView, PatientVisitView]] : [];
+    });
+  }
+
+  // --- schedules and slots (public, like the REST API's availability and slots) ------------------
+
+  private async schedule(doctorId: number): Promise<Resource> {
+    const [doctor, availability] = await Promise.all([
+      this.doctor(doctorId),
+      this.s.scheduling.getAvailability(doctorId),
+    ]);
+    const from = todayIn(availability.timezone, this.now());
+    return scheduleResource(doctor, availability, from, addDays(from, SLOT_HORIZON_DAYS));
+  }
+
+  private async schedules(params: FhirParams): Promise<Resource[]> {
+    const id = one(params._id) ?? referenceId(one(params.actor), "Practitioner");
+    if (id === undefined) throw invalid("FHIR_SEARCH_TOO_BROAD", "Search Schedule by actor or _id.");
+    if (!/^[1-9]\d{0,9}$/.test(id)) return [];
+    try {
+      return [await this.schedule(Number(id))];
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === "not_found") return [];
+      throw err;
+    }
+  }
+
+  /** One free slot, by its id (the doctor and the start), if it is still free. */
+  private async slotById(doctorId: number, startMinute: number): Promise<Resource | undefined> {
+    const start = new Date(startMinute * 60_000);
+    const { timezone } = await this.s.scheduling.getAvailability(doctorId);
+    const { slots } = await this.s.scheduling.daySlots(doctorId, instantToZoned(start, timezone).date);
+    const found = slots.find((s) => Date.parse(s.starts_at) === start.getTime());
+    return found ? slotResource(doctorId, found) : undefined;
+  }
+
+  /**
+   * Free slots of one schedule (the same free slots booking offers), day by day over the `start` range in
+   * the doctor's calendar: from today (or the range's first day) to its last day (or a week on), at most 31 days.
+   */
+  private async slots(params: FhirParams): Promise<Resource[]> {
+    const schedule = referenceId(one(params.schedule), "Schedule");
+    if (schedule === undefined) throw invalid("FHIR_SEARCH_TOO_BROAD", "Search Slot by schedule.");
+    if (!/^[1-9]\d{0,9}$/.test(schedule)) return [];
+    const doctorId = Number(schedule);
+    const status = one(params.status);
+    const starts =
+      params.start === undefined ? [] : Array.isArray(params.start) ? params.start : [params.start];
+    let availability;
+    try {
+      availability = await this.s.scheduling.getAvailability(doctorId);
+    } catch (err) {
+      if (err instanceof DomainError && err.kind === "not_found") return [];
+      throw err;
+    }
+    if (status !== undefined && status !== "free") return [];
+    const today = todayIn(availability.timezone, this.now());
+    let from = today;
+    let to: string | undefined;
+    for (const v of starts) {
+      const m = DATE_PREFIX.exec(v);
+      if (!m || m[0] !== v) throw invalid("FHIR_INVALID_PARAM", `"${v}" is not a FHIR date search value.`);
+      const prefix = m[1] ?? "eq";
+      const [first, last] = dayRange(m[2]!);
+      if (prefix === "eq" || prefix === "ge" || prefix === "gt") from = first > from ? first : from;
+      if (prefix === "eq" || prefix === "le" || prefix === "lt")
+        to = to === undefined || last < to ? last : to;
+    }
+    to ??= addDays(from, 6);
+    if (to < from) return [];
+    if (addDays(from, MAX_SLOT_DAYS - 1) < to)
+      throw invalid("FHIR_SEARCH_TOO_BROAD", `Search Slot over at most ${MAX_SLOT_DAYS} days.`);
+    const out: Resource[] = [];
+    for (let day = from; day <= to; day = addDays(day, 1)) {
+      const { slots } = await this.s.scheduling.daySlots(doctorId, day);
+      out.push(...slots.map((s) => slotResource(doctorId, s)));
+    }
+    return filterDates(out, params.start, (r) => (r.resourceType === "Slot" ? r.start : undefined));
   }
 
   private async patientAppointments(actor: Actor, patientId: number): Promise<AppointmentView[]> {
@@ -462,6 +651,18 @@ function filterDates(
   });
 }
 
+/** A date's calendar prefix ("2030", "2030-01", "2030-01-12") as its first and last day. */
+function dayRange(d: string): [string, string] {
+  if (d.length === 10) return [d, d];
+  if (d.length === 7) {
+    const y = Number(d.slice(0, 4));
+    const m = Number(d.slice(5, 7));
+    const next = m === 12 ? `${y + 1}-01-01` : `${d.slice(0, 4)}-${String(m + 1).padStart(2, "0")}-01`;
+    return [`${d}-01`, addDays(next, -1)];
+  }
+  return [`${d}-01-01`, `${d}-12-31`];
+}
+
 /** The date a resource is searched by (`date=`): when it happened or was recorded. */
 function clinicalDate(r: Resource): string | undefined {
   if (r.resourceType === "Observation" || r.resourceType === "DiagnosticReport") return r.effectiveDateTime;
@@ -469,5 +670,7 @@ function clinicalDate(r: Resource): string | undefined {
   if (r.resourceType === "MedicationRequest") return r.authoredOn;
   if (r.resourceType === "DocumentReference") return r.date;
   if (r.resourceType === "AllergyIntolerance" || r.resourceType === "Condition") return r.recordedDate;
+  if (r.resourceType === "Encounter") return r.period?.start;
+  if (r.resourceType === "Provenance") return r.recorded;
   return undefined;
 }

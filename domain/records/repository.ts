@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import {
   appointments,
@@ -53,6 +53,29 @@ export class RecordsRepository {
   async findPatient(patientId: number, db: DbOrTx = this.db): Promise<PatientRow | undefined> {
     const [row] = await db.select().from(patients).where(eq(patients.id, patientId)).limit(1);
     return row;
+  }
+
+  /** Patients among `ids` whose name contains `name` (any case), and born on `birthDate` when given. */
+  async findPatientsNamed(
+    ids: number[],
+    filter: { name?: string | undefined; birthDate?: string | undefined },
+    limit: number,
+  ): Promise<PatientRow[]> {
+    if (ids.length === 0) return [];
+    const like =
+      filter.name === undefined ? undefined : `%${filter.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.db
+      .select()
+      .from(patients)
+      .where(
+        and(
+          inArray(patients.id, ids),
+          like === undefined ? undefined : ilike(patients.name, like),
+          filter.birthDate === undefined ? undefined : eq(patients.dateOfBirth, filter.birthDate),
+        ),
+      )
+      .orderBy(asc(patients.name), asc(patients.id))
+      .limit(limit);
   }
 
   async updatePatient(db: DbOrTx, patientId: number, values: PatientUpdate, now: Date): Promise<PatientRow> {

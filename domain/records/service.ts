@@ -102,6 +102,23 @@ export interface DownloadedDocument {
   bytes: Buffer;
 }
 
+/** One item of an import into a patient's history (an EHR's transaction Bundle, through the FHIR face). */
+export type ImportItem =
+  | ({ type: "history"; kind: "allergy" | "condition"; name: string } & HistoryFields)
+  | {
+      type: "record";
+      date: string;
+      description: string;
+      prescription?: string | null | undefined;
+      test_results?: Record<string, string> | null | undefined;
+    }
+  | { type: "document"; title?: string | undefined; filename?: string | undefined; bytes: Buffer };
+
+export interface ImportedItem {
+  type: "history" | "record" | "document";
+  id: number;
+}
+
 const PROFILE = "patient_profile";
 const HISTORY = "patient_history";
 const RECORD = "medical_record";
@@ -189,6 +206,28 @@ export class RecordsService {
       outcome: "allowed",
     });
     return { profile: profileView(patient), history: groupHistory(history.map(historyItemView)) };
+  }
+
+  /**
+   * Patients the actor may see whose name contains `name` (a clinician's care team; a patient only themself),
+   * at most `limit`. Each one found is audited as read.
+   */
+  async searchPatients(
+    actor: Actor,
+    filter: { name?: string | undefined; birthDate?: string | undefined },
+    limit = 500,
+  ): Promise<ProfileView[]> {
+    const ids = await this.ctx.access.reachablePatients(actor);
+    const rows = await this.repo.findPatientsNamed(ids, filter, limit);
+    for (const row of rows)
+      await this.audit(actor, {
+        patientId: row.id,
+        action: "search",
+        resourceType: PROFILE,
+        resourceId: row.id,
+        outcome: "allowed",
+      });
+    return rows.map(profileView);
   }
 
   async updateProfile(
@@ -365,6 +404,119 @@ export class RecordsService {
       );
     });
     this.ctx.ragChanges.kick(item.patientId);
+  }
+
+  // --- import ----------------------------------------------------------------------------------
+
+  /**
+   * Writes an import into one patient's history, all or nothing: allergies and conditions as history items,
+   * medications and observations as records (clinical when a care-team doctor imports, self-reported when
+   * the patient does), documents as uploads. Everything is checked before anything is written; the
+   * documents' encrypted bytes are stored first and removed again if the one transaction fails. Indexed for
+   * RAG like every other write (rag_pending in the same transaction).
+   */
+  async importItems(actor: Actor, patientId: number, items: ImportItem[]): Promise<ImportedItem[]> {
+    const scoped = await this.scope(actor, patientId, "import", HISTORY);
+    const entry = { patientId: scoped, action: "import", resourceType: HISTORY };
+    if (actor.role !== "patient" && actor.role !== "doctor") {
+      await this.deny(
+        actor,
+        entry,
+        forbidden("IMPORT_NOT_ALLOWED", "Only the patient or their doctor can import into their history."),
+      );
+    }
+    const recordKind = actor.role === "doctor" ? "clinical" : "self_reported";
+    // Check and prepare everything first.
+    const prepared = await Promise.all(
+      items.map(async (item) => {
+        if (item.type === "history") {
+          return { item, values: this.historyValues(item.kind, item) };
+        }
+        if (item.type === "record") {
+          const values: RecordValues = {
+            recordDate: this.checkDate(item.date, "date"),
+            description: item.description.trim(),
+            prescription: item.prescription ?? null,
+            ...(item.test_results ? { testResults: item.test_results } : {}),
+          };
+          return { item, values };
+        }
+        if (item.bytes.length > this.ctx.config.storage.maxBytes)
+          throw new DomainError("invalid", "PAYLOAD_TOO_LARGE", "A document is too large.");
+        const kind = await sniffDocumentType(item.bytes);
+        const key = `docs/${randomBytes(1).toString("hex")}/${randomBytes(16).toString("hex")}`;
+        return {
+          item,
+          document: {
+            filename: sanitizeFilename(item.filename ?? item.title, kind.ext),
+            title: item.title?.trim() || null,
+            contentType: kind.contentType,
+            sizeBytes: item.bytes.length,
+            sha256: createHash("sha256").update(item.bytes).digest("hex"),
+            storageKey: key,
+            sealed: encrypt(this.ctx.config.storage.encryptionKey, item.bytes, key),
+          },
+        };
+      }),
+    );
+    const stored: string[] = [];
+    try {
+      for (const p of prepared)
+        if (p.document) {
+          await this.storage.put(p.document.storageKey, p.document.sealed);
+          stored.push(p.document.storageKey);
+        }
+      const out = await this.ctx.db.transaction(async (tx) => {
+        const ids: ImportedItem[] = [];
+        for (const p of prepared) {
+          let id: number;
+          let resourceType: string;
+          if (p.item.type === "history") {
+            id = await this.repo.insertHistoryItem(tx, {
+              ...p.values,
+              name: p.item.name.trim(),
+              patientId: scoped,
+              kind: p.item.kind,
+              recordedByUserId: actor.userId,
+            });
+            resourceType = HISTORY;
+          } else if (p.item.type === "record") {
+            const newId = await this.repo.insertRecord(tx, {
+              ...(p.values as RecordValues),
+              patientId: scoped,
+              kind: recordKind,
+              authorUserId: actor.userId,
+            });
+            id = newId!;
+            resourceType = RECORD;
+          } else {
+            const { sealed: _sealed, ...doc } = p.document!;
+            id = (
+              await this.repo.insertDocument(tx, {
+                ...doc,
+                patientId: scoped,
+                recordId: null,
+                uploadedByUserId: actor.userId,
+              })
+            ).id;
+            resourceType = DOCUMENT;
+          }
+          await this.audit(
+            actor,
+            { patientId: scoped, action: "import", resourceType, resourceId: id, outcome: "allowed" },
+            tx,
+          );
+          ids.push({ type: p.item.type, id });
+        }
+        await this.ctx.ragChanges.changed(tx, scoped);
+        return ids;
+      });
+      this.ctx.ragChanges.kick(scoped);
+      return out;
+    } catch (err) {
+      await Promise.all(stored.map((k) => this.storage.delete(k).catch(() => undefined)));
+      throw err;
+    }
   }
 
   // --- records ---------------------------------------------------------------------------------
