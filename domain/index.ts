@@ -1,4 +1,6 @@
 import { FhirService } from "./fhir/service.js";
+import { createClearinghouse } from "./insurance/clearinghouse.js";
+import { ClaimsService } from "./insurance/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { AccessPolicy } from "./accounts/access.js";
@@ -125,6 +127,7 @@ export function createServices(deps: Deps) {
   const labs = new LabsService(ctx, deps.storage, payments, reminders);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
+  const claims = new ClaimsService(ctx, payments, createClearinghouse(deps.config));
   const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber, visits);
   const visitNotes = new NotesService(ctx, transcripts, records, deps.visitNoteModel);
   const messages = new MessagesService(ctx);
@@ -164,6 +167,7 @@ export function createServices(deps: Deps) {
     labs,
     payments,
     payouts: money.payouts,
+    claims,
     receipts: money.receipts,
     paymentReports: money.reports,
     /** The payments outbox sweep: `paymentsRelay.sweepStranded(now)`, run by the periodic relay. */

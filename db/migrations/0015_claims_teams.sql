@@ -13,6 +13,7 @@ CREATE TABLE "claims" (
 	"billed_minor" integer NOT NULL,
 	"approved_minor" integer,
 	"patient_share_minor" integer,
+	"share_applied" text,
 	"status" "claim_status" DEFAULT 'submitted' NOT NULL,
 	"rejection_reason" text,
 	"clearinghouse_ref" text,

@@ -45,6 +45,12 @@ export const claims = pgTable(
     approvedMinor: integer(),
     /** What the patient pays (billed − approved; set when accepted). */
     patientShareMinor: integer(),
+    /**
+     * How the patient's share reached the payment: "checkout_reduced" (accepted before payment: the patient was
+     * asked for the share only) or "covered_refunded" (paid first: the covered part refunded when the claim
+     * was paid); null while nothing was applied.
+     */
+    shareApplied: text(),
     status: claimStatusEnum().notNull().default("submitted"),
     rejectionReason: text(),
     /** The clearinghouse's reference for the submission. */
