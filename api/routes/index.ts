@@ -33,6 +33,7 @@ import { voiceRoutes } from "./voice.js";
 import { visitNoteRoutes } from "./visit-notes.js";
 import { fhirRoutes } from "./fhir.js";
 import { ragRoutes } from "./rag.js";
+import { claimRoutes } from "./claims.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -72,4 +73,5 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(visitNoteRoutes);
   await app.register(fhirRoutes, { prefix: "/fhir/R4" });
   await app.register(ragRoutes);
+  await app.register(claimRoutes);
 };
