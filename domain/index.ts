@@ -1,6 +1,7 @@
 import { FhirService } from "./fhir/service.js";
 import { createClearinghouse } from "./insurance/clearinghouse.js";
 import { ClaimsService } from "./insurance/service.js";
+import { TeamsLinksService } from "./teams/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { AccessPolicy } from "./accounts/access.js";
@@ -136,6 +137,7 @@ export function createServices(deps: Deps) {
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
+  const teamsLinks = new TeamsLinksService(ctx);
   const fhir = new FhirService(
     { records, prescriptions, labs, scheduling, doctors },
     `${deps.config.publicBaseUrl}/fhir/R4`,
@@ -176,6 +178,7 @@ export function createServices(deps: Deps) {
     conversations,
     prompts,
     doctorSms,
+    teamsLinks,
     notifications,
     reminders,
     visits,

@@ -214,9 +214,9 @@ describe("insurance claims", () => {
     const cancelledBooking = await book(asha);
     const cancel = await t.app.inject({
       method: "POST",
-      url: `/api/appointments/${cancelledBooking.id}/cancel`,
+      url: "/api/cancel/appointment/",
       headers: asha.headers,
-      payload: {},
+      payload: { appointment_id: cancelledBooking.id },
     });
     expect(cancel.statusCode, cancel.body).toBeLessThan(300);
     const late = await claim(asha, { item_kind: "appointment", item_id: cancelledBooking.id });
