@@ -34,6 +34,8 @@ import { visitNoteRoutes } from "./visit-notes.js";
 import { fhirRoutes } from "./fhir.js";
 import { ragRoutes } from "./rag.js";
 import { claimRoutes } from "./claims.js";
+import { teamsRoutes } from "./teams.js";
+import { teamsWebhook } from "../webhooks/teams.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -74,4 +76,6 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(fhirRoutes, { prefix: "/fhir/R4" });
   await app.register(ragRoutes);
   await app.register(claimRoutes);
+  await app.register(teamsRoutes);
+  await app.register(teamsWebhook);
 };

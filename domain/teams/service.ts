@@ -3,7 +3,7 @@ import { sha256 } from "../accounts/secrets.js";
 import type { ServiceContext } from "../context.js";
 import type { SmsDoctor } from "../doctors/sms.js";
 import type { Actor } from "../shared/actor.js";
-import { forbidden, notFound, RateLimitedError } from "../shared/errors.js";
+import { DomainError, forbidden, notFound, RateLimitedError } from "../shared/errors.js";
 import { TeamsLinksRepository } from "./repository.js";
 
 export const TEAMS_LINK_CODE_TTL_SECONDS = 10 * 60;
@@ -22,6 +22,8 @@ const doctorCodeKey = (doctorId: number) => `teams-link-code-of:${doctorId}`;
 export type TeamsDoctor = SmsDoctor;
 
 export interface TeamsLinkView {
+  /** The Teams channel is configured on this deployment. */
+  configured: boolean;
   linked: boolean;
   linked_at: string | null;
 }
@@ -47,12 +49,22 @@ export class TeamsLinksService {
 
   async status(actor: Actor): Promise<TeamsLinkView> {
     const link = await this.repo.findByDoctor(this.own(actor));
-    return { linked: link !== undefined, linked_at: link?.linkedAt.toISOString() ?? null };
+    return {
+      configured: this.ctx.config.teams !== undefined,
+      linked: link !== undefined,
+      linked_at: link?.linkedAt.toISOString() ?? null,
+    };
   }
 
   /** A new one-time code (the previous one stops working). */
   async createLinkCode(actor: Actor): Promise<{ code: string; expires_at: string }> {
     const doctorId = this.own(actor);
+    if (this.ctx.config.teams === undefined)
+      throw new DomainError(
+        "unavailable",
+        "TEAMS_NOT_CONFIGURED",
+        "Microsoft Teams is not set up on this server.",
+      );
     const asked = await this.ctx.cache.incr(`teams-link-codes:${doctorId}`, 3600);
     if (asked > LINK_CODES_PER_HOUR)
       throw new RateLimitedError("TOO_MANY_ATTEMPTS", "Too many codes. Try again in an hour.", 3600);
