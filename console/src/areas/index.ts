@@ -1,10 +1,12 @@
 import type { Role, User } from "../api";
 import { adminArea } from "./admin";
+import { claimsArea } from "./claims";
 import { doctorArea } from "./doctor";
+import { teamsArea } from "./teams";
 import type { Area, Screen } from "./types";
 
 /** Every area of the console, in navigation order. */
-const AREAS: Area[] = [doctorArea, adminArea];
+const AREAS: Area[] = [doctorArea, teamsArea, adminArea, claimsArea];
 
 /** A role's navigation: its first screen is its home. */
 export function navFor(role: Role): Screen[] {
