@@ -122,8 +122,8 @@ export class TeamsInboundAuth {
     } catch (err) {
       throw new TeamsAuthError(err instanceof Error ? err.message : "invalid token");
     }
-    const claimed =
-      (claims as { serviceurl?: unknown; serviceUrl?: unknown }).serviceurl ?? claims.serviceUrl;
+    const named = claims as Record<string, unknown>;
+    const claimed: unknown = named.serviceurl ?? named.serviceUrl;
     if (
       typeof claimed !== "string" ||
       typeof activity.serviceUrl !== "string" ||
