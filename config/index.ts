@@ -99,6 +99,21 @@ const EnvSchema = z.object({
   WHATSAPP_VERIFY_TOKEN: optionalString,
   WHATSAPP_GRAPH_API_BASE: z.string().default("https://graph.facebook.com/v21.0"),
   WHATSAPP_TEMPLATES: optionalString,
+  CLAIMS_CLEARINGHOUSE: z.enum(["sandbox"]).default("sandbox"),
+  CLAIMS_SANDBOX_COVERAGE_PERCENT: z.coerce.number().int().min(0).max(100).default(80),
+  CLAIMS_SANDBOX_AUTO_DECIDE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  TEAMS_APP_ID: optionalString,
+  TEAMS_APP_PASSWORD: optionalString,
+  TEAMS_TENANT_ID: optionalString,
+  TEAMS_OPENID_METADATA_URL: z
+    .string()
+    .default("https://login.botframework.com/v1/.well-known/openidconfiguration"),
+  TEAMS_AUTH_TOKEN_URL: z
+    .string()
+    .default("https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"),
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
   TWILIO_PHONE_NUMBER: optionalString,
@@ -320,6 +335,29 @@ export interface Config {
         readonly graphApiBase: string;
         /** Notification template name → the approved WhatsApp template sent outside the 24-hour window. */
         readonly templates: Readonly<Record<string, WhatsAppTemplate>>;
+      }
+    | undefined;
+  /** Insurance claims: the clearinghouse port's adapter (only the sandbox so far) and its rules. */
+  readonly claims: {
+    readonly clearinghouse: "sandbox";
+    /** The sandbox approves this share of the billed amount. */
+    readonly sandboxCoveragePercent: number;
+    /** The sandbox decides (accepts) at submission instead of leaving it to staff. */
+    readonly sandboxAutoDecide: boolean;
+  };
+  /**
+   * The Microsoft Teams channel for clinicians (POST /api/messages); undefined (off: the route does not
+   * exist) unless TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID are all set.
+   */
+  readonly teams:
+    | {
+        readonly appId: string;
+        readonly appPassword: string;
+        readonly tenantId: string;
+        /** The Bot Framework's OpenID metadata (its jwks_uri signs inbound activities). */
+        readonly openIdMetadataUrl: string;
+        /** Where the bot's outbound token comes from (client credentials). */
+        readonly authTokenUrl: string;
       }
     | undefined;
   /**
@@ -626,6 +664,23 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("WHATSAPP_PHONE_NUMBER_ID must be the numeric id of the business phone number");
   }
   const whatsappTemplates = parseWhatsAppTemplates(e.WHATSAPP_TEMPLATES);
+  const teamsVars = {
+    TEAMS_APP_ID: e.TEAMS_APP_ID,
+    TEAMS_APP_PASSWORD: e.TEAMS_APP_PASSWORD,
+    TEAMS_TENANT_ID: e.TEAMS_TENANT_ID,
+  };
+  const teamsMissing = Object.entries(teamsVars).filter(([, v]) => v === undefined);
+  if (teamsMissing.length > 0 && teamsMissing.length < 3) {
+    throw new ConfigError(
+      `Teams needs all of TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID; missing: ${teamsMissing.map(([k]) => k).join(", ")}`,
+    );
+  }
+  for (const [name, value] of [
+    ["TEAMS_OPENID_METADATA_URL", e.TEAMS_OPENID_METADATA_URL],
+    ["TEAMS_AUTH_TOKEN_URL", e.TEAMS_AUTH_TOKEN_URL],
+  ] as const) {
+    if (!URL.canParse(value)) throw new ConfigError(`${name} must be a URL`);
+  }
 
   const twilioNumbers = [e.TWILIO_PHONE_NUMBER, e.TWILIO_WHATSAPP_NUMBER].filter((n) => n !== undefined);
   if ((e.TWILIO_ACCOUNT_SID === undefined) !== (e.TWILIO_AUTH_TOKEN === undefined)) {
@@ -794,6 +849,21 @@ export function loadConfig(env: Env = process.env): Config {
             verifyToken: e.WHATSAPP_VERIFY_TOKEN!,
             graphApiBase: e.WHATSAPP_GRAPH_API_BASE.replace(/\/+$/, ""),
             templates: whatsappTemplates,
+          }
+        : undefined,
+    claims: {
+      clearinghouse: e.CLAIMS_CLEARINGHOUSE,
+      sandboxCoveragePercent: e.CLAIMS_SANDBOX_COVERAGE_PERCENT,
+      sandboxAutoDecide: e.CLAIMS_SANDBOX_AUTO_DECIDE,
+    },
+    teams:
+      teamsMissing.length === 0
+        ? {
+            appId: e.TEAMS_APP_ID!,
+            appPassword: e.TEAMS_APP_PASSWORD!,
+            tenantId: e.TEAMS_TENANT_ID!,
+            openIdMetadataUrl: e.TEAMS_OPENID_METADATA_URL,
+            authTokenUrl: e.TEAMS_AUTH_TOKEN_URL,
           }
         : undefined,
     twilio:

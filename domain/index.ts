@@ -1,4 +1,7 @@
 import { FhirService } from "./fhir/service.js";
+import { createClearinghouse } from "./insurance/clearinghouse.js";
+import { ClaimsService } from "./insurance/service.js";
+import { TeamsLinksService } from "./teams/service.js";
 import type { Config } from "../config/index.js";
 import type { Database } from "../db/client.js";
 import { AccessPolicy } from "./accounts/access.js";
@@ -126,6 +129,7 @@ export function createServices(deps: Deps) {
   const labs = new LabsService(ctx, deps.storage, payments, reminders);
   payments.registerPurpose("pharmacy_order", new PharmacyOrderPurpose(pharmacy));
   payments.registerPurpose("lab_booking", new LabBookingPurpose(labs));
+  const claims = new ClaimsService(ctx, payments, createClearinghouse(deps.config));
   const transcripts = new TranscriptService(ctx, deps.storage, deps.transcriber, visits);
   const visitNotes = new NotesService(ctx, transcripts, records, deps.visitNoteModel);
   const messages = new MessagesService(ctx);
@@ -134,6 +138,7 @@ export function createServices(deps: Deps) {
   const replay: { runner?: ReplayRunner | undefined } = {};
   const prompts = new PromptsService(ctx, { runner: () => replay.runner, source: review });
   const doctorSms = new DoctorSmsService(ctx);
+  const teamsLinks = new TeamsLinksService(ctx);
   const fhir = new FhirService(
     { records, prescriptions, labs, scheduling, doctors, visits },
     `${deps.config.publicBaseUrl}/fhir/R4`,
@@ -167,6 +172,7 @@ export function createServices(deps: Deps) {
     labs,
     payments,
     payouts: money.payouts,
+    claims,
     receipts: money.receipts,
     paymentReports: money.reports,
     /** The payments outbox sweep: `paymentsRelay.sweepStranded(now)`, run by the periodic relay. */
@@ -175,6 +181,7 @@ export function createServices(deps: Deps) {
     conversations,
     prompts,
     doctorSms,
+    teamsLinks,
     notifications,
     reminders,
     visits,

@@ -35,6 +35,9 @@ import { fhirRoutes } from "./fhir.js";
 import { ragRoutes } from "./rag.js";
 import { patientReportRoutes } from "./patient-report.js";
 import { visitsWaitingRoutes } from "./visits-waiting.js";
+import { claimRoutes } from "./claims.js";
+import { teamsRoutes } from "./teams.js";
+import { teamsWebhook } from "../webhooks/teams.js";
 
 /** Every route module, registered in one place. */
 export const routes: FastifyPluginAsync = async (app) => {
@@ -76,4 +79,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(ragRoutes);
   await app.register(patientReportRoutes);
   await app.register(visitsWaitingRoutes);
+  await app.register(claimRoutes);
+  await app.register(teamsRoutes);
+  await app.register(teamsWebhook);
 };

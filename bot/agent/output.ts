@@ -9,6 +9,7 @@ export const MAX_REPLY_CHARS: Record<Channel, number> = {
   sms: 480,
   whatsapp: 1500,
   voice: 600,
+  teams: 2000,
   system: 2000,
 };
 

@@ -2,7 +2,7 @@ import { DateTime } from "luxon";
 import type { Services } from "../../domain/index.js";
 import type { SmsDoctor } from "../../domain/doctors/sms.js";
 import type { AppointmentView } from "../../domain/scheduling/views.js";
-import type { Actor } from "../../domain/shared/actor.js";
+import type { Actor, Channel } from "../../domain/shared/actor.js";
 import type { Clock } from "../../domain/shared/clock.js";
 import { DomainError } from "../../domain/shared/errors.js";
 import { formatMoney, minorDigits, parseMoney, toMajor } from "../../domain/shared/money.js";
@@ -47,15 +47,19 @@ export const doctorCommands: Middleware = async (turn, next) => {
   say(turn, await handleDoctorSms({ services, clock, log }, doctor, turn.inbound));
 };
 
-/** Runs one command as the doctor (channel "sms") and returns the reply. Never throws. */
+/**
+ * Runs one command as the doctor and returns the reply. Never throws. The channel is "sms" for the SMS command
+ * line; the Teams channel (bot/doctor-teams) runs the same commands as "teams".
+ */
 export async function handleDoctorSms(
   deps: DoctorSmsDeps,
   doctor: SmsDoctor,
   inbound: Pick<InboundMessage, "text" | "providerMessageId">,
+  channel: Extract<Channel, "sms" | "teams"> = "sms",
 ): Promise<string> {
   const parsed = parseCommand(inbound.text);
   if (!parsed.ok) return parsed.unknown ? HELP_TEXT : parsed.error;
-  const actor: Actor = { userId: doctor.userId, role: "doctor", doctorId: doctor.doctorId, channel: "sms" };
+  const actor: Actor = { userId: doctor.userId, role: "doctor", doctorId: doctor.doctorId, channel };
   const command = parsed.command;
   try {
     return await run(deps.services, actor, doctor, command, {

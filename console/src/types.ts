@@ -517,3 +517,29 @@ export interface DoctorProfile {
   summary: string | null;
   qualifications: { degree: string; institute: string; year: number | null }[];
 }
+
+/** An insurance claim (GET /api/claims/). */
+export interface Claim {
+  id: number;
+  item_kind: "appointment" | "pharmacy_order" | "lab_booking";
+  item_id: number;
+  patient_id: number;
+  payer: string;
+  member_id: string;
+  service_codes: string[];
+  diagnosis_codes: string[];
+  currency: string;
+  billed_minor: number;
+  approved_minor: number | null;
+  patient_share_minor: number | null;
+  status: "submitted" | "accepted" | "rejected" | "paid";
+  rejection_reason: string | null;
+  submitted_at: string;
+}
+
+/** The doctor's Microsoft Teams link (GET /api/doctor/teams/). */
+export interface TeamsLink {
+  configured: boolean;
+  linked: boolean;
+  linked_at: string | null;
+}

@@ -3,7 +3,7 @@ import type { Tx } from "../../db/client.js";
 import type { PaymentPurpose } from "../../db/schema/index.js";
 import { enqueueNotification, withdrawNotification } from "../notifications/outbox.js";
 import type { BookingPayment } from "../scheduling/service.js";
-import { invalid, notFound } from "../shared/errors.js";
+import { conflict, invalid, notFound, unprocessable } from "../shared/errors.js";
 import { toMajor } from "../shared/money.js";
 import type { PaymentsDeps } from "./deps.js";
 import type { Earnings } from "./earnings.js";
@@ -596,6 +596,40 @@ export class PaymentsService {
     if (p.status !== "requires_payment" && p.status !== "failed") return;
     await this.repo.updatePayment(tx, p.id, { status: "expired", updatedAt: this.now() });
     await withdrawNotification(tx, linkKey(p.id));
+  }
+
+  /**
+   * An insurer covers part of a thing not yet paid for (an accepted insurance claim): the payment asks the
+   * patient for the rest only, in the caller's transaction. A hosted checkout made for the old amount is
+   * forgotten (the next visit of the link makes one for the new amount); its reference is returned so that the
+   * caller closes it after the commit (closeStaleCheckout). Refuses to leave nothing to pay: a payment must be
+   * positive, and closing it would release the thing paid for.
+   */
+  async reduceUnpaid(
+    tx: Tx,
+    p: PaymentRow,
+    coveredMinor: number,
+  ): Promise<{ staleCheckoutRef: string | null }> {
+    if (p.status !== "requires_payment" && p.status !== "failed")
+      throw conflict("PAYMENT_NOT_OPEN", "The payment is no longer open.");
+    const amountMinor = p.amountMinor - coveredMinor;
+    if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0)
+      throw unprocessable(
+        "FULL_COVERAGE_UNPAID",
+        "A claim that covers the whole amount cannot be accepted before the payment.",
+      );
+    await this.repo.updatePayment(tx, p.id, {
+      amountMinor,
+      providerRef: null,
+      providerCheckoutUrl: null,
+      updatedAt: this.now(),
+    });
+    return { staleCheckoutRef: p.providerRef };
+  }
+
+  /** Closes a provider checkout made for an amount that changed (after reduceUnpaid's commit). Best effort. */
+  async closeStaleCheckout(ref: string, paymentId: number): Promise<void> {
+    await this.provider.expireCheckout(ref, paymentId).catch(() => undefined);
   }
 
   findByPurpose(purpose: PaymentPurpose, referenceId: number): Promise<PaymentRow | undefined> {

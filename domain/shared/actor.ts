@@ -1,6 +1,7 @@
 import type { Role } from "./role.js";
 
-export type Channel = "api" | "console" | "web" | "telegram" | "sms" | "whatsapp" | "voice" | "system";
+export type Channel =
+  "api" | "console" | "web" | "telegram" | "sms" | "whatsapp" | "voice" | "teams" | "system";
 
 /** Who is acting. Every domain service call carries one; authorization is decided from it. */
 export interface Actor {

@@ -1,12 +1,14 @@
 import type { Role, User } from "../api";
 import { adminArea } from "./admin";
+import { claimsArea } from "./claims";
 import { doctorArea } from "./doctor";
 import { doctorVisitsArea } from "./doctor-visits";
 import { staffArea } from "./staff";
+import { teamsArea } from "./teams";
 import type { Area, Screen } from "./types";
 
 /** Every area of the console, in navigation order. */
-const AREAS: Area[] = [doctorArea, doctorVisitsArea, staffArea, adminArea];
+const AREAS: Area[] = [doctorArea, doctorVisitsArea, teamsArea, staffArea, adminArea, claimsArea];
 
 /** A role's navigation: its first screen is its home. */
 export function navFor(role: Role): Screen[] {
