@@ -4,7 +4,7 @@
  * specialty ids and scores, which a prepared statement can take as parameters.
  *
  * The scores are pg_trgm's, computed the way the extension computes them (`similarity`, `word_similarity`:
- * words of letters and digits, padded with two spaces before and one after, single-precision arithmetic),
+ * words of letters and digits as the database's locale sees them, padded with two spaces before and one after, single-precision arithmetic),
  * so a search ranks exactly as it did when SQL scored the catalog.
  */
 
@@ -22,10 +22,15 @@ const f32 = Math.fround;
 /** A condition that contains the text scores this (0.9 as Postgres' `real`). */
 const CONTAINS_SCORE = f32(0.9);
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/**
+ * pg_trgm's word characters: what the database's locale calls alphanumeric (glibc's classes follow Unicode's
+ * Alphabetic property, which takes in most vowel signs of Indic scripts but not the virama, plus decimal
+ * digits). Checked against pg_trgm in a C.UTF-8 database (matching.int.test.ts, directory.int.test.ts).
+ */
+const WORD = /[\p{Alphabetic}\p{Nd}]+/gu;
 
 /** pg_trgm's trigrams of a (lower-cased) string, in order, repeats kept (`generate_trgm_only`). */
-function trigramList(text: string): string[] {
+export function trigramList(text: string): string[] {
   const out: string[] = [];
   for (const match of text.matchAll(WORD)) {
     const chars = [" ", " ", ...match[0], " "];
