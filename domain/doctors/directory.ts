@@ -15,7 +15,7 @@
  * and every search statement returns the current one. A search that finds another version reloads the directory
  * and runs again, so no write, from any process (or straight SQL), goes unseen.
  */
-import { STRONG_SPECIALTY, trigramList, wordSimilarity, WORD_SIMILARITY } from "./matching.js";
+import { MEMO_SIZE, STRONG_SPECIALTY, trigramList, wordSimilarity, WORD_SIMILARITY } from "./matching.js";
 
 /** A doctor as the directory holds it (what the load statement returns). */
 export interface DirectoryDoctor {
@@ -57,6 +57,8 @@ export class DoctorDirectory {
   private readonly byTrigram = new Map<string, number[]>();
   /** Scratch counters, one per doctor (searches run one at a time on the event loop). */
   private readonly counts: Uint16Array;
+  /** Recent answers by text and city (the directory does not change: a new version is a new directory). */
+  private readonly memo = new Map<string, DoctorMatches>();
 
   constructor(
     rows: readonly DirectoryDoctor[],
@@ -104,6 +106,22 @@ export class DoctorDirectory {
     city: string | undefined,
     hits: readonly { id: number; score: number }[],
   ): DoctorMatches {
+    // The hits are the catalog's answer for the same text; a reloaded catalog comes with a search run again.
+    const key = `${city ?? ""}\u0000${q}\u0000${hits.map((h) => `${h.id}:${h.score}`).join(",")}`;
+    let found = this.memo.get(key);
+    if (found === undefined) {
+      if (this.memo.size >= MEMO_SIZE) this.memo.clear();
+      found = this.compute(q, city, hits);
+      this.memo.set(key, found);
+    }
+    return found;
+  }
+
+  private compute(
+    q: string,
+    city: string | undefined,
+    hits: readonly { id: number; score: number }[],
+  ): DoctorMatches {
     const best = new Map<number, number>();
     const add = (index: number, score: number) => {
       const prev = best.get(index);
@@ -135,7 +153,8 @@ export class DoctorDirectory {
       return;
     }
     const inPool = city === undefined ? undefined : (i: number) => this.cities[i] === city;
-    const nameTrigrams = [...new Set(trigramList(name))];
+    const nameSet = new Set(trigramList(name));
+    const nameTrigrams = [...nameSet];
     // Doctors with a word similar enough: word_similarity = shared / (|name's| + |extent's| − shared) ≤ shared /
     // |name's trigrams|, so a doctor sharing fewer than WORD_SIMILARITY of them cannot reach it.
     const counts = this.counts;
@@ -154,7 +173,7 @@ export class DoctorDirectory {
     }
     for (const i of similar) {
       if (texts[i]!.includes(name)) continue; // scored 1 below
-      const score = wordSimilarity(name, texts[i]!);
+      const score = wordSimilarity(nameSet, texts[i]!);
       if (score >= WORD_SIMILARITY) add(i, score);
     }
     // Doctors whose text contains the name: each of its words of 3+ letters is inside a word of theirs, so they

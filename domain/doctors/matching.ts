@@ -60,8 +60,8 @@ const calcSml = (count: number, len1: number, len2: number) => f32(count / (len1
  * pg_trgm's `word_similarity(a, b)`: the greatest similarity between the trigrams of `a` and any continuous
  * extent of the ordered trigrams of `b` (a port of `calc_word_similarity` / `iterate_word_similarity`).
  */
-export function wordSimilarity(a: string, b: string): number {
-  const set1 = trigrams(a);
+export function wordSimilarity(a: string | Set<string>, b: string): number {
+  const set1 = typeof a === "string" ? trigrams(a) : a;
   const list2 = trigramList(b);
   if (set1.size === 0 || list2.length === 0) return 0;
   const index = new Map<string, number>();
@@ -152,8 +152,12 @@ export interface SpecialtyMatch {
 }
 
 /** The catalog of specialties, ready to score free text. */
+/** How many recent texts' matches a catalog or directory keeps (they are immutable; texts repeat). */
+export const MEMO_SIZE = 2000;
+
 export class SpecialtyCatalog {
   private readonly entries: Prepared[];
+  private readonly memo = new Map<string, { id: number; score: number }[]>();
 
   constructor(rows: readonly CatalogSpecialty[]) {
     this.entries = rows.map((s) => {
@@ -200,6 +204,17 @@ export class SpecialtyCatalog {
    * must not bring in oncologists because they clear the bare threshold).
    */
   searchMatches(q: string): { id: number; score: number }[] {
+    // The catalog does not change: the same text gets the same answer (a bounded memo of recent texts).
+    let hits = this.memo.get(q);
+    if (hits === undefined) {
+      if (this.memo.size >= MEMO_SIZE) this.memo.clear();
+      hits = this.computeMatches(q);
+      this.memo.set(q, hits);
+    }
+    return hits;
+  }
+
+  private computeMatches(q: string): { id: number; score: number }[] {
     const hits = this.score(q)
       .filter((m) => m.nameScore >= NAME_SIMILARITY || m.conditionScore >= CONDITION_SIMILARITY)
       .map((m) => ({ id: m.id, score: Math.max(m.nameScore, m.conditionScore) }));
