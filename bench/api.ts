@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     console.log(`warm after ${((Date.now() - t0) / 1000).toFixed(0)} s; measuring`);
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of scenarios)
-        s.rounds.push(await load(s.base, s.paths, { connections: CONNECTIONS, seconds: 1 }));
+        s.rounds.push(await load(s.base, s.paths, { connections: CONNECTIONS, seconds: ROUND_SECONDS }));
     }
   } finally {
     await Promise.all(started.map(stopProcess));
