@@ -1,6 +1,13 @@
 import { count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { queryRows, queryRowsPrepared, type Db, type DbOrTx } from "../../db/client.js";
+import {
+  fixedStatement,
+  queryFixed,
+  queryRows,
+  queryRowsPrepared,
+  type Db,
+  type DbOrTx,
+} from "../../db/client.js";
 import {
   doctorPhotos,
   doctorQualifications,
@@ -416,6 +423,9 @@ export function directoryOf(rows: readonly (DirectoryDoctor & { version: string 
   );
 }
 
+/** The view's statement, rendered once: its only value is the doctor's id. */
+const VIEW_STATEMENT = fixedStatement(buildViewQuery(0));
+
 export class DoctorsRepository {
   constructor(private readonly db: Db) {}
 
@@ -444,7 +454,7 @@ export class DoctorsRepository {
   }
 
   async view(id: number): Promise<DoctorViewRow | undefined> {
-    const [row] = await queryRowsPrepared<DoctorViewRow>(this.db, buildViewQuery(id));
+    const [row] = await queryFixed<DoctorViewRow>(this.db, VIEW_STATEMENT, [id], () => buildViewQuery(id));
     return row;
   }
 
