@@ -12,7 +12,8 @@
  * median. The measured part stays under a minute. Everything listens on 127.0.0.1.
  *
  * Env: BENCH_DATABASE (default named by the migrations' hash), BENCH_ROUNDS, BENCH_ROUND_SECONDS,
- * BENCH_CONNECTIONS (default 32), TEST_DATABASE_URL, TEST_REDIS_URL.
+ * BENCH_CONNECTIONS (default 32), BENCH_PORT (the first of three ports, default 3941), TEST_DATABASE_URL,
+ * TEST_REDIS_URL.
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,12 +22,11 @@ import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { SpecialtyCatalog, type CatalogSpecialty } from "../domain/doctors/matching.js";
 import {
   buildSearchQuery,
   buildViewQuery,
+  doctorMatchesOf,
   renderQuery,
-  specialtyHitsOf,
 } from "../domain/doctors/repository.js";
 import { searchParamsOf, type SearchInput } from "../domain/doctors/service.js";
 import { TEST_REDIS_URL } from "../test/env.js";
@@ -35,6 +35,7 @@ import {
   fmt,
   load,
   prepareBenchDatabase,
+  searchMemory,
   startProcess,
   stopProcess,
   type Figures,
@@ -82,13 +83,11 @@ async function main(): Promise<void> {
   );
   const url = await prepareBenchDatabase();
 
-  // The exact SQL the app runs for each path, built by the app's own code (the text scored against the same
-  // catalog of specialties, in memory, as the app does).
+  // The exact SQL the app runs for each path, built by the app's own code (the text matched against the same
+  // catalog of specialties and directory of doctors, in memory, as the app does).
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const catalog = new SpecialtyCatalog(
-    (await client.query<CatalogSpecialty>("select id, name, slug, conditions from specialties")).rows,
-  );
+  const { catalog, directory } = await searchMemory(client);
   await client.end();
   const searchPaths = searchInputs().map(toPath);
   const viewIds = Array.from({ length: 200 }, (_, i) => 1 + ((i * 7919) % DOCTORS));
@@ -96,7 +95,9 @@ async function main(): Promise<void> {
   const queries: Record<string, { text: string; values: unknown[] }> = {};
   searchInputs().forEach((input, i) => {
     const params = searchParamsOf(input, new Date());
-    queries[searchPaths[i]!] = renderQuery(buildSearchQuery(params, specialtyHitsOf(params, catalog)));
+    queries[searchPaths[i]!] = renderQuery(
+      buildSearchQuery(params, doctorMatchesOf(params, catalog, directory)),
+    );
   });
   viewIds.forEach((id, i) => (queries[viewPaths[i]!] = renderQuery(buildViewQuery(id))));
   const queriesFile = path.join(os.tmpdir(), `hl-bench-queries-${randomBytes(4).toString("hex")}.json`);
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
   const scenarios: Scenario[] = [];
   const scenario = (name: string, base: string, paths: string[]) =>
     scenarios.push({ name, base, paths, rounds: [] });
-  const ports = { raw: 3941, on: 3942, off: 3943 };
+  const portBase = Number(process.env.BENCH_PORT ?? 3941);
+  const ports = { raw: portBase, on: portBase + 1, off: portBase + 2 };
   const at = (port: number) => `http://127.0.0.1:${port}`;
   scenario("readyz", at(ports.off), ["/readyz"]);
   scenario("search, cache off", at(ports.off), searchPaths);
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     console.log(`warm after ${((Date.now() - t0) / 1000).toFixed(0)} s; measuring`);
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of scenarios)
-        s.rounds.push(await load(s.base, s.paths, { connections: CONNECTIONS, seconds: 1 }));
+        s.rounds.push(await load(s.base, s.paths, { connections: CONNECTIONS, seconds: ROUND_SECONDS }));
     }
   } finally {
     await Promise.all(started.map(stopProcess));

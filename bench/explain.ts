@@ -1,8 +1,8 @@
 /** Times each benchmark search's SQL alone (EXPLAIN ANALYZE), to find the slow shapes. */
 import pg from "pg";
 import { migrationsHash } from "../db/client.js";
-import { SpecialtyCatalog, type CatalogSpecialty } from "../domain/doctors/matching.js";
-import { buildSearchQuery, renderQuery, specialtyHitsOf } from "../domain/doctors/repository.js";
+import { searchMemory } from "./lib.js";
+import { buildSearchQuery, doctorMatchesOf, renderQuery } from "../domain/doctors/repository.js";
 import { searchParamsOf, type SearchInput } from "../domain/doctors/service.js";
 import { databaseUrl } from "../test/env.js";
 
@@ -11,12 +11,10 @@ const client = new pg.Client({
   connectionString: databaseUrl(process.env.BENCH_DATABASE ?? `hl_bench_${migrationsHash()}`),
 });
 await client.connect();
-const catalog = new SpecialtyCatalog(
-  (await client.query<CatalogSpecialty>("select id, name, slug, conditions from specialties")).rows,
-);
+const { catalog, directory } = await searchMemory(client);
 for (const input of inputs) {
   const params = searchParamsOf(input, new Date());
-  const q = renderQuery(buildSearchQuery(params, specialtyHitsOf(params, catalog)));
+  const q = renderQuery(buildSearchQuery(params, doctorMatchesOf(params, catalog, directory)));
   const times: number[] = [];
   let plan = "";
   for (let i = 0; i < 5; i++) {

@@ -3,6 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createDatabase, migrationsHash } from "../db/client.js";
+import type { DirectoryDoctor } from "../domain/doctors/directory.js";
+import { SpecialtyCatalog, type CatalogSpecialty } from "../domain/doctors/matching.js";
+import { buildDirectoryQuery, directoryOf, renderQuery } from "../domain/doctors/repository.js";
 import { seedDemoData } from "../db/seed/index.js";
 import { databaseUrl, TEST_PG_URL } from "../test/env.js";
 
@@ -121,4 +124,16 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 
 export function fmt(n: number, digits = 1): string {
   return n.toFixed(digits).padStart(9);
+}
+
+/** What the app holds in memory to match search text (the catalog of specialties, the doctors' directory). */
+export async function searchMemory(client: pg.Client) {
+  const catalog = new SpecialtyCatalog(
+    (await client.query<CatalogSpecialty>("select id, name, slug, conditions from specialties")).rows,
+  );
+  const q = renderQuery(buildDirectoryQuery());
+  const directory = directoryOf(
+    (await client.query<DirectoryDoctor & { version: string }>(q.text, q.values)).rows,
+  );
+  return { catalog, directory };
 }

@@ -217,3 +217,37 @@ export async function queryRowsPrepared<T>(db: DbOrTx, query: SQL): Promise<T[]>
   }
   return (await pool.query({ name, text, values: params })).rows as T[];
 }
+
+/** A statement rendered once (its text never changes, only its values), for queryFixed. */
+export interface FixedStatement {
+  name: string;
+  text: string;
+  /** How many values it takes. */
+  arity: number;
+}
+
+/** Renders a hot statement once (built with sample values: only their number matters). */
+export function fixedStatement(query: SQL): FixedStatement {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return {
+    name: `hl_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`,
+    text,
+    arity: params.length,
+  };
+}
+
+/**
+ * Like queryRowsPrepared for a statement rendered once (fixedStatement): no SQL object is built or rendered
+ * per call (on the doctor view that was a few percent of the process). Where named statements are not used
+ * (transactions, PGlite, `preparedStatements: false`), it runs `fallback()` through queryRows.
+ */
+export async function queryFixed<T>(
+  db: DbOrTx,
+  statement: FixedStatement,
+  values: unknown[],
+  fallback: () => SQL,
+): Promise<T[]> {
+  const pool = preparedPools.get(db);
+  if (!pool || values.length !== statement.arity) return queryRows<T>(db, fallback());
+  return (await pool.query({ name: statement.name, text: statement.text, values })).rows as T[];
+}

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/index.js";
 import { RateLimitedError } from "../../domain/shared/errors.js";
+import { LeasedRedisStore } from "./rate-limit-store.js";
 
 /** Which routes are rate limited, and by which of the configured limits (per client address, per minute). */
 const LIMITED: { kind: keyof Config["rateLimits"]; match: (method: string, url: string) => boolean }[] = [
@@ -20,7 +21,7 @@ const LIMITED: { kind: keyof Config["rateLimits"]; match: (method: string, url: 
 
 /**
  * Edge security: security headers (helmet) and rate limits by client address (@fastify/rate-limit, counted in
- * Redis when there is one so every API process shares the count). Behind a proxy, TRUST_PROXY makes the client
+ * Redis when there is one so every API process shares the count, in leases: see rate-limit-store.ts). Behind a proxy, TRUST_PROXY makes the client
  * address the caller's. Register before the routes: limits attach as routes are added.
  */
 export async function registerSecurity(
@@ -59,7 +60,9 @@ export async function registerSecurity(
 
   await app.register(rateLimit, {
     global: false,
-    ...(redis ? { redis, nameSpace: namespace } : {}),
+    // Counted in Redis in leases of a few requests (rate-limit-store.ts): a busy client costs a round trip
+    // every few requests rather than on each.
+    ...(redis ? { store: LeasedRedisStore.factory(redis, namespace) } : {}),
     // A rate-limit store that cannot answer (Redis away) lets the request through rather than failing it.
     skipOnError: true,
     // Thrown, and answered by the one error handler: 429 {error: {code, message}} with a true Retry-After.

@@ -711,6 +711,27 @@ describe("search cache", () => {
     await t.services.doctors.invalidateSearchCache();
     expect(await searchIds({ city })).toEqual([]);
   });
+
+  it("matches text against doctors written behind the service (another process, plain SQL) at once", async () => {
+    const city = newCity();
+    const first = await doctorIn(city, { name: "Dr Zorawar Quillfeather" });
+    // The first text search loads the doctors' directory into memory.
+    expect(await searchIds({ city, q: "quillfeather" })).toEqual([first.doctorId]);
+    const second = await doctorIn(city, { name: "Dr Ishaan Quillfeathre" });
+    await t.database.db
+      .update(doctors)
+      .set({ searchText: "dr zorawar quillfeather dentist xylophonist" })
+      .where(eq(doctors.id, first.doctorId));
+    await t.services.doctors.invalidateSearchCache(); // the result cache only; the directory sees the version
+    expect(await searchIds({ city, q: "quillfeather" })).toEqual([first.doctorId, second.doctorId]);
+    expect(await searchIds({ city, q: "xylophonist" })).toEqual([first.doctorId]);
+    await t.database.db
+      .update(doctors)
+      .set({ verificationStatus: "rejected" })
+      .where(eq(doctors.id, first.doctorId));
+    await t.services.doctors.invalidateSearchCache();
+    expect(await searchIds({ city, q: "quillfeather" })).toEqual([second.doctorId]);
+  });
 });
 
 describe("demo accounts", () => {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   customType,
   date,
@@ -117,6 +118,17 @@ export const doctorSpecialties = pgTable(
     index("doctor_specialties_specialty_doctor_idx").on(t.specialtyId, t.doctorId, t.isPrimary),
   ],
 );
+
+/**
+ * One row: a number that every change to what doctor search matches in memory bumps (domain/doctors/directory.ts)
+ * — a statement-level trigger on `doctors` (insert, delete, its search text, city, verification) and on
+ * `doctor_specialties`, in the writing transaction (hand-written in migration 0015). Searches read it to know
+ * their in-memory directory is current. Written only by those triggers.
+ */
+export const doctorDirectoryVersion = pgTable("doctor_directory_version", {
+  id: smallint().primaryKey(),
+  version: bigint({ mode: "number" }).notNull(),
+});
 
 export const doctorQualifications = pgTable(
   "doctor_qualifications",

@@ -4,7 +4,7 @@
  * specialty ids and scores, which a prepared statement can take as parameters.
  *
  * The scores are pg_trgm's, computed the way the extension computes them (`similarity`, `word_similarity`:
- * words of letters and digits, padded with two spaces before and one after, single-precision arithmetic),
+ * words of letters and digits as the database's locale sees them, padded with two spaces before and one after, single-precision arithmetic),
  * so a search ranks exactly as it did when SQL scored the catalog.
  */
 
@@ -22,10 +22,15 @@ const f32 = Math.fround;
 /** A condition that contains the text scores this (0.9 as Postgres' `real`). */
 const CONTAINS_SCORE = f32(0.9);
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/**
+ * pg_trgm's word characters: what the database's locale calls alphanumeric (glibc's classes follow Unicode's
+ * Alphabetic property, which takes in most vowel signs of Indic scripts but not the virama, plus decimal
+ * digits). Checked against pg_trgm in a C.UTF-8 database (matching.int.test.ts, directory.int.test.ts).
+ */
+const WORD = /[\p{Alphabetic}\p{Nd}]+/gu;
 
 /** pg_trgm's trigrams of a (lower-cased) string, in order, repeats kept (`generate_trgm_only`). */
-function trigramList(text: string): string[] {
+export function trigramList(text: string): string[] {
   const out: string[] = [];
   for (const match of text.matchAll(WORD)) {
     const chars = [" ", " ", ...match[0], " "];
@@ -55,8 +60,8 @@ const calcSml = (count: number, len1: number, len2: number) => f32(count / (len1
  * pg_trgm's `word_similarity(a, b)`: the greatest similarity between the trigrams of `a` and any continuous
  * extent of the ordered trigrams of `b` (a port of `calc_word_similarity` / `iterate_word_similarity`).
  */
-export function wordSimilarity(a: string, b: string): number {
-  const set1 = trigrams(a);
+export function wordSimilarity(a: string | Set<string>, b: string): number {
+  const set1 = typeof a === "string" ? trigrams(a) : a;
   const list2 = trigramList(b);
   if (set1.size === 0 || list2.length === 0) return 0;
   const index = new Map<string, number>();
@@ -147,8 +152,12 @@ export interface SpecialtyMatch {
 }
 
 /** The catalog of specialties, ready to score free text. */
+/** How many recent texts' matches a catalog or directory keeps (they are immutable; texts repeat). */
+export const MEMO_SIZE = 2000;
+
 export class SpecialtyCatalog {
   private readonly entries: Prepared[];
+  private readonly memo = new Map<string, { id: number; score: number }[]>();
 
   constructor(rows: readonly CatalogSpecialty[]) {
     this.entries = rows.map((s) => {
@@ -195,6 +204,17 @@ export class SpecialtyCatalog {
    * must not bring in oncologists because they clear the bare threshold).
    */
   searchMatches(q: string): { id: number; score: number }[] {
+    // The catalog does not change: the same text gets the same answer (a bounded memo of recent texts).
+    let hits = this.memo.get(q);
+    if (hits === undefined) {
+      if (this.memo.size >= MEMO_SIZE) this.memo.clear();
+      hits = this.computeMatches(q);
+      this.memo.set(q, hits);
+    }
+    return hits;
+  }
+
+  private computeMatches(q: string): { id: number; score: number }[] {
     const hits = this.score(q)
       .filter((m) => m.nameScore >= NAME_SIMILARITY || m.conditionScore >= CONDITION_SIMILARITY)
       .map((m) => ({ id: m.id, score: Math.max(m.nameScore, m.conditionScore) }));

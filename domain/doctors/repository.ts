@@ -1,6 +1,13 @@
 import { count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { queryRows, queryRowsPrepared, type Db, type DbOrTx } from "../../db/client.js";
+import {
+  fixedStatement,
+  queryFixed,
+  queryRows,
+  queryRowsPrepared,
+  type Db,
+  type DbOrTx,
+} from "../../db/client.js";
 import {
   doctorPhotos,
   doctorQualifications,
@@ -10,13 +17,8 @@ import {
   users,
   type VisitMode,
 } from "../../db/schema/index.js";
-import {
-  CONDITION_SIMILARITY,
-  NAME_SIMILARITY,
-  STRONG_SPECIALTY,
-  WORD_SIMILARITY,
-  type SpecialtyCatalog,
-} from "./matching.js";
+import { DoctorDirectory, type DirectoryDoctor, type DoctorMatches } from "./directory.js";
+import { CONDITION_SIMILARITY, NAME_SIMILARITY, WORD_SIMILARITY, type SpecialtyCatalog } from "./matching.js";
 
 export type VerificationStatus = "pending" | "verified" | "rejected";
 /** How a doctor consults (an appointment takes one of them). */
@@ -51,6 +53,8 @@ export interface SearchRow {
   total: number;
   /** How many specialties the catalog holds (the same in every row). */
   specialty_count: number;
+  /** doctor_directory_version now (the same in every row): the in-memory directory that matched is current. */
+  directory_version: string;
   id: number | null;
   name: string;
   photo_url: string | null;
@@ -72,8 +76,6 @@ export interface SearchRow {
 /** Currencies whose major unit has no minor subdivision (fee filters compare in major units). */
 const ZERO_DECIMAL_SQL = sql.raw(`('JPY','KRW','VND','CLP','ISK','UGX')`);
 
-/** A secondary specialty's match counts for this share of a primary one's. */
-const SECONDARY_SPECIALTY_WEIGHT = 0.8;
 function likeEscape(value: string): string {
   return value.replace(/[\\%_]/g, "\\$&");
 }
@@ -140,65 +142,34 @@ export function specialtyHitsOf(p: SearchQueryParams, catalog: SpecialtyCatalog)
   return p.q ? catalog.searchMatches(p.q) : [];
 }
 
+/** The doctors the params' text matches (none to look for without text), from the catalog and the directory. */
+export function doctorMatchesOf(
+  p: SearchQueryParams,
+  catalog: SpecialtyCatalog,
+  directory: DoctorDirectory,
+): DoctorMatches | undefined {
+  return p.q ? directory.matches(p.q, p.city, specialtyHitsOf(p, catalog)) : undefined;
+}
+
 /**
  * The whole search as ONE statement: filters, total and one page, with the primary specialty of each row.
- * Always returns at least one row (with `id` null when the page is empty) so the total is known, and the
- * number of specialties (`specialty_count`), so the in-memory catalog that scored the text knows it is current.
- * The specialties the text matches come scored from the catalog (specialtyHitsOf): only their ids and scores
- * are parameters, and the statement's shape depends on which filters are given, not on their values.
+ * Always returns at least one row (with `id` null when the page is empty) so the total is known, the number of
+ * specialties (`specialty_count`) and the directory's version (`directory_version`), so the in-memory catalog
+ * and directory that matched the text know they are current. The doctors the text matches come scored from
+ * memory (doctorMatchesOf): only their ids and scores are parameters, and the statement's shape depends on
+ * which filters are given, not on their values.
  */
-export function buildSearchQuery(p: SearchQueryParams, hits: SpecialtyHits = []): SQL {
+export function buildSearchQuery(p: SearchQueryParams, matches?: DoctorMatches): SQL {
   const ctes: SQL[] = [];
   const where: SQL[] = [sql`d.verification_status = 'verified'`];
   let from = sql`doctors d`;
   let score = sql`0::float8`;
 
   if (p.q) {
-    // "Dr Sharma": the title is in every doctor's name and would make every doctor a trigram candidate.
-    const name = p.q.replace(/^(dr\.?|doctor)\s+/, "") || p.q;
-    const contains = `%${likeEscape(name)}%`;
-    const branches: SQL[] = [];
-    const inCity = p.city
-      ? sql`lower(d0.city) = ${p.city}::text AND d0.verification_status = 'verified'`
-      : undefined;
-    if (hits.length > 0) {
-      // A doctor whose main specialty matches ranks above one who also practises it.
-      const ids = `{${hits.map((h) => h.id).join(",")}}`;
-      const scores = `{${hits.map((h) => h.score).join(",")}}`;
-      branches.push(sql`SELECT ds.doctor_id AS id,
-          spec.score * CASE WHEN ds.is_primary THEN 1.0 ELSE ${SECONDARY_SPECIALTY_WEIGHT}::float8 END AS score
-        FROM unnest(${ids}::int[], ${scores}::float8[]) AS spec(id, score)
-          JOIN doctor_specialties ds ON ds.specialty_id = spec.id
-          ${inCity ? sql`JOIN doctors d0 ON d0.id = ds.doctor_id AND ${inCity}` : sql``}`);
-    }
-    // Doctors by name, specialty name or degree: substring, or (3+ characters) a similar word. When the text
-    // plainly names a specialty ("dentist", "cardiologst"), this fuzzy pass adds nothing but cost.
-    if (!hits.some((h) => h.score >= STRONG_SPECIALTY)) {
-      // With a city, match within that city's doctors (a few hundred rows) rather than probe the whole
-      // trigram index, where a common fragment ("dr") would recheck every doctor in the country.
-      let pool = sql`doctors t`;
-      if (inCity) {
-        ctes.push(sql`pool AS MATERIALIZED (
-          SELECT d0.id, d0.search_text FROM doctors d0 WHERE ${inCity}
-        )`);
-        pool = sql`pool t`;
-      }
-      const similar = p.city
-        ? sql`word_similarity(${name}::text, t.search_text) >= ${WORD_SIMILARITY}::float8`
-        : sql`${name}::text <% t.search_text`;
-      branches.push(
-        name.length >= 3
-          ? sql`SELECT t.id, CASE WHEN t.search_text LIKE ${contains}::text THEN 1.0
-                        ELSE word_similarity(${name}::text, t.search_text) END AS score
-              FROM ${pool}
-              WHERE t.search_text LIKE ${contains}::text OR ${similar}`
-          : sql`SELECT t.id, 1.0 AS score FROM ${pool}
-              WHERE t.search_text LIKE ${`${likeEscape(name)}%`}::text OR t.search_text LIKE ${`% ${likeEscape(name)}%`}::text`,
-      );
-    }
-    ctes.push(
-      sql`m AS (SELECT id, max(score)::float8 AS score FROM (${sql.join(branches, sql` UNION ALL `)}) cand GROUP BY id)`,
-    );
+    // The doctors the text matches, scored in memory (directory.ts): ids and scores are two array parameters.
+    const m = matches ?? { ids: [], scores: [] };
+    ctes.push(sql`m AS (SELECT * FROM unnest(${`{${m.ids.join(",")}}`}::int[],
+      ${`{${m.scores.join(",")}}`}::float8[]) AS m(id, score))`);
     from = sql`m JOIN doctors d ON d.id = m.id`;
     score = sql`m.score`;
   }
@@ -260,7 +231,8 @@ export function buildSearchQuery(p: SearchQueryParams, hits: SpecialtyHits = [])
   );
 
   return sql`WITH ${sql.join(ctes, sql`, `)}
-    SELECT c.total, (SELECT count(*)::int FROM specialties) AS specialty_count, p.id, p.score, p.distance_km, p.experience_years, p.fee_minor, p.wait_time_minutes,
+    SELECT c.total, (SELECT count(*)::int FROM specialties) AS specialty_count,
+      (SELECT COALESCE(max(version), 0)::text FROM doctor_directory_version) AS directory_version, p.id, p.score, p.distance_km, p.experience_years, p.fee_minor, p.wait_time_minutes,
       p.reviews_count, p.rating, d.name, d.photo_url, d.city, d.available_days_mask, d.currency, d.patients_count, d.modes,
       (SELECT s.name FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id
         WHERE ds.doctor_id = p.id ORDER BY ds.is_primary DESC, s.name LIMIT 1) AS specialization
@@ -346,7 +318,7 @@ export interface DoctorViewRow {
 
 export interface PopularRow extends Omit<
   SearchRow,
-  "total" | "specialty_count" | "score" | "distance_km" | "id"
+  "total" | "specialty_count" | "directory_version" | "score" | "distance_km" | "id"
 > {
   id: number;
 }
@@ -430,19 +402,51 @@ export function buildViewQuery(id: number): SQL {
       FROM doctors d WHERE d.id = ${id}::int AND d.verification_status = 'verified'`;
 }
 
+/** The directory's rows and its version, in one statement (one snapshot: the version covers the rows). */
+export function buildDirectoryQuery(): SQL {
+  return sql`SELECT (SELECT COALESCE(max(version), 0)::text FROM doctor_directory_version) AS version,
+      d.id, lower(d.city) AS city, d.verification_status = 'verified' AS verified, d.search_text,
+      COALESCE(s.specialty_ids, '{}') AS specialty_ids, COALESCE(s.primary_ids, '{}') AS primary_ids
+    FROM (SELECT 1) one
+      LEFT JOIN doctors d ON true
+      LEFT JOIN (SELECT doctor_id, array_agg(specialty_id ORDER BY is_primary DESC, specialty_id) AS specialty_ids,
+          COALESCE(array_agg(specialty_id) FILTER (WHERE is_primary), '{}') AS primary_ids
+        FROM doctor_specialties GROUP BY doctor_id) s ON s.doctor_id = d.id
+    ORDER BY d.id`;
+}
+
+/** The directory from buildDirectoryQuery's rows. */
+export function directoryOf(rows: readonly (DirectoryDoctor & { version: string })[]): DoctorDirectory {
+  return new DoctorDirectory(
+    rows.filter((r) => r.id !== null),
+    rows[0]?.version ?? "0",
+  );
+}
+
+/** The view's statement, rendered once: its only value is the doctor's id. */
+const VIEW_STATEMENT = fixedStatement(buildViewQuery(0));
+
 export class DoctorsRepository {
   constructor(private readonly db: Db) {}
 
   async search(
     params: SearchQueryParams,
-    hits: SpecialtyHits,
-  ): Promise<{ total: number; specialtyCount: number; rows: SearchRow[] }> {
-    const rows = await queryRowsPrepared<SearchRow>(this.db, buildSearchQuery(params, hits));
+    matches: DoctorMatches | undefined,
+  ): Promise<{ total: number; specialtyCount: number; directoryVersion: string; rows: SearchRow[] }> {
+    const rows = await queryRowsPrepared<SearchRow>(this.db, buildSearchQuery(params, matches));
     return {
       total: rows[0]?.total ?? 0,
       specialtyCount: rows[0]?.specialty_count ?? 0,
+      directoryVersion: rows[0]?.directory_version ?? "0",
       rows: rows.filter((r) => r.id !== null),
     };
+  }
+
+  /** The in-memory directory of every doctor, as of now (one statement). */
+  async directory(): Promise<DoctorDirectory> {
+    return directoryOf(
+      await queryRows<DirectoryDoctor & { version: string }>(this.db, buildDirectoryQuery()),
+    );
   }
 
   suggest(params: { q: string; city?: string | undefined; limit: number }): Promise<SuggestionRow[]> {
@@ -450,7 +454,7 @@ export class DoctorsRepository {
   }
 
   async view(id: number): Promise<DoctorViewRow | undefined> {
-    const [row] = await queryRowsPrepared<DoctorViewRow>(this.db, buildViewQuery(id));
+    const [row] = await queryFixed<DoctorViewRow>(this.db, VIEW_STATEMENT, [id], () => buildViewQuery(id));
     return row;
   }
 

@@ -19,10 +19,11 @@ import {
   todayIn,
   type DayName,
 } from "../shared/time.js";
+import type { DoctorDirectory } from "./directory.js";
 import { SpecialtyCatalog } from "./matching.js";
 import {
+  doctorMatchesOf,
   DoctorsRepository,
-  specialtyHitsOf,
   type DoctorViewRow,
   type PopularRow,
   type ProfilePatch,
@@ -160,7 +161,9 @@ function daysOf(mask: number): DayName[] {
 }
 
 function listItem(
-  r: Omit<SearchRow, "total" | "specialty_count" | "score" | "distance_km" | "id"> & { id: number | null },
+  r: Omit<SearchRow, "total" | "specialty_count" | "directory_version" | "score" | "distance_km" | "id"> & {
+    id: number | null;
+  },
 ) {
   return {
     id: r.id!,
@@ -292,6 +295,8 @@ export class DoctorsService {
   private readonly places: Geocoder;
   /** The specialties, loaded once (reference data); a search that finds a different count reloads them. */
   private catalog: Promise<SpecialtyCatalog> | undefined;
+  /** The doctors' search text, cities and specialties (directory.ts); a search that finds a newer version reloads it. */
+  private directory: Promise<DoctorDirectory> | undefined;
 
   constructor(
     readonly ctx: ServiceContext,
@@ -334,12 +339,18 @@ export class DoctorsService {
     const params = this.searchParams(input);
     const page = input.page ?? 1;
     return this.cached("list", params, async () => {
-      let catalog = await this.specialtyCatalog();
-      let found = await this.repo.search(params, specialtyHitsOf(params, catalog));
-      if (found.specialtyCount !== catalog.size) {
-        // The catalog changed since it was loaded: score the text again against the current one.
-        catalog = await this.specialtyCatalog(true);
-        if (params.q) found = await this.repo.search(params, specialtyHitsOf(params, catalog));
+      let [catalog, directory] = await Promise.all([this.specialtyCatalog(), this.doctorDirectory()]);
+      let found = await this.repo.search(params, doctorMatchesOf(params, catalog, directory));
+      // Text is matched in memory: when the catalog or the directory changed since they were loaded, load
+      // them again and search again (once: what a concurrent write changes next is the next search's news).
+      const staleCatalog = found.specialtyCount !== catalog.size;
+      const staleDirectory = found.directoryVersion !== directory.version;
+      if (staleCatalog || staleDirectory) {
+        [catalog, directory] = await Promise.all([
+          this.specialtyCatalog(staleCatalog),
+          this.doctorDirectory(staleDirectory ? found.directoryVersion : undefined),
+        ]);
+        if (params.q) found = await this.repo.search(params, doctorMatchesOf(params, catalog, directory));
       }
       const { total, rows } = found;
       return {
@@ -365,6 +376,30 @@ export class DoctorsService {
       this.catalog = loading;
     }
     return this.catalog;
+  }
+
+  /**
+   * The in-memory directory of doctors (loaded on first use). Given the version a search saw, it is loaded again
+   * unless the one held (or being loaded) already reflects that version or a later one; concurrent searches
+   * share one load.
+   */
+  private doctorDirectory(seen?: string): Promise<DoctorDirectory> {
+    const current = this.directory;
+    if (current && seen !== undefined) {
+      return current.then((d) => (BigInt(d.version) >= BigInt(seen) ? d : this.reloadDirectory(current)));
+    }
+    return current ?? this.reloadDirectory(undefined);
+  }
+
+  private reloadDirectory(replacing: Promise<DoctorDirectory> | undefined): Promise<DoctorDirectory> {
+    // Another search already started a newer load: share it.
+    if (this.directory !== replacing && this.directory) return this.directory;
+    const loading = this.repo.directory();
+    loading.catch(() => {
+      if (this.directory === loading) this.directory = undefined;
+    });
+    this.directory = loading;
+    return loading;
   }
 
   /** Validates and normalizes the search input. Invalid combinations are coded 400s. */
