@@ -15,3 +15,4 @@ export * from "./reminders.js";
 export * from "./consultations.js";
 export * from "./refills.js";
 export * from "./rag.js";
+export * from "./analytics.js";
