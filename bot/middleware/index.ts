@@ -11,6 +11,7 @@ import { pending } from "./pending.js";
 import { persist } from "./persist.js";
 import { recover } from "./recover.js";
 import { reminders } from "./reminders.js";
+import { ratings } from "./ratings.js";
 import { triage } from "./triage.js";
 
 /**
@@ -22,7 +23,7 @@ import { triage } from "./triage.js";
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
  *   → red-flag triage → identity & consent → secure messages ("Reply", "messages")
  *   → chat consultation (to the doctor's visit thread)
- *   → answers to reminders → attachments (files to records)
+ *   → answers to reminders → answers to a visit's rating request → attachments (files to records)
  *   → keywords → pending confirmation → brain
  */
 export const MIDDLEWARE: readonly Middleware[] = [
@@ -37,6 +38,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   secureMessages,
   consultation,
   reminders,
+  ratings,
   attachments,
   keywords,
   pending,

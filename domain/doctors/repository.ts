@@ -640,6 +640,27 @@ export class DoctorsRepository {
     await this.db.update(doctors).set({ nextFreeDate: date, nextFreeUntil: until }).where(eq(doctors.id, id));
   }
 
+  /**
+   * Patients' ratings replace the seeded figures (never mixed): the three figures from the answered ratings,
+   * and ratings_from_patients set. Called by domain/ratings in the transaction that stored a rating.
+   */
+  async setPatientRatings(
+    tx: DbOrTx,
+    id: number,
+    r: { reviewsCount: number; rating: number; recommendationPercent: number; at: Date },
+  ): Promise<void> {
+    await tx
+      .update(doctors)
+      .set({
+        reviewsCount: r.reviewsCount,
+        rating: r.rating,
+        recommendationPercent: r.recommendationPercent,
+        ratingsFromPatients: true,
+        updatedAt: r.at,
+      })
+      .where(eq(doctors.id, id));
+  }
+
   // Verification -------------------------------------------------------------------------------------
 
   async setVerification(

@@ -1,3 +1,4 @@
+import type { DbOrTx } from "../../db/client.js";
 import { createHash } from "node:crypto";
 import { fileTypeFromBuffer } from "file-type";
 import { DateTime } from "luxon";
@@ -448,6 +449,19 @@ export class DoctorsService {
   /** Keeps scheduling's answer for the doctor's next free date on the doctor's row, until `until`. */
   async storeNextFree(doctorId: number, date: string | null, until: Date): Promise<void> {
     await this.repo.setNextFree(doctorId, date, until);
+  }
+
+  /**
+   * The doctor's figures from patients' ratings (domain/ratings computes them from its table, in `tx`): they
+   * replace the seeded demo figures, which are never mixed in. Cached searches are made stale after the commit
+   * by the caller (invalidateSearchCache).
+   */
+  async setPatientRatings(
+    tx: DbOrTx,
+    doctorId: number,
+    r: { reviewsCount: number; rating: number; recommendationPercent: number },
+  ): Promise<void> {
+    await this.repo.setPatientRatings(tx, doctorId, { ...r, at: this.ctx.clock.now() });
   }
 
   /** The doctor's free time changed: the stored next free date no longer holds. */
