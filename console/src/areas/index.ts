@@ -1,10 +1,11 @@
 import type { Role, User } from "../api";
 import { adminArea } from "./admin";
+import { analyticsArea } from "./analytics";
 import { doctorArea } from "./doctor";
 import type { Area, Screen } from "./types";
 
 /** Every area of the console, in navigation order. */
-const AREAS: Area[] = [doctorArea, adminArea];
+const AREAS: Area[] = [doctorArea, adminArea, analyticsArea];
 
 /** A role's navigation: its first screen is its home. */
 export function navFor(role: Role): Screen[] {
