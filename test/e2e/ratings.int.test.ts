@@ -216,10 +216,20 @@ describe("ratings after a visit", () => {
     expect(await doctorFigures()).toEqual({ reviews_count: 2, rating: 3.5, recommendation_percent: 50 });
   }, 60_000);
 
-  it("does not take a menu number for a rating when no rating was asked", async () => {
+  it("does not take a menu number for a rating once the patient moved on to the menu", async () => {
     const mei = await patientOnTelegram("Mei Lin");
+    const id = await completedVisit(mei);
+    await waitFor("the rating request", async () =>
+      sentTo(mei.chatId).find((m) => /How was your visit/.test(m.text)),
+    );
     await say(mei.chatId, "menu");
-    await say(mei.chatId, "3");
+    const answer = await say(mei.chatId, "3");
+    expect(answer.join("\n")).not.toMatch(/Thank you for your rating/);
+    const [review] = await t.database.db
+      .select()
+      .from(doctorReviews)
+      .where(eq(doctorReviews.appointmentId, id));
+    expect(review!.rating).toBeNull();
     expect(await doctorFigures()).toMatchObject({ reviews_count: 2 });
   }, 60_000);
 });
