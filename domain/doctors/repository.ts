@@ -330,6 +330,7 @@ export interface DoctorViewRow {
   rating: number;
   modes: VisitMode[];
   recommendation_percent: number;
+  ratings_from_patients: boolean;
   patients_count: number;
   summary: string | null;
   clinic_name: string | null;
@@ -417,8 +418,8 @@ export interface SpecialtyRef {
 export function buildViewQuery(id: number): SQL {
   return sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
     d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
-    d.recommendation_percent, d.patients_count, d.summary, d.clinic_name, d.clinic_address, d.languages,
-    d.time_zone, d.modes, d.next_free_date, d.next_free_until,
+    d.recommendation_percent, d.ratings_from_patients, d.patients_count, d.summary, d.clinic_name,
+    d.clinic_address, d.languages, d.time_zone, d.modes, d.next_free_date, d.next_free_until,
     (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
       FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
     (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)

@@ -102,6 +102,8 @@ export interface DoctorView extends DoctorListItem {
   available_timings: { day: DayName; start: string; end: string }[];
   summary: string | null;
   recommendation_percent: number;
+  /** Where reviews_count, rating and recommendation_percent come from: seeded demo figures, or patients' ratings. */
+  ratings_source: "seeded" | "patients";
   patients_count: number;
   clinic_name: string | null;
   clinic_address: string | null;
@@ -194,6 +196,7 @@ function viewOf(r: DoctorViewRow): Omit<DoctorView, "next_available_date"> {
     })),
     summary: r.summary,
     recommendation_percent: r.recommendation_percent,
+    ratings_source: r.ratings_from_patients ? "patients" : "seeded",
     patients_count: r.patients_count,
     clinic_name: r.clinic_name,
     clinic_address: r.clinic_address,

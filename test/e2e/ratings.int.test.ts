@@ -156,18 +156,24 @@ async function doctorFigures() {
   const res = await t.app.inject({ method: "GET", url: `/api/view/doctor/?id=${dr.doctorId}` });
   expect(res.statusCode).toBe(200);
   const { doctor } = res.json<{
-    doctor: { reviews_count: number; rating: number; recommendation_percent: number };
+    doctor: { reviews_count: number; rating: number; recommendation_percent: number; ratings_source: string };
   }>();
   return {
     reviews_count: doctor.reviews_count,
     rating: doctor.rating,
     recommendation_percent: doctor.recommendation_percent,
+    source: doctor.ratings_source,
   };
 }
 
 describe("ratings after a visit", () => {
   it("asks the patient on Telegram, understands '5 very kind', and the doctor's figures become patients' figures", async () => {
-    expect(await doctorFigures()).toEqual({ reviews_count: 120, rating: 4.8, recommendation_percent: 97 });
+    expect(await doctorFigures()).toEqual({
+      reviews_count: 120,
+      rating: 4.8,
+      recommendation_percent: 97,
+      source: "seeded",
+    });
     const asha = await patientOnTelegram("Asha Verma");
     const id = await completedVisit(asha);
 
@@ -191,7 +197,12 @@ describe("ratings after a visit", () => {
     expect(review).toMatchObject({ rating: 5, comment: "very kind", channel: "telegram" });
 
     // Seeded figures replaced, not mixed: one rating of 5.
-    expect(await doctorFigures()).toEqual({ reviews_count: 1, rating: 5, recommendation_percent: 100 });
+    expect(await doctorFigures()).toEqual({
+      reviews_count: 1,
+      rating: 5,
+      recommendation_percent: 100,
+      source: "patients",
+    });
     const [row] = await t.database.db
       .select({ real: doctors.ratingsFromPatients })
       .from(doctors)
@@ -213,7 +224,12 @@ describe("ratings after a visit", () => {
     const reply = await press(ravi.chatId, `rating:${id}:2`);
     expect(reply.join("\n")).toMatch(/sorry it was not better/);
     // Ratings 5 and 2: average 3.5, one of two would recommend.
-    expect(await doctorFigures()).toEqual({ reviews_count: 2, rating: 3.5, recommendation_percent: 50 });
+    expect(await doctorFigures()).toEqual({
+      reviews_count: 2,
+      rating: 3.5,
+      recommendation_percent: 50,
+      source: "patients",
+    });
   }, 60_000);
 
   it("does not take a menu number for a rating once the patient moved on to the menu", async () => {
