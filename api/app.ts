@@ -27,7 +27,7 @@ import type { VoiceMetrics } from "../channels/voice/session.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
-import { bothMetrics, ModelUsageRecorder } from "../domain/analytics/usage.js";
+import { bothMetrics, ModelUsageRecorder } from "../domain/analytics/usage-repository.js";
 import { installMetrics } from "../domain/shared/metrics.js";
 import { promMetrics } from "../infra/telemetry/metrics.js";
 import { registerSecurity } from "./plugins/security.js";

@@ -56,7 +56,7 @@ export const doctorReviews = pgTable(
 /**
  * Model usage, one row per call to a language model (kind "llm": latency, tokens, outcome) and per voice
  * answer's first token (kind "voice_first_token": latency only). No prompt, no answer, no person: the
- * dashboard's model usage and voice latency. The only writer is domain/analytics/usage.ts, batched off the
+ * dashboard's model usage and voice latency. The only writer is domain/analytics/usage-repository.ts, batched off the
  * request path.
  */
 export const modelUsage = pgTable(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp, type TestApp } from "../../test/app.js";
 import { seedAnalyticsDataset } from "../../test/analytics-data.js";
 import { signInAs, type Session } from "../../test/factories.js";
-import { ModelUsageRecorder } from "./usage.js";
+import { ModelUsageRecorder } from "./usage-repository.js";
 import { toCsv } from "./service.js";
 
 /**

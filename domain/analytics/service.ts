@@ -172,7 +172,7 @@ export class AnalyticsService {
     return toCsv(await this.table(actor, report, q));
   }
 
-  private async table(actor: Actor, report: ReportName, q: RangeQuery): Promise<unknown[][]> {
+  private async table(actor: Actor, report: ReportName, q: RangeQuery): Promise<Cell[][]> {
     switch (report) {
       case "activity":
         return rowsOf(await this.activity(actor, q), ["day", "conversations", "bookings"]);
@@ -256,7 +256,7 @@ export class AnalyticsService {
       y -= 6;
       line(text, 13, true);
     };
-    const table = (rows: unknown[][]) => {
+    const table = (rows: Cell[][]) => {
       const cols = Math.max(...rows.map((r) => r.length));
       const colWidth = (width - 2 * margin) / Math.max(1, cols);
       rows.forEach((r, i) => {
@@ -287,7 +287,11 @@ export class AnalyticsService {
     heading("Activity");
     line(`Conversations started: ${total("conversations")}; bookings made: ${total("bookings")}.`);
     heading("Funnel");
-    table([Object.keys(o.funnel), Object.values(o.funnel)]);
+    const f = o.funnel;
+    table([
+      ["first message", "verified", "booking", "paid", "attended"],
+      [f.first_message, f.verified, f.booking, f.paid, f.attended],
+    ]);
     heading("Outcomes of appointments in the range");
     table([
       ["appointments", "completed", "no-show", "cancelled", "rejected", "no-show rate", "cancel rate"],
@@ -367,11 +371,14 @@ function minutes(v: number | null): string {
   return v === null ? "—" : `${v} min`;
 }
 
-function rowsOf<T extends object>(items: T[], columns: (keyof T & string)[]): unknown[][] {
-  return [columns, ...items.map((i) => columns.map((c) => i[c]))];
+/** A cell of a report's table. */
+type Cell = string | number | boolean | null | undefined;
+
+function rowsOf<T extends object>(items: T[], columns: (keyof T & string)[]): Cell[][] {
+  return [columns, ...items.map((i) => columns.map((c) => i[c] as Cell))];
 }
 
-function csvField(v: unknown): string {
+function csvField(v: Cell): string {
   if (v === null || v === undefined) return "";
   const s = String(v);
   // A leading =, +, - or @ would be a formula in a spreadsheet: quote it with a leading apostrophe.
@@ -379,6 +386,6 @@ function csvField(v: unknown): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export function toCsv(rows: unknown[][]): string {
+export function toCsv(rows: Cell[][]): string {
   return rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n";
 }

@@ -135,7 +135,7 @@ describe("the analytics dashboard", () => {
       page.getByRole("button", { name: "Download CSV of conversations and bookings" }).click(),
     ]);
     expect(csv.suggestedFilename()).toBe("healthlink-activity-2030-01-01-2030-01-03.csv");
-    expect(readFileSync((await csv.path())!, "utf8")).toBe(
+    expect(readFileSync(await csv.path(), "utf8")).toBe(
       "day,conversations,bookings\n2030-01-01,1,1\n2030-01-02,2,2\n2030-01-03,1,1\n",
     );
     const [pdf] = await Promise.all([
@@ -144,7 +144,7 @@ describe("the analytics dashboard", () => {
     ]);
     expect(pdf.suggestedFilename()).toBe("healthlink-operations-2030-01-01-2030-01-03.pdf");
     expect(
-      readFileSync((await pdf.path())!)
+      readFileSync(await pdf.path())
         .subarray(0, 5)
         .toString(),
     ).toBe("%PDF-");
