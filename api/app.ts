@@ -27,6 +27,9 @@ import type { VoiceMetrics } from "../channels/voice/session.js";
 import { authPlugin } from "./plugins/auth.js";
 import { registerErrorHandling } from "./plugins/errors.js";
 import { registerMetrics } from "./plugins/metrics.js";
+import { bothMetrics, ModelUsageRecorder } from "../domain/analytics/usage-repository.js";
+import { installMetrics } from "../domain/shared/metrics.js";
+import { promMetrics } from "../infra/telemetry/metrics.js";
 import { registerSecurity } from "./plugins/security.js";
 import { registerTracing, traceIds } from "./plugins/tracing.js";
 import { finishDocument } from "./openapi.js";
@@ -182,6 +185,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerTracing(app);
   registerErrorHandling(app);
   registerMetrics(app, opts.config, opts.jobs);
+  // Model calls and voice first-token delays are also kept as rows for the analytics dashboard (batched).
+  const usage = new ModelUsageRecorder(opts.database.db, () => clock.now());
+  installMetrics(bothMetrics(promMetrics, usage));
+  app.addHook("onClose", () => usage.close());
   await registerSecurity(app, opts.config, opts.redis, opts.rateLimitNamespace);
   app.addSchema(ErrorResponse);
 

@@ -9,6 +9,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   ADMINS_ONLY: { status: [403], in: ["domain/payments/reports.ts"] },
   ADMIN_ONLY: { status: [403], in: ["domain/accounts/auth-service.ts"] },
   ALREADY_BOOKED: { status: [409], in: ["domain/orders/labs/service.ts"] },
+  ALREADY_RATED: { status: [409], in: ["domain/ratings/service.ts"] },
   ALREADY_TAKEN_OVER: { status: [409], in: ["domain/conversations/takeover.ts"] },
   APPOINTMENT_CANCELLED: { status: [409], in: ["domain/consultations/visits.ts"] },
   APPOINTMENT_NOT_CONFIRMED: {
@@ -119,7 +120,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
       "domain/shared/time.ts",
     ],
   },
-  INVALID_DATE_RANGE: { status: [400], in: ["domain/records/report.ts"] },
+  INVALID_DATE_RANGE: { status: [400], in: ["domain/analytics/service.ts", "domain/records/report.ts"] },
   INVALID_DAY: { status: [400], in: ["domain/doctors/service.ts", "domain/scheduling/rules.ts"] },
   INVALID_DOCUMENT: {
     status: [400, 422],
@@ -146,6 +147,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
   INVALID_QUIET_HOURS: { status: [400], in: ["domain/notifications/service.ts"] },
   INVALID_RADIUS: { status: [400], in: ["domain/doctors/service.ts"] },
   INVALID_RANGE: { status: [400], in: ["domain/payments/reports.ts"] },
+  INVALID_RATING: { status: [400], in: ["domain/ratings/service.ts"] },
   INVALID_REFRESH_TOKEN: { status: [401], in: ["domain/accounts/auth-service.ts"] },
   INVALID_RESET_TOKEN: { status: [400], in: ["domain/accounts/auth-service.ts"] },
   INVALID_SIGNATURE: { status: [403], in: ["api/webhooks/delivery.ts"] },
@@ -209,6 +211,7 @@ export const ERROR_CODES: Record<string, { status: readonly number[]; in: readon
       "domain/payments/payouts/service.ts",
       "domain/payments/receipts.ts",
       "domain/payments/service.ts",
+      "domain/ratings/service.ts",
       "domain/records/service.ts",
       "domain/scheduling/service.ts",
       "domain/teams/service.ts",

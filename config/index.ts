@@ -125,6 +125,12 @@ const EnvSchema = z.object({
   LLM_MODEL: z.string().min(1).default("gpt-4o-mini"),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(1),
+  ANALYTICS_PRICE_PER_MILLION_INPUT_TOKENS: z.coerce.number().min(0).default(0),
+  ANALYTICS_PRICE_PER_MILLION_OUTPUT_TOKENS: z.coerce.number().min(0).default(0),
+  ANALYTICS_PRICE_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default("USD"),
   TRANSCRIPTION_BASE_URL: optionalString,
   TRANSCRIPTION_MODEL: z.string().min(1).default("whisper-1"),
   TRANSCRIPTION_API_KEY: optionalString,
@@ -418,6 +424,12 @@ export interface Config {
       }
     | undefined;
   /** Retrieval over one patient's history (domain/rag). */
+  /** The analytics dashboard's estimate of model cost: prices per million tokens (0: no estimate). */
+  readonly analytics: {
+    readonly pricePerMillionInputTokens: number;
+    readonly pricePerMillionOutputTokens: number;
+    readonly priceCurrency: string;
+  };
   readonly rag: {
     /** Where the vectors live: beside the chunks in Postgres, or Pinecone (one namespace per patient). */
     readonly vectorStore:
@@ -922,6 +934,11 @@ export function loadConfig(env: Env = process.env): Config {
           timeoutMs: e.EMBEDDINGS_TIMEOUT_MS,
         }
       : undefined,
+    analytics: {
+      pricePerMillionInputTokens: e.ANALYTICS_PRICE_PER_MILLION_INPUT_TOKENS,
+      pricePerMillionOutputTokens: e.ANALYTICS_PRICE_PER_MILLION_OUTPUT_TOKENS,
+      priceCurrency: e.ANALYTICS_PRICE_CURRENCY,
+    },
     rag: {
       vectorStore: vectorStoreConfig(e),
       minSimilarity: e.RAG_MIN_SIMILARITY,

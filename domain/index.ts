@@ -36,6 +36,8 @@ import { RagService } from "./rag/service.js";
 import { VectorCache } from "./rag/vector-cache.js";
 import type { DocumentStorage } from "./records/storage.js";
 import { SchedulingService } from "./scheduling/service.js";
+import { RatingsService } from "./ratings/service.js";
+import { AnalyticsService } from "./analytics/service.js";
 import { NotificationService } from "./notifications/service.js";
 import { createMailer, type Mailer } from "./notifications/email.js";
 import { ReminderScheduler } from "./notifications/reminders.js";
@@ -110,11 +112,13 @@ export function createServices(deps: Deps) {
   });
   const money = createPaymentServices(ctx, deps.paymentProvider ?? createPaymentProvider(deps.config));
   const { payments } = money;
+  const ratings = new RatingsService(ctx, doctors);
   const scheduling: SchedulingService = new SchedulingService(
     ctx,
     doctors,
     money.appointmentHooks,
     reminders,
+    ratings,
   );
   // Each thing paid for is changed by its own module (the one writer of its tables), inside the payment's
   // transaction: appointments by scheduling, orders by pharmacy, lab bookings by labs.
@@ -191,6 +195,8 @@ export function createServices(deps: Deps) {
     fhir,
     rag,
     ragChanges,
+    ratings,
+    analytics: new AnalyticsService(ctx),
   };
   replay.runner = deps.replayRunner?.(services);
   return services;

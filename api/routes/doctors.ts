@@ -63,6 +63,10 @@ const DoctorView = Type.Object({
   ),
   summary: Nullable(Type.String()),
   recommendation_percent: Type.Integer(),
+  ratings_source: Type.Union([Type.Literal("seeded"), Type.Literal("patients")], {
+    description:
+      "Where reviews_count, rating and recommendation_percent come from: seeded demo figures, or patients' own ratings after their visits (never mixed).",
+  }),
   patients_count: Type.Integer(),
   clinic_name: Nullable(Type.String()),
   clinic_address: Nullable(Type.String()),

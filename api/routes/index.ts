@@ -1,6 +1,7 @@
 import websocket from "@fastify/websocket";
 import type { FastifyPluginAsync } from "fastify";
 import { adminRoutes } from "./admin.js";
+import { analyticsRoutes } from "./analytics.js";
 import { authRoutes } from "./auth.js";
 import { chatRoutes } from "./chat.js";
 import { consoleRoutes } from "./console.js";
@@ -47,6 +48,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(adminRoutes);
+  await app.register(analyticsRoutes);
   await app.register(reviewRoutes);
   await app.register(doctorRoutes);
   await app.register(doctorSmsRoutes);

@@ -12,6 +12,7 @@ import { persist } from "./persist.js";
 import { recover } from "./recover.js";
 import { reminders } from "./reminders.js";
 import { takeover } from "./takeover.js";
+import { ratings } from "./ratings.js";
 import { triage } from "./triage.js";
 
 /**
@@ -23,7 +24,7 @@ import { triage } from "./triage.js";
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
  *   → red-flag triage → an admin's take-over (the agent paused: stored, not answered) → identity & consent → secure messages ("Reply", "messages")
  *   → chat consultation (to the doctor's visit thread)
- *   → answers to reminders → attachments (files to records)
+ *   → answers to reminders → answers to a visit's rating request → attachments (files to records)
  *   → keywords → pending confirmation → brain
  */
 export const MIDDLEWARE: readonly Middleware[] = [
@@ -39,6 +40,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   secureMessages,
   consultation,
   reminders,
+  ratings,
   attachments,
   keywords,
   pending,

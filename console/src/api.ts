@@ -165,3 +165,26 @@ export async function upload<T>(path: string, form: FormData): Promise<T> {
   if (!res.ok) throw await errorOf(res);
   return (await res.json()) as T;
 }
+
+/**
+ * A file of the REST API (a CSV export, a PDF report) fetched as the signed-in person and handed to the
+ * browser to save under `filename` (the token never goes in a URL).
+ */
+export async function download(path: string, filename: string): Promise<void> {
+  const send = () =>
+    fetch(path, {
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      credentials: "same-origin",
+    });
+  let res = await send();
+  if (res.status === 401 && (await renew())) res = await send();
+  if (!res.ok) throw await errorOf(res);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -543,3 +543,62 @@ export interface TeamsLink {
   linked: boolean;
   linked_at: string | null;
 }
+
+/** The analytics dashboard (GET /api/admin/analytics/overview). */
+export interface AnalyticsOverview {
+  range: { from: string; to: string; channel?: string };
+  activity: { day: string; conversations: number; bookings: number }[];
+  funnel: { first_message: number; verified: number; booking: number; paid: number; attended: number };
+  outcomes: {
+    appointments: number;
+    completed: number;
+    no_show: number;
+    cancelled: number;
+    rejected: number;
+    no_show_rate: number | null;
+    cancellation_rate: number | null;
+  };
+  acceptance: { accepted: number; p50_minutes: number | null; p90_minutes: number | null };
+  providers: {
+    doctor_id: number;
+    name: string;
+    requests: number;
+    accepted: number;
+    rejected: number;
+    acceptance_rate: number | null;
+    median_response_minutes: number | null;
+    reviews: number;
+    average_rating: number | null;
+    revenue_minor: number;
+    currency: string;
+  }[];
+  satisfaction: {
+    requested: number;
+    answered: number;
+    average: number | null;
+    distribution: { rating: number; count: number }[];
+    recommend_rate: number | null;
+  };
+  model_usage: {
+    price: { input_per_million: number; output_per_million: number; currency: string };
+    days: {
+      day: string;
+      calls: number;
+      errors: number;
+      prompt_tokens: number;
+      completion_tokens: number;
+      latency_p50_ms: number | null;
+      latency_p95_ms: number | null;
+      estimated_cost: number;
+      voice_answers: number;
+      voice_first_token_p50_ms: number | null;
+      voice_first_token_p95_ms: number | null;
+    }[];
+  };
+  reminders: {
+    days: { day: string; sent: number }[];
+    by_kind: { kind: string; sent: number }[];
+    with_reminder: { appointments: number; attended: number; attendance_rate: number | null };
+    without_reminder: { appointments: number; attended: number; attendance_rate: number | null };
+  };
+}

@@ -39,7 +39,11 @@ export const conversations = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("conversations_user_idx").on(t.userId, t.updatedAt)],
+  (t) => [
+    index("conversations_user_idx").on(t.userId, t.updatedAt),
+    // Analytics (domain/analytics): conversations per day.
+    index("conversations_created_idx").on(t.createdAt),
+  ],
 );
 
 export const channelIdentities = pgTable(

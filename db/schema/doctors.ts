@@ -82,6 +82,11 @@ export const doctors = pgTable(
     waitTimeMinutes: smallint().notNull().default(15),
     rating: doublePrecision().notNull().default(0),
     /**
+     * False: reviews_count, rating and recommendation_percent are seeded (demo) figures or none. True: they are
+     * computed from patients' answered ratings only (doctor_reviews, domain/ratings), never mixed with seeded ones.
+     */
+    ratingsFromPatients: boolean().notNull().default(false),
+    /**
      * The first date with a free slot (today on, in the doctor's zone) as scheduling last computed it, and
      * until when that answer holds (null: unknown). Scheduling's changes clear it; only the doctors
      * repository writes it (doctors.storeNextFree / dropNextFree, called by scheduling).

@@ -16,3 +16,4 @@ export * from "./consultations.js";
 export * from "./refills.js";
 export * from "./rag.js";
 export * from "./claims.js";
+export * from "./analytics.js";

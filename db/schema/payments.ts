@@ -132,6 +132,10 @@ export const payments = pgTable(
     index("payments_patient_idx").on(t.patientId, t.createdAt),
     index("payments_provider_ref_idx").on(t.providerRef),
     index("payments_provider_payment_ref_idx").on(t.providerPaymentRef),
+    // Analytics (domain/analytics): revenue per doctor by the day it was paid.
+    index("payments_paid_idx")
+      .on(t.paidAt)
+      .where(sql`${t.paidAt} is not null`),
     // The relay's sweep: open payments past their window (PaymentsRelay.sweepStranded).
     index("payments_open_expires_idx")
       .on(t.expiresAt)

@@ -34,6 +34,10 @@ export const auditLog = pgTable(
   (t) => [
     index("audit_log_patient_idx").on(t.patientId, t.at),
     index("audit_log_actor_idx").on(t.actorUserId, t.at),
+    // Analytics (domain/analytics): the channel an appointment was booked on (its creation's audit row).
+    index("audit_log_appointment_created_idx")
+      .on(t.resourceId)
+      .where(sql`${t.resourceType} = 'appointment' and ${t.action} = 'create'`),
   ],
 );
 

@@ -40,6 +40,10 @@ export const scheduledReminders = pgTable(
       .on(t.dueAt)
       .where(sql`${t.status} = 'pending'`),
     index("scheduled_reminders_entity_idx").on(t.kind, t.entityId),
+    // Analytics (domain/analytics): reminders sent per day.
+    index("scheduled_reminders_fired_idx")
+      .on(t.firedAt)
+      .where(sql`${t.firedAt} is not null`),
   ],
 );
 

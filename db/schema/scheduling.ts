@@ -64,6 +64,9 @@ export const appointments = pgTable(
     index("appointments_doctor_time_idx").on(t.doctorId, t.startsAt),
     index("appointments_patient_time_idx").on(t.patientId, t.startsAt),
     index("appointments_status_idx").on(t.status),
+    // Analytics (domain/analytics): bookings per day, outcomes by visit day.
+    index("appointments_created_idx").on(t.createdAt),
+    index("appointments_starts_idx").on(t.startsAt),
   ],
 );
 

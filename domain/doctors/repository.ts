@@ -302,6 +302,7 @@ export interface DoctorViewRow {
   rating: number;
   modes: VisitMode[];
   recommendation_percent: number;
+  ratings_from_patients: boolean;
   patients_count: number;
   summary: string | null;
   clinic_name: string | null;
@@ -389,8 +390,8 @@ export interface SpecialtyRef {
 export function buildViewQuery(id: number): SQL {
   return sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
     d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
-    d.recommendation_percent, d.patients_count, d.summary, d.clinic_name, d.clinic_address, d.languages,
-    d.time_zone, d.modes, d.next_free_date, d.next_free_until,
+    d.recommendation_percent, d.ratings_from_patients, d.patients_count, d.summary, d.clinic_name,
+    d.clinic_address, d.languages, d.time_zone, d.modes, d.next_free_date, d.next_free_until,
     (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
       FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
     (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)
@@ -642,6 +643,27 @@ export class DoctorsRepository {
   /** Scheduling's answer for the doctor's next free date, and until when it holds. */
   async setNextFree(id: number, date: string | null, until: Date | null): Promise<void> {
     await this.db.update(doctors).set({ nextFreeDate: date, nextFreeUntil: until }).where(eq(doctors.id, id));
+  }
+
+  /**
+   * Patients' ratings replace the seeded figures (never mixed): the three figures from the answered ratings,
+   * and ratings_from_patients set. Called by domain/ratings in the transaction that stored a rating.
+   */
+  async setPatientRatings(
+    tx: DbOrTx,
+    id: number,
+    r: { reviewsCount: number; rating: number; recommendationPercent: number; at: Date },
+  ): Promise<void> {
+    await tx
+      .update(doctors)
+      .set({
+        reviewsCount: r.reviewsCount,
+        rating: r.rating,
+        recommendationPercent: r.recommendationPercent,
+        ratingsFromPatients: true,
+        updatedAt: r.at,
+      })
+      .where(eq(doctors.id, id));
   }
 
   // Verification -------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import type { DbOrTx } from "../../db/client.js";
 import { createHash } from "node:crypto";
 import { fileTypeFromBuffer } from "file-type";
 import { DateTime } from "luxon";
@@ -102,6 +103,8 @@ export interface DoctorView extends DoctorListItem {
   available_timings: { day: DayName; start: string; end: string }[];
   summary: string | null;
   recommendation_percent: number;
+  /** Where reviews_count, rating and recommendation_percent come from: seeded demo figures, or patients' ratings. */
+  ratings_source: "seeded" | "patients";
   patients_count: number;
   clinic_name: string | null;
   clinic_address: string | null;
@@ -196,6 +199,7 @@ function viewOf(r: DoctorViewRow): Omit<DoctorView, "next_available_date"> {
     })),
     summary: r.summary,
     recommendation_percent: r.recommendation_percent,
+    ratings_source: r.ratings_from_patients ? "patients" : "seeded",
     patients_count: r.patients_count,
     clinic_name: r.clinic_name,
     clinic_address: r.clinic_address,
@@ -483,6 +487,19 @@ export class DoctorsService {
   /** Keeps scheduling's answer for the doctor's next free date on the doctor's row, until `until`. */
   async storeNextFree(doctorId: number, date: string | null, until: Date): Promise<void> {
     await this.repo.setNextFree(doctorId, date, until);
+  }
+
+  /**
+   * The doctor's figures from patients' ratings (domain/ratings computes them from its table, in `tx`): they
+   * replace the seeded demo figures, which are never mixed in. Cached searches are made stale after the commit
+   * by the caller (invalidateSearchCache).
+   */
+  async setPatientRatings(
+    tx: DbOrTx,
+    doctorId: number,
+    r: { reviewsCount: number; rating: number; recommendationPercent: number },
+  ): Promise<void> {
+    await this.repo.setPatientRatings(tx, doctorId, { ...r, at: this.ctx.clock.now() });
   }
 
   /** The doctor's free time changed: the stored next free date no longer holds. */

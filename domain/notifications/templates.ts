@@ -182,6 +182,20 @@ export function renderNotification(
       return appointment(event, data, role, zone);
     case "reminder":
       return reminder(event, data, role, zone);
+    case "review": {
+      // After a completed visit (domain/ratings): 1–5 as choices; "5" or "4 great doctor" is understood too.
+      const id = Number(data.appointment_id);
+      const who = str(data.doctor_name) ?? "your doctor";
+      return {
+        text:
+          `How was your visit with ${who}? Reply with a number from 1 (poor) to 5 (excellent), ` +
+          `and a comment if you like, for example "5 very kind".`,
+        choices: [1, 2, 3, 4, 5].map((n) => ({
+          id: `rating:${id}:${n}`,
+          label: n === 1 ? "1 (poor)" : n === 5 ? "5 (excellent)" : String(n),
+        })),
+      };
+    }
     case "payment": {
       const what = str(data.description) ?? "your booking";
       const amount = money(data, "amount");

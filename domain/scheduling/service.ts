@@ -167,6 +167,13 @@ export class SchedulingService {
     readonly doctors: DoctorsService,
     private readonly payments: AppointmentPaymentHooks = noPayments,
     private readonly reminders: ReminderSync = noReminderSync,
+    /** Asks the patient to rate a completed visit, in the completion's transaction (domain/ratings). */
+    private readonly ratings?: {
+      requestInTx(
+        tx: Tx,
+        appt: { id: number; doctorId: number; patientId: number; patientUserId: number; doctorName: string },
+      ): Promise<void>;
+    },
   ) {
     this.repo = new SchedulingRepository(ctx.db);
   }
@@ -894,6 +901,7 @@ export class SchedulingService {
       await this.repo.updateAppointment(tx, id, { ...set, updatedAt: now });
       const after: AppointmentDetail = { ...before, ...set, updatedAt: now };
       await this.recordChange(tx, actor, side, after, event, before.status, data);
+      if (event === "completed") await this.ratings?.requestInTx(tx, after);
       await this.payments.changed(tx, after, event, side);
       return appointmentView(after);
     });

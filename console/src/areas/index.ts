@@ -1,6 +1,7 @@
 import type { Role, User } from "../api";
 import { adminArea } from "./admin";
 import { claimsArea } from "./claims";
+import { analyticsArea } from "./analytics";
 import { doctorArea } from "./doctor";
 import { doctorVisitsArea } from "./doctor-visits";
 import { staffArea } from "./staff";
@@ -8,7 +9,15 @@ import { teamsArea } from "./teams";
 import type { Area, Screen } from "./types";
 
 /** Every area of the console, in navigation order. */
-const AREAS: Area[] = [doctorArea, doctorVisitsArea, teamsArea, staffArea, adminArea, claimsArea];
+const AREAS: Area[] = [
+  doctorArea,
+  doctorVisitsArea,
+  teamsArea,
+  staffArea,
+  adminArea,
+  analyticsArea,
+  claimsArea,
+];
 
 /** A role's navigation: its first screen is its home. */
 export function navFor(role: Role): Screen[] {
