@@ -98,6 +98,11 @@ describe("FHIR R4 schedules and slots", () => {
     const starts = (slots.entry ?? []).map((e) => (e.resource as { start: string }).start);
     expect(starts.length).toBeGreaterThan(0);
     expect(starts).toEqual(rest.slots.map((s: { starts_at: string }) => s.starts_at));
+    // The same slots by the practitioner whose schedule it is (the chained schedule.actor).
+    const byPractitioner = (
+      await get(lena, `/fhir/R4/Slot?schedule.actor=Practitioner/${drRao.doctorId}&start=${day}&_count=500`)
+    ).json<Bundle>();
+    expect((byPractitioner.entry ?? []).map((e) => (e.resource as { start: string }).start)).toEqual(starts);
     // A slot read by id, and nothing once outside the range or not free.
     const first = slots.entry![0]!.resource!;
     const read = await get(undefined, `/fhir/R4/Slot/${first.id}`);

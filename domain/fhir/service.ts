@@ -70,7 +70,10 @@ const SPECS = {
   DocumentReference: { params: { patient: "reference", subject: "reference" }, idParts: [2, 3] },
   // --- issue 17 (FHIR part) ---
   Schedule: { params: { _id: "token", actor: "reference" }, idParts: 1 },
-  Slot: { params: { schedule: "reference", start: "date", status: "token" }, idParts: 2 },
+  Slot: {
+    params: { schedule: "reference", "schedule.actor": "reference", start: "date", status: "token" },
+    idParts: 2,
+  },
   Encounter: {
     params: { patient: "reference", subject: "reference", date: "date", status: "token" },
     idParts: 2,
@@ -496,8 +499,12 @@ export class FhirService {
    * the doctor's calendar: from today (or the range's first day) to its last day (or a week on), at most 31 days.
    */
   private async slots(params: FhirParams): Promise<Resource[]> {
-    const schedule = referenceId(one(params.schedule), "Schedule");
-    if (schedule === undefined) throw invalid("FHIR_SEARCH_TOO_BROAD", "Search Slot by schedule.");
+    // A schedule is one doctor's (its id is the doctor's): by schedule, or by its practitioner (schedule.actor).
+    const schedule =
+      referenceId(one(params.schedule), "Schedule") ??
+      referenceId(one(params["schedule.actor"]), "Practitioner");
+    if (schedule === undefined)
+      throw invalid("FHIR_SEARCH_TOO_BROAD", "Search Slot by schedule or schedule.actor (the practitioner).");
     if (!/^[1-9]\d{0,9}$/.test(schedule)) return [];
     const doctorId = Number(schedule);
     const status = one(params.status);
