@@ -100,6 +100,8 @@ export interface ConversationState {
   attachmentOffer?: AttachmentOffer | undefined;
   /** The secure-message thread the patient chose to answer ("Reply"): their next text goes there. */
   replyThread?: number | undefined;
+  /** The language the person chose or was heard speaking (BCP-47, bot/language.ts; the phone): the agent answers in it. */
+  language?: string | undefined;
 }
 
 export interface AttachmentOffer {

@@ -15,6 +15,7 @@ import type { Services } from "../../domain/index.js";
 import type { Channel } from "../../domain/shared/actor.js";
 import type { Brain, TurnStream } from "../turn.js";
 import { GuidedBrain } from "../guided/machine.js";
+import { languageOf } from "../language.js";
 import { say, type Turn } from "../turn.js";
 import { openItems, recentMessages } from "./context.js";
 import { DEFAULT_PROMPT } from "./default-prompt.js";
@@ -127,7 +128,11 @@ export class AgentBrain implements Brain {
         openItems(turn),
         recentMessages(turn),
       ]);
-      const system = `${prompt}${voice}\n\n${items}`;
+      const chosen = languageOf(turn.state.language);
+      const language = chosen
+        ? `\n\nThe person speaks ${chosen.name}: answer only in ${chosen.name}, whatever language the context is in.`
+        : "";
+      const system = `${prompt}${voice}${language}\n\n${items}`;
       const { stream } = turn;
       let reply: string;
       try {

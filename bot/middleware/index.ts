@@ -6,6 +6,7 @@ import { doctorCommands } from "../doctor-sms/handler.js";
 import { dedupe } from "./dedupe.js";
 import { identity } from "./identity.js";
 import { keywords } from "./keywords.js";
+import { language } from "./language.js";
 import { optOut } from "./optout.js";
 import { pending } from "./pending.js";
 import { persist } from "./persist.js";
@@ -20,7 +21,7 @@ import { triage } from "./triage.js";
  * (a command may carry a PIN).
  *
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
- *   → red-flag triage → identity & consent → secure messages ("Reply", "messages")
+ *   → red-flag triage → the phone's language → identity & consent → secure messages ("Reply", "messages")
  *   → chat consultation (to the doctor's visit thread)
  *   → answers to reminders → attachments (files to records)
  *   → keywords → pending confirmation → brain
@@ -32,6 +33,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   doctorCommands,
   dedupe,
   triage,
+  language,
   attachmentsUnverified,
   identity,
   secureMessages,
