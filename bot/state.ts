@@ -43,6 +43,8 @@ export interface OnboardingState {
   codeExpiresAt?: string | undefined;
   attempts?: number | undefined;
   codesSent?: number | undefined;
+  /** caller_dob: what the caller asked before giving the date of birth, carried out once they are verified. */
+  request?: string | undefined;
 }
 
 export interface GuidedState {

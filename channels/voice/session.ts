@@ -78,14 +78,20 @@ export async function afterTurn(
           ports.log.warn({ err: loggableError(err).name }, "voice: the link was not texted"),
         );
     }
+    // Streamed already: the answer began with it, or it is among what was streamed (a line said before the
+    // answer, like "you're verified"). Compared on letters only: speech renders numbers and drops links.
+    const said = letters(streamed);
+    const own = letters(m.text);
     const isStreamed =
-      streamed !== "" && m.text.replace(/\s+/g, " ").trim().startsWith(streamed.trim().slice(0, 40));
+      said !== "" && own !== "" && (own.startsWith(said.slice(0, 40)) || said.includes(own.slice(0, 40)));
     const text = spoken(isStreamed ? { ...m, text: "" } : m, { choices: handoff === undefined });
     if (text) speech.push(text);
   }
   const choices = [...out].reverse().find((m) => m.choices?.length)?.choices ?? [];
   return { speech: speech.join(" "), handoff, choices: handoff ? [] : choices };
 }
+
+const letters = (s: string): string => s.toLowerCase().replace(/[^\p{L}]+/gu, "");
 
 /** What a caller heard is shorter than what was said (ignoring spacing and the final punctuation). */
 export function cutShort(heard: string, said: string): boolean {
