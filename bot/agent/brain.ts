@@ -214,7 +214,9 @@ export class AgentBrain implements Brain {
     const { stream, context } = opts;
     const messages = [new SystemMessage(systemPrompt), ...history];
     if (!stream) {
-      const result = await agent.invoke({ messages }, { recursionLimit: this.recursionLimit, context });
+      const result = (await agent.invoke({ messages }, { recursionLimit: this.recursionLimit, context })) as {
+        messages: BaseMessage[];
+      };
       return finalText(result.messages);
     }
     // A live channel hears the answer as the model writes it: LangGraph's "messages" mode yields each model
