@@ -67,11 +67,21 @@ async function timed(caller: RelayCaller, tool: boolean): Promise<number> {
   return elapsed - (tool ? 2 : 1) * MODEL_MS;
 }
 
-function report(label: string, values: number[]): void {
+function report(label: string, values: number[], cpuMsPerTurn?: number): void {
   const sorted = [...values].sort((a, b) => a - b);
   console.log(
-    `${label.padEnd(34)} n=${String(sorted.length).padStart(4)}  p50 ${percentile(sorted, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(sorted, 95).toFixed(1).padStart(6)} ms`,
+    `${label.padEnd(34)} n=${String(sorted.length).padStart(4)}  p50 ${percentile(sorted, 50).toFixed(1).padStart(6)} ms  p95 ${percentile(sorted, 95).toFixed(1).padStart(6)} ms` +
+      (cpuMsPerTurn === undefined ? "" : `  cpu ${cpuMsPerTurn.toFixed(1)} ms/turn`),
   );
+}
+
+/**
+ * CPU time this process spent (user + system) per turn since `since`: the app, the scripted model and the
+ * callers share it, but Postgres does not. Steadier than wall-clock times on a machine shared with other work.
+ */
+function cpuPerTurn(since: NodeJS.CpuUsage, turns: number): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000 / turns;
 }
 
 async function main(): Promise<void> {
@@ -98,19 +108,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) await timed(one, i % 2 === 0); // warm-up
     const plain: number[] = [];
     const tools: number[] = [];
+    const cpuOne = process.cpuUsage();
     for (let i = 0; i < TURNS_ONE; i++) {
       plain.push(await timed(one, false));
       tools.push(await timed(one, true));
     }
     one.close();
     report("1 call, answer", plain);
-    report("1 call, tool-using turn", tools);
+    report("1 call, tool-using turn", tools, cpuPerTurn(cpuOne, plain.length + tools.length));
 
     const callers = await Promise.all(
       Array.from({ length: CALLS }, (_, i) => verifiedCaller(t, origin, i + 1)),
     );
     const manyPlain: number[] = [];
     const manyTools: number[] = [];
+    const cpuMany = process.cpuUsage();
     await Promise.all(
       callers.map(async (c) => {
         for (let i = 0; i < TURNS_MANY; i++) {
@@ -121,7 +133,11 @@ async function main(): Promise<void> {
       }),
     );
     report(`${CALLS} calls at once, answer`, manyPlain);
-    report(`${CALLS} calls at once, tool-using turn`, manyTools);
+    report(
+      `${CALLS} calls at once, tool-using turn`,
+      manyTools,
+      cpuPerTurn(cpuMany, manyPlain.length + manyTools.length),
+    );
   } finally {
     await t.close();
     await twilio.close();

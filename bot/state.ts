@@ -43,6 +43,8 @@ export interface OnboardingState {
   codeExpiresAt?: string | undefined;
   attempts?: number | undefined;
   codesSent?: number | undefined;
+  /** caller_dob: what the caller asked before giving the date of birth, carried out once they are verified. */
+  request?: string | undefined;
 }
 
 export interface GuidedState {
@@ -100,6 +102,8 @@ export interface ConversationState {
   attachmentOffer?: AttachmentOffer | undefined;
   /** The secure-message thread the patient chose to answer ("Reply"): their next text goes there. */
   replyThread?: number | undefined;
+  /** The language the person chose or was heard speaking (BCP-47, bot/language.ts; the phone): the agent answers in it. */
+  language?: string | undefined;
 }
 
 export interface AttachmentOffer {

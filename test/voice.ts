@@ -12,6 +12,8 @@ export interface RelayFrame {
   token?: string;
   last?: boolean;
   handoffData?: string;
+  ttsLanguage?: string;
+  transcriptionLanguage?: string;
 }
 
 export function callSid(): string {
@@ -22,10 +24,14 @@ export class RelayCaller {
   readonly frames: RelayFrame[] = [];
   private waiters: (() => void)[] = [];
   readonly sid = callSid();
+  /** The language speech recognition listens in (changed by a `language` message, as Twilio does). */
+  lang = "en-US";
 
   private constructor(private readonly ws: WebSocket) {
     ws.on("message", (data) => {
-      this.frames.push(JSON.parse(data.toString("utf8")) as RelayFrame);
+      const frame = JSON.parse(data.toString("utf8")) as RelayFrame;
+      if (frame.type === "language" && frame.transcriptionLanguage) this.lang = frame.transcriptionLanguage;
+      this.frames.push(frame);
       for (const w of this.waiters.splice(0)) w();
     });
   }
@@ -83,10 +89,13 @@ export class RelayCaller {
     }
   }
 
-  /** The caller says something; resolves with the whole answer (its text tokens up to last: true). */
-  async say(text: string): Promise<string> {
+  /**
+   * The caller says something (heard in `lang`, by default the language recognition listens in); resolves with
+   * the whole answer (its text tokens up to last: true).
+   */
+  async say(text: string, lang = this.lang): Promise<string> {
     const from = this.frames.length;
-    this.send({ type: "prompt", voicePrompt: text, lang: "en-US", last: true });
+    this.send({ type: "prompt", voicePrompt: text, lang, last: true });
     return this.answerFrom(from);
   }
 

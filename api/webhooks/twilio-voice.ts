@@ -61,7 +61,10 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
       const identity = await app.services.conversations.identity("sms", phone);
       await app.hub.post(identity, [message], { key });
     },
+    keepHeard: (conversationId, ids, heard) =>
+      app.services.conversations.keepHeard(conversationId, ids, heard),
     now: () => app.deps.clock.now(),
+    language: voice.language,
     metrics: opts.metrics,
     log: app.log,
   };

@@ -5,6 +5,7 @@ import {
   AIMessageChunk,
   createAgent,
   HumanMessage,
+  SystemMessage,
   toolCallLimitMiddleware,
   type BaseMessage,
 } from "langchain";
@@ -14,6 +15,7 @@ import type { Services } from "../../domain/index.js";
 import type { Channel } from "../../domain/shared/actor.js";
 import type { Brain, TurnStream } from "../turn.js";
 import { GuidedBrain } from "../guided/machine.js";
+import { languageOf } from "../language.js";
 import { say, type Turn } from "../turn.js";
 import { openItems, recentMessages } from "./context.js";
 import { DEFAULT_PROMPT } from "./default-prompt.js";
@@ -21,6 +23,7 @@ import { checkReply } from "./output.js";
 import { LlmTelemetry } from "./telemetry.js";
 import { agentTools } from "./tools/index.js";
 import { replayTools } from "./tools/replay.js";
+import type { AgentToolContext } from "./tools/shared.js";
 
 export type LlmConfig = NonNullable<Config["llm"]>;
 
@@ -55,6 +58,8 @@ export function chatModel(llm: LlmConfig): ChatOpenAI {
   });
 }
 
+type CompiledAgent = ReturnType<typeof createAgent>;
+
 /** Added to the system prompt on the phone: the answer is spoken (the voice render profile). */
 export const VOICE_STYLE = [
   "You are speaking with the person on the phone; your words are read aloud.",
@@ -88,6 +93,13 @@ export class AgentBrain implements Brain {
   private readonly prompt: () => Promise<string>;
   private readonly guided: Brain;
   private readonly recursionLimit: number;
+  /**
+   * Compiled agents, built once: the patient's tools (each call reads its turn from the run's context) and
+   * the replay tools per Services. The system prompt (which holds the person's open items) is the first
+   * message of each run, so one compiled graph serves every prompt version, channel and person.
+   */
+  private patientAgent: CompiledAgent | undefined;
+  private readonly replayAgents = new WeakMap<Services, CompiledAgent>();
 
   constructor(private readonly opts: AgentBrainOptions) {
     this.prompt = opts.prompt ?? (() => Promise.resolve(DEFAULT_PROMPT));
@@ -110,12 +122,25 @@ export class AgentBrain implements Brain {
     const before = { pending: turn.state.pending, actionSeq: turn.state.actionSeq };
     try {
       const voice = turn.inbound.channel === "voice" ? `\n\n${VOICE_STYLE}` : "";
-      const system = `${await this.prompt()}${voice}\n\n${await openItems(turn)}`;
-      const history = await recentMessages(turn);
+      // The prompt, the open items and the history are independent reads: one round trip's wait, not three.
+      const [prompt, items, history] = await Promise.all([
+        this.prompt(),
+        openItems(turn),
+        recentMessages(turn),
+      ]);
+      const chosen = languageOf(turn.state.language);
+      const language = chosen
+        ? `\n\nThe person speaks ${chosen.name}: answer only in ${chosen.name}, whatever language the context is in.`
+        : "";
+      const system = `${prompt}${voice}${language}\n\n${items}`;
       const { stream } = turn;
       let reply: string;
       try {
-        reply = await this.run(system, [...history, new HumanMessage(text)], agentTools({ turn }), stream);
+        this.patientAgent ??= this.compile(agentTools());
+        reply = await this.run(this.patientAgent, system, [...history, new HumanMessage(text)], {
+          stream,
+          context: { turn },
+        });
       } catch (err) {
         // The person talked over the answer: what they heard of it is the answer kept in the conversation.
         if (!stream?.signal.aborted) throw err;
@@ -153,12 +178,16 @@ export class AgentBrain implements Brain {
   ): Promise<string[]> {
     const answers: string[] = [];
     const history: BaseMessage[] = [];
-    const tools = replayTools(services);
+    let agent = this.replayAgents.get(services);
+    if (!agent) {
+      agent = this.compile(replayTools(services));
+      this.replayAgents.set(services, agent);
+    }
     for (const m of messages) {
       history.push(new HumanMessage(m));
       let answer: string;
       try {
-        answer = checkReply(await this.run(promptText, history, tools), channel);
+        answer = checkReply(await this.run(agent, promptText, history), channel);
       } catch (err) {
         answer = `[no answer: ${loggableError(err).message}]`;
       }
@@ -168,20 +197,26 @@ export class AgentBrain implements Brain {
     return answers;
   }
 
-  private async run(
-    systemPrompt: string,
-    messages: BaseMessage[],
-    tools: ReturnType<typeof agentTools> | ReturnType<typeof replayTools>,
-    stream?: TurnStream,
-  ): Promise<string> {
-    const agent = createAgent({
+  private compile(tools: ReturnType<typeof agentTools> | ReturnType<typeof replayTools>) {
+    return createAgent({
       model: this.opts.model,
       tools,
-      systemPrompt,
       middleware: [toolCallLimitMiddleware({ runLimit: MAX_TOOL_CALLS_PER_TURN, exitBehavior: "continue" })],
     });
+  }
+
+  private async run(
+    agent: CompiledAgent,
+    systemPrompt: string,
+    history: BaseMessage[],
+    opts: { stream?: TurnStream | undefined; context?: AgentToolContext } = {},
+  ): Promise<string> {
+    const { stream, context } = opts;
+    const messages = [new SystemMessage(systemPrompt), ...history];
     if (!stream) {
-      const result = await agent.invoke({ messages }, { recursionLimit: this.recursionLimit });
+      const result = (await agent.invoke({ messages }, { recursionLimit: this.recursionLimit, context })) as {
+        messages: BaseMessage[];
+      };
       return finalText(result.messages);
     }
     // A live channel hears the answer as the model writes it: LangGraph's "messages" mode yields each model
@@ -190,7 +225,12 @@ export class AgentBrain implements Brain {
     const announced = new Set<string>();
     const chunks = await agent.stream(
       { messages },
-      { recursionLimit: this.recursionLimit, streamMode: ["messages", "values"], signal: stream.signal },
+      {
+        recursionLimit: this.recursionLimit,
+        streamMode: ["messages", "values"],
+        signal: stream.signal,
+        context,
+      },
     );
     for await (const [mode, payload] of chunks as AsyncIterable<[string, unknown]>) {
       if (mode === "values") {

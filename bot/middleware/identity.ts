@@ -51,13 +51,21 @@ export const identity: Middleware = async (turn, next) => {
     (turn.input.choice === "human" || ASKS_FOR_PERSON.test(turn.input.text))
   )
     return void say(turn, "I'm connecting you with a person from our team now.", { handoff: "person" });
-  if (await callerCheck(turn)) return;
+  const checked = await callerCheck(turn);
+  // A caller verified just now goes on with the request they made before the date of birth.
+  if (checked === "replay") return next();
+  if (checked) return;
   await onboard(turn);
 };
 
 /** "Talk to a person", "speak to someone", "operator", "a human please"… */
 export const ASKS_FOR_PERSON =
   /\b(?:(?:talk|speak|connect me|put me through)\b.{0,20}\b(?:person|human|someone|somebody|agent|operator|receptionist|staff)|operator|representative|real person|a human)\b/i;
+
+/** A greeting is not a request to carry out after verification. */
+const GREETING =
+  /^(?:hi|hello|hey|hallo|good (?:morning|afternoon|evening)|namaste|namaskar|yes|ok|okay)\b[\s.,!?]*(?:there)?[\s.,!?]*$/i;
+const VERIFIED = "Thank you, you're verified.";
 
 /** Wrong dates of birth a caller may give before only a person can help. */
 export const CALLER_DOB_ATTEMPTS = 3;
@@ -68,7 +76,7 @@ export const CALLER_DOB_ATTEMPTS = 3;
  * says the date of birth on file; three wrong dates → only a person can help. Returns false when this is not
  * a known patient's call (the usual onboarding then runs, its code sent by SMS to the calling number).
  */
-async function callerCheck(turn: Turn): Promise<boolean> {
+async function callerCheck(turn: Turn): Promise<boolean | "replay"> {
   const phone = turn.ctx.callerPhone;
   if (turn.inbound.channel !== "voice" || phone === undefined) return false;
   const { conversations, clock } = turn.deps;
@@ -78,7 +86,11 @@ async function callerCheck(turn: Turn): Promise<boolean> {
   if (!user?.active || user.patientId === null) return false;
   const offerPerson = [{ id: "human", label: "Talk to a person" }];
   if (!ob) {
-    turn.state.onboarding = { step: "caller_dob", userId: user.id, attempts: 0 };
+    const said = turn.input.choice === undefined ? turn.input.text.trim() : "";
+    // A request made before the date of birth ("I want to book a dentist tomorrow") is kept for afterwards.
+    const request =
+      said !== "" && !GREETING.test(said) && parseSpokenDate(said) === undefined ? said : undefined;
+    turn.state.onboarding = { step: "caller_dob", userId: user.id, attempts: 0, request };
     say(turn, "To protect your privacy, please tell me your date of birth first.");
     return true;
   }
@@ -92,8 +104,28 @@ async function callerCheck(turn: Turn): Promise<boolean> {
   const dob = parseSpokenDate(turn.input.text);
   if (dob !== undefined && (await conversations.signup.dateOfBirthMatches(user.id, dob))) {
     await conversations.linkIdentity(turn.identity.id, user.id, clock.now());
-    verified(turn, user.id, "Thank you, you're verified. How can I help you today?");
-    return true;
+    if (ob.request === undefined) {
+      verified(turn, user.id, "Thank you, you're verified. How can I help you today?");
+      return true;
+    }
+    // The caller asked something first: it is answered now, as if asked again, by whatever comes next.
+    const profile = await conversations.userById(user.id);
+    turn.identity = { ...turn.identity, userId: user.id, verifiedAt: clock.now() };
+    turn.userId = user.id;
+    turn.state.onboarding = undefined;
+    turn.user = profile;
+    turn.actor = {
+      userId: user.id,
+      role: "patient",
+      patientId: user.patientId,
+      channel: turn.inbound.channel,
+      requestId: turn.ctx.requestId,
+    };
+    say(turn, VERIFIED);
+    // A live call hears it before the answer that streams next.
+    turn.stream?.token(`${VERIFIED} `);
+    turn.input = { text: ob.request };
+    return "replay";
   }
   ob.attempts = attempts + 1;
   if (ob.attempts >= CALLER_DOB_ATTEMPTS) {

@@ -6,6 +6,7 @@ import { doctorCommands } from "../doctor-sms/handler.js";
 import { dedupe } from "./dedupe.js";
 import { identity } from "./identity.js";
 import { keywords } from "./keywords.js";
+import { language } from "./language.js";
 import { optOut } from "./optout.js";
 import { pending } from "./pending.js";
 import { persist } from "./persist.js";
@@ -22,7 +23,8 @@ import { triage } from "./triage.js";
  * (a command may carry a PIN).
  *
  *   (persist → recover →) STOP/START/HELP → doctors' SMS commands → dedupe (record the message)
- *   → red-flag triage → an admin's take-over (the agent paused: stored, not answered) → identity & consent → secure messages ("Reply", "messages")
+ *   → red-flag triage → an admin's take-over (the agent paused: stored, not answered) → the phone's language
+ *   → identity & consent → secure messages ("Reply", "messages")
  *   → chat consultation (to the doctor's visit thread)
  *   → answers to reminders → answers to a visit's rating request → attachments (files to records)
  *   → keywords → pending confirmation → brain
@@ -35,6 +37,7 @@ export const MIDDLEWARE: readonly Middleware[] = [
   dedupe,
   triage,
   takeover,
+  language,
   attachmentsUnverified,
   identity,
   secureMessages,

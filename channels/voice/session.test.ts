@@ -6,12 +6,20 @@ import { FILLER, RelaySession, type VoicePorts } from "./session.js";
 
 const SID = "CA" + "a".repeat(32);
 
-function session(run: VoicePorts["runTurn"]): { frames: RelayOut[]; s: RelaySession } {
+function session(
+  run: VoicePorts["runTurn"],
+  kept: { conversationId: number; ids: number[]; heard: string }[] = [],
+): { frames: RelayOut[]; s: RelaySession } {
   const frames: RelayOut[] = [];
   const ports: VoicePorts = {
     runTurn: run,
     textCaller: () => Promise.resolve(),
+    keepHeard: (conversationId, ids, heard) => {
+      kept.push({ conversationId, ids, heard });
+      return Promise.resolve();
+    },
     now: () => new Date(),
+    language: "en-US",
     log: { warn: () => undefined },
   };
   const s = new RelaySession((f) => frames.push(f), ports);
@@ -61,6 +69,64 @@ describe("RelaySession", () => {
     expect(seen).toBe("2");
     expect(spokenChoice("the third one")).toBe("3");
     expect(spokenChoice("book a dentist")).toBe("book a dentist");
+  });
+
+  it("keeps only what was heard when the caller talks over an answer already sent", async () => {
+    const kept: { conversationId: number; ids: number[]; heard: string }[] = [];
+    const { frames, s } = session(async (_inbound, _ctx, stream) => {
+      stream!.token("Dr Meera Shah is free on Monday. ");
+      stream!.token("She is also free on Tuesday.");
+      return [
+        { text: "Dr Meera Shah is free on Monday. She is also free on Tuesday.", id: 7, conversationId: 3 },
+      ];
+    }, kept);
+    s.receive(JSON.stringify({ type: "prompt", voicePrompt: "when is she free", last: true }));
+    await until(() => frames.some((f) => f.type === "text" && f.last));
+    // All of it heard: nothing changes.
+    s.receive(
+      JSON.stringify({
+        type: "interrupt",
+        utteranceUntilInterrupt: "Dr Meera Shah is free on Monday. She is also free on Tuesday",
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(kept).toEqual([]);
+
+    s.receive(JSON.stringify({ type: "prompt", voicePrompt: "when is she free", last: true }));
+    await until(() => frames.filter((f) => f.type === "text" && f.last).length === 2);
+    s.receive(
+      JSON.stringify({ type: "interrupt", utteranceUntilInterrupt: "Dr Meera Shah is free on Monday." }),
+    );
+    await until(() => kept.length > 0);
+    expect(kept).toEqual([{ conversationId: 3, ids: [7], heard: "Dr Meera Shah is free on Monday." }]);
+  });
+
+  it("switches the call's language when a prompt is heard in another language, and when the engine says so", async () => {
+    const seen: (string | undefined)[] = [];
+    const { frames, s } = session(async (inbound) => {
+      seen.push(inbound.language);
+      return inbound.text === "can we speak Tamil"
+        ? [{ text: "சரி, இனி தமிழில் பேசலாம்.", language: "ta-IN" }]
+        : [{ text: "ठीक है।" }];
+    });
+    s.receive(JSON.stringify({ type: "prompt", voicePrompt: "hello", lang: "en-IN", last: true }));
+    await until(() => frames.some((f) => f.type === "text" && f.last));
+    expect(frames.some((f) => f.type === "language")).toBe(false);
+    s.receive(JSON.stringify({ type: "prompt", voicePrompt: "नमस्ते", lang: "hi-IN", last: true }));
+    await until(() => frames.filter((f) => f.type === "text" && f.last).length === 2);
+    s.receive(
+      JSON.stringify({ type: "prompt", voicePrompt: "can we speak Tamil", lang: "hi-IN", last: true }),
+    );
+    await until(() => frames.filter((f) => f.type === "text" && f.last).length === 3);
+    expect(seen).toEqual(["en-IN", "hi-IN", "hi-IN"]);
+    const switches = frames.filter((f) => f.type === "language");
+    expect(switches).toEqual([
+      { type: "language", ttsLanguage: "hi-IN", transcriptionLanguage: "hi-IN" },
+      { type: "language", ttsLanguage: "ta-IN", transcriptionLanguage: "ta-IN" },
+    ]);
+    // The switch comes before the words said in the new language.
+    const i = frames.findIndex((f) => f.type === "language" && f.ttsLanguage === "ta-IN");
+    expect(frames[i + 1]).toMatchObject({ type: "text", token: "சரி, இனி தமிழில் பேசலாம்." });
   });
 });
 

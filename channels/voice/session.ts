@@ -6,6 +6,7 @@ import { phoneFromProvider } from "../../domain/shared/phone.js";
 import { loggableError } from "../../domain/shared/errors.js";
 import { parseRelayMessage, type HandoffData, type RelayOut } from "./protocol.js";
 import { hasLinks, SpeechFilter, spoken, spokenChoice } from "./render.js";
+import { languageOf, sameLanguage } from "../../bot/language.js";
 
 /** A tool still running this long after the model asked for it gets a short spoken filler first. */
 export const FILLER_AFTER_MS = 700;
@@ -26,7 +27,11 @@ export interface VoicePorts {
   runTurn(inbound: InboundMessage, ctx: TurnContext, stream?: TurnStream): Promise<OutboundMessage[]>;
   /** Texts a message (its links) to the caller's number by SMS; key makes a retry harmless. */
   textCaller(phone: string, message: OutboundMessage, key: string): Promise<void>;
+  /** The caller talked over a finished answer: its stored messages keep only what was heard (`heard…`). */
+  keepHeard(conversationId: number, messageIds: number[], heard: string): Promise<void>;
   now(): Date;
+  /** The language a call starts in (VOICE_LANGUAGE, BCP-47). */
+  language?: string | undefined;
   metrics?: VoiceMetrics | undefined;
   log: { warn(obj: object, msg: string): void };
 }
@@ -73,13 +78,36 @@ export async function afterTurn(
           ports.log.warn({ err: loggableError(err).name }, "voice: the link was not texted"),
         );
     }
+    // Streamed already: the answer began with it, or it is among what was streamed (a line said before the
+    // answer, like "you're verified"). Compared on letters only: speech renders numbers and drops links.
+    const said = letters(streamed);
+    const own = letters(m.text);
     const isStreamed =
-      streamed !== "" && m.text.replace(/\s+/g, " ").trim().startsWith(streamed.trim().slice(0, 40));
+      said !== "" && own !== "" && (own.startsWith(said.slice(0, 40)) || said.includes(own.slice(0, 40)));
     const text = spoken(isStreamed ? { ...m, text: "" } : m, { choices: handoff === undefined });
     if (text) speech.push(text);
   }
   const choices = [...out].reverse().find((m) => m.choices?.length)?.choices ?? [];
   return { speech: speech.join(" "), handoff, choices: handoff ? [] : choices };
+}
+
+const letters = (s: string): string => s.toLowerCase().replace(/[^\p{L}]+/gu, "");
+
+/** What a caller heard is shorter than what was said (ignoring spacing and the final punctuation). */
+export function cutShort(heard: string, said: string): boolean {
+  const norm = (s: string) =>
+    s
+      .replace(/\s+/g, " ")
+      .replace(/[\s.,!?…]+$/u, "")
+      .trim();
+  return norm(heard).length < norm(said).length;
+}
+
+/** The stored messages of a turn's answer (ids in order) and their conversation, when they were stored. */
+function storedIds(out: OutboundMessage[]): { conversationId: number; ids: number[] } | undefined {
+  const ids = out.flatMap((m) => (m.id !== undefined ? [m.id] : []));
+  const conversationId = out.find((m) => m.conversationId !== undefined)?.conversationId;
+  return conversationId !== undefined && ids.length > 0 ? { conversationId, ids } : undefined;
 }
 
 /**
@@ -93,16 +121,22 @@ export class RelaySession {
   private call: CallInfo | undefined;
   private queue: Promise<void> = Promise.resolve();
   private current: { controller: AbortController; heard: string | undefined } | undefined;
+  /** The last answer fully sent (its audio may still be playing): trimmed if the caller talks over it. */
+  private lastAnswer: { conversationId: number; ids: number[]; spoken: string } | undefined;
   private choices: Choice[] = [];
   private digits = "";
   private digitTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private ended = false;
+  /** The language Twilio is listening and speaking in (BCP-47); changed with a `language` message. */
+  private language: string;
 
   constructor(
     private readonly send: (frame: RelayOut) => void,
     private readonly ports: VoicePorts,
-  ) {}
+  ) {
+    this.language = ports.language ?? "en-US";
+  }
 
   /** One frame from Twilio. */
   receive(raw: string): void {
@@ -125,7 +159,10 @@ export class RelaySession {
       case "prompt": {
         if (!msg.last) return;
         const at = performance.now();
-        return this.enqueue(msg.voicePrompt, at);
+        // Heard in another language we speak: Twilio listens and speaks in it from now on.
+        if (msg.lang !== undefined && languageOf(msg.lang) && !sameLanguage(msg.lang, this.language))
+          this.switchLanguage(msg.lang);
+        return this.enqueue(msg.voicePrompt, at, msg.lang);
       }
     }
   }
@@ -137,15 +174,36 @@ export class RelaySession {
     this.current?.controller.abort();
   }
 
-  private enqueue(text: string, at: number): void {
-    this.queue = this.queue.then(() => this.turn(text, at));
+  private enqueue(text: string, at: number, lang?: string): void {
+    this.queue = this.queue.then(() => this.turn(text, at, lang));
+  }
+
+  private switchLanguage(tag: string): void {
+    this.language = tag;
+    this.send({ type: "language", ttsLanguage: tag, transcriptionLanguage: tag });
   }
 
   private interrupt(utterance: string): void {
     const c = this.current;
-    if (!c || c.controller.signal.aborted) return;
-    c.heard = utterance;
-    c.controller.abort();
+    if (c && !c.controller.signal.aborted) {
+      c.heard = utterance;
+      c.controller.abort();
+      return;
+    }
+    // The answer was all sent but its audio was still playing: what the caller did not hear is not kept.
+    const last = this.lastAnswer;
+    this.lastAnswer = undefined;
+    if (!last || !cutShort(utterance, last.spoken)) return;
+    this.queue = this.queue.then(() => this.keepHeard(last.conversationId, last.ids, utterance));
+  }
+
+  private async keepHeard(conversationId: number, ids: number[], heard: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ports
+      .keepHeard(conversationId, ids, heard.trim())
+      .catch((err: unknown) =>
+        this.ports.log.warn({ err: loggableError(err).name }, "voice: the heard answer was not kept"),
+      );
   }
 
   private dtmf(digit: string): void {
@@ -163,9 +221,10 @@ export class RelaySession {
     this.digitTimer = setTimeout(flush, DIGITS_PAUSE_MS);
   }
 
-  private async turn(said: string, at: number): Promise<void> {
+  private async turn(said: string, at: number, lang?: string): Promise<void> {
     const call = this.call;
     if (!call || this.ended || said.trim() === "") return;
+    this.lastAnswer = undefined;
     const controller = new AbortController();
     const current = { controller, heard: undefined as string | undefined };
     this.current = current;
@@ -174,8 +233,10 @@ export class RelaySession {
     let first = true;
     let usedTool = false;
     let filler: NodeJS.Timeout | undefined;
+    let sent = "";
     const emit = (token: string, last = false) => {
       if (controller.signal.aborted || this.ended || (token === "" && !last)) return;
+      sent += token;
       if (first && token !== "") {
         first = false;
         this.ports.metrics?.firstToken((performance.now() - at) / 1000, { tool: usedTool });
@@ -203,13 +264,26 @@ export class RelaySession {
       channel: "voice",
       externalUserId: call.callSid,
       text: spokenChoice(said.trim()).slice(0, 2000),
+      ...(lang !== undefined ? { language: lang } : {}),
       providerMessageId: `${call.callSid}:${++this.seq}`,
       receivedAt: this.ports.now(),
     };
     try {
       const out = await this.ports.runTurn(inbound, { callerPhone: call.caller }, stream);
       clearTimeout(filler);
-      if (controller.signal.aborted) return;
+      const stored = storedIds(out);
+      if (controller.signal.aborted) {
+        // Interrupted once the engine had answered (the brain kept the whole answer): keep what was heard.
+        const heard = current.heard?.trim();
+        if (
+          heard !== undefined &&
+          stored &&
+          out[0]?.text !== `${heard}…` &&
+          cutShort(heard, out[0]?.text ?? "")
+        )
+          await this.keepHeard(stored.conversationId, stored.ids, heard);
+        return;
+      }
       const rest = filter.flush();
       if (rest) {
         streamed += rest;
@@ -217,8 +291,12 @@ export class RelaySession {
       }
       const after = await afterTurn(this.ports, call, out, streamed);
       this.choices = after.choices;
+      // The conversation switched language: Twilio changes its voice before saying the confirmation.
+      const switched = out.find((m) => m.language !== undefined)?.language;
+      if (switched !== undefined && switched !== this.language) this.switchLanguage(switched);
       if (after.speech) emit(streamed ? ` ${after.speech}` : after.speech);
       emit("", true);
+      if (stored) this.lastAnswer = { ...stored, spoken: sent };
       if (after.handoff) this.end(after.handoff);
     } catch (err) {
       this.ports.log.warn({ err: loggableError(err).name, call: call.callSid }, "voice: turn failed");

@@ -404,6 +404,21 @@ export class ConversationRepository {
   }
 
   /** A delivered outbound message: when, and the provider's id (delivery status callbacks find it by it). */
+  /** Replaces the text of a conversation's outbound messages (what a phone caller heard of them). */
+  async setOutboundText(conversationId: number, texts: { id: number; text: string }[]): Promise<void> {
+    for (const { id, text } of texts)
+      await this.db
+        .update(conversationMessages)
+        .set({ text })
+        .where(
+          and(
+            eq(conversationMessages.id, id),
+            eq(conversationMessages.conversationId, conversationId),
+            eq(conversationMessages.direction, "out"),
+          ),
+        );
+  }
+
   async recordSent(id: number, at: Date, providerMessageId: string | undefined): Promise<void> {
     await this.db
       .update(conversationMessages)

@@ -123,6 +123,16 @@ export class ConversationService {
   outboundByIds = (ids: number[]): Promise<MessageRow[]> => this.repo.outboundByIds(ids);
   recordDelivery = (ids: number[], outcome: { deliveredAt: Date } | { error: string }) =>
     this.repo.recordDelivery(ids, outcome);
+  /**
+   * A phone caller talked over an answer whose audio was still playing: its stored messages keep only what was
+   * heard (`heard…` in the first, the later ones emptied), so the history and the admin review hold what was
+   * said. Only outbound messages of that conversation are touched.
+   */
+  keepHeard = (conversationId: number, messageIds: number[], heard: string): Promise<void> =>
+    this.repo.setOutboundText(
+      conversationId,
+      messageIds.map((id, i) => ({ id, text: i === 0 ? `${heard}…` : "" })),
+    );
   recordSent = (id: number, at: Date, providerMessageId: string | undefined) =>
     this.repo.recordSent(id, at, providerMessageId);
   recordSendFailure = (ids: number[], code: string, failedAt: Date | null) =>

@@ -25,6 +25,8 @@ export interface InboundMessage {
   /** A location the person shared (WhatsApp, Telegram): doctors are searched near it. */
   location?: { lat: number; lng: number; name?: string | undefined } | undefined;
   attachments?: { url: string; mimeType?: string | undefined; name?: string | undefined }[] | undefined;
+  /** The language a live channel's speech recognition heard this in (BCP-47, e.g. hi-IN; the phone). */
+  language?: string | undefined;
   /** The provider's (or client's) id of this message: the same id twice is one message. */
   providerMessageId: string;
   receivedAt: Date;
@@ -58,6 +60,11 @@ export interface OutboundMessage {
   handoff?: "emergency" | "person" | undefined;
   /** Written by an admin who took the conversation over (not the agent). */
   staff?: boolean | undefined;
+  /**
+   * The conversation now speaks this language (BCP-47, e.g. hi-IN): a live channel (the phone) switches its
+   * speech recognition and voice before saying this message. Message channels ignore it.
+   */
+  language?: string | undefined;
   /** Set once stored: the conversation_messages id and the conversation. */
   id?: number | undefined;
   conversationId?: number | undefined;

@@ -119,8 +119,12 @@ describe("a known caller", () => {
     // Nothing reached the model, and no tool ran for an unverified caller.
     expect(llm.requests).toHaveLength(0);
 
+    // Once verified, the question asked first is answered without asking again.
+    llm.answer({ text: "You have no upcoming appointments." });
     const ok = await caller.say("the twelfth of April nineteen eighty-eight");
-    expect(ok).toMatch(/verified/);
+    expect(ok).toBe("Thank you, you're verified. You have no upcoming appointments.");
+    expect(JSON.stringify(llm.requests[0]!.messages.at(-1))).toMatch(/What appointments do I have\?/);
+    llm.reset();
 
     // The answer streams token by token as the scripted model writes it.
     llm.answer(

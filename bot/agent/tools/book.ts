@@ -4,15 +4,16 @@ import { prepareAction } from "../../actions.js";
 import { formatMoney } from "../../../domain/shared/money.js";
 import { formatDay } from "../../format.js";
 import { patientDaySlots, type LocalSlot } from "../../when.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 export const AWAITING = "Prepared. The person now sees a summary with Confirm / Change and must confirm it.";
 
 /** Prepares a booking (nothing is booked): the pending middleware books only on the person's "yes". */
-export function bookTool({ turn }: AgentToolContext) {
+export function bookTool() {
   return tool(
-    ({ doctor_id, date, time }) =>
-      safely(async () => {
+    ({ doctor_id, date, time }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         // The date and time are the person's (as free_slots lists them); the action keeps the doctor's.
         const slots = await patientDaySlots(turn, doctor_id, date);
         const local = findSlot(slots, time);
@@ -30,7 +31,8 @@ export function bookTool({ turn }: AgentToolContext) {
             `Fee: ${formatMoney(doctor.feeMinor, doctor.currency)}.`,
         });
         return AWAITING;
-      }),
+      });
+    },
     {
       name: "book_appointment",
       description:

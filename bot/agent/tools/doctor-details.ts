@@ -1,13 +1,14 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import { formatMoney } from "../../../domain/shared/money.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 /** A doctor's public profile (what the doctor page shows). */
-export function doctorDetailsTool({ turn }: AgentToolContext) {
+export function doctorDetailsTool() {
   return tool(
-    ({ doctor_id }) =>
-      safely(async () => {
+    ({ doctor_id }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         const d = await turn.tools.call("get_doctor_details", { doctor_id }, () =>
           turn.deps.services.doctors.view(doctor_id),
         );
@@ -20,7 +21,8 @@ export function doctorDetailsTool({ turn }: AgentToolContext) {
           `First free day: ${d.next_available_date ?? "none soon"}`,
           ...(d.summary ? [`About: ${d.summary}`] : []),
         ].join("\n");
-      }),
+      });
+    },
     {
       name: "doctor_details",
       description: "A doctor's profile: specialties, experience, fee, clinic, languages, first free day.",

@@ -2,13 +2,14 @@ import { tool } from "langchain";
 import { z } from "zod";
 import { replyZone } from "../../format.js";
 import { patientDaySlots, patientFreeDays } from "../../when.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 /** Free times on the person's own clock (their date, their time), as book_appointment takes them back. */
-export function freeSlotsTool({ turn }: AgentToolContext) {
+export function freeSlotsTool() {
   return tool(
-    ({ doctor_id, date }) =>
-      safely(async () => {
+    ({ doctor_id, date }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         const zone = await replyZone(turn);
         const clock = zone ? ` (the person's time, ${zone})` : "";
         if (!date) {
@@ -21,7 +22,8 @@ export function freeSlotsTool({ turn }: AgentToolContext) {
           return `No free times on ${date}. Next free day: ${next ?? "none soon"}.`;
         }
         return `Free times on ${date}${clock}: ${slots.map((s) => s.time).join(", ")}`;
-      }),
+      });
+    },
     {
       name: "free_slots",
       description:

@@ -8,7 +8,6 @@ import { myAppointmentsTool } from "./my-appointments.js";
 import { myHealthTool } from "./my-health.js";
 import { rescheduleTool } from "./reschedule.js";
 import { searchDoctorsTool } from "./search-doctors.js";
-import type { AgentToolContext } from "./shared.js";
 import { talkToHumanTool } from "./talk-to-human.js";
 import { logDoseTool } from "./log-dose.js";
 import { medicineOrdersTool } from "./medicine-orders.js";
@@ -19,29 +18,30 @@ import { paymentLinkTool } from "./payment-link.js";
 import { renewPrescriptionTool } from "./renew-prescription.js";
 
 /**
- * The agent's tools for one turn. Each is a thin call through turn.tools (recorded in tool_calls) with the
- * session's patient as the actor; consequential ones only prepare. None executes, none takes a patient id.
+ * The agent's tools, built once and shared by every turn: each call reads its turn from the run's runtime
+ * context (`turnOf`) and is a thin call through turn.tools (recorded in tool_calls) with the session's patient
+ * as the actor; consequential ones only prepare. None executes, none takes a patient id.
  */
-export function agentTools(ctx: AgentToolContext) {
+export function agentTools() {
   return [
-    searchDoctorsTool(ctx),
-    doctorDetailsTool(ctx),
-    freeSlotsTool(ctx),
-    myAppointmentsTool(ctx),
-    myHealthTool(ctx),
-    askRecordsTool(ctx),
-    bookTool(ctx),
-    rescheduleTool(ctx),
-    cancelTool(ctx),
-    findLabTestsTool(ctx),
-    bookLabTestTool(ctx),
-    talkToHumanTool(ctx),
-    myMedicinesTool(ctx),
-    orderMedicineTool(ctx),
-    renewPrescriptionTool(ctx),
-    medicineOrdersTool(ctx),
-    myResultsTool(ctx),
-    logDoseTool(ctx),
-    paymentLinkTool(ctx),
+    searchDoctorsTool(),
+    doctorDetailsTool(),
+    freeSlotsTool(),
+    myAppointmentsTool(),
+    myHealthTool(),
+    askRecordsTool(),
+    bookTool(),
+    rescheduleTool(),
+    cancelTool(),
+    findLabTestsTool(),
+    bookLabTestTool(),
+    talkToHumanTool(),
+    myMedicinesTool(),
+    orderMedicineTool(),
+    renewPrescriptionTool(),
+    medicineOrdersTool(),
+    myResultsTool(),
+    logDoseTool(),
+    paymentLinkTool(),
   ];
 }

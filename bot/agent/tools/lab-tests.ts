@@ -3,13 +3,14 @@ import { z } from "zod";
 import { DomainError } from "../../../domain/shared/errors.js";
 import { labTestLine, prepareLabTest } from "../../labs.js";
 import { AWAITING } from "./book.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 /** Lab tests by name or plain words ("blood count"), with price, sample, preparation and home collection. */
-export function findLabTestsTool({ turn }: AgentToolContext) {
+export function findLabTestsTool() {
   return tool(
-    ({ query }) =>
-      safely(async () => {
+    ({ query }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         const tests = await turn.tools.findLabTests(query);
         if (tests.length === 0) return "No lab test found.";
         return tests
@@ -19,7 +20,8 @@ export function findLabTestsTool({ turn }: AgentToolContext) {
               `${t.home_collection ? "home collection available" : "at the lab only"}; preparation: ${t.preparation}`,
           )
           .join("\n");
-      }),
+      });
+    },
     {
       name: "find_lab_tests",
       description:
@@ -33,10 +35,11 @@ export function findLabTestsTool({ turn }: AgentToolContext) {
  * Prepares a lab test booking for the person (nothing is booked): the labs service checks the test, the day,
  * home collection and the address (the one given, else the one on file). The person confirms it.
  */
-export function bookLabTestTool({ turn }: AgentToolContext) {
+export function bookLabTestTool() {
   return tool(
-    ({ test, date, collection, address }) =>
-      safely(async () => {
+    ({ test, date, collection, address }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         try {
           await prepareLabTest(turn, { test, date, collection, address: address ?? undefined });
         } catch (err) {
@@ -47,7 +50,8 @@ export function bookLabTestTool({ turn }: AgentToolContext) {
           throw err;
         }
         return AWAITING;
-      }),
+      });
+    },
     {
       name: "book_lab_test",
       description:

@@ -1,22 +1,24 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import { prepareReorder } from "../../medicines.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 /**
  * Prepares a medicine order (nothing is ordered): priced and checked by the pharmacy, confirmed by the person.
  * No refills left: prepares the request to the doctor instead. Prescription-only without a prescription: refused.
  */
-export function orderMedicineTool({ turn }: AgentToolContext) {
+export function orderMedicineTool() {
   return tool(
-    ({ medicine, quantity, delivery_address }) =>
-      safely(() =>
+    ({ medicine, quantity, delivery_address }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(() =>
         prepareReorder(turn, {
           medicine,
           quantity: quantity ?? undefined,
           address: delivery_address ?? undefined,
         }),
-      ),
+      );
+    },
     {
       name: "order_medicine",
       description:

@@ -1,17 +1,19 @@
 import { tool } from "langchain";
 import { z } from "zod";
 import { matchOption, prepareRefillRequest, refillOptions } from "../../medicines.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 /** Prepares asking the prescribing doctor to renew one of the person's prescriptions (the person confirms). */
-export function renewPrescriptionTool({ turn }: AgentToolContext) {
+export function renewPrescriptionTool() {
   return tool(
-    ({ medicine }) =>
-      safely(async () => {
+    ({ medicine }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         const option = matchOption(await refillOptions(turn), medicine);
         if (!option) return "No active prescription for that medicine.";
         return prepareRefillRequest(turn, option);
-      }),
+      });
+    },
     {
       name: "ask_doctor_to_renew",
       description:

@@ -4,13 +4,14 @@ import { prepareAction } from "../../actions.js";
 import { formatDay } from "../../format.js";
 import { patientDaySlots } from "../../when.js";
 import { AWAITING, findSlot, notFree } from "./book.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 /** Prepares moving one of the person's own appointments to a free time of the same doctor. */
-export function rescheduleTool({ turn }: AgentToolContext) {
+export function rescheduleTool() {
   return tool(
-    ({ appointment_id, date, time }) =>
-      safely(async () => {
+    ({ appointment_id, date, time }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         const a = await turn.tools.appointment(turn.actor!, appointment_id);
         if (["cancelled", "rejected", "completed", "no_show"].includes(a.status))
           return `That appointment is ${a.status}; it cannot be moved.`;
@@ -26,7 +27,8 @@ export function rescheduleTool({ turn }: AgentToolContext) {
           summary: `Move your appointment with ${a.doctor_name} to ${formatDay(slot.date)} at ${slot.time}.`,
         });
         return AWAITING;
-      }),
+      });
+    },
     {
       name: "reschedule_appointment",
       description:

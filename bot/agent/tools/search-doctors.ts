@@ -3,7 +3,7 @@ import { z } from "zod";
 import { formatMoney } from "../../../domain/shared/money.js";
 import { addDays, isoDayOf } from "../../../domain/shared/time.js";
 import { formatKm } from "../../format.js";
-import { safely, type AgentToolContext } from "./shared.js";
+import { safely, turnOf } from "./shared.js";
 
 const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
 
@@ -13,10 +13,11 @@ export function nextWeekday(today: string, weekday: (typeof WEEKDAYS)[number]): 
   return addDays(today, (want - isoDayOf(today) + 7) % 7);
 }
 
-export function searchDoctorsTool({ turn }: AgentToolContext) {
+export function searchDoctorsTool() {
   return tool(
-    ({ query, city, near, date, weekday }) =>
-      safely(async () => {
+    ({ query, city, near, date, weekday }, runtime) => {
+      const turn = turnOf(runtime);
+      return safely(async () => {
         const today = turn.deps.clock.now().toISOString().slice(0, 10);
         const day = date ?? (weekday ? nextWeekday(today, weekday) : undefined);
         // A place resolves through the same places service as the guided mode (gazetteer or Google); a
@@ -44,7 +45,8 @@ export function searchDoctorsTool({ turn }: AgentToolContext) {
               (day ? `free times on ${day}` : `first free day ${d.next_available_date ?? "none soon"}`),
           )
           .join("\n");
-      }),
+      });
+    },
     {
       name: "search_doctors",
       description:

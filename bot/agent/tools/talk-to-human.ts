@@ -1,11 +1,12 @@
 import { tool } from "langchain";
 import { z } from "zod";
-import type { AgentToolContext } from "./shared.js";
+import { turnOf } from "./shared.js";
 
 /** Opens a support ticket for this conversation. */
-export function talkToHumanTool({ turn }: AgentToolContext) {
+export function talkToHumanTool() {
   return tool(
-    async ({ reason }) => {
+    async ({ reason }, runtime) => {
+      const turn = turnOf(runtime);
       const id = await turn.tools.call("talk_to_human", { reason }, () =>
         turn.deps.conversations.openTicket({
           conversationId: turn.conversation.id,

@@ -1,0 +1,182 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { conversations, patients } from "../../db/schema/index.js";
+import { buildTestApp, type TestApp } from "../app.js";
+import { signUp, verifiedDoctor } from "../factories.js";
+import { FakeOpenAI } from "../fakes/openai.js";
+import { startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
+import { SMS_SID, SMS_TOKEN, smsEnv } from "../sms.js";
+import { RelayCaller } from "../voice.js";
+
+/**
+ * The phone line's turns over the ConversationRelay stand-in (a real WebSocket) with the scripted model:
+ * switching language, keeping only what the caller heard, and a request made before verification.
+ */
+
+let t: TestApp;
+let twilio: FakeTwilio;
+let llm: FakeOpenAI;
+let origin: string;
+
+beforeAll(async () => {
+  twilio = await startFakeTwilio(SMS_SID, SMS_TOKEN);
+  llm = await FakeOpenAI.start();
+  t = await buildTestApp({
+    env: {
+      ...smsEnv(twilio),
+      OPENAI_API_KEY: "test",
+      OPENAI_BASE_URL: llm.baseUrl,
+      LLM_MODEL: "fake-model",
+      LLM_TIMEOUT_MS: "20000",
+      LLM_MAX_RETRIES: "0",
+    },
+  });
+  origin = await t.app.listen({ port: 0, host: "127.0.0.1" });
+  await verifiedDoctor(t, { name: "Dr Meera Shah", specialty: "Dentist", city: "Delhi" });
+});
+afterAll(async () => {
+  await t.close();
+  await twilio.close();
+  await llm.close();
+});
+
+/** A caller whose number belongs to a patient with this date of birth, verified on the call. */
+async function verifiedCaller(phone: string): Promise<RelayCaller> {
+  const s = await signUp(t, "patient", { name: "Asha Verma", phone });
+  await t.database.db
+    .update(patients)
+    .set({ dateOfBirth: "1988-04-12" })
+    .where(eq(patients.id, s.patientId!));
+  const caller = await RelayCaller.dial(origin, SMS_TOKEN, phone);
+  await caller.say("hello");
+  expect(await caller.say("April 12th, 1988")).toMatch(/verified/);
+  return caller;
+}
+
+async function stored(callSid: string) {
+  const store = t.services.conversations;
+  const identity = await store.identity("voice", callSid);
+  const conversation = await store.conversationFor(identity, "voice");
+  const [row] = await t.database.db.select().from(conversations).where(eq(conversations.id, conversation.id));
+  const history = await store.historyAfter(conversation.id, 0);
+  return {
+    state: row!.state,
+    messages: history.map((m) => ({ direction: m.direction, text: m.text ?? "" })),
+  };
+}
+
+/** The system prompt the model was given in a request. */
+const systemOf = (i: number) => String(llm.requests[i]!.messages[0]!.content);
+
+describe("language", () => {
+  it("switches to Hindi when the caller asks, and the agent answers in Hindi from then on", async () => {
+    const caller = await verifiedCaller("+919812300101");
+    llm.reset();
+    const from = caller.frames.length;
+    const confirmed = await caller.say("Can we speak Hindi?");
+    expect(confirmed).toBe("ज़रूर, अब हम हिंदी में बात करेंगे।");
+    const switched = caller.frames.slice(from).find((f) => f.type === "language");
+    expect(switched).toEqual({ type: "language", ttsLanguage: "hi-IN", transcriptionLanguage: "hi-IN" });
+    // The switch reaches Twilio before the words said in Hindi.
+    expect(caller.frames.indexOf(switched!)).toBeLessThan(
+      caller.frames.findIndex((f, i) => i >= from && f.type === "text"),
+    );
+    expect(llm.requests).toHaveLength(0);
+    expect((await stored(caller.sid)).state).toMatchObject({ language: "hi-IN" });
+
+    // Speech recognition now listens in Hindi (the stand-in sends lang hi-IN): no new switch, Hindi answers.
+    llm.answer({ text: "डॉक्टर मीरा शाह दिल्ली में दंत चिकित्सक हैं।" });
+    const next = caller.frames.length;
+    expect(await caller.say("मुझे दांत के डॉक्टर चाहिए")).toBe("डॉक्टर मीरा शाह दिल्ली में दंत चिकित्सक हैं।");
+    expect(systemOf(0)).toMatch(/answer only in Hindi/);
+    expect(caller.frames.slice(next).some((f) => f.type === "language")).toBe(false);
+    caller.close();
+  });
+
+  it("follows the language speech recognition heard a prompt in", async () => {
+    const caller = await verifiedCaller("+919812300102");
+    llm.reset();
+    llm.answer({ text: "சரி." });
+    const from = caller.frames.length;
+    expect(await caller.say("எனக்கு பல் மருத்துவர் வேண்டும்", "ta-IN")).toBe("சரி.");
+    expect(caller.frames.slice(from).find((f) => f.type === "language")).toEqual({
+      type: "language",
+      ttsLanguage: "ta-IN",
+      transcriptionLanguage: "ta-IN",
+    });
+    expect(systemOf(0)).toMatch(/answer only in Tamil/);
+    expect((await stored(caller.sid)).state).toMatchObject({ language: "ta-IN" });
+    caller.close();
+  });
+});
+
+describe("hearing", () => {
+  it("keeps only what was heard when the caller talks over an answer whose audio was still playing", async () => {
+    const caller = await verifiedCaller("+919812300103");
+    llm.reset();
+    const answer = "Dr Meera Shah is free on Monday morning. She is also free on Tuesday afternoon.";
+    llm.answer({ text: answer, tokenMs: 1 });
+    expect(await caller.say("When is Dr Meera Shah free?")).toBe(answer);
+    // All of it was generated and sent; Twilio was still speaking when the caller cut in.
+    caller.send({
+      type: "interrupt",
+      utteranceUntilInterrupt: "Dr Meera Shah is free on Monday morning.",
+      durationUntilInterruptMs: 2100,
+    });
+    llm.answer({ text: "Monday it is." });
+    expect(await caller.say("Monday please")).toBe("Monday it is.");
+
+    const texts = (await stored(caller.sid)).messages.map((m) => m.text);
+    expect(texts).toContain("Dr Meera Shah is free on Monday morning.…");
+    expect(texts.join("\n")).not.toMatch(/Tuesday/);
+    // The model's history holds what the caller heard, not the whole answer.
+    expect(JSON.stringify(llm.requests[1]!.messages)).not.toMatch(/Tuesday/);
+    expect(JSON.stringify(llm.requests[1]!.messages)).toMatch(/free on Monday morning/);
+    caller.close();
+  });
+
+  it("keeps the whole answer when the caller heard all of it", async () => {
+    const caller = await verifiedCaller("+919812300104");
+    llm.reset();
+    llm.answer({ text: "You have no upcoming appointments." });
+    expect(await caller.say("Do I have appointments?")).toBe("You have no upcoming appointments.");
+    caller.send({ type: "interrupt", utteranceUntilInterrupt: "You have no upcoming appointments" });
+    llm.answer({ text: "Goodbye." });
+    await caller.say("Thanks, bye");
+    expect((await stored(caller.sid)).messages.map((m) => m.text)).toContain(
+      "You have no upcoming appointments.",
+    );
+    caller.close();
+  });
+});
+
+describe("a request made before the date of birth", () => {
+  it("is carried out right after verification, without asking again", async () => {
+    const phone = "+919812300105";
+    const s = await signUp(t, "patient", { name: "Asha Verma", phone });
+    await t.database.db
+      .update(patients)
+      .set({ dateOfBirth: "1988-04-12" })
+      .where(eq(patients.id, s.patientId!));
+    llm.reset();
+    const caller = await RelayCaller.dial(origin, SMS_TOKEN, phone);
+    expect(await caller.say("I want to book a dentist tomorrow")).toMatch(/date of birth/);
+    expect(llm.requests).toHaveLength(0);
+
+    llm.answer(
+      { toolCalls: [{ name: "search_doctors", args: { query: "dentist" } }] },
+      { text: "Dr Meera Shah is a dentist in Delhi. Shall I look for a time tomorrow?" },
+    );
+    const answer = await caller.say("April 12th 1988");
+    expect(answer).toMatch(
+      /^Thank you, you're verified\. (One moment while I check that\. )?Dr Meera Shah is a dentist in Delhi\. Shall I look for a time tomorrow\?$/,
+    );
+    expect(answer).not.toMatch(/How can I help/);
+    // The model was asked the caller's first request (and never saw the date of birth).
+    expect(JSON.stringify(llm.requests[0]!.messages.at(-1))).toMatch(/I want to book a dentist tomorrow/);
+    expect(JSON.stringify(llm.requests)).not.toMatch(/1988/);
+    const { state } = await stored(caller.sid);
+    expect(state).not.toHaveProperty("onboarding.request");
+    caller.close();
+  });
+});
