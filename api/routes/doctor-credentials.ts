@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actorOf } from "../plugins/auth.js";
 import { readUpload } from "../plugins/multipart.js";
-import { bearer, errorsIn, Id } from "../schemas.js";
+import { bearer, errorsIn } from "../schemas.js";
 
 /** The error responses of these routes (see errorsIn). */
 const errors = errorsIn(
@@ -95,7 +95,7 @@ export const doctorCredentialRoutes: FastifyPluginAsyncTypebox = async (app) => 
     },
     async (request, reply) => {
       await credentials.deleteOwn(actorOf(request), request.params.id);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 
