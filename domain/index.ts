@@ -14,6 +14,7 @@ import { MessagesService } from "./consultations/messages.js";
 import { NotesService, type VisitNoteModel } from "./consultations/notes.js";
 import { TranscriptService, type Transcriber } from "./consultations/transcripts.js";
 import { ConversationService } from "./conversations/service.js";
+import { CredentialsService } from "./doctors/credentials.js";
 import { DoctorsService } from "./doctors/service.js";
 import { DoctorSmsService } from "./doctors/sms.js";
 import { AdherenceService } from "./orders/adherence/service.js";
@@ -166,6 +167,7 @@ export function createServices(deps: Deps) {
     access,
     auth,
     doctors,
+    credentials: new CredentialsService(ctx, deps.storage),
     scheduling,
     records,
     prescriptions,

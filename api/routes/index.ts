@@ -6,6 +6,7 @@ import { authRoutes } from "./auth.js";
 import { chatRoutes } from "./chat.js";
 import { consoleRoutes } from "./console.js";
 import { doctorRoutes } from "./doctors.js";
+import { doctorCredentialRoutes } from "./doctor-credentials.js";
 import { doctorSmsRoutes } from "./doctor-sms.js";
 import { deliveryWebhook } from "../webhooks/delivery.js";
 import { healthRoutes } from "./health.js";
@@ -51,6 +52,7 @@ export const routes: FastifyPluginAsync = async (app) => {
   await app.register(analyticsRoutes);
   await app.register(reviewRoutes);
   await app.register(doctorRoutes);
+  await app.register(doctorCredentialRoutes);
   await app.register(doctorSmsRoutes);
   await app.register(schedulingRoutes);
   await app.register(recordRoutes);

@@ -602,3 +602,16 @@ export interface AnalyticsOverview {
     without_reminder: { appointments: number; attended: number; attendance_rate: number | null };
   };
 }
+
+// ---- doctors' credential documents (pages/Credentials.tsx) ---------------------------------------------
+
+export interface DoctorCredential {
+  id: number;
+  doctor_id: number;
+  kind: "registration" | "degree" | "other";
+  title: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  created_at: string;
+}

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
+  check,
   customType,
   date,
   doublePrecision,
@@ -198,3 +199,40 @@ export const doctorPhotos = pgTable("doctor_photos", {
   bytes: bytea().notNull(),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
+
+export const credentialKindEnum = pgEnum("doctor_credential_kind", ["registration", "degree", "other"]);
+
+/**
+ * A doctor's credential document (registration certificate, degree certificate …) for the admin's verification.
+ * The bytes live in the storage port (encrypted, like patients' documents); this row is the metadata. Written
+ * only by domain/doctors (credentials-repository.ts).
+ */
+export const doctorCredentials = pgTable(
+  "doctor_credentials",
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    doctorId: integer()
+      .notNull()
+      .references(() => doctors.id, { onDelete: "cascade" }),
+    kind: credentialKindEnum().notNull(),
+    title: text().notNull(),
+    /** Sanitised original file name (display only; never used on disk). */
+    filename: text().notNull(),
+    contentType: text().notNull(),
+    sizeBytes: bigint({ mode: "number" }).notNull(),
+    sha256: text().notNull(),
+    storageKey: text().notNull(),
+    uploadedByUserId: integer()
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("doctor_credentials_doctor_idx").on(t.doctorId),
+    check(
+      "doctor_credentials_content_type_check",
+      sql`${t.contentType} in ('application/pdf', 'image/png', 'image/jpeg')`,
+    ),
+    check("doctor_credentials_size_check", sql`${t.sizeBytes} > 0`),
+  ],
+);

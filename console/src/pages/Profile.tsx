@@ -3,6 +3,7 @@ import { api, messageOf, upload } from "../api";
 import { field, useLoad } from "../hooks";
 import { Show } from "../Status";
 import type { DoctorProfile, Qualification, SmsStatus } from "../types";
+import { CredentialsSection } from "./Credentials";
 
 /** A form's submit with its busy flag, its status sentence and its error. */
 function useSubmit() {
@@ -32,7 +33,7 @@ function useSubmit() {
   return { busy, run, notices };
 }
 
-/** The doctor's profile: details, photo, qualifications, SMS phone and PIN. */
+/** The doctor's profile: details, photo, qualifications, credential documents, SMS phone and PIN. */
 export function Profile() {
   const [loaded, reload] = useLoad(
     () => api<{ doctor: DoctorProfile }>("GET", "/api/doctor/profile/").then((b) => b.doctor),
@@ -47,6 +48,9 @@ export function Profile() {
             <Details doctor={doctor} />
             <Photo doctor={doctor} onChange={reload} />
             <Qualifications doctor={doctor} />
+            <CredentialsSection
+              verified={(doctor as { verification_status?: string }).verification_status === "verified"}
+            />
           </>
         )}
       </Show>

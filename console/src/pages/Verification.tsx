@@ -3,6 +3,7 @@ import { api, messageOf } from "../api";
 import { field, useLoad } from "../hooks";
 import { Show } from "../Status";
 import type { DoctorProfile, ReviewDoctor } from "../types";
+import { CredentialDocuments } from "./Credentials";
 
 /** What the doctor told us about their training and practice, and their photo: read before deciding. */
 function Credentials({ d }: { d: ReviewDoctor }) {
@@ -98,6 +99,7 @@ function DoctorItem({ d, done }: { d: ReviewDoctor; done: (message: string) => v
             <dt>Signed up</dt>
             <dd>{d.created_at.slice(0, 10)}</dd>
           </dl>
+          <CredentialDocuments doctorId={d.id} doctorName={d.name} />
         </div>
         <div className="actions">
           <button
