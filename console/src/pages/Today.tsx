@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api, messageOf } from "../api";
 import { MODES, ONLINE, todayIn, useLoad, type Loaded } from "../hooks";
 import { Link } from "../Link";
+import { CallButton } from "./Call";
 import { Show } from "../Status";
 import type { Appointment, AppointmentPage, WaitingPatient } from "../types";
 
@@ -113,6 +114,10 @@ export function Today() {
                     </div>
                   </div>
                   {ONLINE.has(a.mode) && a.status === "confirmed" && <JoinButton appointment={a} />}
+                  {/* An audio visit can also be run as a phone call from the browser (when configured). */}
+                  {a.mode === "audio" && a.status === "confirmed" && (
+                    <CallButton appointmentId={a.id} patientName={a.patient_name} />
+                  )}
                 </li>
               ))}
             </ol>
