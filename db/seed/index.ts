@@ -74,6 +74,8 @@ export const DEMO_ACCOUNTS = {
   patient: { email: "patient@healthlink.demo", name: "Asha Verma", role: "patient" },
   doctor: { email: "doctor@healthlink.demo", name: "Dr. Meera Kapoor", role: "doctor" },
   nurse: { email: "nurse@healthlink.demo", name: "Nurse Ritu Singh", role: "nurse" },
+  pharmacist: { email: "pharmacist@healthlink.demo", name: "Pharmacist Kabir Das", role: "pharmacist" },
+  lab: { email: "lab@healthlink.demo", name: "Lab Priya Nair", role: "lab" },
 } as const;
 
 /**
@@ -398,7 +400,11 @@ export async function hasDemoData(database: Database): Promise<boolean> {
 }
 
 async function upsertUsers(tx: DbOrTx, passwordHash: string, cityDoctorNames: Map<string, string>) {
-  const list: { role: "admin" | "patient" | "doctor" | "nurse"; name: string; email: string }[] = [
+  const list: {
+    role: "admin" | "patient" | "doctor" | "nurse" | "pharmacist" | "lab";
+    name: string;
+    email: string;
+  }[] = [
     ...Object.values(DEMO_ACCOUNTS),
     ...[...cityDoctorNames].map(([email, name]) => ({ role: "doctor" as const, name, email })),
   ];
