@@ -1,10 +1,11 @@
-import { PDFDocument, rgb, type PDFPage } from "pdf-lib";
+import { PDFDocument } from "pdf-lib";
 import type { AuditTrail } from "../audit/audit.js";
 import type { LabsService } from "../orders/labs/service.js";
 import type { PrescriptionsService } from "../orders/prescriptions/service.js";
 import type { SchedulingService } from "../scheduling/service.js";
 import type { Actor } from "../shared/actor.js";
 import { invalid } from "../shared/errors.js";
+import { PdfPages } from "../shared/pdf-pages.js";
 import { PdfText } from "../shared/pdf-text.js";
 import { todayIn } from "../shared/time.js";
 import type { PlansService } from "./plans/service.js";
@@ -26,54 +27,8 @@ export interface PatientReport {
   bytes: Uint8Array;
 }
 
-const A4: [number, number] = [595.28, 841.89];
-const MARGIN = 50;
-const FOOTER = 40;
 /** The longest range a report covers. */
 const MAX_DAYS = 3660;
-
-class Writer {
-  page: PDFPage;
-  y: number;
-  readonly pages: PDFPage[] = [];
-  constructor(
-    private readonly doc: PDFDocument,
-    readonly fonts: PdfText,
-  ) {
-    this.page = this.newPage();
-    this.y = A4[1] - MARGIN;
-  }
-  private newPage(): PDFPage {
-    const page = this.doc.addPage(A4);
-    this.pages.push(page);
-    return page;
-  }
-  ensure(height: number): void {
-    if (this.y - height < MARGIN + FOOTER) {
-      this.page = this.newPage();
-      this.y = A4[1] - MARGIN;
-    }
-  }
-  text(text: string, opts: { size?: number; bold?: boolean; indent?: number; gap?: number } = {}): void {
-    const size = opts.size ?? 10;
-    const bold = opts.bold ?? false;
-    const x = MARGIN + (opts.indent ?? 0);
-    for (const line of this.fonts.wrap(text.replace(/[\r\n\t]+/g, " "), size, A4[0] - MARGIN - x, bold)) {
-      this.ensure(size + 4);
-      this.y -= size + 4;
-      this.fonts.draw(this.page, line, { x, y: this.y, size, bold, color: rgb(0.1, 0.1, 0.1) });
-    }
-    this.y -= opts.gap ?? 0;
-  }
-  heading(text: string): void {
-    this.ensure(40);
-    this.y -= 10;
-    this.text(text, { size: 13, bold: true, gap: 2 });
-  }
-  none(what: string): void {
-    this.text(`No ${what} in this period.`, { indent: 4 });
-  }
-}
 
 const inRange = (date: string, from: string, to: string) =>
   date.slice(0, 10) >= from && date.slice(0, 10) <= to;
@@ -112,7 +67,7 @@ export async function patientReport(
   doc.setCreator("HealthLink");
   doc.setProducer("HealthLink");
   doc.setCreationDate(sources.now());
-  const w = new Writer(doc, await PdfText.for(doc, content));
+  const w = new PdfPages(doc, await PdfText.for(doc, content));
 
   w.text("Health report", { size: 18, bold: true });
   w.text(profile.name, { size: 14, bold: true });
@@ -151,7 +106,7 @@ export async function patientReport(
 
   w.heading("Medicines");
   const rx = prescriptions.filter((p) => inRange(p.issued_at, from, to));
-  if (rx.length === 0) w.none("prescriptions");
+  if (rx.length === 0) w.text("No prescriptions in this period.", { indent: 4 });
   for (const p of rx) {
     w.text(`${p.issued_at.slice(0, 10)} - ${p.doctor_name} (${p.status})`, { bold: true, indent: 4 });
     for (const i of p.items)
@@ -163,7 +118,7 @@ export async function patientReport(
 
   w.heading("Lab results");
   const reports = labs.lab_results.filter((r) => inRange(r.resulted_at ?? r.appointment_date, from, to));
-  if (reports.length === 0) w.none("lab results");
+  if (reports.length === 0) w.text("No lab results in this period.", { indent: 4 });
   for (const r of reports) {
     w.text(`${(r.resulted_at ?? r.appointment_date).slice(0, 10)} - ${r.test_name}`, {
       bold: true,
@@ -181,7 +136,7 @@ export async function patientReport(
   const seen = visits.appointments.filter(
     (a) => inRange(a.appointment_date, from, to) && (a.status === "completed" || a.status === "confirmed"),
   );
-  if (seen.length === 0) w.none("visits");
+  if (seen.length === 0) w.text("No visits in this period.", { indent: 4 });
   for (const a of seen)
     w.text(`${a.appointment_date} ${a.appointment_time} - ${a.doctor_name} (${a.mode.replace("_", " ")})`, {
       indent: 4,
@@ -189,7 +144,7 @@ export async function patientReport(
 
   w.heading("Records");
   const recs = records.filter((r) => inRange(r.date, from, to));
-  if (recs.length === 0) w.none("records");
+  if (recs.length === 0) w.text("No records in this period.", { indent: 4 });
   for (const r of recs) {
     w.text(`${r.date} - ${r.description}`, { bold: true, indent: 4 });
     if (r.diagnosis) w.text(`Diagnosis: ${r.diagnosis}`, { indent: 14 });
@@ -198,7 +153,7 @@ export async function patientReport(
 
   w.heading("Treatment plans");
   const current = plans.filter((p) => p.start_date <= to && (p.end_date === null || p.end_date >= from));
-  if (current.length === 0) w.none("treatment plans");
+  if (current.length === 0) w.text("No treatment plans in this period.", { indent: 4 });
   for (const p of current) {
     w.text(`${p.condition} (${p.status}) - from ${p.start_date}, ${p.doctor_name}`, {
       bold: true,
@@ -208,15 +163,7 @@ export async function patientReport(
     for (const t of p.tasks) w.text(`${t.done ? "[done]" : "[ ]"} ${t.title}`, { indent: 14 });
   }
 
-  const total = w.pages.length;
-  w.pages.forEach((page, i) => {
-    w.fonts.draw(page, `HealthLink health report  -  ${from} to ${to}  -  page ${i + 1} of ${total}`, {
-      x: MARGIN,
-      y: MARGIN - 20,
-      size: 8,
-      color: rgb(0.4, 0.4, 0.4),
-    });
-  });
+  w.footers((page, of) => `HealthLink health report  -  ${from} to ${to}  -  page ${page} of ${of}`);
   await sources.audit.record(actor, {
     patientId,
     action: "report",

@@ -1,4 +1,5 @@
-import { PDFDocument, rgb, type PDFPage } from "pdf-lib";
+import { PDFDocument } from "pdf-lib";
+import { PdfPages } from "../../shared/pdf-pages.js";
 import { PdfText } from "../../shared/pdf-text.js";
 import type { DoctorBasics, PatientBasics, PrescriptionDetail } from "./repository.js";
 
@@ -10,61 +11,11 @@ export interface PrintablePrescription {
   issuedDate: string;
 }
 
-const A4: [number, number] = [595.28, 841.89];
-const MARGIN = 50;
-const FOOTER = 40;
-
 /** Whole years between a date of birth and a date. */
 export function ageOn(dateOfBirth: string, on: string): number {
   const [by, bm, bd] = dateOfBirth.split("-").map(Number) as [number, number, number];
   const [y, m, d] = on.split("-").map(Number) as [number, number, number];
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
-}
-
-class Writer {
-  page: PDFPage;
-  y: number;
-  readonly pages: PDFPage[] = [];
-  constructor(
-    private readonly doc: PDFDocument,
-    readonly fonts: PdfText,
-  ) {
-    this.page = this.newPage();
-    this.y = A4[1] - MARGIN;
-  }
-  private newPage(): PDFPage {
-    const page = this.doc.addPage(A4);
-    this.pages.push(page);
-    return page;
-  }
-  ensure(height: number): void {
-    if (this.y - height < MARGIN + FOOTER) {
-      this.page = this.newPage();
-      this.y = A4[1] - MARGIN;
-    }
-  }
-  text(text: string, opts: { size?: number; bold?: boolean; indent?: number; gap?: number } = {}): void {
-    const size = opts.size ?? 10;
-    const bold = opts.bold ?? false;
-    const x = MARGIN + (opts.indent ?? 0);
-    for (const line of this.fonts.wrap(text.replace(/[\r\n\t]+/g, " "), size, A4[0] - MARGIN - x, bold)) {
-      this.ensure(size + 4);
-      this.y -= size + 4;
-      this.fonts.draw(this.page, line, { x, y: this.y, size, bold, color: rgb(0.1, 0.1, 0.1) });
-    }
-    this.y -= opts.gap ?? 0;
-  }
-  rule(): void {
-    this.ensure(10);
-    this.y -= 6;
-    this.page.drawLine({
-      start: { x: MARGIN, y: this.y },
-      end: { x: A4[0] - MARGIN, y: this.y },
-      thickness: 0.5,
-      color: rgb(0.6, 0.6, 0.6),
-    });
-    this.y -= 6;
-  }
 }
 
 /** A printable A4 prescription: prescriber, patient, date, medicines, lab tests, and the id in the footer. */
@@ -75,7 +26,7 @@ export async function renderPrescriptionPdf(input: PrintablePrescription): Promi
   doc.setCreator("HealthLink");
   doc.setProducer("HealthLink");
   doc.setCreationDate(p.issuedAt);
-  const w = new Writer(doc, await PdfText.for(doc, input));
+  const w = new PdfPages(doc, await PdfText.for(doc, input));
 
   w.text(doctor.name, { size: 16, bold: true });
   w.text(`Registration no.: ${doctor.registrationNumber ?? "not recorded"}`);
@@ -124,13 +75,9 @@ export async function renderPrescriptionPdf(input: PrintablePrescription): Promi
   w.y -= 40;
   w.text(`Signed electronically by ${doctor.name}`, { size: 9 });
 
-  const total = w.pages.length;
-  w.pages.forEach((page, i) => {
-    w.fonts.draw(
-      page,
-      `Prescription #${p.id}  -  issued ${input.issuedDate}  -  HealthLink  -  page ${i + 1} of ${total}`,
-      { x: MARGIN, y: MARGIN - 20, size: 8, color: rgb(0.4, 0.4, 0.4) },
-    );
-  });
+  w.footers(
+    (page, of) =>
+      `Prescription #${p.id}  -  issued ${input.issuedDate}  -  HealthLink  -  page ${page} of ${of}`,
+  );
   return doc.save({ useObjectStreams: false });
 }
