@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
 import { field, useLoad } from "../hooks";
-import { Show } from "../Status";
+import { StatusQueue } from "../components/StatusQueue";
 import type { LabBooking, LabTest } from "../staff-types";
 
 const FILTERS = ["scheduled", "sample_collected", "processing", "resulted", "cancelled"];
@@ -132,7 +132,7 @@ function BookingCard({ b, done }: { b: LabBooking; done: (message: string) => vo
   };
   const open = b.status !== "resulted" && b.status !== "cancelled";
   return (
-    <li className="card">
+    <>
       <h2 className="h3">
         {b.test_name} <span className="muted">(booking {b.booking_id})</span>
       </h2>
@@ -177,54 +177,22 @@ function BookingCard({ b, done }: { b: LabBooking; done: (message: string) => vo
       )}
       {posting && open && <ResultsForm b={b} done={done} />}
       {error && <p role="alert">{error}</p>}
-    </li>
+    </>
   );
 }
 
 /** The lab's queue: bookings by appointment date, samples collected, results posted. */
 export function LabQueue() {
-  const [status, setStatus] = useState("scheduled");
-  const [notice, setNotice] = useState("");
-  const [loaded, reload] = useLoad(
-    () => api<{ bookings: LabBooking[] }>("GET", `/api/lab/bookings/?status=${status}`),
-    [status],
-  );
   return (
-    <section>
-      <h1>Lab bookings</h1>
-      <label>
-        Show bookings that are
-        <select value={status} onChange={(e) => setStatus(e.target.value)}>
-          {FILTERS.map((f) => (
-            <option key={f} value={f}>
-              {words(f)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <p role="status" className="notice">
-        {notice}
-      </p>
-      <Show loaded={loaded}>
-        {({ bookings }) =>
-          bookings.length === 0 ? (
-            <p>No {words(status)} bookings.</p>
-          ) : (
-            <ul className="list">
-              {bookings.map((b) => (
-                <BookingCard
-                  key={b.booking_id}
-                  b={b}
-                  done={(m) => {
-                    setNotice(m);
-                    reload();
-                  }}
-                />
-              ))}
-            </ul>
-          )
-        }
-      </Show>
-    </section>
+    <StatusQueue
+      title="Lab bookings"
+      noun="bookings"
+      statuses={FILTERS}
+      load={async (status) =>
+        (await api<{ bookings: LabBooking[] }>("GET", `/api/lab/bookings/?status=${status}`)).bookings
+      }
+      itemKey={(b) => b.booking_id}
+      renderItem={(b, done) => <BookingCard b={b} done={done} />}
+    />
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api, messageOf } from "../api";
-import { field, useLoad } from "../hooks";
-import { Show } from "../Status";
+import { StatusQueue } from "../components/StatusQueue";
+import { field } from "../hooks";
 import type { PharmacyOrder } from "../staff-types";
 
 /** The order lifecycle the pharmacist drives (the API refuses anything else with INVALID_TRANSITION). */
@@ -48,7 +48,7 @@ function OrderCard({ o, done }: { o: PharmacyOrder; done: (message: string) => v
   };
 
   return (
-    <li className="card">
+    <>
       <div className="row">
         <div className="grow">
           <h2 className="h3">Order {o.order_id}</h2>
@@ -105,54 +105,22 @@ function OrderCard({ o, done }: { o: PharmacyOrder; done: (message: string) => v
         </>
       )}
       {error && <p role="alert">{error}</p>}
-    </li>
+    </>
   );
 }
 
 /** The pharmacist's queue: orders oldest first, moved along their delivery lifecycle. */
 export function PharmacyQueue() {
-  const [status, setStatus] = useState("pending");
-  const [notice, setNotice] = useState("");
-  const [loaded, reload] = useLoad(
-    () => api<{ orders: PharmacyOrder[] }>("GET", `/api/pharmacy/orders/?status=${status}`),
-    [status],
-  );
   return (
-    <section>
-      <h1>Pharmacy orders</h1>
-      <label>
-        Show orders that are
-        <select value={status} onChange={(e) => setStatus(e.target.value)}>
-          {FILTERS.map((f) => (
-            <option key={f} value={f}>
-              {words(f)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <p role="status" className="notice">
-        {notice}
-      </p>
-      <Show loaded={loaded}>
-        {({ orders }) =>
-          orders.length === 0 ? (
-            <p>No {words(status)} orders.</p>
-          ) : (
-            <ul className="list">
-              {orders.map((o) => (
-                <OrderCard
-                  key={o.order_id}
-                  o={o}
-                  done={(m) => {
-                    setNotice(m);
-                    reload();
-                  }}
-                />
-              ))}
-            </ul>
-          )
-        }
-      </Show>
-    </section>
+    <StatusQueue
+      title="Pharmacy orders"
+      noun="orders"
+      statuses={FILTERS}
+      load={async (status) =>
+        (await api<{ orders: PharmacyOrder[] }>("GET", `/api/pharmacy/orders/?status=${status}`)).orders
+      }
+      itemKey={(o) => o.order_id}
+      renderItem={(o, done) => <OrderCard o={o} done={done} />}
+    />
   );
 }
