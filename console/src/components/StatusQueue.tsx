@@ -27,7 +27,7 @@ export function StatusQueue<T>(props: {
   return (
     <section>
       <h1>{props.title}</h1>
-      <label>
+      <label className="filter">
         Show {props.noun} that are
         <select value={status} onChange={(e) => setStatus(e.target.value)}>
           {props.statuses.map((f) => (
