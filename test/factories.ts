@@ -148,10 +148,12 @@ export async function verifiedDoctor(
   return { ...s, doctorId };
 }
 
-let careSlot = 0;
+/** Each app's next care-team slot (per app: test files may share a worker process). */
+const careSlots = new WeakMap<TestApp, number>();
 /** Puts a doctor on a patient's care team the usual way: a (past, completed) appointment between them. */
 export async function careTeamAppointment(t: TestApp, doctorId: number, patientId: number): Promise<number> {
-  careSlot += 1;
+  const careSlot = (careSlots.get(t) ?? 0) + 1;
+  careSlots.set(t, careSlot);
   const startsAt = new Date(Date.UTC(2029, 10, 1, 9) + careSlot * 3_600_000);
   const [row] = await t.database.db
     .insert(appointments)

@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import { seedCatalog } from "../domain/orders/catalog/seed.js";
 import {
-  appointments,
   labTests,
   medicines,
   prescriptionItems,
@@ -9,7 +8,7 @@ import {
   prescriptions,
 } from "../db/schema/index.js";
 import type { TestApp } from "./app.js";
-import { signUp, type Session } from "./factories.js";
+import { careTeamAppointment, signUp, type Session } from "./factories.js";
 
 /** Factories for the clinical-orders tests: catalog, care team, prescriptions written straight to the tables. */
 
@@ -27,19 +26,9 @@ export async function doctor(t: TestApp, name = "Dr Test"): Promise<Session & { 
   return { ...s, doctorId: s.doctorId! };
 }
 
-let slot = 0;
 /** Puts a doctor on a patient's care team: a past, completed appointment between them. */
 export async function careTeam(t: TestApp, doctorId: number, patientId: number): Promise<void> {
-  slot += 1;
-  const startsAt = new Date(Date.UTC(2029, 10, 1, 9) + slot * 3_600_000);
-  await t.database.db.insert(appointments).values({
-    doctorId,
-    patientId,
-    startsAt,
-    endsAt: new Date(startsAt.getTime() + 30 * 60_000),
-    status: "completed",
-    patientName: "Test Patient",
-  });
+  await careTeamAppointment(t, doctorId, patientId);
 }
 
 export interface RxItemSetup {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildTestApp, type TestApp } from "../app.js";
 import { verifiedDoctor } from "../factories.js";
 import { signedWebhook, startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
@@ -84,13 +84,20 @@ describe("gather mode", () => {
     const codeAsked = said(await gather(sid, phone, { speech: "the fifth of March nineteen ninety" }));
     expect(codeAsked).toMatch(/I've sent a 6-digit code to/);
     await settle(t.jobs, ["notify.deliver", "notify.deliver_many", "chat.drain", "chat.send"]);
-    const sms = twilio
-      .to(phone)
-      .map((m) => m.body ?? "")
-      .join("\n");
-    const code = /\b(\d{6})\b/.exec(sms)?.[1];
-    expect(code).toBeDefined();
-    const spoken = code!
+    // The code leaves through the notification outbox, whose relay runs on its own interval.
+    const code = await vi.waitFor(
+      () => {
+        const sms = twilio
+          .to(phone)
+          .map((m) => m.body ?? "")
+          .join("\n");
+        const found = /\b(\d{6})\b/.exec(sms)?.[1];
+        if (found === undefined) throw new Error("no code texted yet");
+        return found;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    const spoken = code
       .split("")
       .map((d) => ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][Number(d)])
       .join(" ");
