@@ -113,6 +113,9 @@ async function main(): Promise<void> {
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
+    // An API process as deployed (deploy/: the API tier runs ROLE=api, workers run apart): the figures are what
+    // one API replica serves, without the embedded start's workers sharing its CPU and pool.
+    ROLE: "api",
     SEED_DEMO_DATA: "false",
     DATABASE_POOL_SIZE: "20",
     SEARCH_CACHE_TTL_SECONDS: String(cacheTtl),

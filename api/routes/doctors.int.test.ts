@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Ajv } from "ajv";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "../../db/client.js";
@@ -403,6 +404,18 @@ describe("doctor view", () => {
       // TEST_NOW is Monday 05:30 in Delhi: today's 10:00 AM window is still ahead.
       next_available_date: "2030-01-07",
     });
+    // The page is built by Postgres and sent as text: it must still be exactly what the API documents.
+    const spec = t.app.swagger() as unknown as {
+      paths: Record<string, { get: { responses: { 200: { content: Record<string, { schema: object }> } } } }>;
+    };
+    const schema = spec.paths["/api/view/doctor/"]!.get.responses[200].content["application/json"]!
+      .schema as {
+      properties: { doctor: { properties: Record<string, unknown>; required: string[] } };
+    };
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    expect(validate(res.json()), JSON.stringify(validate.errors)).toBe(true);
+    expect(Object.keys(doctor).sort()).toEqual(Object.keys(schema.properties.doctor.properties).sort());
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
   });
 
   it("answers 404 for a doctor that does not exist", async () => {

@@ -17,6 +17,7 @@ import {
   users,
   type VisitMode,
 } from "../../db/schema/index.js";
+import { ISO_DAYS } from "../shared/time.js";
 import { DoctorDirectory, type DirectoryDoctor, type DoctorMatches } from "./directory.js";
 import { CONDITION_SIMILARITY, NAME_SIMILARITY, WORD_SIMILARITY, type SpecialtyCatalog } from "./matching.js";
 
@@ -285,33 +286,15 @@ export function buildSuggestionQuery(p: { q: string; city?: string | undefined; 
      LIMIT ${p.limit}::int)`;
 }
 
+/**
+ * A doctor's public page as Postgres builds it: `doc` is the JSON text of every field of the page but the two
+ * the service adds (the fee in major units, by the currency's own decimals, and the next free date, which may
+ * have to be asked of scheduling). The HTTP route sends that text on without parsing or re-serializing it.
+ */
 export interface DoctorViewRow {
-  id: number;
-  name: string;
-  photo_url: string | null;
-  gender: string | null;
-  experience_years: number;
-  city: string;
-  latitude: number | null;
-  longitude: number | null;
-  available_days_mask: number;
+  doc: string;
   fee_minor: number;
   currency: string;
-  wait_time_minutes: number;
-  reviews_count: number;
-  rating: number;
-  modes: VisitMode[];
-  recommendation_percent: number;
-  ratings_from_patients: boolean;
-  patients_count: number;
-  summary: string | null;
-  clinic_name: string | null;
-  clinic_address: string | null;
-  languages: string[];
-  time_zone: string;
-  specialties: string[];
-  qualifications: { degree: string; institute: string; year: number | null }[];
-  timings: { iso_day: number; start: string; end: string }[];
   /** The precomputed next free date and until when it holds (see doctors.next_free_*). */
   next_free_date: string | null;
   next_free_until: Date | string | null;
@@ -387,20 +370,40 @@ export interface SpecialtyRef {
 
 /** The only place discovery touches the database. */
 /** A verified doctor's public page in one statement (exported for the benchmark's bare-pg twin). */
+/** ISO day names as a Postgres array literal (`days[1]` is Monday): constant text, never a person's input. */
+const ISO_DAY_ARRAY = sql.raw(`ARRAY[${ISO_DAYS.map((d) => `'${d}'`).join(", ")}]`);
+
+/**
+ * The view's one statement: the public page as JSON text (DoctorViewRow). Field names and formats are the
+ * API's (DoctorView): days by name in ISO order, times as "10:00 AM", ratings' source by name. The doctor
+ * search's list items keep their mapping in the service (listItem); this is the one row that is sent whole.
+ */
 export function buildViewQuery(id: number): SQL {
-  return sql`SELECT d.id, d.name, d.photo_url, d.gender, d.experience_years, d.city, d.latitude, d.longitude,
-    d.available_days_mask, d.fee_minor, d.currency, d.wait_time_minutes, d.reviews_count, d.rating,
-    d.recommendation_percent, d.ratings_from_patients, d.patients_count, d.summary, d.clinic_name,
-    d.clinic_address, d.languages, d.time_zone, d.modes, d.next_free_date, d.next_free_until,
-    (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json)
-      FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) AS specialties,
-    (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute, 'year', q.year)
-        ORDER BY q.year NULLS LAST, q.id), '[]'::json)
-      FROM doctor_qualifications q WHERE q.doctor_id = d.id) AS qualifications,
-    (SELECT COALESCE(json_agg(json_build_object('iso_day', a.iso_day, 'start', a.start_time, 'end', a.end_time)
-        ORDER BY a.iso_day, a.start_time), '[]'::json)
-      FROM doctor_availability a WHERE a.doctor_id = d.id) AS timings
-      FROM doctors d WHERE d.id = ${id}::int AND d.verification_status = 'verified'`;
+  return sql`SELECT d.fee_minor, d.currency, d.next_free_date, d.next_free_until,
+    json_build_object(
+      'id', d.id, 'profile_photo_url', d.photo_url, 'doctor_name', d.name,
+      'specialization', COALESCE(sp.names ->> 0, ''), 'experience_years', d.experience_years, 'city', d.city,
+      'available_days', ARRAY(SELECT x.day FROM unnest(${ISO_DAY_ARRAY}) WITH ORDINALITY AS x(day, i)
+        WHERE d.available_days_mask & (1 << (x.i::int - 1)) <> 0 ORDER BY x.i),
+      'currency', d.currency, 'wait_time', d.wait_time_minutes,
+      'reviews_count', d.reviews_count, 'rating', d.rating, 'modes', d.modes, 'specialties', sp.names,
+      'qualifications', (SELECT COALESCE(json_agg(json_build_object('degree', q.degree, 'institute', q.institute,
+          'year', q.year) ORDER BY q.year NULLS LAST, q.id), '[]'::json)
+        FROM doctor_qualifications q WHERE q.doctor_id = d.id),
+      'available_timings', (SELECT COALESCE(json_agg(json_build_object('day', (${ISO_DAY_ARRAY})[a.iso_day],
+          'start', to_char(a.start_time, 'HH12:MI AM'), 'end', to_char(a.end_time, 'HH12:MI AM'))
+          ORDER BY a.iso_day, a.start_time), '[]'::json)
+        FROM doctor_availability a WHERE a.doctor_id = d.id),
+      'summary', d.summary, 'recommendation_percent', d.recommendation_percent,
+      'ratings_source', CASE WHEN d.ratings_from_patients THEN 'patients' ELSE 'seeded' END,
+      'patients_count', d.patients_count, 'clinic_name', d.clinic_name, 'clinic_address', d.clinic_address,
+      'languages', d.languages, 'time_zone', d.time_zone, 'gender', d.gender,
+      'latitude', d.latitude, 'longitude', d.longitude
+    )::text AS doc
+    FROM doctors d,
+      LATERAL (SELECT COALESCE(json_agg(s.name ORDER BY ds.is_primary DESC, s.name), '[]'::json) AS names
+        FROM doctor_specialties ds JOIN specialties s ON s.id = ds.specialty_id WHERE ds.doctor_id = d.id) sp
+    WHERE d.id = ${id}::int AND d.verification_status = 'verified'`;
 }
 
 /** The directory's rows and its version, in one statement (one snapshot: the version covers the rows). */

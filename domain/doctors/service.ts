@@ -12,11 +12,9 @@ import { createGeocoder, type Geocoder, type Place } from "./places/index.js";
 import {
   addDays,
   assertTimeZone,
-  formatClockTime,
   ISO_DAYS,
   isIsoDate,
   isoDayOf,
-  timeToMinutes,
   todayIn,
   type DayName,
 } from "../shared/time.js";
@@ -183,31 +181,6 @@ function listItem(
     reviews_count: r.reviews_count,
     rating: r.rating,
     modes: r.modes,
-  };
-}
-
-/** A doctor's public page from its row (all but the next free date). */
-function viewOf(r: DoctorViewRow): Omit<DoctorView, "next_available_date"> {
-  return {
-    ...listItem({ ...r, specialization: r.specialties[0] ?? null }),
-    specialties: r.specialties,
-    qualifications: r.qualifications,
-    available_timings: r.timings.map((t) => ({
-      day: ISO_DAYS[t.iso_day - 1]!,
-      start: formatClockTime(timeToMinutes(t.start)),
-      end: formatClockTime(timeToMinutes(t.end)),
-    })),
-    summary: r.summary,
-    recommendation_percent: r.recommendation_percent,
-    ratings_source: r.ratings_from_patients ? "patients" : "seeded",
-    patients_count: r.patients_count,
-    clinic_name: r.clinic_name,
-    clinic_address: r.clinic_address,
-    languages: r.languages,
-    time_zone: r.time_zone,
-    gender: r.gender,
-    latitude: r.latitude,
-    longitude: r.longitude,
   };
 }
 
@@ -426,28 +399,47 @@ export class DoctorsService {
     }));
   }
 
-  /**
-   * A verified doctor's public page. Unverified or missing: 404. Uncached, it is one statement: the next free
-   * date comes precomputed on the doctor's row (scheduling keeps it), and is asked of scheduling only when
-   * that answer has run out.
-   */
+  /** A verified doctor's public page. Unverified or missing: 404. */
   async view(id: number): Promise<DoctorView> {
+    const { row, next } = await this.viewRow(id);
+    return {
+      ...(JSON.parse(row.doc) as Omit<DoctorView, "consultation_fees" | "consultation_fees_minor">),
+      consultation_fees: toMajor(row.fee_minor, row.currency),
+      consultation_fees_minor: row.fee_minor,
+      next_available_date: next,
+    };
+  }
+
+  /**
+   * The public page as JSON text, as the HTTP route sends it: Postgres builds it (buildViewQuery), and only the
+   * fee in major units and the next free date are added here, so the hot path neither parses nor re-serializes
+   * the page.
+   */
+  async viewJson(id: number): Promise<string> {
+    const { row, next } = await this.viewRow(id);
+    // `doc` is one JSON object ("{…}"): the two fields go in front of its first key.
+    const fees = toMajor(row.fee_minor, row.currency);
+    return `{"consultation_fees":${JSON.stringify(fees)},"next_available_date":${JSON.stringify(next)},${row.doc.slice(1)}`;
+  }
+
+  /**
+   * The view's row and next free date. Uncached, it is one statement: the next free date comes precomputed on
+   * the doctor's row (scheduling keeps it), and is asked of scheduling only when that answer has run out.
+   */
+  private async viewRow(id: number): Promise<{ row: DoctorViewRow; next: string | null }> {
     if (this.ctx.config.search.cacheTtlSeconds <= 0) {
-      const r = await this.repo.view(id);
-      if (!r) throw notFound("Doctor");
-      const until = r.next_free_until === null ? null : new Date(r.next_free_until);
+      const row = await this.repo.view(id);
+      if (!row) throw notFound("Doctor");
+      const until = row.next_free_until === null ? null : new Date(row.next_free_until);
       const next =
         until !== null && until > this.ctx.clock.now()
-          ? r.next_free_date
+          ? row.next_free_date
           : ((await this.availability?.nextAvailableDate(id)) ?? null);
-      return { ...viewOf(r), next_available_date: next };
+      return { row, next };
     }
-    const view = await this.cached("view", id, async () => {
-      const r = await this.repo.view(id);
-      return r ? viewOf(r) : null;
-    });
-    if (!view) throw notFound("Doctor");
-    return { ...view, next_available_date: (await this.availability?.nextAvailableDate(id)) ?? null };
+    const row = await this.cached("view", id, async () => (await this.repo.view(id)) ?? null);
+    if (!row) throw notFound("Doctor");
+    return { row, next: (await this.availability?.nextAvailableDate(id)) ?? null };
   }
 
   async popular(input: { city?: string | undefined; limit?: number | undefined }): Promise<DoctorListItem[]> {
