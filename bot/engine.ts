@@ -110,6 +110,9 @@ export class Engine {
       await store.linkIdentity(identity.id, ctx.verifiedUserId, clock.now());
       identity = { ...identity, userId: ctx.verifiedUserId, verifiedAt: clock.now() };
     }
+    // The account is read while the conversation is leased (a rejection is handled where it is awaited).
+    const account = identity.userId === null ? undefined : store.userById(identity.userId);
+    void account?.catch(() => undefined);
     // Usually one statement picks, locks and loads the conversation; a new or busy one takes the long way.
     let locked = await store.lockCurrent(identity);
     if (!locked) {
@@ -126,6 +129,7 @@ export class Engine {
         deps: this.deps,
         conversation,
         identity,
+        account,
         state,
         input: resolveInput(inbound, state.choices),
         tools: new Tools(

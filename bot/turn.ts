@@ -43,6 +43,11 @@ export interface Turn {
   inboundMessageId?: number | undefined;
   /** Set by the identity middleware once the person is a verified patient. */
   user?: UserWithProfile | undefined;
+  /**
+   * The identity's account, read while the conversation was being leased (the identity middleware's first
+   * question, asked one round trip earlier); undefined when the identity has no account.
+   */
+  account?: Promise<UserWithProfile | undefined> | undefined;
   actor?: Actor | undefined;
   tools: Tools;
   /** The person's user id to store on the conversation (set when identified during this turn). */

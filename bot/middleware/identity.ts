@@ -23,7 +23,7 @@ const AGREE = /^(i agree|agree|yes|y|ok|okay|accept|i accept)$/i;
 export const identity: Middleware = async (turn, next) => {
   const { identity: id } = turn;
   if (id.userId !== null && id.verifiedAt !== null) {
-    const user = await turn.deps.conversations.userById(id.userId);
+    const user = await (turn.account ?? turn.deps.conversations.userById(id.userId));
     if (!user?.active) return void say(turn, "This account is not active. Please contact support.");
     if (user.patientId === null)
       return void say(
