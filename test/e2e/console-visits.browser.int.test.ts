@@ -3,13 +3,14 @@ import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { and, asc, eq, like } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   appointments,
   doctorQualifications,
   doctors,
   messageThreads,
   notificationsOutbox,
+  payments,
   threadMessages,
   visitMessages,
   visitNotes,
@@ -482,6 +483,18 @@ describe("the doctor's profile and earnings", () => {
       url: `${new URL(booked.payment.checkout_url).pathname}/succeed`,
     });
     expect(paid.statusCode).toBe(303);
+    // The sandbox's outcome is applied like a provider's webhook, by a job: the payment must have succeeded
+    // before the visit completes, or the earning is booked (and held) from whenever that job ran.
+    await vi.waitFor(
+      async () => {
+        const [p] = await t.database.db
+          .select({ status: payments.status })
+          .from(payments)
+          .where(and(eq(payments.purpose, "appointment"), eq(payments.referenceId, booked.appointment.id)));
+        if (p?.status !== "succeeded") throw new Error(`payment ${p?.status ?? "missing"}`);
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     await call(earner, "POST", "/api/accept/appointment/request/", { request_id: booked.appointment.id });
     t.clock.set(new Date("2030-01-08T05:00:00Z"));
     await call(earner, "POST", `/api/appointments/${booked.appointment.id}/complete`, {});
