@@ -165,15 +165,15 @@ export class ChannelHub {
   ): Promise<OutboundMessage[]> {
     const { channel, externalUserId: address } = inbound;
     // The person wrote on this identity: WhatsApp's 24-hour window opens at their message. Recorded while the
-    // turn runs (nothing in the turn reads it; what it sends is delivered after), one round trip less before
-    // the answer; a failure still fails the turn, which dedupe makes safe to run again.
-    const touched = this.conversations.touchInbound(channel, address, inbound.receivedAt).then(
-      () => undefined,
-      (err: unknown) => ({ err }),
-    );
+    // turn runs (nothing in the turn reads it; what it sends is delivered after): one round trip less before
+    // the answer. A failure is logged, not thrown: the answer is stored by then and must still be sent, and a
+    // window missed only makes WhatsApp fall back to a template sooner.
+    const touched = this.conversations
+      .touchInbound(channel, address, inbound.receivedAt)
+      .catch((err: unknown) =>
+        this.log.warn({ channel, err: loggableError(err).name }, "the inbound time was not recorded"),
+      );
     const out = await this.engine.handleTurn(inbound, ctx, stream).finally(() => touched);
-    const failed = await touched;
-    if (failed) throw failed.err;
     if (out.some((m) => m.id !== undefined)) {
       const identity = await this.conversations.identity(channel, address);
       await this.kick(HUB_JOBS.send, { identityId: identity.id });
