@@ -1,3 +1,4 @@
+import { languageOf } from "../../bot/language.js";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { SIGNATURE_HEADER, verifySignature } from "../../channels/twilio/signature.js";
 import { gatherTurn } from "../../channels/voice/gather.js";
@@ -83,7 +84,17 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
   };
   const twiml = (reply: FastifyReply, xml: string) => reply.status(200).type("text/xml").send(xml);
   const gatherUrl = `${publicBaseUrl}/webhooks/twilio/voice/gather`;
-  const handoff = (reason: "emergency" | "person" | undefined, say?: string) =>
+  // Gather mode keeps no call in memory: a language other than the line's rides on the next <Gather>'s
+  // action URL (Twilio signs the whole URL, query included), and anything but a language we speak is ignored.
+  const gatherAt = (language: string) =>
+    language === voice.language ? gatherUrl : `${gatherUrl}?lang=${encodeURIComponent(language)}`;
+  const gatherLanguage = (request: FastifyRequest): string => {
+    const lang = (request.query as { lang?: unknown } | undefined)?.lang;
+    return typeof lang === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(lang) && languageOf(lang)
+      ? lang
+      : voice.language;
+  };
+  const handoff = (reason: "emergency" | "person" | undefined, say?: string, language = voice.language) =>
     handoffTwiml({
       say:
         reason === undefined
@@ -93,7 +104,7 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
             : `${say ?? ""} ${NO_PERSON}`.trim(),
       dial: reason !== undefined ? voice.handoffNumber : undefined,
       callerId: voice.callerId,
-      language: voice.language,
+      language,
     });
 
   app.post("/webhooks/twilio/voice", { schema: { hide: true } }, async (request, reply) => {
@@ -126,23 +137,28 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
     const form = verified(request, reply);
     if (!form) return reply;
     const callSid = form.get("CallSid") ?? "";
-    if (!CALL_SID.test(callSid)) return twiml(reply, handoff(undefined));
+    const language = gatherLanguage(request);
+    if (!CALL_SID.test(callSid)) return twiml(reply, handoff(undefined, undefined, language));
     try {
       const turn = await gatherTurn(
         ports,
         { callSid, caller: callerOf(form.get("From") ?? "") },
         { speech: form.get("SpeechResult") ?? undefined, digits: form.get("Digits") ?? undefined },
+        language,
       );
-      if (turn.handoff) return twiml(reply, handoff(turn.handoff, turn.say));
-      return twiml(reply, gatherTwiml({ say: turn.say, actionUrl: gatherUrl, language: voice.language }));
+      if (turn.handoff) return twiml(reply, handoff(turn.handoff, turn.say, turn.language));
+      return twiml(
+        reply,
+        gatherTwiml({ say: turn.say, actionUrl: gatherAt(turn.language), language: turn.language }),
+      );
     } catch (err) {
       request.log.error({ err: loggableError(err).name }, "voice: gather turn failed");
       return twiml(
         reply,
         gatherTwiml({
           say: "Sorry, something went wrong on our side. Please say that again.",
-          actionUrl: gatherUrl,
-          language: voice.language,
+          actionUrl: gatherAt(language),
+          language,
         }),
       );
     }

@@ -34,18 +34,19 @@ afterAll(async () => {
   await twilio.close();
 });
 
-/** One <Gather> result posted as Twilio posts it; the TwiML answer. */
+/** One <Gather> result posted as Twilio posts it (to `path`, the last <Gather>'s action); the TwiML answer. */
 async function gather(
   sid: string,
   from: string,
   input: { speech?: string; digits?: string },
+  path = "/webhooks/twilio/voice/gather",
 ): Promise<string> {
   const params: Record<string, string> = { CallSid: sid, From: from, To: SMS_NUMBER, AccountSid: SMS_SID };
   if (input.speech !== undefined) params.SpeechResult = input.speech;
   if (input.digits !== undefined) params.Digits = input.digits;
   const res = await t.app.inject({
     method: "POST",
-    ...signedWebhook(SMS_TOKEN, BASE, "/webhooks/twilio/voice/gather", params),
+    ...signedWebhook(SMS_TOKEN, BASE, path, params),
   });
   expect(res.statusCode).toBe(200);
   return res.body;
@@ -110,6 +111,31 @@ describe("gather mode", () => {
     expect(said(await gather(sid, phone, { digits: "2" }))).toMatch(/appointments/i);
     const human = await gather(sid, phone, { digits: "6" });
     expect(human).toContain(`<Dial callerId="${SMS_NUMBER}">${HANDOFF}</Dial>`);
+  });
+
+  it("switches the call's language when the caller asks, and keeps it on the next <Gather>", async () => {
+    const sid = callSid();
+    const phone = "+919812300024";
+    const hindi = await gather(sid, phone, { speech: "Can we speak Hindi?" });
+    expect(hindi).toContain(
+      '<Gather input="speech dtmf" action="http://healthlink.test/webhooks/twilio/voice/gather?lang=hi-IN" method="POST" speechTimeout="auto" language="hi-IN"><Say language="hi-IN">',
+    );
+    expect(said(hindi)).toBe("ज़रूर, अब हम हिंदी में बात करेंगे।");
+    // The next result goes to that action URL (signed with its query, as Twilio signs it): still Hindi.
+    const next = await gather(sid, phone, { speech: "Hello" }, "/webhooks/twilio/voice/gather?lang=hi-IN");
+    expect(next).toMatch(
+      /<Gather [^>]*action="[^"]*\?lang=hi-IN"[^>]*language="hi-IN"><Say language="hi-IN">/,
+    );
+    // A language we do not speak in the URL is ignored: the line's own language.
+    const odd = await gather(
+      callSid(),
+      "+919812300025",
+      { speech: "Hello" },
+      "/webhooks/twilio/voice/gather?lang=xx-XX",
+    );
+    expect(odd).toMatch(
+      /<Gather [^>]*action="http:\/\/healthlink.test\/webhooks\/twilio\/voice\/gather"[^>]*language="en-US">/,
+    );
   });
 
   it("hands the call to a person with <Dial> when asked", async () => {
