@@ -412,7 +412,11 @@ describe("doctor view", () => {
       .schema as {
       properties: { doctor: { properties: Record<string, unknown>; required: string[] } };
     };
-    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const validate = new Ajv({
+      strict: false,
+      allErrors: true,
+      formats: { date: /^\d{4}-\d{2}-\d{2}$/ },
+    }).compile(schema);
     expect(validate(res.json()), JSON.stringify(validate.errors)).toBe(true);
     expect(Object.keys(doctor).sort()).toEqual(Object.keys(schema.properties.doctor.properties).sort());
     expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");

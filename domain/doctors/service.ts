@@ -437,7 +437,8 @@ export class DoctorsService {
           : ((await this.availability?.nextAvailableDate(id)) ?? null);
       return { row, next };
     }
-    const row = await this.cached("view", id, async () => (await this.repo.view(id)) ?? null);
+    // "view-row": the cached value is the row (JSON text inside); pages cached whole before it used "view".
+    const row = await this.cached("view-row", id, async () => (await this.repo.view(id)) ?? null);
     if (!row) throw notFound("Doctor");
     return { row, next: (await this.availability?.nextAvailableDate(id)) ?? null };
   }
