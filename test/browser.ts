@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
 
 /** Debian's Chromium (CI installs it with apt: no browser download). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -22,4 +24,37 @@ export async function launchChromium(extra: string[] = []): Promise<Browser> {
       ...extra,
     ],
   });
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * axe-core's serious and critical violations on the page as it is. Evaluated by the test's own channel, not
+ * as a page script: the console's CSP stays as it is in production.
+ */
+export async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const { axe } = window as unknown as {
+      axe: {
+        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+      };
+    };
+    const { violations } = await axe.run();
+    return violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+}
+
+/** The page fits its viewport's width: nothing scrolls sideways (checked at 375 px for phones). */
+export async function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+/** The console's screen has finished loading: no "Loading" status left in its main region. */
+export async function settled(page: Page): Promise<void> {
+  await expect
+    .poll(() => page.locator("main [role=status]:has-text('Loading')").count(), { timeout: 10_000 })
+    .toBe(0);
 }

@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversations, promptVersions, supportTickets, users } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, fitsWidth, launchChromium, settled } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { signInAs, signUp, type Session } from "../factories.js";
 import { FakeOpenAI } from "../fakes/openai.js";
@@ -22,7 +20,6 @@ import { patientOnSms, sms, SMS_SID, SMS_TOKEN, smsEnv } from "../sms.js";
  * tickets and the ledger. axe-core on every screen; a 375 px phone with no sideways scrolling.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 10_000 };
 const PHONE = "+919876500321";
 
@@ -107,29 +104,6 @@ async function signIn(page: Page, s: Session): Promise<void> {
   await page.getByLabel("Password").fill(s.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
-
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-}
-
-async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
-
-async function settled(page: Page): Promise<void> {
-  await expect.poll(() => page.locator("main [role=status]:has-text('Loading')").count(), WAIT).toBe(0);
 }
 
 async function go(page: Page, link: string, heading: string): Promise<void> {

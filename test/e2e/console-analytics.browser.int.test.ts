@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedAnalyticsDataset } from "../analytics-data.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, launchChromium } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { signInAs, type Session } from "../factories.js";
 
@@ -16,7 +15,6 @@ import { signInAs, type Session } from "../factories.js";
  * serious or critical violation; a 375 px phone viewport does not scroll sideways.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const NOW = new Date("2030-01-07T04:00:00.000Z");
 
 let t: TestApp;
@@ -53,21 +51,6 @@ async function open(
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
   return { context, page, logs };
-}
-
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
 }
 
 async function showRange(page: Page, channel?: string): Promise<void> {

@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claims } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, launchChromium } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { signInAs, signUp, verifiedDoctor, type Session } from "../factories.js";
 
@@ -16,7 +14,6 @@ import { signInAs, signUp, verifiedDoctor, type Session } from "../factories.js"
  * each screen.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PHONE = { width: 375, height: 740 };
 
 let t: TestApp;
@@ -80,21 +77,6 @@ async function open(s: Session): Promise<Page> {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
   return page;
-}
-
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
 }
 
 const fitsWidth = (page: Page) =>

@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { and, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, doctorCredentials, doctors } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, fitsWidth, launchChromium } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { signInAs, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { samplePdf } from "../multipart.js";
@@ -18,7 +16,6 @@ import { samplePdf } from "../multipart.js";
  * on both screens, and a phone's 375 px viewport for both.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 10_000 };
 const PHONE = { width: 375, height: 812 };
 
@@ -68,25 +65,6 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
-
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-}
-
-async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 }
 
 describe("credential documents in the console", () => {

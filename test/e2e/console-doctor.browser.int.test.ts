@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { and, eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +13,7 @@ import {
   prescriptions,
 } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, fitsWidth, launchChromium, settled } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { careTeamAppointment, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { multipart } from "../multipart.js";
@@ -30,7 +29,6 @@ import { textPdf } from "../rag.js";
  * and the PDF report; axe-core on each screen and a 375 px phone.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 10_000 };
 // 09:30 in Delhi on Monday 7 January 2030; the browser's clock is set to the same instant.
 const MORNING = new Date("2030-01-07T04:00:00.000Z");
@@ -159,29 +157,6 @@ async function signIn(page: Page): Promise<void> {
   await page.getByLabel("Password").fill(dr.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
-
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-}
-
-async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
-
-async function settled(page: Page): Promise<void> {
-  await expect.poll(() => page.locator("main [role=status]:has-text('Loading')").count(), WAIT).toBe(0);
 }
 
 describe("the doctor console, part A", () => {

@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labBookings, labResults, pharmacyOrders } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, launchChromium } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { signInAs, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { payThroughSandbox, withCatalog, type PaymentLink } from "../orders.js";
@@ -17,7 +15,6 @@ import { payThroughSandbox, withCatalog, type PaymentLink } from "../orders.js";
  * opens a patient's chart. axe-core on every screen; a phone's viewport.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 10_000 };
 const MORNING = new Date("2030-01-07T04:00:00.000Z");
 
@@ -58,21 +55,6 @@ async function openAs(s: Session, viewport?: { width: number; height: number }):
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
   return page;
-}
-
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
 }
 
 const fitsWidth = (page: Page) =>

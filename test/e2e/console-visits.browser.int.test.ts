@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { and, asc, eq, like } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -19,7 +17,7 @@ import {
   withdrawals,
 } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, fitsWidth, launchChromium, settled } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { careTeamAppointment, signUp, verifiedDoctor, type Session } from "../factories.js";
 import { FakeOpenAI, type ChatRequest, type FakeReply } from "../fakes/openai.js";
@@ -37,7 +35,6 @@ import { SMS_SID, SMS_TOKEN, smsEnv } from "../sms.js";
  * configured (the Twilio fake). axe-core on each screen, a 375 px phone without sideways scrolling.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const WAIT = { timeout: 10_000 };
 // 09:30 in Delhi on the test day (Monday 7 January 2030).
 const MORNING = new Date("2030-01-07T04:00:00.000Z");
@@ -210,30 +207,6 @@ async function signIn(page: Page, s: Session): Promise<void> {
   await page.getByLabel("Password").fill(s.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
-
-/** axe-core's serious and critical violations on the page as it is. */
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-}
-
-async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-}
-
-async function settled(page: Page): Promise<void> {
-  await expect.poll(() => page.locator("main [role=status]:has-text('Loading')").count(), WAIT).toBe(0);
 }
 
 let chatAppointment: number;

@@ -1,12 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createRequire } from "node:module";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appointments, doctors } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { launchChromium } from "../browser.js";
+import { axe, fitsWidth, launchChromium } from "../browser.js";
 import { ensureConsoleBuilt } from "../console-build.js";
 import { signInAs, signUp, verifiedDoctor, type Session } from "../factories.js";
 
@@ -18,7 +16,6 @@ import { signInAs, signUp, verifiedDoctor, type Session } from "../factories.js"
  * browser's is set to the same day.
  */
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 // 09:30 in Delhi on the test day; the server's clock is moved here too.
 /** How long a poll waits for the page to settle. */
 const WAIT = { timeout: 10_000 };
@@ -104,28 +101,6 @@ async function signIn(page: Page, email: string, password: string): Promise<void
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
-
-/** axe-core's serious and critical violations on the page as it is. */
-async function axe(page: Page): Promise<{ id: string; nodes: string[] }[]> {
-  // Evaluated by the test's own channel, not as a page script: the console's CSP stays as it is in production.
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const { axe } = window as unknown as {
-      axe: {
-        run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-      };
-    };
-    const { violations } = await axe.run();
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  });
-}
-
-/** Nothing wider than the viewport: no sideways scrolling. */
-async function fitsWidth(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 }
 
 describe("the console for a doctor", () => {
