@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api, apiBlob, messageOf, upload } from "../api";
 import { useLoad } from "../hooks";
-import { Show } from "../Status";
+import { Show, useSubmit } from "../Status";
 import type { DoctorCredential } from "../types";
 
 const KINDS: Record<DoctorCredential["kind"], string> = {
@@ -22,22 +22,7 @@ export function CredentialsSection({ verified }: { verified: boolean }) {
     () => api<{ credentials: DoctorCredential[] }>("GET", "/api/doctor/credentials/"),
     [],
   );
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<string>();
-  const run = async (work: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
-    setStatus("");
-    try {
-      setStatus(await work());
-      reload();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, run, notices } = useSubmit();
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;
@@ -45,12 +30,14 @@ export function CredentialsSection({ verified }: { verified: boolean }) {
     void run(async () => {
       await upload("/api/doctor/credentials/", form);
       formEl.reset();
+      reload();
       return "Document uploaded.";
     });
   };
   const remove = (c: DoctorCredential) =>
     void run(async () => {
       await api("DELETE", `/api/doctor/credentials/${c.id}`);
+      reload();
       return `Deleted ${c.title}.`;
     });
 
@@ -108,10 +95,7 @@ export function CredentialsSection({ verified }: { verified: boolean }) {
           </button>
         </div>
       </form>
-      <p role="status" className="notice">
-        {status}
-      </p>
-      {error && <p role="alert">{error}</p>}
+      {notices}
     </section>
   );
 }

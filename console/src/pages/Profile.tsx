@@ -1,37 +1,9 @@
 import { useState, type FormEvent } from "react";
-import { api, messageOf, upload } from "../api";
+import { api, upload } from "../api";
 import { field, useLoad } from "../hooks";
-import { Show } from "../Status";
+import { Show, useSubmit } from "../Status";
 import type { DoctorProfile, Qualification, SmsStatus } from "../types";
 import { CredentialsSection } from "./Credentials";
-
-/** A form's submit with its busy flag, its status sentence and its error. */
-function useSubmit() {
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState("");
-  const [error, setError] = useState<string>();
-  const run = async (work: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
-    setStatus("");
-    try {
-      setStatus(await work());
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const notices = (
-    <>
-      <p role="status" className="notice">
-        {status}
-      </p>
-      {error && <p role="alert">{error}</p>}
-    </>
-  );
-  return { busy, run, notices };
-}
 
 /** The doctor's profile: details, photo, qualifications, credential documents, SMS phone and PIN. */
 export function Profile() {
