@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { AIMessage, fakeModel, type BaseMessage } from "langchain";
+import { AIMessage, fakeModel, type BaseMessage, type ToolMessage } from "langchain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appointments, conversations, toolCalls } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../../test/app.js";
@@ -78,6 +78,48 @@ describe("the agent with a scripted model", () => {
     expect(calls.map((c) => [c.name, c.args])).toEqual([["search_doctors", { q: "dentist", city: "Delhi" }]]);
     expect(contentOf(model.calls[1]!.messages.at(-1))).toContain("Dr Meera Shah");
     expect(contentOf(model.calls[1]!.messages.at(-1))).not.toContain("Sunil Rao");
+  });
+
+  it("gives a wrong tool call back to the model as an error it can correct, never with a stack", async () => {
+    const s = await signUp(t, "patient");
+    const model = fakeModel()
+      .respondWithTools([
+        { name: "search_doctors", args: { query: 42 } },
+        { name: "no_such_tool", args: {} },
+      ])
+      .respond(new AIMessage("Which city are you in?"));
+    const out = await withModel(model)(s, "a dentist please");
+    expect(allText(out)).toBe("Which city are you in?");
+    const results = model.calls[1]!.messages.slice(-2) as ToolMessage[];
+    expect(results.map((m) => [m.name, m.status])).toEqual([
+      ["search_doctors", "error"],
+      ["no_such_tool", "error"],
+    ]);
+    expect(contentOf(results[0])).toMatch(/arguments of search_doctors are not valid/);
+    expect(contentOf(results[1])).toMatch(/no_such_tool is not a valid tool, try one of \[search_doctors,/);
+    for (const m of results) expect(contentOf(m)).not.toMatch(/\n\s+at /);
+    expect(await callsOf(s.userId)).toEqual([]);
+  });
+
+  it("answers with the menu when the model keeps asking for tools past its calls", async () => {
+    const s = await signUp(t, "patient");
+    let model = fakeModel();
+    for (let i = 0; i < 4; i++) model = model.respondWithTools([{ name: "my_appointments", args: {} }]);
+    const brain = new FallbackBrain(new AgentBrain({ model, maxModelCalls: 3 }), new GuidedBrain());
+    const engine = new Engine({ services: t.services, clock: t.clock, config: t.config, brain });
+    const out = await engine.handleTurn(
+      {
+        channel: "web",
+        externalUserId: `user:${s.userId}`,
+        text: "my appointments",
+        providerMessageId: randomUUID(),
+        receivedAt: t.clock.now(),
+      },
+      { verifiedUserId: s.userId },
+    );
+    expect(model.calls).toHaveLength(3);
+    // The guided menu answers instead (its first choice finds a doctor).
+    expect(out.at(-1)?.choices?.map((c) => c.id)).toContain("find");
   });
 
   it("lists the session's own appointments and puts them in the context, from the domain", async () => {

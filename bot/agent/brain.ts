@@ -1,14 +1,8 @@
 import { ChatOpenAI } from "@langchain/openai";
 import { loggableError } from "../../domain/shared/errors.js";
-import {
-  AIMessage,
-  AIMessageChunk,
-  createAgent,
-  HumanMessage,
-  SystemMessage,
-  toolCallLimitMiddleware,
-  type BaseMessage,
-} from "langchain";
+import type { AIMessageChunk } from "langchain";
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "langchain";
+import { ToolInputParsingException, type StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { Config } from "../../config/index.js";
 import type { Services } from "../../domain/index.js";
@@ -41,8 +35,8 @@ export interface AgentBrainOptions {
   prompt?: (() => Promise<string>) | undefined;
   /** Answers picked choices (menu buttons, Confirm / Change follow-ups); the guided brain by default. */
   guided?: Brain | undefined;
-  /** Model round trips (model + tool steps) allowed per turn. */
-  recursionLimit?: number | undefined;
+  /** Model calls allowed per turn (each answer or request for tools is one); past it the turn fails. */
+  maxModelCalls?: number | undefined;
 }
 
 /** The OpenAI-compatible chat model from the configuration (OPENAI_BASE_URL, LLM_MODEL, timeout, retries). */
@@ -58,8 +52,6 @@ export function chatModel(llm: LlmConfig): ChatOpenAI {
   });
 }
 
-type CompiledAgent = ReturnType<typeof createAgent>;
-
 /** Added to the system prompt on the phone: the answer is spoken (the voice render profile). */
 export const VOICE_STYLE = [
   "You are speaking with the person on the phone; your words are read aloud.",
@@ -69,11 +61,9 @@ export const VOICE_STYLE = [
   "When you offer choices, number them and say: say one, two or three, or press the number.",
 ].join(" ");
 
-/** The final text of an agent run: the last AI message's text content. */
-function finalText(messages: BaseMessage[]): string {
-  const lastAi = [...messages].reverse().find((m) => AIMessage.isInstance(m));
-  if (!lastAi) return "";
-  const c = lastAi.content;
+/** The text of the model's answer (its text parts, when the content is a list). */
+function textOf(answer: BaseMessage): string {
+  const c = answer.content;
   if (typeof c === "string") return c;
   return c
     .map((part) =>
@@ -83,7 +73,7 @@ function finalText(messages: BaseMessage[]): string {
 }
 
 /**
- * The AI agent (LangChain createAgent). It sees the conversation's recent messages and a summary of the
+ * The AI agent: a LangChain chat model with LangChain tools, in a tool loop of its own (see run). It sees the conversation's recent messages and a summary of the
  * person's open items, and acts only through tools bound to the session's patient; booking and cancelling
  * are prepared for the person's confirmation (the pending middleware executes). Any failure of the model
  * throws, so FallbackBrain answers with the guided menu. Its reply is checked before it is sent.
@@ -92,21 +82,21 @@ export class AgentBrain implements Brain {
   readonly name = "agent";
   private readonly prompt: () => Promise<string>;
   private readonly guided: Brain;
-  private readonly recursionLimit: number;
+  private readonly maxModelCalls: number;
   /**
-   * Compiled agents, built once: the patient's tools (each call reads its turn from the run's context) and
-   * the replay tools per Services. The system prompt (which holds the person's open items) is the first
-   * message of each run, so one compiled graph serves every prompt version, channel and person.
+   * Tools, built once: the patient's (each call reads its turn from the run's context) and the replay tools
+   * per Services, each list bound to the model once. The system prompt (which holds the person's open items)
+   * is the first message of each run, so one bound model serves every prompt version, channel and person.
    */
-  private patientAgent: CompiledAgent | undefined;
-  private readonly replayAgents = new WeakMap<Services, CompiledAgent>();
+  private patientTools: AgentTools | undefined;
+  private readonly replayToolsOf = new WeakMap<Services, AgentTools>();
+  private readonly bound = new WeakMap<AgentTools, BoundModel>();
 
   constructor(private readonly opts: AgentBrainOptions) {
     this.prompt = opts.prompt ?? (() => Promise.resolve(DEFAULT_PROMPT));
     this.guided = opts.guided ?? new GuidedBrain();
-    // Graph steps, not tool calls: each model call and tool call is a step, and the tool-call limit adds one
-    // per model call. MAX_TOOL_CALLS_PER_TURN bounds the work; this only stops a runaway loop.
-    this.recursionLimit = opts.recursionLimit ?? 4 * (MAX_TOOL_CALLS_PER_TURN + 2);
+    // MAX_TOOL_CALLS_PER_TURN bounds the work; this only stops a model that keeps asking for refused tools.
+    this.maxModelCalls = opts.maxModelCalls ?? MAX_TOOL_CALLS_PER_TURN + 2;
   }
 
   static fromConfig(llm: LlmConfig, prompt?: () => Promise<string>): AgentBrain {
@@ -136,8 +126,8 @@ export class AgentBrain implements Brain {
       const { stream } = turn;
       let reply: string;
       try {
-        this.patientAgent ??= this.compile(agentTools());
-        reply = await this.run(this.patientAgent, system, [...history, new HumanMessage(text)], {
+        this.patientTools ??= agentTools();
+        reply = await this.run(this.patientTools, system, [...history, new HumanMessage(text)], {
           stream,
           context: { turn },
         });
@@ -178,16 +168,16 @@ export class AgentBrain implements Brain {
   ): Promise<string[]> {
     const answers: string[] = [];
     const history: BaseMessage[] = [];
-    let agent = this.replayAgents.get(services);
-    if (!agent) {
-      agent = this.compile(replayTools(services));
-      this.replayAgents.set(services, agent);
+    let tools = this.replayToolsOf.get(services);
+    if (!tools) {
+      tools = replayTools(services);
+      this.replayToolsOf.set(services, tools);
     }
     for (const m of messages) {
       history.push(new HumanMessage(m));
       let answer: string;
       try {
-        answer = checkReply(await this.run(agent, promptText, history), channel);
+        answer = checkReply(await this.run(tools, promptText, history), channel);
       } catch (err) {
         answer = `[no answer: ${loggableError(err).message}]`;
       }
@@ -197,58 +187,130 @@ export class AgentBrain implements Brain {
     return answers;
   }
 
-  private compile(tools: ReturnType<typeof agentTools> | ReturnType<typeof replayTools>) {
-    return createAgent({
-      model: this.opts.model,
-      tools,
-      middleware: [toolCallLimitMiddleware({ runLimit: MAX_TOOL_CALLS_PER_TURN, exitBehavior: "continue" })],
-    });
+  /** The model with these tools bound, once per tool list. */
+  private bind(tools: AgentTools): BoundModel {
+    let bound = this.bound.get(tools);
+    if (!bound) {
+      if (!this.opts.model.bindTools) throw new Error("The agent's model cannot call tools.");
+      bound = this.opts.model.bindTools(tools);
+      this.bound.set(tools, bound);
+    }
+    return bound;
   }
 
+  /**
+   * The agent loop: the model answers or asks for tools; the tools run (each with the turn as its runtime
+   * context) and their results go back to the model; until it answers in text. This is what LangChain's
+   * createAgent graph does, written out: the graph's per-step machinery (its channels, checkpoints and
+   * callback bookkeeping) cost about 6 ms of CPU per model call, on a phone line whose whole budget for the
+   * platform is 50 ms, and this loop is the part of it we use. The graph's behaviour is kept: the tools of one
+   * model message run together, a tool's failure or bad arguments go back to the model as an error it can
+   * correct, calls past MAX_TOOL_CALLS_PER_TURN are refused the same way, and the model's text and tool names
+   * stream to a live channel as they arrive.
+   */
   private async run(
-    agent: CompiledAgent,
+    tools: AgentTools,
     systemPrompt: string,
     history: BaseMessage[],
     opts: { stream?: TurnStream | undefined; context?: AgentToolContext } = {},
   ): Promise<string> {
     const { stream, context } = opts;
-    const messages = [new SystemMessage(systemPrompt), ...history];
-    if (!stream) {
-      const result = (await agent.invoke({ messages }, { recursionLimit: this.recursionLimit, context })) as {
-        messages: BaseMessage[];
-      };
-      return finalText(result.messages);
+    const model = this.bind(tools);
+    const byName = new Map<string, AgentTool>(tools.map((t) => [t.name, t]));
+    const messages: BaseMessage[] = [new SystemMessage(systemPrompt), ...history];
+    const signal = stream?.signal;
+    let used = 0;
+    for (let call = 0; call < this.maxModelCalls; call++) {
+      const answer = stream ? await this.streamed(model, messages, stream) : await model.invoke(messages);
+      messages.push(answer);
+      const calls = answer.tool_calls ?? [];
+      if (calls.length === 0) return textOf(answer);
+      const results = await Promise.all(
+        calls.map((toolCall) =>
+          used++ < MAX_TOOL_CALLS_PER_TURN
+            ? runTool(byName, toolCall, context, signal)
+            : Promise.resolve(toolError(toolCall, TOOL_LIMIT_EXCEEDED)),
+        ),
+      );
+      messages.push(...results);
     }
-    // A live channel hears the answer as the model writes it: LangGraph's "messages" mode yields each model
-    // chunk as it arrives (the model streams), "values" the state after each step (the final messages).
-    let last: BaseMessage[] = [];
+    throw new Error(`The agent did not answer within ${this.maxModelCalls} model calls.`);
+  }
+
+  /** One model call whose text and tool names reach the channel as they arrive; the whole message returned. */
+  private async streamed(
+    model: BoundModel,
+    messages: BaseMessage[],
+    stream: TurnStream,
+  ): Promise<AIMessageChunk> {
     const announced = new Set<string>();
-    const chunks = await agent.stream(
-      { messages },
-      {
-        recursionLimit: this.recursionLimit,
-        streamMode: ["messages", "values"],
-        signal: stream.signal,
-        context,
-      },
-    );
-    for await (const [mode, payload] of chunks as AsyncIterable<[string, unknown]>) {
-      if (mode === "values") {
-        last = (payload as { messages: BaseMessage[] }).messages;
-        continue;
-      }
-      const [message] = payload as [BaseMessage, unknown];
-      if (!AIMessageChunk.isInstance(message)) continue;
-      for (const call of message.tool_call_chunks ?? []) {
+    let whole: AIMessageChunk | undefined;
+    for await (const chunk of await model.stream(messages, { signal: stream.signal })) {
+      whole = whole ? whole.concat(chunk) : chunk;
+      for (const call of chunk.tool_call_chunks ?? []) {
         const key = `${call.index ?? 0}:${call.id ?? ""}`;
         if (call.name && !announced.has(key)) {
           announced.add(key);
           stream.tool(call.name);
         }
       }
-      const piece = typeof message.content === "string" ? message.content : "";
+      const piece = typeof chunk.content === "string" ? chunk.content : "";
       if (piece) stream.token(piece);
     }
-    return finalText(last);
+    if (!whole) throw new Error("The model's stream ended without a message.");
+    return whole;
+  }
+}
+
+type AgentTools = ReturnType<typeof agentTools> | ReturnType<typeof replayTools>;
+type AgentTool = StructuredToolInterface;
+type ToolCall = NonNullable<AIMessage["tool_calls"]>[number];
+type BoundModel = ReturnType<NonNullable<BaseChatModel["bindTools"]>>;
+
+/** What the model is told for a tool call past the turn's limit (the words LangChain's limit middleware used). */
+const TOOL_LIMIT_EXCEEDED = "Tool call limit exceeded. Do not make additional tool calls.";
+
+function toolError(call: ToolCall, content: string): ToolMessage {
+  return new ToolMessage({ content, tool_call_id: call.id ?? "", name: call.name, status: "error" });
+}
+
+/**
+ * Runs one tool call with the turn as its runtime context. A call the model got wrong (an unknown tool,
+ * arguments its schema refuses, a failure) answers with an error the model sees and can correct, as
+ * LangChain's ToolNode does, but never with a stack trace; a cancelled turn (the caller talked over it) stops.
+ */
+async function runTool(
+  byName: Map<string, AgentTool>,
+  call: ToolCall,
+  context: AgentToolContext | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ToolMessage> {
+  const tool = byName.get(call.name);
+  if (!tool) {
+    return toolError(
+      call,
+      `Error: ${call.name} is not a valid tool, try one of [${[...byName.keys()].join(", ")}].`,
+    );
+  }
+  try {
+    const output: unknown = await tool.invoke(
+      { ...call, type: "tool_call" },
+      { context, toolCallId: call.id, ...(signal ? { signal } : {}) },
+    );
+    if (ToolMessage.isInstance(output)) return output;
+    return new ToolMessage({
+      name: call.name,
+      content: typeof output === "string" ? output : JSON.stringify(output),
+      tool_call_id: call.id ?? "",
+    });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    if (err instanceof ToolInputParsingException) {
+      return toolError(
+        call,
+        `Error: the arguments of ${call.name} are not valid: ${err.message}\n Please fix your mistakes.`,
+      );
+    }
+    return toolError(call, `${String(err)}\n Please fix your mistakes.`);
   }
 }
