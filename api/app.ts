@@ -178,8 +178,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     clock,
     pubsub: opts.pubsub,
   });
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     void reply.header("x-request-id", request.id);
+    done(null, payload);
   });
 
   registerTracing(app);

@@ -63,8 +63,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: AuthPluginOption
   app.decorate("authenticate", authenticate);
 
   // Whatever a signed-in person is shown is theirs (often patient data): never kept by browsers or proxies.
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     if (request.actor && !reply.hasHeader("cache-control")) void reply.header("cache-control", "no-store");
+    done(null, payload);
   });
   app.decorate("requireRole", (...roles: Role[]) => async (request: FastifyRequest) => {
     await authenticate(request);

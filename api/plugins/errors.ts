@@ -57,20 +57,22 @@ function containsNonFinite(value: unknown, depth = 0): boolean {
 /** The one place that turns errors into HTTP answers: `{"error": {"code", "message"}}`, never a stack trace. */
 export function registerErrorHandling(app: FastifyInstance): void {
   // Postgres cannot store NUL in text; no legitimate input contains it. Refuse it before anything runs.
-  app.addHook("preValidation", async (request) => {
+  app.addHook("preValidation", (request, _reply, done) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
-      throw new DomainError("invalid", "INVALID_CHARACTERS", "The request contains a NUL character.");
+      return done(new DomainError("invalid", "INVALID_CHARACTERS", "The request contains a NUL character."));
     }
+    done();
   });
   // Schema coercion turns "1e309" into Infinity, which ajv's integer and maximum checks let through.
-  app.addHook("preHandler", async (request) => {
+  app.addHook("preHandler", (request, _reply, done) => {
     if (
       containsNonFinite(request.query) ||
       containsNonFinite(request.params) ||
       containsNonFinite(request.body)
     ) {
-      throw new DomainError("invalid", "VALIDATION_ERROR", "A number in the request is out of range.");
+      return done(new DomainError("invalid", "VALIDATION_ERROR", "A number in the request is out of range."));
     }
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {

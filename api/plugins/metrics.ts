@@ -53,13 +53,14 @@ export function registerMetrics(app: FastifyInstance, config: Config, jobs: Jobs
     },
   });
 
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
-    if (route === "/metrics") return;
-    duration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    if (route !== "/metrics")
+      duration.observe(
+        { method: request.method, route, status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    done();
   });
 
   const endpoint: MetricsEndpoint = {

@@ -70,6 +70,9 @@ describe("security headers", () => {
       "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
     });
     expect(res.headers["strict-transport-security"]).toMatch(/max-age=\d+/);
+    // Nothing for browsers long gone.
+    for (const legacy of ["x-xss-protection", "x-download-options", "x-permitted-cross-domain-policies"])
+      expect(res.headers[legacy]).toBeUndefined();
   });
 
   it("on pages: a CSP allowing exactly the page's own inline script, by hash", async () => {

@@ -39,12 +39,18 @@ export async function registerSecurity(
     referrerPolicy: { policy: "no-referrer" },
     frameguard: { action: "deny" },
     crossOriginEmbedderPolicy: false,
+    // Headers for browsers that no longer exist, sent on every answer for nothing: X-XSS-Protection (the XSS
+    // auditor is gone from every browser; helmet only sends "0" to switch it off), X-Download-Options (IE 8)
+    // and X-Permitted-Cross-Domain-Policies (Flash and Acrobat cross-domain files).
+    xXssProtection: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
   });
-  app.addHook("onSend", async (_request, reply, payload) => {
+  app.addHook("onSend", (_request, reply, payload, done) => {
     const type = String(reply.getHeader("content-type") ?? "");
     if (type.startsWith("application/json") && !reply.hasHeader("content-security-policy"))
       void reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
-    return payload;
+    done(null, payload);
   });
 
   // Before the rate-limit plugin: its own onRoute hook reads the limit this one sets.
