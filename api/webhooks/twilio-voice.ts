@@ -1,4 +1,5 @@
 import { languageOf } from "../../bot/language.js";
+import { phrasesFor } from "../../bot/phrases.js";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { SIGNATURE_HEADER, verifySignature } from "../../channels/twilio/signature.js";
 import { gatherTurn } from "../../channels/voice/gather.js";
@@ -16,9 +17,6 @@ import { DomainError, loggableError } from "../../domain/shared/errors.js";
 import { errorBody } from "../plugins/errors.js";
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
-const GOODBYE = "Thank you for calling HealthLink. Goodbye.";
-const CONNECTING = "Please hold while I connect you.";
-const NO_PERSON = "No one from our team can take the call right now. We will call you back. Goodbye.";
 
 interface Socket {
   send(data: string): void;
@@ -98,10 +96,10 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
     handoffTwiml({
       say:
         reason === undefined
-          ? (say ?? GOODBYE)
+          ? (say ?? phrasesFor(language).goodbye)
           : voice.handoffNumber
             ? say
-            : `${say ?? ""} ${NO_PERSON}`.trim(),
+            : `${say ?? ""} ${phrasesFor(language).noPerson}`.trim(),
       dial: reason !== undefined ? voice.handoffNumber : undefined,
       callerId: voice.callerId,
       language,
@@ -130,7 +128,12 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
     const form = verified(request, reply);
     if (!form) return reply;
     const data = parseHandoffData(form.get("HandoffData") ?? undefined);
-    return twiml(reply, handoff(data?.reason, data ? CONNECTING : undefined));
+    // The relay's language rides on its hand-off data; one we do not speak is the line's.
+    const language = languageOf(data?.language) ? data!.language! : voice.language;
+    return twiml(
+      reply,
+      handoff(data?.reason, data ? phrasesFor(language).holdConnecting : undefined, language),
+    );
   });
 
   app.post("/webhooks/twilio/voice/gather", { schema: { hide: true } }, async (request, reply) => {
@@ -156,7 +159,7 @@ export const twilioVoiceWebhook: FastifyPluginAsync<VoiceWebhookOptions> = async
       return twiml(
         reply,
         gatherTwiml({
-          say: "Sorry, something went wrong on our side. Please say that again.",
+          say: phrasesFor(language).sorry,
           actionUrl: gatherAt(language),
           language,
         }),

@@ -1,26 +1,18 @@
+import { MENU_IDS, turnPhrases } from "../phrases.js";
 import { say, type Turn } from "../turn.js";
 
-export const MENU_CHOICES = [
-  { id: "find", label: "Find a doctor" },
-  { id: "appointments", label: "My appointments" },
-  { id: "medicines", label: "Medicines" },
-  { id: "labs", label: "Lab tests" },
-  { id: "results", label: "My results" },
-  { id: "human", label: "Talk to a human" },
-];
-
-/** Offered when questions about the records can be answered by more than keywords (an LLM or embeddings). */
-export const ASK_RECORDS_CHOICE = { id: "ask_records", label: "Ask about my records" };
-
-/** The main menu's choices: "Ask about my records" after "My results" when an LLM or embeddings exist. */
+/**
+ * The main menu's choices, labelled in the phone's language (bot/phrases.ts; English elsewhere): "Ask about my
+ * records" after "My results" only when an LLM or embeddings can answer more than keywords.
+ */
 export function menuChoices(turn: Turn) {
-  if (!turn.deps.services.rag.offered) return MENU_CHOICES;
-  const at = MENU_CHOICES.findIndex((c) => c.id === "results") + 1;
-  return [...MENU_CHOICES.slice(0, at), ASK_RECORDS_CHOICE, ...MENU_CHOICES.slice(at)];
+  const { menu } = turnPhrases(turn);
+  const ids = turn.deps.services.rag.offered ? MENU_IDS : MENU_IDS.filter((id) => id !== "ask_records");
+  return ids.map((id) => ({ id, label: menu[id] }));
 }
 
 /** Shows the main menu and resets the guided dialog to it. */
-export function showMenu(turn: Turn, text = "How can I help you today?"): void {
+export function showMenu(turn: Turn, text = turnPhrases(turn).howCanIHelp): void {
   turn.state.guided = { step: "menu" };
   say(turn, text, { choices: menuChoices(turn) });
 }

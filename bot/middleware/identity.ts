@@ -7,6 +7,7 @@ import { ONE_TIME_CODE_LENGTH } from "../../domain/shared/one-time-code.js";
 import { normalizePhone, type PhoneRegion } from "../../domain/shared/phone.js";
 import { parseSpokenDate } from "../../domain/shared/spoken-date.js";
 import { showMenu } from "../guided/menu.js";
+import { turnPhrases } from "../phrases.js";
 import { say, type Middleware, type Turn } from "../turn.js";
 
 export { CODE_TTL_MS } from "../../domain/conversations/signup.js";
@@ -50,7 +51,7 @@ export const identity: Middleware = async (turn, next) => {
     turn.inbound.channel === "voice" &&
     (turn.input.choice === "human" || ASKS_FOR_PERSON.test(turn.input.text))
   )
-    return void say(turn, "I'm connecting you with a person from our team now.", { handoff: "person" });
+    return void say(turn, turnPhrases(turn).connecting, { handoff: "person" });
   const checked = await callerCheck(turn);
   // A caller verified just now goes on with the request they made before the date of birth.
   if (checked === "replay") return next();
@@ -62,10 +63,9 @@ export const identity: Middleware = async (turn, next) => {
 export const ASKS_FOR_PERSON =
   /\b(?:(?:talk|speak|connect me|put me through)\b.{0,20}\b(?:person|human|someone|somebody|agent|operator|receptionist|staff)|operator|representative|real person|a human)\b/i;
 
-/** A greeting is not a request to carry out after verification. */
+/** A greeting is not a request to carry out after verification (in the languages of bot/language.ts too). */
 const GREETING =
-  /^(?:hi|hello|hey|hallo|good (?:morning|afternoon|evening)|namaste|namaskar|yes|ok|okay)\b[\s.,!?]*(?:there)?[\s.,!?]*$/i;
-const VERIFIED = "Thank you, you're verified.";
+  /^(?:hi|hello|hey|hallo|good (?:morning|afternoon|evening)|namaste|namaskar|yes|ok|okay|नमस्ते|नमस्कार|हेलो|हैलो|हाँ|हां|जी|السلام علیکم|سلام|ہیلو|ہاں|ਸਤ ਸ੍ਰੀ ਅਕਾਲ|ਹੈਲੋ|ਹਾਂ|வணக்கம்|ஹலோ|ஆமாம்|నమస్కారం|నమస్తే|హలో|అవును)(?![\p{L}\p{M}\p{N}])[\s.,!?।۔]*(?:there|जी)?[\s.,!?।۔]*$/iu;
 
 /** Wrong dates of birth a caller may give before only a person can help. */
 export const CALLER_DOB_ATTEMPTS = 3;
@@ -84,28 +84,27 @@ async function callerCheck(turn: Turn): Promise<boolean | "replay"> {
   if (ob && ob.step !== "caller_dob") return false;
   const user = await conversations.signup.accountOf({ kind: "phone", value: phone });
   if (!user?.active || user.patientId === null) return false;
-  const offerPerson = [{ id: "human", label: "Talk to a person" }];
+  const p = turnPhrases(turn);
+  const offerPerson = [{ id: "human", label: p.talkToPerson }];
   if (!ob) {
-    const said = turn.input.choice === undefined ? turn.input.text.trim() : "";
+    const said = turn.input.choice === undefined ? turn.input.text.normalize("NFC").trim() : "";
     // A request made before the date of birth ("I want to book a dentist tomorrow") is kept for afterwards.
     const request =
       said !== "" && !GREETING.test(said) && parseSpokenDate(said) === undefined ? said : undefined;
     turn.state.onboarding = { step: "caller_dob", userId: user.id, attempts: 0, request };
-    say(turn, "To protect your privacy, please tell me your date of birth first.");
+    say(turn, p.dobFirst);
     return true;
   }
   const attempts = ob.attempts ?? 0;
   if (attempts >= CALLER_DOB_ATTEMPTS) {
-    say(turn, "I can't verify you on this call. A person from our team can help you.", {
-      choices: offerPerson,
-    });
+    say(turn, p.cannotVerify, { choices: offerPerson });
     return true;
   }
   const dob = parseSpokenDate(turn.input.text);
   if (dob !== undefined && (await conversations.signup.dateOfBirthMatches(user.id, dob))) {
     await conversations.linkIdentity(turn.identity.id, user.id, clock.now());
     if (ob.request === undefined) {
-      verified(turn, user.id, "Thank you, you're verified. How can I help you today?");
+      verified(turn, user.id, `${p.verified} ${p.howCanIHelp}`);
       return true;
     }
     // The caller asked something first: it is answered now, as if asked again, by whatever comes next.
@@ -121,25 +120,18 @@ async function callerCheck(turn: Turn): Promise<boolean | "replay"> {
       channel: turn.inbound.channel,
       requestId: turn.ctx.requestId,
     };
-    say(turn, VERIFIED);
+    say(turn, p.verified);
     // A live call hears it before the answer that streams next.
-    turn.stream?.token(`${VERIFIED} `);
+    turn.stream?.token(`${p.verified} `);
     turn.input = { text: ob.request };
     return "replay";
   }
   ob.attempts = attempts + 1;
   if (ob.attempts >= CALLER_DOB_ATTEMPTS) {
-    say(turn, "I'm sorry, that doesn't match our records. A person from our team can help you.", {
-      choices: offerPerson,
-    });
+    say(turn, p.dobLastMismatch, { choices: offerPerson });
     return true;
   }
-  say(
-    turn,
-    dob === undefined
-      ? "I didn't catch a date. Please say your date of birth, for example April twelfth, nineteen eighty-eight."
-      : "That doesn't match our records. Please say your date of birth again.",
-  );
+  say(turn, dob === undefined ? p.dobNotCaught : p.dobMismatch);
   return true;
 }
 

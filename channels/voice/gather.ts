@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { phrasesFor } from "../../bot/phrases.js";
 import { afterTurn, type CallInfo, type VoicePorts } from "./session.js";
 import { spokenChoice } from "./render.js";
 import type { HandoffData } from "./protocol.js";
@@ -15,9 +16,9 @@ export async function gatherTurn(
   input: { speech?: string | undefined; digits?: string | undefined },
   language: string,
 ): Promise<{ say: string; handoff: HandoffData["reason"] | undefined; language: string }> {
-  const said = (input.digits ?? "").replace(/[#*]/g, "") || spokenChoice((input.speech ?? "").trim());
-  if (said === "")
-    return { say: "Sorry, I didn't catch that. Please say it again.", handoff: undefined, language };
+  const said =
+    (input.digits ?? "").replace(/[#*]/g, "") || spokenChoice((input.speech ?? "").trim(), language);
+  if (said === "") return { say: phrasesFor(language).notCaught, handoff: undefined, language };
   const out = await ports.runTurn(
     {
       channel: "voice",
@@ -29,7 +30,7 @@ export async function gatherTurn(
     },
     { callerPhone: call.caller },
   );
-  const after = await afterTurn(ports, call, out, "");
   const next = [...out].reverse().find((m) => m.language !== undefined)?.language ?? language;
+  const after = await afterTurn(ports, call, out, "", next);
   return { say: after.speech, handoff: after.handoff, language: next };
 }

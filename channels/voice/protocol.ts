@@ -52,14 +52,19 @@ export type RelayOut =
 /** What the session's end carries to the <Connect action> callback (as a JSON string: Twilio's HandoffData). */
 export interface HandoffData {
   reason: "emergency" | "person";
+  /** The call's language at the end (BCP-47), so the callback speaks it too. */
+  language?: string | undefined;
 }
 
 /** HandoffData from the action callback → ours, or undefined (absent, junk, unknown reason). */
 export function parseHandoffData(raw: string | undefined): HandoffData | undefined {
   if (!raw || raw.length > 2000) return undefined;
   try {
-    const data = JSON.parse(raw) as { reason?: unknown };
-    return data.reason === "emergency" || data.reason === "person" ? { reason: data.reason } : undefined;
+    const data = JSON.parse(raw) as { reason?: unknown; language?: unknown };
+    if (data.reason !== "emergency" && data.reason !== "person") return undefined;
+    const language =
+      typeof data.language === "string" && data.language.length <= 35 ? data.language : undefined;
+    return { reason: data.reason, language };
   } catch {
     return undefined;
   }

@@ -1,12 +1,14 @@
+import { phrasesFor } from "../../bot/phrases.js";
 import type { Choice, OutboundMessage } from "../../bot/types.js";
+import { westernDigits } from "../../domain/shared/spoken-date.js";
 
 /**
  * The voice render profile: what a message sounds like on the phone. Short sentences; no links, ids or
  * markdown (links go to the caller by SMS, and the call says so); dates, times and money as a person says
- * them; choices read as "One, … Two, … Say one or two, or press the number." Pure.
+ * them; choices read as "One, … Two, … Say one or two, or press the number." Pure. `language` is the call's
+ * (BCP-47): the platform's own words (bot/phrases.ts) are said in it, English when absent.
  */
 
-const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
 const MONTHS = [
   "January",
   "February",
@@ -34,8 +36,6 @@ const CURRENCIES: Record<string, string> = {
   GBP: "pounds",
   "£": "pounds",
 };
-
-export const LINKS_BY_SMS = "I've sent the link to your phone by text message.";
 
 /** "1st", "2nd", "3rd", "4th"… */
 function ordinal(n: number): string {
@@ -95,19 +95,25 @@ export function speakable(text: string): string {
 }
 
 /** "Say one, two or three, or press the number." */
-export function choicesPrompt(count: number): string {
-  const words = Array.from({ length: count }, (_, i) => NUMBER_WORDS[i + 1] ?? String(i + 1));
-  const list = words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
-  return `Say ${list}, or press the number.`;
+export function choicesPrompt(count: number, language?: string): string {
+  const p = phrasesFor(language);
+  const words = Array.from({ length: count }, (_, i) => p.numbers[i]?.[0] ?? String(i + 1));
+  const list =
+    words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(`${p.comma} `)} ${p.or} ${words.at(-1)}`;
+  return p.choicesPrompt(list);
 }
 
 /** The choices read aloud: "One, Find a doctor. Two, My appointments. Say one or two, or press the number." */
-export function spokenChoices(choices: Choice[]): string {
+export function spokenChoices(choices: Choice[], language?: string): string {
   if (choices.length === 0) return "";
+  const p = phrasesFor(language);
   const items = choices
     .slice(0, 9)
-    .map((c, i) => `${capitalize(NUMBER_WORDS[i + 1]!)}, ${speakable(c.label).replace(/[.!?]$/, "")}.`);
-  return `${items.join(" ")} ${choicesPrompt(Math.min(choices.length, 9))}`;
+    .map(
+      (c, i) =>
+        `${capitalize(p.numbers[i]![0]!)}${p.comma} ${speakable(c.label).replace(/[.!?।۔]$/u, "")}${p.stop}`,
+    );
+  return `${items.join(" ")} ${choicesPrompt(Math.min(choices.length, 9), language)}`;
 }
 
 function capitalize(s: string): string {
@@ -115,10 +121,14 @@ function capitalize(s: string): string {
 }
 
 /** A whole message as said on the phone (links are texted: see hasLinks). */
-export function spoken(message: OutboundMessage, opts: { choices?: boolean } = {}): string {
+export function spoken(
+  message: OutboundMessage,
+  opts: { choices?: boolean; language?: string | undefined } = {},
+): string {
   const parts = [speakable(message.text)];
-  if (hasLinks(message)) parts.push(LINKS_BY_SMS);
-  if (opts.choices !== false && message.choices?.length) parts.push(spokenChoices(message.choices));
+  if (hasLinks(message)) parts.push(phrasesFor(opts.language).linksBySms);
+  if (opts.choices !== false && message.choices?.length)
+    parts.push(spokenChoices(message.choices, opts.language));
   return parts.filter(Boolean).join(" ");
 }
 
@@ -139,26 +149,48 @@ const CHOICE_FILLER = new Set([
   "pick",
   "choose",
   "want",
+  // "दो नंबर", "दूसरा वाला", "ਦੋ ਨੰਬਰ", "ரெண்டு நம்பர்"…
+  "नंबर",
+  "वाला",
+  "वाली",
+  "वाले",
+  "विकल्प",
+  "wala",
+  "wali",
+  "wale",
+  "نمبر",
+  "والا",
+  "والی",
+  "ਨੰਬਰ",
+  "ਵਾਲਾ",
+  "ਵਾਲੀ",
+  "எண்",
+  "நம்பர்",
+  "నంబర్",
 ]);
 
 /**
  * What the caller said, as the engine reads choices: "one", "option two", "number 3", "the second one",
- * "press four" → the digit; anything else unchanged.
+ * "press four" → the digit, and in the call's language its number words too ("दो", "do", "२"); anything else
+ * unchanged. English number words count in any language (callers mix them in).
  */
-export function spokenChoice(text: string): string {
-  let words = text
+export function spokenChoice(text: string, language?: string): string {
+  let words = westernDigits(text.normalize("NFC"))
     .toLowerCase()
-    .replace(/[^a-z0-9 ]/g, " ")
+    .replace(/[^\p{L}\p{M}\p{N} ]/gu, " ")
     .split(/\s+/)
     .filter((w) => w !== "" && !CHOICE_FILLER.has(w));
   if (words.length === 2 && ORDINALS.includes(words[0]!) && words[1] === "one") words = [words[0]!];
   if (words.length !== 1) return text;
   const w = words[0]!;
   if (/^[1-9]$/.test(w)) return w;
-  const n = NUMBER_WORDS.indexOf(w);
-  if (n >= 1) return String(n);
   const o = ORDINALS.indexOf(w);
-  return o >= 0 ? String(o + 1) : text;
+  if (o >= 0) return String(o + 1);
+  for (const p of [phrasesFor("en"), phrasesFor(language)]) {
+    const n = p.numbers.findIndex((names) => names.includes(w));
+    if (n >= 0) return String(n + 1);
+  }
+  return text;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { OutboundMessage } from "../../bot/types.js";
 import type { RelayOut } from "./protocol.js";
-import { spoken, spokenChoice } from "./render.js";
+import { choicesPrompt, spoken, spokenChoice, spokenChoices } from "./render.js";
 import { FILLER, RelaySession, type VoicePorts } from "./session.js";
 
 const SID = "CA" + "a".repeat(32);
@@ -128,6 +128,30 @@ describe("RelaySession", () => {
     const i = frames.findIndex((f) => f.type === "language" && f.ttsLanguage === "ta-IN");
     expect(frames[i + 1]).toMatchObject({ type: "text", token: "சரி, இனி தமிழில் பேசலாம்." });
   });
+
+  it("in Hindi: reads a Hindi choice answer as its digit, and says the filler and the apology in Hindi", async () => {
+    const seen: string[] = [];
+    const { frames, s } = session(async (inbound, _ctx, stream) => {
+      seen.push(inbound.text);
+      if (inbound.text === "fail") throw new Error("down");
+      stream!.tool("search_doctors");
+      await new Promise((r) => setTimeout(r, 800));
+      return [{ text: "ठीक है।", id: 1 }];
+    });
+    const lasts = () => frames.filter((f) => f.type === "text" && f.last).length;
+    s.receive(JSON.stringify({ type: "prompt", voicePrompt: "दूसरा वाला", lang: "hi-IN", last: true }));
+    await until(() => lasts() === 1);
+    s.receive(JSON.stringify({ type: "prompt", voicePrompt: "fail", lang: "hi-IN", last: true }));
+    await until(() => lasts() === 2);
+    expect(seen).toEqual(["2", "fail"]);
+    const tokens = frames.flatMap((f) => (f.type === "text" ? [f.token] : []));
+    expect(tokens).toEqual([
+      "एक पल रुकिए, अभी देखते हैं। ",
+      "ठीक है।",
+      "",
+      "माफ़ कीजिए, हमारी तरफ़ से कुछ गड़बड़ हो गई। कृपया फिर से बोलिए।",
+    ]);
+  });
 });
 
 describe("the voice render profile", () => {
@@ -146,5 +170,56 @@ describe("the voice render profile", () => {
         "I've sent the link to your phone by text message. " +
         "One, Yes. Two, No. Three, Later. Say one, two or three, or press the number.",
     );
+  });
+
+  it("reads choices and texted links in the call's language", () => {
+    const choices = [
+      { id: "find", label: "डॉक्टर खोजें" },
+      { id: "appointments", label: "मेरे अपॉइंटमेंट" },
+      { id: "human", label: "किसी व्यक्ति से बात करें" },
+    ];
+    expect(spokenChoices(choices, "hi-IN")).toBe(
+      "एक, डॉक्टर खोजें। दो, मेरे अपॉइंटमेंट। तीन, किसी व्यक्ति से बात करें। " + "एक, दो या तीन बोलिए, या नंबर दबाइए।",
+    );
+    expect(
+      spoken({ text: "भुगतान करें।", links: [{ label: "Pay", url: "https://x.test" }] }, { language: "hi-IN" }),
+    ).toBe("भुगतान करें। मैंने लिंक आपके फ़ोन पर मैसेज से भेज दिया है।");
+    expect(choicesPrompt(1, "hi-IN")).toBe("एक बोलिए, या नंबर दबाइए।");
+    expect(choicesPrompt(2, "ur-IN")).toBe("ایک یا دو کہیے، یا نمبر دبائیے۔");
+    expect(choicesPrompt(3, "ta-IN")).toBe(
+      "ஒன்று, இரண்டு அல்லது மூன்று என்று சொல்லுங்கள், அல்லது அந்த எண்ணை அழுத்துங்கள்.",
+    );
+    // English stays as it was, and a language we do not speak is English.
+    expect(choicesPrompt(2)).toBe("Say one or two, or press the number.");
+    expect(choicesPrompt(2, "fr-FR")).toBe("Say one or two, or press the number.");
+  });
+
+  it.each([
+    ["एक", "1"],
+    ["दो", "2"],
+    ["तीन", "3"],
+    ["पाँच", "5"],
+    ["नौ", "9"],
+    ["ek", "1"],
+    ["do", "2"],
+    ["teen", "3"],
+    ["दो नंबर", "2"],
+    ["दूसरा वाला", "2"],
+    ["option teen", "3"],
+    ["३", "3"],
+    ["two", "2"],
+    ["मुझे दो डॉक्टर चाहिए", "मुझे दो डॉक्टर चाहिए"],
+    ["सात दिन", "सात दिन"],
+  ])("hears %s in a Hindi call as %s", (said, digit) => {
+    expect(spokenChoice(said, "hi-IN")).toBe(digit);
+  });
+
+  it("hears a language's number words only in a call in that language", () => {
+    expect(spokenChoice("do", "en-US")).toBe("do");
+    expect(spokenChoice("दो")).toBe("दो");
+    expect(spokenChoice("ரெண்டு", "ta-IN")).toBe("2");
+    expect(spokenChoice("రెండు", "te-IN")).toBe("2");
+    expect(spokenChoice("ਦੋ", "pa-IN")).toBe("2");
+    expect(spokenChoice("دو", "ur-IN")).toBe("2");
   });
 });

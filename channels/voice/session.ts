@@ -7,13 +7,14 @@ import { loggableError } from "../../domain/shared/errors.js";
 import { parseRelayMessage, type HandoffData, type RelayOut } from "./protocol.js";
 import { hasLinks, SpeechFilter, spoken, spokenChoice } from "./render.js";
 import { languageOf, sameLanguage } from "../../bot/language.js";
+import { phrasesFor } from "../../bot/phrases.js";
 
 /** A tool still running this long after the model asked for it gets a short spoken filler first. */
 export const FILLER_AFTER_MS = 700;
-export const FILLER = "One moment while I check that. ";
+/** The filler in English (bot/phrases.ts has it in each language), a space before the words that follow. */
+export const FILLER = `${phrasesFor("en").filler} `;
 /** Keys pressed with no choices on offer (a code, a date) are collected until # or this long a pause. */
 export const DIGITS_PAUSE_MS = 2000;
-const SORRY = "Sorry, something went wrong on our side. Please say that again.";
 
 /** Where the phone's latency figures go (the lead wires a Prometheus histogram; channels import no client). */
 export interface VoiceMetrics {
@@ -56,13 +57,15 @@ export interface AfterTurn {
 
 /**
  * After the engine answered: links are texted to the caller (the call says so), a hand-off is noted, and the
- * messages not already streamed are rendered for the ear (their choices read out unless the call is handed on).
+ * messages not already streamed are rendered for the ear in the call's language (their choices read out
+ * unless the call is handed on).
  */
 export async function afterTurn(
   ports: VoicePorts,
   call: CallInfo,
   out: OutboundMessage[],
   streamed: string,
+  language?: string,
 ): Promise<AfterTurn> {
   const handoff = out.find((m) => m.handoff !== undefined)?.handoff;
   const speech: string[] = [];
@@ -84,7 +87,7 @@ export async function afterTurn(
     const own = letters(m.text);
     const isStreamed =
       said !== "" && own !== "" && (own.startsWith(said.slice(0, 40)) || said.includes(own.slice(0, 40)));
-    const text = spoken(isStreamed ? { ...m, text: "" } : m, { choices: handoff === undefined });
+    const text = spoken(isStreamed ? { ...m, text: "" } : m, { choices: handoff === undefined, language });
     if (text) speech.push(text);
   }
   const choices = [...out].reverse().find((m) => m.choices?.length)?.choices ?? [];
@@ -256,14 +259,14 @@ export class RelaySession {
       },
       tool: () => {
         usedTool = true;
-        filler ??= setTimeout(() => emit(FILLER), FILLER_AFTER_MS);
+        filler ??= setTimeout(() => emit(`${phrasesFor(this.language).filler} `), FILLER_AFTER_MS);
       },
       heard: () => current.heard,
     };
     const inbound: InboundMessage = {
       channel: "voice",
       externalUserId: call.callSid,
-      text: spokenChoice(said.trim()).slice(0, 2000),
+      text: spokenChoice(said.trim(), lang ?? this.language).slice(0, 2000),
       ...(lang !== undefined ? { language: lang } : {}),
       providerMessageId: `${call.callSid}:${++this.seq}`,
       receivedAt: this.ports.now(),
@@ -289,18 +292,18 @@ export class RelaySession {
         streamed += rest;
         emit(rest);
       }
-      const after = await afterTurn(this.ports, call, out, streamed);
-      this.choices = after.choices;
       // The conversation switched language: Twilio changes its voice before saying the confirmation.
       const switched = out.find((m) => m.language !== undefined)?.language;
       if (switched !== undefined && switched !== this.language) this.switchLanguage(switched);
+      const after = await afterTurn(this.ports, call, out, streamed, this.language);
+      this.choices = after.choices;
       if (after.speech) emit(streamed ? ` ${after.speech}` : after.speech);
       emit("", true);
       if (stored) this.lastAnswer = { ...stored, spoken: sent };
       if (after.handoff) this.end(after.handoff);
     } catch (err) {
       this.ports.log.warn({ err: loggableError(err).name, call: call.callSid }, "voice: turn failed");
-      emit(SORRY, true);
+      emit(phrasesFor(this.language).sorry, true);
     } finally {
       clearTimeout(filler);
       if (this.current === current) this.current = undefined;
@@ -309,6 +312,9 @@ export class RelaySession {
 
   private end(reason: HandoffData["reason"]): void {
     this.ended = true;
-    this.send({ type: "end", handoffData: JSON.stringify({ reason } satisfies HandoffData) });
+    this.send({
+      type: "end",
+      handoffData: JSON.stringify({ reason, language: this.language } satisfies HandoffData),
+    });
   }
 }

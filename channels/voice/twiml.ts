@@ -1,4 +1,5 @@
 import VoiceResponse from "twilio/lib/twiml/VoiceResponse.js";
+import { phrasesFor } from "../../bot/phrases.js";
 
 /** TwiML for the phone line, made with the twilio package (docs/voice.md). */
 
@@ -42,7 +43,7 @@ export function gatherTwiml(opts: { say: string; actionUrl: string; language: st
     language: opts.language as NonNullable<VoiceResponse.GatherAttributes["language"]>,
   });
   if (opts.say) gather.say({ language: opts.language as Language }, opts.say);
-  response.say({ language: opts.language as Language }, "I didn't hear anything. Goodbye.");
+  response.say({ language: opts.language as Language }, phrasesFor(opts.language).noInput);
   response.hangup();
   return response.toString();
 }

@@ -4,23 +4,33 @@ import { isIsoDate } from "./time.js";
  * A date as a person says or types it → ISO (YYYY-MM-DD), or undefined. Speech recognition writes dates many
  * ways: "April 12th, 1988", "12 April 1988", "the twelfth of April nineteen eighty-eight", "4/12/1988" is
  * ambiguous and read day first (as the typed chat does: 12/04/1988 is 12 April) unless the first number is
- * over 12 in the other place. Pure, no I/O.
+ * over 12 in the other place. In the phone's other languages (bot/language.ts) it writes the numbers as
+ * digits, Latin or the script's own: "मेरी जन्म तिथि 12 अप्रैल 1988 है", "१२ अप्रैल १९८८", "12 aprail 1988",
+ * "1988 ஏப்ரல் 12". So a word in another script counts only as a month name; any other is ignored. Pure.
  */
 export function parseSpokenDate(input: string): string | undefined {
-  const text = normalize(input);
-  if (isIsoDate(text)) return text;
+  const tokens = normalize(input)
+    .split(" ")
+    .filter((t) => t !== "" && (LATIN.test(t) ? !FILLER.has(t) : MONTHS.has(t)));
+  const text = tokens.join(" ");
+  const ymd = /^(\d{4}) (\d{2}) (\d{2})$/.exec(text);
+  if (ymd) return iso(Number(ymd[1]), Number(ymd[2]), Number(ymd[3]));
   const numeric = /^(\d{1,2}) (\d{1,2}) (\d{4})$/.exec(text);
   if (numeric) {
     let [d, m] = [Number(numeric[1]), Number(numeric[2])];
     if (m > 12 && d <= 12) [d, m] = [m, d];
     return iso(Number(numeric[3]), m, d);
   }
-  const tokens = text.split(" ").filter((t) => t !== "" && !FILLER.has(t));
   const monthAt = tokens.findIndex((t) => MONTHS.has(t));
   if (monthAt < 0) return undefined;
   const month = MONTHS.get(tokens[monthAt]!)!;
   const before = tokens.slice(0, monthAt);
   const after = tokens.slice(monthAt + 1);
+  // "1988 April 12": the year first.
+  if (before.length === 1 && /^\d{4}$/.test(before[0]!)) {
+    const day = readDay(after);
+    return day?.used === after.length ? iso(Number(before[0]), month, day.value) : undefined;
+  }
   // "12 April 1988" (day before the month) or "April 12 1988" (day after it); the year comes last.
   const dayWords = before.length ? before : after;
   const day = readDay(dayWords);
@@ -30,6 +40,9 @@ export function parseSpokenDate(input: string): string | undefined {
   return year === undefined ? undefined : iso(year, month, day.value);
 }
 
+const LATIN = /^[a-z0-9]+$/;
+
+/** Words around a date (English, and Hindi or Urdu in Latin letters: "meri janam tithi … hai"). */
 const FILLER = new Set([
   "the",
   "of",
@@ -47,23 +60,79 @@ const FILLER = new Set([
   "was",
   "um",
   "uh",
+  "meri",
+  "mera",
+  "janam",
+  "janm",
+  "tithi",
+  "tarikh",
+  "tareekh",
+  "taarikh",
+  "paidaish",
+  "hai",
+  "ki",
+  "ka",
+  "ko",
 ]);
 
+/**
+ * The zero of each script whose digits speech recognition may write: Devanagari, Gurmukhi, Tamil, Telugu,
+ * Arabic-Indic and Urdu's (extended Arabic-Indic).
+ */
+const ZEROS = [0x966, 0xa66, 0xbe6, 0xc66, 0x660, 0x6f0];
+
+/** Digits of the scripts above as ASCII digits ("१२" → "12"); everything else unchanged. */
+export function westernDigits(text: string): string {
+  return text.replace(
+    /[\u0966-\u096f\u0a66-\u0a6f\u0be6-\u0bef\u0c66-\u0c6f\u0660-\u0669\u06f0-\u06f9]/g,
+    (d) => {
+      const c = d.charCodeAt(0);
+      return String(c - ZEROS.find((z) => c >= z && c <= z + 9)!);
+    },
+  );
+}
+
+/**
+ * Words separated by single spaces: NFC, ASCII digits, lower case, punctuation (the danda and Urdu's marks
+ * too) as spaces, "12th" as "12", a word glued to a number split off ("12ஆம்"). Nuktas go as well: speech
+ * recognition writes फ़रवरी and फरवरी alike.
+ */
+function normalize(input: string): string {
+  return westernDigits(input.normalize("NFC"))
+    .toLowerCase()
+    .replace(/[\u093c\u0a3c]/g, "")
+    .replace(/(\d)(st|nd|rd|th)\b/g, "$1")
+    .replace(/(\d)(?=[\p{L}\p{M}])/gu, "$1 ")
+    .replace(/[-/.,\u0964\u0965\u06d4\u060c]/g, " ")
+    .replace(/[^a-z0-9 \p{L}\p{M}]/gu, "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/**
+ * Month names as speech recognition writes them, twelve a line (January first, "a|b" two spellings of one
+ * month, "-" none): English and its abbreviations, Hindi in Latin letters (May left out: "mai" is also "I"
+ * and "in"), Hindi, Urdu, Punjabi, Tamil, Telugu. Read through normalize() as the input is.
+ */
+const MONTH_NAMES = [
+  "january february march april may june july august september october november december",
+  "jan feb mar apr - jun jul aug sep|sept oct nov dec",
+  "janvari|janwari farvari|farwari maarch aprail|aprel - joon julai agast sitambar aktubar|aktoobar navambar disambar",
+  "जनवरी फ़रवरी मार्च अप्रैल|अप्रेल मई जून जुलाई अगस्त सितंबर|सितम्बर अक्टूबर|अक्तूबर नवंबर|नवम्बर दिसंबर|दिसम्बर",
+  "جنوری فروری مارچ اپریل مئی جون جولائی اگست ستمبر اکتوبر نومبر دسمبر",
+  "ਜਨਵਰੀ ਫ਼ਰਵਰੀ ਮਾਰਚ ਅਪ੍ਰੈਲ|ਅਪਰੈਲ ਮਈ ਜੂਨ ਜੁਲਾਈ ਅਗਸਤ ਸਤੰਬਰ ਅਕਤੂਬਰ ਨਵੰਬਰ ਦਸੰਬਰ",
+  "ஜனவரி பிப்ரவரி|பெப்ரவரி மார்ச்|மார்ச்சு ஏப்ரல் மே ஜூன் ஜூலை ஆகஸ்ட்|ஆகஸ்டு செப்டம்பர்|செப்டெம்பர் அக்டோபர் நவம்பர் டிசம்பர்|டிசெம்பர்",
+  "జనవరి ఫిబ్రవరి మార్చి ఏప్రిల్ మే జూన్ జూలై|జులై ఆగస్టు|ఆగష్టు సెప్టెంబర్|సెప్టెంబరు అక్టోబర్|అక్టోబరు నవంబర్|నవంబరు డిసెంబర్|డిసెంబరు",
+];
 const MONTHS = new Map<string, number>(
-  [
-    ["january", "jan"],
-    ["february", "feb"],
-    ["march", "mar"],
-    ["april", "apr"],
-    ["may", "may"],
-    ["june", "jun"],
-    ["july", "jul"],
-    ["august", "aug"],
-    ["september", "sep", "sept"],
-    ["october", "oct"],
-    ["november", "nov"],
-    ["december", "dec"],
-  ].flatMap((names, i) => names.map((n) => [n, i + 1] as [string, number])),
+  MONTH_NAMES.flatMap((line) =>
+    line.split(" ").flatMap((names, i) =>
+      names
+        .split("|")
+        .filter((n) => n !== "-")
+        .map((n) => [normalize(n), i + 1] as [string, number]),
+    ),
+  ),
 );
 
 const UNITS: Record<string, number> = {
@@ -123,18 +192,6 @@ const ORDINALS: Record<string, number> = {
   twentieth: 20,
   thirtieth: 30,
 };
-
-function normalize(input: string): string {
-  return input
-    .toLowerCase()
-    .replace(/(\d)(st|nd|rd|th)\b/g, "$1")
-    .replace(/-/g, " ")
-    .replace(/[/.,]/g, " ")
-    .replace(/[^a-z0-9 ]/g, "")
-    .replace(/\s+/g, " ")
-    .trim()
-    .replace(/^(\d{4}) (\d{2}) (\d{2})$/, "$1-$2-$3");
-}
 
 /** A day of the month at the start of the words: "12", "twelfth", "twenty first", "twenty one". */
 function readDay(words: string[]): { value: number; used: number } | undefined {

@@ -1,6 +1,8 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { patients } from "../../db/schema/index.js";
 import { buildTestApp, type TestApp } from "../app.js";
-import { verifiedDoctor } from "../factories.js";
+import { signUp, verifiedDoctor } from "../factories.js";
 import { signedWebhook, startFakeTwilio, type FakeTwilio } from "../fakes/twilio.js";
 import { settle } from "../settle.js";
 import { SMS_NUMBER, SMS_SID, SMS_TOKEN, smsEnv } from "../sms.js";
@@ -135,6 +137,34 @@ describe("gather mode", () => {
     );
     expect(odd).toMatch(
       /<Gather [^>]*action="http:\/\/healthlink.test\/webhooks\/twilio\/voice\/gather"[^>]*language="en-US">/,
+    );
+  });
+
+  it('verifies a known caller who switched to Hindi in Hindi, inside <Say language="hi-IN">', async () => {
+    const sid = callSid();
+    const phone = "+919812300026";
+    const s = await signUp(t, "patient", { name: "Asha Verma", phone });
+    await t.database.db
+      .update(patients)
+      .set({ dateOfBirth: "1988-04-12" })
+      .where(eq(patients.id, s.patientId!));
+    const hindi = "/webhooks/twilio/voice/gather?lang=hi-IN";
+    await gather(sid, phone, { speech: "Can we speak Hindi?" });
+    const asked = await gather(sid, phone, { speech: "नमस्ते" }, hindi);
+    expect(asked).toContain(
+      '<Say language="hi-IN">सुरक्षा के लिए, कृपया पहले अपनी जन्म तिथि बताइए।</Say></Gather><Say language="hi-IN">कुछ सुनाई नहीं दिया। नमस्ते।</Say>',
+    );
+    expect(said(await gather(sid, phone, { speech: "5 मार्च 1970" }, hindi))).toBe(
+      "यह तारीख हमारे रिकॉर्ड से मेल नहीं खाती। कृपया अपनी जन्म तिथि फिर से बताइए।",
+    );
+    const menu = await gather(sid, phone, { speech: "१२ अप्रैल १९८८" }, hindi);
+    expect(menu).toMatch(/<Say language="hi-IN">धन्यवाद, आपकी पहचान की पुष्टि हो गई है। बताइए/);
+    expect(said(menu)).toMatch(
+      /^धन्यवाद, आपकी पहचान की पुष्टि हो गई है। बताइए, आज हम आपकी क्या मदद कर सकते हैं\? एक, डॉक्टर खोजें। दो, मेरे अपॉइंटमेंट।.* बोलिए, या नंबर दबाइए।$/,
+    );
+    // Nothing heard: asked again in Hindi.
+    expect(said(await gather(sid, phone, { speech: "" }, hindi))).toBe(
+      "माफ़ कीजिए, समझ नहीं आया। कृपया फिर से बोलिए।",
     );
   });
 

@@ -108,6 +108,46 @@ describe("language", () => {
     expect((await stored(caller.sid)).state).toMatchObject({ language: "ta-IN" });
     caller.close();
   });
+
+  it("asks a caller who switched to Hindi for the date of birth in Hindi, reads a Hindi date, and reads the menu in Hindi", async () => {
+    const phone = "+919812300106";
+    const s = await signUp(t, "patient", { name: "Asha Verma", phone });
+    await t.database.db
+      .update(patients)
+      .set({ dateOfBirth: "1988-04-12" })
+      .where(eq(patients.id, s.patientId!));
+    llm.reset();
+    const caller = await RelayCaller.dial(origin, SMS_TOKEN, phone);
+    expect(await caller.say("Can we speak Hindi?")).toBe("ज़रूर, अब हम हिंदी में बात करेंगे।");
+    expect(caller.frames.find((f) => f.type === "language")).toEqual({
+      type: "language",
+      ttsLanguage: "hi-IN",
+      transcriptionLanguage: "hi-IN",
+    });
+    // From here on speech recognition listens in Hindi (the stand-in sends lang hi-IN).
+    expect(await caller.say("नमस्ते")).toBe("सुरक्षा के लिए, कृपया पहले अपनी जन्म तिथि बताइए।");
+    expect(await caller.say("5 मार्च 1970")).toBe(
+      "यह तारीख हमारे रिकॉर्ड से मेल नहीं खाती। कृपया अपनी जन्म तिथि फिर से बताइए।",
+    );
+    expect(await caller.say("पता नहीं")).toBe(
+      "माफ़ कीजिए, तारीख समझ नहीं आई। कृपया अपनी जन्म तिथि बताइए, जैसे 12 अप्रैल 1988।",
+    );
+    expect(await caller.say("मेरी जन्म तिथि 12 अप्रैल 1988 है")).toBe(
+      "धन्यवाद, आपकी पहचान की पुष्टि हो गई है। बताइए, आज हम आपकी क्या मदद कर सकते हैं? " +
+        "एक, डॉक्टर खोजें। दो, मेरे अपॉइंटमेंट। तीन, दवाइयाँ। चार, लैब टेस्ट। पाँच, मेरी रिपोर्ट। " +
+        "छह, मेरे रिकॉर्ड के बारे में पूछें। सात, किसी व्यक्ति से बात करें। " +
+        "एक, दो, तीन, चार, पाँच, छह या सात बोलिए, या नंबर दबाइए।",
+    );
+    // A Hindi number word answers the menu (the same choice ids): "दो" is "My appointments".
+    const appointments = await caller.say("दो");
+    expect(appointments).toMatch(/appointments\. एक, डॉक्टर खोजें। दो, मेरे अपॉइंटमेंट।/);
+    expect(llm.requests).toHaveLength(0);
+    const { state, messages } = await stored(caller.sid);
+    expect(state).toMatchObject({ language: "hi-IN" });
+    expect(state).toHaveProperty("choices.0", { id: "find", label: "डॉक्टर खोजें" });
+    expect(messages.filter((m) => m.direction === "in").map((m) => m.text)).toContain("2");
+    caller.close();
+  });
 });
 
 describe("hearing", () => {
@@ -177,6 +217,27 @@ describe("a request made before the date of birth", () => {
     expect(JSON.stringify(llm.requests)).not.toMatch(/1988/);
     const { state } = await stored(caller.sid);
     expect(state).not.toHaveProperty("onboarding.request");
+    caller.close();
+  });
+
+  it("in Hindi: the caller hears they are verified in Hindi once, before the answer", async () => {
+    const phone = "+919812300107";
+    const s = await signUp(t, "patient", { name: "Asha Verma", phone });
+    await t.database.db
+      .update(patients)
+      .set({ dateOfBirth: "1988-04-12" })
+      .where(eq(patients.id, s.patientId!));
+    llm.reset();
+    const caller = await RelayCaller.dial(origin, SMS_TOKEN, phone);
+    await caller.say("Can we speak Hindi?");
+    expect(await caller.say("मुझे कल दांत के डॉक्टर से मिलना है")).toBe(
+      "सुरक्षा के लिए, कृपया पहले अपनी जन्म तिथि बताइए।",
+    );
+    llm.answer({ text: "डॉक्टर मीरा शाह दिल्ली में दंत चिकित्सक हैं।" });
+    expect(await caller.say("१२ अप्रैल १९८८")).toBe(
+      "धन्यवाद, आपकी पहचान की पुष्टि हो गई है। डॉक्टर मीरा शाह दिल्ली में दंत चिकित्सक हैं।",
+    );
+    expect(JSON.stringify(llm.requests[0]!.messages.at(-1))).toMatch(/मुझे कल दांत के डॉक्टर से मिलना है/);
     caller.close();
   });
 });

@@ -183,7 +183,7 @@ describe("a known caller", () => {
     const from = caller.frames.length;
     await caller.press("1");
     const end = await caller.waitFor((f) => f.type === "end", from);
-    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "person" });
+    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "person", language: "en-US" });
   });
 
   it("stops at an interruption and keeps only what the caller heard", async () => {
@@ -223,7 +223,7 @@ describe("a known caller", () => {
     const said = await caller.say("My father is having a heart attack");
     expect(said).toMatch(/Call 112 now/);
     const end = await caller.waitFor((f) => f.type === "end", from);
-    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency" });
+    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: "en-US" });
     expect(llm.requests).toHaveLength(0);
 
     const action = await t.app.inject({
@@ -237,6 +237,30 @@ describe("a known caller", () => {
     expect(action.body).toContain(`<Dial callerId="${SMS_NUMBER}">${HANDOFF}</Dial>`);
     const stored = await storedMessages(caller.sid);
     expect(stored.conversation.flagged).toBe(true);
+  });
+
+  it("hands a caller who switched to Hindi to a person in Hindi, the callback too", async () => {
+    const caller = await RelayCaller.dial(origin, SMS_TOKEN, "+919812300015");
+    expect(await caller.say("Can we speak Hindi?")).toBe("ज़रूर, अब हम हिंदी में बात करेंगे।");
+    const from = caller.frames.length;
+    expect(await caller.say("I want to talk to a person")).toBe(
+      "हम अभी आपको हमारी टीम के किसी सदस्य से जोड़ रहे हैं।",
+    );
+    const end = await caller.waitFor((f) => f.type === "end", from);
+    const handoffData = caller.frames[end]!.handoffData!;
+    expect(JSON.parse(handoffData)).toEqual({ reason: "person", language: "hi-IN" });
+    const action = await t.app.inject({
+      method: "POST",
+      ...signedWebhook(SMS_TOKEN, BASE, "/webhooks/twilio/voice/action", {
+        CallSid: caller.sid,
+        SessionStatus: "ended",
+        HandoffData: handoffData,
+      }),
+    });
+    expect(action.body).toContain(
+      `<Say language="hi-IN">कृपया लाइन पर बने रहिए, हम आपको जोड़ रहे हैं।</Say><Dial callerId="${SMS_NUMBER}">${HANDOFF}</Dial>`,
+    );
+    caller.close();
   });
 
   it("ends a session without hand-off data with goodbye, and records the call's status", async () => {
