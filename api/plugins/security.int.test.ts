@@ -70,9 +70,17 @@ describe("security headers", () => {
       "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
     });
     expect(res.headers["strict-transport-security"]).toMatch(/max-age=\d+/);
-    // Nothing for browsers long gone.
-    for (const legacy of ["x-xss-protection", "x-download-options", "x-permitted-cross-domain-policies"])
-      expect(res.headers[legacy]).toBeUndefined();
+    expect(res.headers["cross-origin-resource-policy"]).toBe("same-origin");
+    // Nothing for browsers long gone, nor what only governs a document.
+    for (const absent of [
+      "x-xss-protection",
+      "x-download-options",
+      "x-permitted-cross-domain-policies",
+      "cross-origin-opener-policy",
+      "origin-agent-cluster",
+      "x-dns-prefetch-control",
+    ])
+      expect(res.headers[absent]).toBeUndefined();
   });
 
   it("on pages: a CSP allowing exactly the page's own inline script, by hash", async () => {
@@ -83,6 +91,13 @@ describe("security headers", () => {
     expect(csp).toContain(`script-src 'self' 'sha256-${hash}'`);
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.headers).toMatchObject({
+      "cross-origin-opener-policy": "same-origin",
+      "origin-agent-cluster": "?1",
+      "x-dns-prefetch-control": "off",
+      "x-frame-options": "DENY",
+      "x-content-type-options": "nosniff",
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import helmet from "helmet";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/index.js";
 import { RateLimitedError } from "../../domain/shared/errors.js";
@@ -14,15 +14,27 @@ const LIMITED: { kind: keyof Config["rateLimits"]; match: (method: string, url: 
     match: (m, u) =>
       m === "POST" && /^\/api\/auth\/(register|login|refresh|password\/forgot|password\/reset)$/.test(u),
   },
-  { kind: "search", match: (m, u) => m === "GET" && /^\/api\/(search\/doctors|view\/doctor)\/$/.test(u) },
+  // Doctor search, the heaviest public SQL. A doctor's public page (GET /api/view/doctor/) is not limited: it
+  // is one row by id of what search already shows, the cheapest answer the API has, and the limit's own work
+  // per request (a chain of promises and three headers) cost about 6% of that page's throughput, measured
+  // (docs/performance.md). An ingress in front can still cap it per address.
+  { kind: "search", match: (m, u) => m === "GET" && u === "/api/search/doctors/" },
   { kind: "chatSessions", match: (m, u) => m === "POST" && u === "/chat/session" },
   { kind: "webhooks", match: (m, u) => m === "POST" && u.startsWith("/webhooks/") },
 ];
 
+/** What helmet would send with a document (its defaults), for the pages we serve. */
+const DOCUMENT_HEADERS = {
+  "cross-origin-opener-policy": "same-origin",
+  "origin-agent-cluster": "?1",
+  "x-dns-prefetch-control": "off",
+};
+
 /**
  * Edge security: security headers (helmet) and rate limits by client address (@fastify/rate-limit, counted in
- * Redis when there is one so every API process shares the count, in leases: see rate-limit-store.ts). Behind a proxy, TRUST_PROXY makes the client
- * address the caller's. Register before the routes: limits attach as routes are added.
+ * Redis when there is one so every API process shares the count, in leases: see rate-limit-store.ts). Behind
+ * a proxy, TRUST_PROXY makes the client address the caller's. Register before the routes: limits attach as
+ * routes are added.
  */
 export async function registerSecurity(
   app: FastifyInstance,
@@ -31,7 +43,9 @@ export async function registerSecurity(
   namespace = "hl:rl:",
 ): Promise<void> {
   const https = config.publicBaseUrl.startsWith("https://");
-  await app.register(helmet, {
+  // helmet's middleware, built once. (@fastify/helmet calls helmet(options) on every request, building every
+  // header's middleware anew each time: a fifth of the doctor view's CPU, measured in bench/api.ts.)
+  const securityHeaders = helmet({
     // Pages set their own policy (sendPage below); JSON answers get the strictest one (onSend below).
     contentSecurityPolicy: false,
     // HSTS only when we are served over TLS (behind an ingress terminating it).
@@ -45,11 +59,21 @@ export async function registerSecurity(
     xXssProtection: false,
     xDownloadOptions: false,
     xPermittedCrossDomainPolicies: false,
+    // Headers that govern a document (its browsing context, its links' DNS prefetch): sent with pages only
+    // (onSend below), not with every JSON answer, where browsers ignore them.
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+  });
+  app.addHook("onRequest", (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, () => done());
   });
   app.addHook("onSend", (_request, reply, payload, done) => {
     const type = String(reply.getHeader("content-type") ?? "");
-    if (type.startsWith("application/json") && !reply.hasHeader("content-security-policy"))
-      void reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (type.startsWith("application/json")) {
+      if (!reply.hasHeader("content-security-policy"))
+        void reply.header("content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    } else if (type.startsWith("text/html")) void reply.headers(DOCUMENT_HEADERS);
     done(null, payload);
   });
 

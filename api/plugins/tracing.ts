@@ -1,12 +1,15 @@
 import { SpanKind, trace } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
+import { tracingStarted } from "../../infra/telemetry/state.js";
 
 /**
  * Names each request's server span (made by the HTTP instrumentation when tracing is on) by its route pattern,
  * `GET /api/view/doctor/`, and records the pattern as `http.route`; the span processor then replaces the
- * concrete path and query with it (infra/telemetry/tracing.ts). Tracing off: there is no span, nothing to do.
+ * concrete path and query with it (infra/telemetry/tracing.ts).
  */
 export function registerTracing(app: FastifyInstance): void {
+  // Not tracing (no OTLP endpoint, so the preload started no SDK): no hook on every request for nothing.
+  if (!tracingStarted()) return;
   // Callback-style hooks here and in the other plugins: an async hook costs every request a promise and a
   // microtask turn, which shows on the hottest reads (bench/api.ts); none of these has anything to wait for.
   app.addHook("onRequest", (request, _reply, done) => {
