@@ -7,9 +7,9 @@
  *   - doctor view (GET by id) with the cache off, against the same SQL through a bare `pg` pool behind a bare
  *     HTTP server (bench/raw-server.ts, named statements like the app's); target ≥ 0.8 × the bare SQL.
  * After a warm-up (every path once, then one second of load), the scenarios take turns, BENCH_ROUND_SECONDS
- * (default 2) each, for BENCH_ROUNDS (default 4) rounds, so that a burst from a neighbour on the shared
+ * (default 2) each, for BENCH_ROUNDS (default 8) rounds, so that a burst from a neighbour on the shared
  * machine does not land on one side of a ratio only; throughput is the mean of the rounds, p50/p99 their
- * median. The measured part stays under a minute. Everything listens on 127.0.0.1.
+ * median. The measured part takes about a minute and a half. Everything listens on 127.0.0.1.
  *
  * Env: BENCH_DATABASE (default named by the migrations' hash), BENCH_ROUNDS, BENCH_ROUND_SECONDS,
  * BENCH_CONNECTIONS (default 32), BENCH_PORT (the first of three ports, default 3941), TEST_DATABASE_URL,
@@ -41,7 +41,7 @@ import {
   type Figures,
 } from "./lib.js";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
