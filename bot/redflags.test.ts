@@ -95,6 +95,41 @@ const positives: [string, RedFlag][] = [
   ["I feel like I'm going to die", "critical"],
 ];
 
+/** Hindi as speech recognition writes it on a call (Devanagari), read through its Roman spelling. */
+const devanagariPositives: [string, RedFlag][] = [
+  ["दिल का दौरा पड़ा है", "cardiac"],
+  ["सीने में दर्द है और साँस नहीं आ रही", "cardiac"],
+  ["छाती में दर्द और पसीना आ रहा है", "cardiac"],
+  ["पापा को हार्ट अटैक आया है", "cardiac"],
+  ["दादी को लकवा मार गया", "stroke"],
+  ["उनका मुँह टेढ़ा हो गया है", "stroke"],
+  ["आवाज़ लड़खड़ा रही है", "stroke"],
+  ["बहुत खून बह रहा है", "bleeding"],
+  ["खून रुक नहीं रहा", "bleeding"],
+  ["खून की उल्टी हो रही है", "bleeding"],
+  ["सीने में दर्द है और साँस नहीं आ रही", "not_breathing"],
+  ["मेरे पापा साँस नहीं ले रहे", "not_breathing"],
+  ["माँ को सांस लेने में तकलीफ हो रही है", "not_breathing"],
+  ["मेरा दम घुट रहा है", "not_breathing"],
+  ["मेरे पिता बेहोश हो गए हैं", "unconscious"],
+  ["पापा होश में नहीं हैं", "unconscious"],
+  ["भाई उठ नहीं रहा", "unconscious"],
+  ["बच्चा नीला पड़ गया", "infant"],
+  ["मैं आत्महत्या करना चाहता हूँ", "suicide"],
+  ["मैं मरना चाहता हूँ", "suicide"],
+  ["अब जीना नहीं चाहती", "suicide"],
+  ["ख़ुदकुशी के ख़याल आ रहे हैं", "suicide"],
+  ["उसने नींद की बहुत सारी गोलियाँ खा लीं", "poisoning"],
+  ["उसने ज़हर खा लिया", "poisoning"],
+  ["उसने जहर खा लिया", "poisoning"],
+  ["उसने 30 गोलियाँ खा लीं", "poisoning"],
+  ["गला सूज गया है", "anaphylaxis"],
+  ["भाई को मिर्गी का दौरा पड़ा", "seizure"],
+  ["पापा मर रहे हैं", "critical"],
+  // Mixed scripts, as a transcript or a typed message can be.
+  ["papa बेहोश हो गए", "unconscious"],
+];
+
 /** Everyday requests that share words with emergencies; none may trigger the emergency answer. */
 const negatives = [
   "my father's appointment",
@@ -144,12 +179,36 @@ const negatives = [
   "meri saas nahi maanti",
 ];
 
+/** The same, in Devanagari. */
+const devanagariNegatives = [
+  "मुझे खून की जांच करवानी है",
+  "खून की जांच की रिपोर्ट कब मिलेगी",
+  "मुझे दिल के डॉक्टर से मिलना है",
+  "सीने की जांच के लिए अपॉइंटमेंट",
+  "मेरी दवाई खत्म हो गई है",
+  "कल का अपॉइंटमेंट बदलना है",
+  "नमस्ते",
+  "डॉक्टर साहब का दौरा कब है",
+  "मेरी सास नहीं मानती",
+  "साँस की एक्सरसाइज़ सीखनी है",
+  "मुझे दांत के डॉक्टर चाहिए",
+  "१२ अप्रैल १९८८",
+];
+
 describe("red flags", () => {
   it.each(positives)("flags %j as %s", (text, flag) => {
     expect(redFlags(text)).toContain(flag);
   });
 
   it.each(negatives)("does not flag %j", (text) => {
+    expect(redFlags(text)).toEqual([]);
+  });
+
+  it.each(devanagariPositives)("flags Hindi in Devanagari %j as %s", (text, flag) => {
+    expect(redFlags(text)).toContain(flag);
+  });
+
+  it.each(devanagariNegatives)("does not flag Hindi in Devanagari %j", (text) => {
     expect(redFlags(text)).toEqual([]);
   });
 

@@ -7,11 +7,14 @@
  * "cant"), punctuation, letters repeated for emphasis ("diiie"), digits standing for letters ("su1c1de")
  * and words split by spaces ("coll apsed", "c o l l a p s e d", "be hosh") are undone, so the patterns
  * below are written against plain lower-case words separated by single spaces. English plus the
- * transliterated (Roman script) Hindi/Urdu our Indian and Pakistani cities write. Where a word alone has an
- * everyday meaning ("khoon ki jaanch" is a blood test, "daura" a tour, "blue" a colour) the pattern is a
- * phrase; bot/redflags.test.ts keeps a corpus of phrasings that must and must not fire.
+ * transliterated (Roman script) Hindi/Urdu our Indian and Pakistani cities write; Hindi in Devanagari is
+ * read through its Roman spelling (domain/shared/transliterate.ts), which some patterns list as well
+ * ("chaahta", "men", "aawaaz"). Where a word alone has an everyday meaning ("khoon ki jaanch" is a blood
+ * test, "daura" a tour, "blue" a colour) the pattern is a phrase; bot/redflags.test.ts keeps a corpus of
+ * phrasings that must and must not fire.
  */
 import { phoneRegionOf } from "../domain/shared/phone.js";
+import { devanagariToLatin } from "../domain/shared/transliterate.js";
 
 export type RedFlag =
   | "cardiac"
@@ -37,7 +40,7 @@ const BREATHE = String.raw`br(?:ea|e|ee|a|eah)(?:th|t|ht)(?:e|es|ing|in|ng|s)?`;
 const NOT = String.raw`(?:not|isnt|aint|stopped|cant|can t|can not|cannot|cnt|couldnt|could not|unable to|struggling to|struggle to|hard to|difficult to|difficulty|trouble|wont|will not|doesnt|does not|didnt|did not)`;
 /** Not what breathing is about in ordinary requests ("breathing exercises", "no breathing problems"). */
 const NOT_AN_EMERGENCY_BREATH = String.raw`(?! (?:problems?|issues?|exercises?|techniques?|through (?:the|my|his|her) (?:nose|mouth)))`;
-const PILLS = String.raw`(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medication|sleeping|goliy[ao]n?|goli|dawai(?:yan)?|dawa)`;
+const PILLS = String.raw`(?:pills?|tablets?|tabs|capsules?|caps|meds|medicines?|medication|sleeping|goliy[ao]n?|goli|dawaa?i(?:yan)?|dawaa?)`;
 /** A dangerous quantity: a number from 10 (not a dose like "10 mg"), "too many", "a whole strip"… */
 const MANY = String.raw`(?:\d{2,}(?! ?(?:mg|mcg|ml|g|gm|grams?|units?|iu)\b)|too many|so many|a lot of|lots of|whole|entire|a bottle of|the bottle of|a strip of|a handful of|handful of|dozens of|twenty|thirty|forty|fifty|hundred|bahut sari|bahut saari|saari|sari|poori|puri)`;
 const UNCONSCIOUS = String.raw`un ?c[aoi]n[cs]?[sc]?h?[iu]?[ou]?u?s`;
@@ -56,6 +59,7 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
     "cardiac",
     [
       /\bhe?art ?att?ac?k\b/,
+      /\bhaa?rt ?att?aik\b/,
       /\bcardiac arrest\b/,
       re(String.raw`\b${CHEST}\b.{0,40}\b${CHEST_PAIN}\b.{0,80}\b${BREATHLESS}\b`),
       re(String.raw`\b${BREATHLESS}\b.{0,80}\b${CHEST}\b.{0,40}\b${CHEST_PAIN}\b`),
@@ -67,7 +71,7 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
   [
     "stroke",
     [
-      /\bstroke\b(?! of (?:luck|genius|midnight))/,
+      /\bstroke?\b(?! of (?:luck|genius|midnight))/,
       /\bface\b.{0,20}\b(?:droop\w*|fallen|numb|crooked|twisted)\b/,
       /\bdroop\w*\b.{0,20}\bface\b/,
       /\bslurr\w*\b.{0,20}\b(?:speech|words|talk\w*|speak\w*)\b/,
@@ -77,8 +81,8 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
       /\b(?:suddenly|sudden)\b.{0,20}\b(?:cant|cannot|unable to) (?:speak|talk|see)\b/,
       /\b(?:lakwa|lakva|laqwa|laqva|falij|faalij|falaj)\b/,
       /\b(?:muh|munh|moonh|mooh|mu) (?:tedha|terha|tedhi|terhi|tircha|latak)\w*/,
-      /\b(?:zubaan|zuban|jubaan|juban|awaaz|aawaz) (?:ladkhad|lad khad|atak)\w*/,
-      /\bek (?:taraf|side|hissa)\b.{0,20}\b(?:kamzori|kamjori|sunn|sun|kaam nahi)\b/,
+      /\b(?:zubaan|zuban|jubaan|juban|awaaz|aawaz|aawaaz) (?:ladkhad|lad khad|ladakhd|atak)\w*/,
+      /\bek (?:taraf|taraph|side|hissa)\b.{0,20}\b(?:kamzori|kamjori|sunn|sun|kaam nahi)\b/,
     ],
   ],
   [
@@ -115,8 +119,8 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
       re(
         String.raw`\b(?:saa?ns|sans|swas|swaas|shwas|shwaas|saa?nse)\b.{0,12}\b(?:${HINDI_NOT}|ruk|band|atak|ukhad|ghut)\w*`,
       ),
-      /\b(?:saa?ns|sans|swas|shwas) (?:lene|lena)\b.{0,15}\b(?:taklif|takleef|taklef|dikkat|dikat|pareshani|mushkil|problem)\b/,
-      /\bdum ghut\w*/,
+      /\b(?:saa?ns|sans|swas|shwas) (?:lene|lena)\b.{0,15}\b(?:taklif|takleef|takleeph|taklef|dikkat|dikat|pareshani|pareshaani|mushkil|problem)\b/,
+      /\b(?:dum|dam) ghut\w*/,
     ],
   ],
   [
@@ -131,8 +135,8 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
       /\bfaint(?:ed|s)\b/,
       /\b(?:wont|will not|doesnt|isnt|not) wak(?:e|ing) up\b/,
       /\b(?:cant|cannot|can not) wake (?:him|her|them|my \w+)\b/,
-      /\b(?:be ?hoo?sh|behos)\b/,
-      re(String.raw`\bhosh (?:(?:me|mein|mai|main) )?(?:${HINDI_NOT}|kho|gum)\b`),
+      /\b(?:be ?hoo?shi?|behos)\b/,
+      re(String.raw`\bhosh (?:(?:me|mein|men|mai|main) )?(?:${HINDI_NOT}|kho|gum)\b`),
       re(String.raw`\b(?:uth|utth|jag|jaag) ${HINDI_NOT} (?:rahe|raha|rahi|rhe|rha|rhi)\b`),
       /\bgir (?:pade|pada|padi|gaye|gaya|gayi) (?:aur|or|and)\b.{0,20}\b(?:uth|hosh|bol)\w*/,
     ],
@@ -169,14 +173,14 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
       /\bhang (?:my|him|her) ?self\b/,
       // Hindi/Urdu: "I want to die", suicide, "I don't want to live", "take my own life".
       /\bmar (?:jana|jaana|jaun|jau|jaunga|jaungi|jaaun|jaaunga|jaaungi)\b/,
-      /\bmarna (?:chahta|chahti|chahte|hai|chahiye)\b/,
+      /\bmarna (?:chaa?hta|chaa?hti|chaa?hte|hai|chaa?hiye)\b/,
       /\bmar (?:jane|jaane) (?:ka|ki) (?:mann|man|dil|irada)\b/,
       /\b(?:khud ?kushi|khudkhushi|khud ?kashi|aatm ?hatya|atm ?hatya|aatmahatya|atmahatya)\b/,
       re(
-        String.raw`\b(?:jeena|jina|jeene|jine|zinda) (?:rehna )?${HINDI_NOT} (?:chahta|chahti|chahte|hai)\b`,
+        String.raw`\b(?:jeena|jina|jeene|jine|zinda) (?:rehna |rahna )?${HINDI_NOT} (?:chaa?hta|chaa?hti|chaa?hte|hai)\b`,
       ),
       /\b(?:jeene|jine) (?:ka|ki) (?:mann|man|dil|ichha|iccha|wajah) (?:nahi|nahin|nhi|nai)\b/,
-      /\bzindagi (?:khatam|khtm|se tang)\b/,
+      /\bzindagi (?:khatam|khatm|khtm|se tang)\b/,
       /\b(?:apni|apna) (?:jaan|jan) (?:le|lena|de|dena|dunga|dungi|lunga|lungi)\b/,
       /\bkhud ko (?:maar|mar|khatam|khtm|nuksan|nuksaan|chot)\w*/,
     ],
@@ -184,7 +188,7 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
   [
     "poisoning",
     [
-      /\bover ?do[sz]\w*/,
+      /\bo[vw][ae]r ?do[szj]\w*/,
       /(?<!food )\bpois[oe]n\w*/,
       re(
         String.raw`\b(?:took|taken|swallowed|ate|eaten|drank|drunk|consumed|popped)\b.{0,20}\b${MANY}\b.{0,25}\b${PILLS}\b`,
@@ -194,9 +198,9 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
       /\b(?:drank|drunk|swallowed) (?:some |the )?acid\b/,
       /\b(?:zeher|zehar|zahar|zaher|jeher|jehar|jahar|zehr)\b/,
       re(
-        String.raw`\b(?:${MANY}|neend ki|nind ki)\b.{0,15}\b${PILLS}\b.{0,20}\b(?:kha|khaa|le|pi)\w* ?(?:li|liya|lia|lin|gaya|gayi|gye|gaye)\b`,
+        String.raw`\b(?:${MANY}|neend ki|nind ki)\b.{0,15}\b${PILLS}\b.{0,20}\b(?:kha|khaa|le|pi)\w* ?(?:li|liya|lia|lin|gaya|gayi|gai|gye|gaye|gae)\b`,
       ),
-      /\b(?:chuhe maar|chuha maar|keetnashak|keet nashak|tezaab|tezab)\b/,
+      /\b(?:chuhe maar|choohe maar|chuha maar|keetnashak|keetnaashak|keet nashak|tezaab|tezab)\b/,
     ],
   ],
   [
@@ -207,7 +211,7 @@ const PATTERNS: [RedFlag, RegExp[]][] = [
       /\bswollen (?:throat|tongue|lips?)\b/,
       /\b(?:severe|bad)\b.{0,10}\ballergic reaction\b/,
       re(String.raw`\ballergic reaction\b.{0,60}\b(?:${BREATHE}|swell\w*|swollen)\b`),
-      /\b(?:gala|gale|zubaan|zuban|honth|hont|chehra) (?:(?:me|mein|mai|main) )?(?:sooj|sujh|suj|sujan|soojan)\w*/,
+      /\b(?:gala|gale|zubaan|zuban|honth|hont|chehra) (?:(?:me|mein|men|mai|main) )?(?:sooj|sujh|suj|sujan|soojan)\w*/,
     ],
   ],
   [
@@ -280,11 +284,19 @@ export function normalizeForTriage(text: string): string {
   return out.join(" ");
 }
 
-/** The red flags this text raises, most urgent first; empty when none. */
+const DEVANAGARI = /[\u0900-\u097F]/;
+
+/**
+ * The red flags this text raises, most urgent first; empty when none. Hindi in Devanagari (what speech
+ * recognition writes once a caller speaks Hindi) is also read in its Roman spelling, which the patterns are
+ * written in; a flag raised by either reading counts.
+ */
 export function redFlags(text: string): RedFlag[] {
-  const t = normalizeForTriage(text);
-  if (t === "") return [];
-  return PATTERNS.filter(([, res]) => res.some((r) => r.test(t))).map(([flag]) => flag);
+  const readings = [normalizeForTriage(text)];
+  if (DEVANAGARI.test(text)) readings.push(normalizeForTriage(devanagariToLatin(text)));
+  const texts = readings.filter((t) => t !== "");
+  if (texts.length === 0) return [];
+  return PATTERNS.filter(([, res]) => res.some((r) => texts.some((t) => r.test(t)))).map(([flag]) => flag);
 }
 
 const CITY_COUNTRY: Record<string, string> = {

@@ -10,7 +10,8 @@ import { RelayCaller } from "../voice.js";
 
 /**
  * The phone line's turns over the ConversationRelay stand-in (a real WebSocket) with the scripted model:
- * switching language, keeping only what the caller heard, and a request made before verification.
+ * switching language, an emergency said in Hindi, keeping only what the caller heard, and a request made
+ * before verification.
  */
 
 let t: TestApp;
@@ -146,6 +147,22 @@ describe("language", () => {
     expect(state).toMatchObject({ language: "hi-IN" });
     expect(state).toHaveProperty("choices.0", { id: "find", label: "डॉक्टर खोजें" });
     expect(messages.filter((m) => m.direction === "in").map((m) => m.text)).toContain("2");
+    caller.close();
+  });
+});
+
+describe("an emergency said in Hindi", () => {
+  it("is answered at once without the model and the call is handed to a person", async () => {
+    const caller = await RelayCaller.dial(origin, SMS_TOKEN, "+919812300108");
+    expect(await caller.say("Can we speak Hindi?")).toBe("ज़रूर, अब हम हिंदी में बात करेंगे।");
+    llm.reset();
+    const from = caller.frames.length;
+    // Speech recognition now writes Devanagari (the stand-in sends lang hi-IN).
+    const said = await caller.say("मेरे पिता बेहोश हो गए हैं और साँस नहीं ले रहे");
+    expect(said).toMatch(/Call 112 now/);
+    const end = await caller.waitFor((f) => f.type === "end", from);
+    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: "hi-IN" });
+    expect(llm.requests).toHaveLength(0);
     caller.close();
   });
 });
