@@ -5,6 +5,7 @@ import {
   emergencyNumber,
   isEmergencyAnswer,
   emergencyText,
+  normaliseNative,
   normalizeForTriage,
   redFlags,
   type RedFlag,
@@ -195,6 +196,114 @@ const devanagariNegatives = [
   "१२ अप्रैल १९८८",
 ];
 
+/**
+ * The other languages a caller can switch the phone line to, as speech recognition writes them: Urdu in
+ * Arabic script and Punjabi in Gurmukhi (read through their Roman spelling), Tamil and Telugu (read in their
+ * own script).
+ */
+const otherScriptPositives: [string, string, RedFlag][] = [
+  ["Urdu", "دل کا دورہ پڑا ہے", "cardiac"],
+  ["Urdu", "سینے میں درد ہے اور سانس نہیں آ رہی", "cardiac"],
+  ["Urdu", "سینے میں درد ہے اور سانس نہیں آ رہی", "not_breathing"],
+  ["Urdu", "اس کا دم گھٹ رہا ہے", "not_breathing"],
+  ["Urdu", "میرے والد بے ہوش ہو گئے ہیں", "unconscious"],
+  ["Urdu", "امی بےہوش ہیں", "unconscious"],
+  ["Urdu", "بہت خون بہہ رہا ہے", "bleeding"],
+  ["Urdu", "خون رک نہیں رہا", "bleeding"],
+  ["Urdu", "میں خودکشی کرنا چاہتا ہوں", "suicide"],
+  ["Urdu", "میں مرنا چاہتی ہوں", "suicide"],
+  ["Urdu", "اس نے زہر کھا لیا", "poisoning"],
+  // Typed on an Arabic keyboard: ي ك ه for ی ک ہ/ھ.
+  ["Urdu", "اس نے زهر كها ليا", "poisoning"],
+  ["Urdu", "اس نے نیند کی بہت ساری گولیاں کھا لیں", "poisoning"],
+  ["Urdu", "ابو کو فالج ہو گیا ہے", "stroke"],
+  ["Urdu", "بھائی کو مرگی کا دورہ پڑا", "seizure"],
+  ["Urdu", "بچہ نیلا پڑ گیا", "infant"],
+  ["Urdu", "گلا سوج گیا ہے", "anaphylaxis"],
+  ["Urdu", "ابو مر رہے ہیں", "critical"],
+  ["Punjabi", "ਦਿਲ ਦਾ ਦੌਰਾ ਪਿਆ ਹੈ", "cardiac"],
+  ["Punjabi", "ਹਾਰਟ ਅਟੈਕ ਆਇਆ ਹੈ", "cardiac"],
+  ["Punjabi", "ਛਾਤੀ ਵਿੱਚ ਦਰਦ ਹੈ ਤੇ ਸਾਹ ਨਹੀਂ ਆ ਰਿਹਾ", "cardiac"],
+  ["Punjabi", "ਛਾਤੀ ਵਿੱਚ ਦਰਦ ਹੈ ਤੇ ਸਾਹ ਨਹੀਂ ਆ ਰਿਹਾ", "not_breathing"],
+  ["Punjabi", "ਮਾਂ ਨੂੰ ਸਾਹ ਲੈਣ ਵਿੱਚ ਤਕਲੀਫ਼ ਹੋ ਰਹੀ ਹੈ", "not_breathing"],
+  ["Punjabi", "ਪਿਤਾ ਜੀ ਬੇਹੋਸ਼ ਹੋ ਗਏ ਹਨ", "unconscious"],
+  ["Punjabi", "ਉਹ ਉੱਠ ਨਹੀਂ ਰਿਹਾ", "unconscious"],
+  ["Punjabi", "ਖ਼ੂਨ ਨਹੀਂ ਰੁਕ ਰਿਹਾ", "bleeding"],
+  ["Punjabi", "ਬਹੁਤ ਖ਼ੂਨ ਵਗ ਰਿਹਾ ਹੈ", "bleeding"],
+  ["Punjabi", "ਮੈਂ ਮਰ ਜਾਣਾ ਚਾਹੁੰਦਾ ਹਾਂ", "suicide"],
+  ["Punjabi", "ਮੈਂ ਮਰਨਾ ਚਾਹੁੰਦੀ ਹਾਂ", "suicide"],
+  ["Punjabi", "ਉਹ ਖ਼ੁਦਕੁਸ਼ੀ ਕਰਨ ਦੀ ਗੱਲ ਕਰ ਰਿਹਾ ਹੈ", "suicide"],
+  ["Punjabi", "ਉਸ ਨੇ ਜ਼ਹਿਰ ਖਾ ਲਿਆ", "poisoning"],
+  ["Punjabi", "ਉਸ ਨੇ ਨੀਂਦ ਦੀਆਂ ਗੋਲੀਆਂ ਖਾ ਲਈਆਂ", "poisoning"],
+  ["Punjabi", "ਬਾਪੂ ਜੀ ਨੂੰ ਅਧਰੰਗ ਹੋ ਗਿਆ", "stroke"],
+  ["Punjabi", "ਭਰਾ ਨੂੰ ਮਿਰਗੀ ਦਾ ਦੌਰਾ ਪਿਆ", "seizure"],
+  ["Punjabi", "ਬੱਚਾ ਨੀਲਾ ਪੈ ਗਿਆ", "infant"],
+  ["Punjabi", "ਗਲਾ ਸੁੱਜ ਗਿਆ ਹੈ", "anaphylaxis"],
+  ["Tamil", "அப்பாவுக்கு மாரடைப்பு வந்துவிட்டது", "cardiac"],
+  ["Tamil", "நெஞ்சு வலி, மூச்சு விட முடியவில்லை", "cardiac"],
+  ["Tamil", "நெஞ்சு வலி, மூச்சு விட முடியவில்லை", "not_breathing"],
+  ["Tamil", "அம்மா மயங்கி விழுந்துவிட்டார்", "unconscious"],
+  ["Tamil", "அவர் நினைவு இழந்து கிடக்கிறார்", "unconscious"],
+  ["Tamil", "நான் தற்கொலை செய்ய போகிறேன்", "suicide"],
+  ["Tamil", "அவன் விஷம் குடித்துவிட்டான்", "poisoning"],
+  ["Tamil", "அவள் நிறைய மாத்திரை சாப்பிட்டுவிட்டாள்", "poisoning"],
+  ["Tamil", "இரத்தம் நிற்கவில்லை", "bleeding"],
+  ["Tamil", "நிறைய ரத்தம் போகுது", "bleeding"],
+  ["Tamil", "தாத்தாவுக்கு பக்கவாதம் வந்திருக்கு", "stroke"],
+  ["Tamil", "தம்பிக்கு வலிப்பு வருது", "seizure"],
+  ["Tamil", "குழந்தை நீலமாக மாறிவிட்டது", "infant"],
+  ["Telugu", "నాన్నకు గుండెపోటు వచ్చింది", "cardiac"],
+  ["Telugu", "ఛాతీ నొప్పిగా ఉంది, ఊపిరి ఆడటం లేదు", "cardiac"],
+  ["Telugu", "ఛాతీ నొప్పిగా ఉంది, ఊపిరి ఆడటం లేదు", "not_breathing"],
+  ["Telugu", "అమ్మ స్పృహ కోల్పోయింది", "unconscious"],
+  ["Telugu", "నేను ఆత్మహత్య చేసుకోవాలనుకుంటున్నాను", "suicide"],
+  ["Telugu", "అతను విషం తాగాడు", "poisoning"],
+  ["Telugu", "ఆమె చాలా మాత్రలు మింగేసింది", "poisoning"],
+  ["Telugu", "రక్తం ఆగడం లేదు", "bleeding"],
+  ["Telugu", "చాలా రక్తం పోతోంది", "bleeding"],
+  ["Telugu", "తాతయ్యకు పక్షవాతం వచ్చింది", "stroke"],
+  ["Telugu", "తమ్ముడికి ఫిట్స్ వస్తున్నాయి", "seizure"],
+  ["Telugu", "పాప నీలంగా మారిపోయింది", "infant"],
+];
+
+/** Everyday requests in those languages that share words with emergencies. */
+const otherScriptNegatives: [string, string][] = [
+  ["Urdu", "مجھے خون کا ٹیسٹ کروانا ہے"],
+  ["Urdu", "خون کی جانچ کی رپورٹ کب ملے گی"],
+  ["Urdu", "مجھے دل کے ڈاکٹر سے ملنا ہے"],
+  ["Urdu", "میری دوائی ختم ہو گئی ہے"],
+  ["Urdu", "کل کی اپوائنٹمنٹ بدلنی ہے"],
+  ["Urdu", "السلام علیکم"],
+  ["Urdu", "ڈاکٹر صاحب کا دورہ کب ہے"],
+  ["Urdu", "میری ساس نہیں مانتی"],
+  ["Urdu", "سانس کی ورزش سیکھنی ہے"],
+  ["Punjabi", "ਮੈਨੂੰ ਖ਼ੂਨ ਦੀ ਜਾਂਚ ਕਰਵਾਉਣੀ ਹੈ"],
+  ["Punjabi", "ਦਿਲ ਦੇ ਡਾਕਟਰ ਨਾਲ ਮਿਲਣਾ ਹੈ"],
+  ["Punjabi", "ਮੇਰੀ ਦਵਾਈ ਖ਼ਤਮ ਹੋ ਗਈ ਹੈ"],
+  ["Punjabi", "ਕੱਲ੍ਹ ਦੀ ਅਪੌਇੰਟਮੈਂਟ ਬਦਲਣੀ ਹੈ"],
+  ["Punjabi", "ਸਤ ਸ੍ਰੀ ਅਕਾਲ"],
+  ["Punjabi", "ਡਾਕਟਰ ਸਾਹਿਬ ਦਾ ਦੌਰਾ ਕਦੋਂ ਹੈ"],
+  ["Punjabi", "ਸਾਹ ਦੀ ਕਸਰਤ ਸਿੱਖਣੀ ਹੈ"],
+  ["Tamil", "எனக்கு இரத்த பரிசோதனை செய்ய வேண்டும்"],
+  ["Tamil", "இதய மருத்துவரிடம் அப்பாயிண்ட்மெண்ட் வேண்டும்"],
+  ["Tamil", "என் மாத்திரை தீர்ந்துவிட்டது"],
+  ["Tamil", "நாளைய அப்பாயிண்ட்மெண்ட்டை மாற்ற வேண்டும்"],
+  ["Tamil", "வணக்கம்"],
+  ["Tamil", "எனக்கு அதிக இரத்த அழுத்தம் இருக்கிறது"],
+  ["Tamil", "இந்த விஷயம் பற்றி கேட்க வேண்டும்"],
+  ["Tamil", "மூச்சுப் பயிற்சி கற்றுக்கொள்ள வேண்டும்"],
+  ["Tamil", "தூக்க மாத்திரை சாப்பிடலாமா?"],
+  ["Tamil", "அவர் சுயநினைவுடன் இருக்கிறார்"],
+  ["Telugu", "నాకు రక్త పరీక్ష చేయించుకోవాలి"],
+  ["Telugu", "గుండె డాక్టర్ అపాయింట్‌మెంట్ కావాలి"],
+  ["Telugu", "నా మందులు అయిపోయాయి"],
+  ["Telugu", "రేపటి అపాయింట్‌మెంట్ మార్చాలి"],
+  ["Telugu", "నమస్కారం"],
+  ["Telugu", "నాకు రక్తపోటు ఎక్కువగా ఉంది"],
+  ["Telugu", "ఈ విషయం గురించి అడగాలి"],
+  ["Telugu", "ఊపిరితిత్తుల డాక్టర్ కావాలి"],
+];
+
 describe("red flags", () => {
   it.each(positives)("flags %j as %s", (text, flag) => {
     expect(redFlags(text)).toContain(flag);
@@ -210,6 +319,23 @@ describe("red flags", () => {
 
   it.each(devanagariNegatives)("does not flag Hindi in Devanagari %j", (text) => {
     expect(redFlags(text)).toEqual([]);
+  });
+
+  it.each(otherScriptPositives)("flags %s %j as %s", (_language, text, flag) => {
+    expect(redFlags(text)).toContain(flag);
+  });
+
+  it.each(otherScriptNegatives)("does not flag %s %j", (_language, text) => {
+    expect(redFlags(text)).toEqual([]);
+  });
+
+  it("reads Tamil and Telugu in their own script, which normalizeForTriage would take apart", () => {
+    // Their vowel signs are marks, not letters: the triage normaliser drops them.
+    expect(normalizeForTriage("மூச்சு")).not.toBe("மூச்சு");
+    expect(normaliseNative("  ఊపిరి   ఆడటం లేదు!! ")).toBe("ఊపిరి ఆడటం లేదు");
+    // Decomposed vowel signs (ொ as ெ + ா) read as the composed ones.
+    expect(redFlags("அவன் விஷம் குடித்துவிட்டான்".normalize("NFD"))).toContain("poisoning");
+    expect(redFlags("అమ్మ స్పృహ కోల్పోయింది, call 112")).toContain("unconscious");
   });
 
   it("errs on the side of safety for past events told with the same words", () => {

@@ -59,6 +59,9 @@ const CONSONANTS: Record<string, string> = {
 
 /** A consonant followed by a nukta: the sounds Hindi borrowed from Urdu and English. */
 const WITH_NUKTA: Record<string, string> = {
+  // स़ and ल़ are not Hindi; they are how Gurmukhi's ਸ਼ and ਲ਼ decompose.
+  स: "sh",
+  ल: "l",
   क: "q",
   ख: "kh",
   ग: "gh",
@@ -123,12 +126,17 @@ const VIRAMA = "\u094D";
 const NUKTA = "\u093C";
 const NASALS = new Set(["\u0901", "\u0902"]); // candrabindu, anusvara
 const VISARGA = "\u0903";
+/** Gurmukhi's addak, which gurmukhiToLatin leaves in the Devanagari it reads: the next consonant is doubled. */
+const ADDAK = "\u0A71";
 
 /** क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़ ऩ ऱ ऴ as one code point each: read as the letter plus a nukta. */
 const PRECOMPOSED_NUKTA = /[\u0929\u0931\u0934\u0958-\u095F]/g;
 
-/** A run of Devanagari letters and signs; zero-width (non-)joiners inside a word are only spelling hints. */
-const WORD = /[\u0900-\u0963\u0971-\u097F][\u0900-\u0963\u0971-\u097F\u200C\u200D]*/g;
+/**
+ * A run of Devanagari letters and signs; zero-width (non-)joiners inside a word are only spelling hints, and
+ * an addak is left there by gurmukhiToLatin.
+ */
+const WORD = /[\u0900-\u0963\u0971-\u097F](?:[\u0900-\u0963\u0971-\u097F\u200C\u200D]|\u0A71)*/g;
 
 interface Sound {
   latin: string;
@@ -139,15 +147,23 @@ interface Sound {
   sign?: boolean;
   /** Anusvara, candrabindu or visarga: they colour the vowel before them. */
   coda?: boolean;
+  /** A consonant doubled by Gurmukhi's addak, which closes the syllable before it. */
+  geminate?: boolean;
 }
 
 function transliterateWord(word: string): string {
   const sounds: Sound[] = [];
   const chars = [...word];
+  let doubled = false;
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]!;
     const consonant = CONSONANTS[c];
+    if (c === ADDAK) {
+      doubled = true;
+      continue;
+    }
     if (consonant !== undefined) {
+      const start = sounds.length;
       // ज्ञ is said (and written) "gy": "ज्ञान" gyaan.
       if (c === "ज" && chars[i + 1] === VIRAMA && chars[i + 2] === "ञ") {
         sounds.push({ latin: "g", vowel: false });
@@ -159,6 +175,15 @@ function transliterateWord(word: string): string {
       } else {
         sounds.push({ latin: consonant, vowel: false });
       }
+      // Gurmukhi's addak: the consonant is said twice, written with its first letter doubled ("ਉੱਠ" utth).
+      if (doubled) {
+        sounds[start] = {
+          latin: sounds[start]!.latin[0]! + sounds[start]!.latin,
+          vowel: false,
+          geminate: true,
+        };
+      }
+      doubled = false;
       const after = chars[i + 1];
       if (after === VIRAMA) i++;
       else if (after !== undefined && VOWEL_SIGNS[after] !== undefined) {
@@ -174,6 +199,7 @@ function transliterateWord(word: string): string {
     } else if (c === "ॐ") {
       sounds.push({ latin: "om", vowel: true });
     }
+    if (consonant === undefined) doubled = false;
     // Anything else (a stray sign, avagraha, a joiner) is not said.
   }
   dropUnsaidSchwas(sounds);
@@ -193,7 +219,15 @@ function dropUnsaidSchwas(sounds: Sound[]): void {
   // to left, as a dropped "a" closes the syllable before it ("समझना" samajhna, not samjhana).
   for (let p = sounds.length - 3; p >= 2; p--) {
     const [before, consonant, next, vowel] = [sounds[p - 2]!, sounds[p - 1]!, sounds[p + 1]!, sounds[p + 2]!];
-    if (sounds[p]!.schwa && before.vowel && !consonant.vowel && !next.vowel && !next.coda && vowel.vowel) {
+    if (
+      sounds[p]!.schwa &&
+      before.vowel &&
+      !consonant.vowel &&
+      !next.vowel &&
+      !next.coda &&
+      !next.geminate &&
+      vowel.vowel
+    ) {
       sounds.splice(p, 1);
     }
   }
@@ -207,3 +241,248 @@ function shortenFinalVowel(sounds: Sound[]): void {
   // A vowel letter alone is a word of its own and stays long ("आ रहा" aa raha).
   if (final.sign || k > 0) final.latin = FINAL_SHORT[final.latin] ?? final.latin;
 }
+
+/**
+ * Punjabi in Gurmukhi → the same everyday Latin spelling ("ਸਾਹ ਨਹੀਂ ਆ ਰਿਹਾ" → "saah nahin aa riha"). Unicode
+ * lays Gurmukhi out parallel to Devanagari (one block of 0x80 code points, 0x100 further on), and the two
+ * scripts spell the sounds the same way, so each letter is read as its Devanagari twin and then through
+ * devanagariToLatin. Gurmukhi's own signs: tippi and bindi are "n" (as anusvara), addak doubles the next
+ * consonant ("ਬੱਚਾ" baccha), the vowel bearers ੳ and ੲ with a vowel sign are that vowel, and the nukta
+ * letters (ਸ਼ ਖ਼ ਗ਼ ਜ਼ ਫ਼ ਲ਼, precomposed or not) read sh, kh, gh, z, f, l. Gurmukhi digits become 0-9; other text
+ * is unchanged. Pure.
+ */
+export function gurmukhiToLatin(text: string): string {
+  if (!GURMUKHI.test(text)) return text;
+  const devanagari = text
+    .replace(BEARER_WITH_SIGN, (m) => BEARERS[m] ?? m)
+    .replace(/[\u0A00-\u0A7F]/g, (c) => {
+      const own = GURMUKHI_SIGNS[c];
+      if (own !== undefined) return own;
+      return String.fromCodePoint(c.codePointAt(0)! - 0x100);
+    });
+  return devanagariToLatin(devanagari).replace(/\u0A71/g, "");
+}
+
+const GURMUKHI = /[\u0A00-\u0A7F]/;
+
+/** ੳ and ੲ carry the vowel signs that have no letter of their own in Gurmukhi's order of typing. */
+const BEARERS: Record<string, string> = {
+  "\u0A73\u0A41": "उ",
+  "\u0A73\u0A42": "ऊ",
+  "\u0A73\u0A4B": "ओ",
+  "\u0A72\u0A3F": "इ",
+  "\u0A72\u0A40": "ई",
+  "\u0A72\u0A47": "ए",
+};
+const BEARER_WITH_SIGN = /\u0A73[\u0A41\u0A42\u0A4B]|\u0A72[\u0A3F\u0A40\u0A47]/g;
+
+/** Gurmukhi signs that are not their Devanagari twin 0x100 code points back. */
+const GURMUKHI_SIGNS: Record<string, string> = {
+  "\u0A70": "\u0902", // tippi: a nasal, as anusvara
+  "\u0A02": "\u0902", // bindi
+  "\u0A01": "\u0901", // adak bindi
+  "\u0A71": "\u0A71", // addak: kept for devanagariToLatin, which doubles the next consonant
+  "\u0A72": "अ", // a bearer without a sign
+  "\u0A73": "उ",
+  "\u0A74": "", // ੴ, a religious symbol
+  "\u0A75": "\u094D\u092F", // yakash: a subjoined ya
+  "\u0A51": "", // udaat
+  "\u0A76": ".", // abbreviation sign
+};
+
+/**
+ * Urdu in Arabic script → the Roman Urdu spelling of the words the triage patterns read ("سانس نہیں آ رہی"
+ * → "saans nahi aa rahi"). Urdu leaves most short vowels unwritten, so a letter-by-letter reading cannot say
+ * "dil" for دل or "dard" for درد; a word table can, for the few hundred words that matter. Letter variants
+ * are made one first (Arabic ي ى → ی, ك → ک, ه ۀ ة → ہ, tatweel, harakat, zero-width joiners dropped; a word
+ * not in the table is also tried with ه read as the ھ of aspirates, as Arabic keyboards type both with ه).
+ * Words not in the table stay as they are; Urdu and Arabic digits become 0-9. Pure.
+ */
+export function urduToLatin(text: string): string {
+  if (!ARABIC.test(text)) return text;
+  return text
+    .normalize("NFKC")
+    .replace(/[\u064B-\u065F\u0670\u0640\u200B-\u200D]/g, "")
+    .replace(/[يى]/g, "ی")
+    .replace(/ك/g, "ک")
+    .replace(/[ۀۂة]/g, "ہ")
+    .replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0)! - 0x0660) % 0x90))
+    .replace(/[\u0621-\u063A\u0641-\u064A\u066E-\u06D3\u06D5\u06FA-\u06FF\u0750-\u077F]+/g, readUrduWord);
+}
+
+const ARABIC = /[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]/;
+
+function readUrduWord(word: string): string {
+  const plain = word.replace(/ه/g, "ہ");
+  return URDU_WORDS[plain] ?? URDU_WORDS[word.replace(/ه/g, "ھ")] ?? plain;
+}
+
+/**
+ * Urdu words → the Roman spelling bot/redflags.ts's patterns are written in (not always the most common one:
+ * "bacche" for بچے because the patterns say so). Grouped by what they are needed for.
+ */
+const URDU_WORDS: Record<string, string> = {
+  // Small words the phrases are made of.
+  کا: "ka",
+  کی: "ki",
+  کے: "ke",
+  کو: "ko",
+  میں: "mein",
+  سے: "se",
+  اور: "aur",
+  نہیں: "nahi",
+  نہ: "na",
+  ہے: "hai",
+  ہیں: "hain",
+  ہوں: "hoon",
+  ہو: "ho",
+  تھا: "tha",
+  تھی: "thi",
+  تھے: "the",
+  آ: "aa",
+  رہا: "raha",
+  رہی: "rahi",
+  رہے: "rahe",
+  گیا: "gaya",
+  گئی: "gayi",
+  گئے: "gaye",
+  گیی: "gayi",
+  لیا: "liya",
+  لی: "li",
+  لیں: "lin",
+  لے: "le",
+  لینے: "lene",
+  لینا: "lena",
+  دے: "de",
+  دینا: "dena",
+  بہت: "bahut",
+  ساری: "saari",
+  سارے: "saari",
+  پوری: "poori",
+  پورا: "poori",
+  ایک: "ek",
+  طرف: "taraf",
+  اپنی: "apni",
+  اپنا: "apna",
+  خود: "khud",
+  پڑا: "pada",
+  پڑی: "padi",
+  پڑے: "pade",
+  پڑ: "pad",
+  ہارٹ: "heart",
+  اٹیک: "attack",
+  اٹیکک: "attack",
+  // Heart and chest.
+  دل: "dil",
+  دورہ: "daura",
+  دورا: "daura",
+  دورے: "daure",
+  سینے: "seene",
+  سینہ: "seena",
+  چھاتی: "chhaati",
+  درد: "dard",
+  بھاری: "bhaari",
+  جلن: "jalan",
+  پسینہ: "paseena",
+  پسینے: "paseena",
+  بازو: "baazu",
+  ہاتھ: "haath",
+  رک: "ruk",
+  بند: "band",
+  // Breath.
+  سانس: "saans",
+  سانسیں: "saanse",
+  دم: "dum",
+  گھٹ: "ghut",
+  گھٹنے: "ghutne",
+  اٹک: "atak",
+  اکھڑ: "ukhad",
+  تکلیف: "taklif",
+  دقت: "dikkat",
+  دشواری: "dikkat",
+  مشکل: "mushkil",
+  پریشانی: "pareshani",
+  // Consciousness.
+  بےہوش: "behosh",
+  بے: "be",
+  ہوش: "hosh",
+  کھو: "kho",
+  گم: "gum",
+  اٹھ: "uth",
+  جاگ: "jaag",
+  گر: "gir",
+  بول: "bol",
+  // Stroke.
+  فالج: "falij",
+  لقوہ: "laqwa",
+  منہ: "munh",
+  ٹیڑھا: "tedha",
+  ٹیڑھی: "tedhi",
+  زبان: "zubaan",
+  آواز: "awaaz",
+  لڑکھڑا: "ladkhad",
+  کمزوری: "kamzori",
+  سن: "sunn",
+  // Blood.
+  خون: "khoon",
+  لہو: "lahu",
+  بہہ: "beh",
+  بہ: "beh",
+  بہنا: "behna",
+  بہتا: "behta",
+  نکل: "nikal",
+  الٹی: "ulti",
+  الٹیاں: "ultiyan",
+  // Children.
+  بچہ: "bacha",
+  بچے: "bacche",
+  بچی: "bachi",
+  نیلا: "neela",
+  نیلی: "neeli",
+  ہل: "hil",
+  ہلا: "hila",
+  // Wanting to die.
+  مر: "mar",
+  مرنا: "marna",
+  جانا: "jana",
+  جاؤں: "jaun",
+  جانے: "jaane",
+  چاہتا: "chahta",
+  چاہتی: "chahti",
+  چاہتے: "chahte",
+  خودکشی: "khudkushi",
+  کشی: "kushi",
+  جینا: "jeena",
+  جینے: "jeene",
+  زندہ: "zinda",
+  رہنا: "rehna",
+  زندگی: "zindagi",
+  ختم: "khatam",
+  جان: "jaan",
+  مار: "maar",
+  من: "mann",
+  ارادہ: "irada",
+  // Poison and pills.
+  زہر: "zehar",
+  کھا: "kha",
+  پی: "pi",
+  گولیاں: "goliyan",
+  گولی: "goli",
+  گولیوں: "goliyon",
+  دوائی: "dawai",
+  دوا: "dawa",
+  دوائیاں: "dawaiyan",
+  نیند: "neend",
+  تیزاب: "tezaab",
+  چوہے: "choohe",
+  // Swelling.
+  گلا: "gala",
+  گلے: "gale",
+  ہونٹ: "honth",
+  چہرہ: "chehra",
+  سوج: "sooj",
+  سوجن: "soojan",
+  // Fits.
+  مرگی: "mirgi",
+  جھٹکے: "jhatke",
+};

@@ -10,7 +10,7 @@ import { RelayCaller } from "../voice.js";
 
 /**
  * The phone line's turns over the ConversationRelay stand-in (a real WebSocket) with the scripted model:
- * switching language, an emergency said in Hindi, keeping only what the caller heard, and a request made
+ * switching language, an emergency said in Hindi or Urdu, keeping only what the caller heard, and a request made
  * before verification.
  */
 
@@ -162,6 +162,22 @@ describe("an emergency said in Hindi", () => {
     expect(said).toMatch(/Call 112 now/);
     const end = await caller.waitFor((f) => f.type === "end", from);
     expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: "hi-IN" });
+    expect(llm.requests).toHaveLength(0);
+    caller.close();
+  });
+});
+
+describe("an emergency said in Urdu", () => {
+  it("is answered at once without the model and the call is handed to a person", async () => {
+    const caller = await RelayCaller.dial(origin, SMS_TOKEN, "+919812300109");
+    expect(await caller.say("Can we speak Urdu?")).toBe("ضرور، اب ہم اردو میں بات کریں گے۔");
+    llm.reset();
+    const from = caller.frames.length;
+    // Speech recognition now writes Urdu in Arabic script (the stand-in sends lang ur-IN).
+    const said = await caller.say("میرے والد بے ہوش ہو گئے ہیں اور سانس نہیں لے رہے");
+    expect(said).toMatch(/Call 112 now/);
+    const end = await caller.waitFor((f) => f.type === "end", from);
+    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: "ur-IN" });
     expect(llm.requests).toHaveLength(0);
     caller.close();
   });
