@@ -1,6 +1,6 @@
 import { phrasesFor } from "../../bot/phrases.js";
 import type { Choice, OutboundMessage } from "../../bot/types.js";
-import { westernDigits } from "../../domain/shared/spoken-date.js";
+import { westernDigits } from "../../domain/shared/transliterate.js";
 
 /**
  * The voice render profile: what a message sounds like on the phone. Short sentences; no links, ids or

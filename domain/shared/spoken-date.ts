@@ -1,4 +1,5 @@
 import { isIsoDate } from "./time.js";
+import { westernDigits } from "./transliterate.js";
 
 /**
  * A date as a person says or types it → ISO (YYYY-MM-DD), or undefined. Speech recognition writes dates many
@@ -74,23 +75,6 @@ const FILLER = new Set([
   "ka",
   "ko",
 ]);
-
-/**
- * The zero of each script whose digits speech recognition may write: Devanagari, Gurmukhi, Tamil, Telugu,
- * Arabic-Indic and Urdu's (extended Arabic-Indic).
- */
-const ZEROS = [0x966, 0xa66, 0xbe6, 0xc66, 0x660, 0x6f0];
-
-/** Digits of the scripts above as ASCII digits ("१२" → "12"); everything else unchanged. */
-export function westernDigits(text: string): string {
-  return text.replace(
-    /[\u0966-\u096f\u0a66-\u0a6f\u0be6-\u0bef\u0c66-\u0c6f\u0660-\u0669\u06f0-\u06f9]/g,
-    (d) => {
-      const c = d.charCodeAt(0);
-      return String(c - ZEROS.find((z) => c >= z && c <= z + 9)!);
-    },
-  );
-}
 
 /**
  * Words separated by single spaces: NFC, ASCII digits, lower case, punctuation (the danda and Urdu's marks

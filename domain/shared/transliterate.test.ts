@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { devanagariToLatin, gurmukhiToLatin, urduToLatin } from "./transliterate.js";
+import { devanagariToLatin, gurmukhiToLatin, urduToLatin, westernDigits } from "./transliterate.js";
 
 describe("devanagariToLatin", () => {
   it.each([
@@ -147,5 +147,13 @@ describe("urduToLatin", () => {
     expect(urduToLatin("والد صاحب")).toBe("والد صاحب");
     expect(urduToLatin("papa دل")).toBe("papa dil");
     expect(urduToLatin("Café 42")).toBe("Café 42");
+  });
+});
+
+describe("westernDigits", () => {
+  it("reads the digits of each supported script as ASCII digits", () => {
+    expect(westernDigits("०१२३४५६७८९ ੦੧੨੩੪੫੬੭੮੯ ௦௧௨௩௪௫௬௭௮௯ ౦౧౨౩౪౫౬౭౮౯ ٠١٢٣٤٥٦٧٨٩ ۰۱۲۳۴۵۶۷۸۹")).toBe(
+      Array(6).fill("0123456789").join(" "),
+    );
   });
 });

@@ -13,10 +13,27 @@
  * Pure.
  */
 export function devanagariToLatin(text: string): string {
-  return text
+  return westernDigits(text)
     .replace(PRECOMPOSED_NUKTA, (c) => c.normalize("NFD"))
     .replace(WORD, transliterateWord)
-    .replace(/[\u0964-\u096F\u0970]/g, (c) => SYMBOLS[c] ?? "");
+    .replace(/[\u0964\u0965\u0970]/g, ".");
+}
+
+/**
+ * The zero of each script whose digits speech recognition may write: Devanagari, Gurmukhi, Tamil, Telugu,
+ * Arabic-Indic and Urdu's (extended Arabic-Indic).
+ */
+const ZEROS = [0x966, 0xa66, 0xbe6, 0xc66, 0x660, 0x6f0];
+
+/** Digits of the scripts above as ASCII digits ("१२" → "12"); everything else unchanged. */
+export function westernDigits(text: string): string {
+  return text.replace(
+    /[\u0966-\u096f\u0a66-\u0a6f\u0be6-\u0bef\u0c66-\u0c6f\u0660-\u0669\u06f0-\u06f9]/g,
+    (d) => {
+      const c = d.charCodeAt(0);
+      return String(c - ZEROS.find((z) => c >= z && c <= z + 9)!);
+    },
+  );
 }
 
 const CONSONANTS: Record<string, string> = {
@@ -114,13 +131,6 @@ const VOWELS: Record<string, string> = {
 
 /** Written short at the end of a word, as Roman Hindi does ("का" ka, "की" ki, "तू" tu). */
 const FINAL_SHORT: Record<string, string> = { aa: "a", ee: "i", oo: "u" };
-
-const SYMBOLS: Record<string, string> = {
-  "\u0964": ".", // ।
-  "\u0965": ".", // ॥
-  "\u0970": ".", // ॰
-  ...Object.fromEntries([..."०१२३४५६७८९"].map((d, i) => [d, String(i)])),
-};
 
 const VIRAMA = "\u094D";
 const NUKTA = "\u093C";
@@ -300,13 +310,11 @@ const GURMUKHI_SIGNS: Record<string, string> = {
  */
 export function urduToLatin(text: string): string {
   if (!ARABIC.test(text)) return text;
-  return text
-    .normalize("NFKC")
+  return westernDigits(text.normalize("NFKC"))
     .replace(/[\u064B-\u065F\u0670\u0640\u200B-\u200D]/g, "")
     .replace(/[يى]/g, "ی")
     .replace(/ك/g, "ک")
     .replace(/[ۀۂة]/g, "ہ")
-    .replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (d) => String((d.codePointAt(0)! - 0x0660) % 0x90))
     .replace(/[\u0621-\u063A\u0641-\u064A\u066E-\u06D3\u06D5\u06FA-\u06FF\u0750-\u077F]+/g, readUrduWord);
 }
 

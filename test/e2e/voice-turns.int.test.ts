@@ -151,36 +151,37 @@ describe("language", () => {
   });
 });
 
-describe("an emergency said in Hindi", () => {
-  it("is answered at once without the model and the call is handed to a person", async () => {
-    const caller = await RelayCaller.dial(origin, SMS_TOKEN, "+919812300108");
-    expect(await caller.say("Can we speak Hindi?")).toBe("ज़रूर, अब हम हिंदी में बात करेंगे।");
-    llm.reset();
-    const from = caller.frames.length;
-    // Speech recognition now writes Devanagari (the stand-in sends lang hi-IN).
-    const said = await caller.say("मेरे पिता बेहोश हो गए हैं और साँस नहीं ले रहे");
-    expect(said).toMatch(/Call 112 now/);
-    const end = await caller.waitFor((f) => f.type === "end", from);
-    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: "hi-IN" });
-    expect(llm.requests).toHaveLength(0);
-    caller.close();
-  });
-});
-
-describe("an emergency said in Urdu", () => {
-  it("is answered at once without the model and the call is handed to a person", async () => {
-    const caller = await RelayCaller.dial(origin, SMS_TOKEN, "+919812300109");
-    expect(await caller.say("Can we speak Urdu?")).toBe("ضرور، اب ہم اردو میں بات کریں گے۔");
-    llm.reset();
-    const from = caller.frames.length;
-    // Speech recognition now writes Urdu in Arabic script (the stand-in sends lang ur-IN).
-    const said = await caller.say("میرے والد بے ہوش ہو گئے ہیں اور سانس نہیں لے رہے");
-    expect(said).toMatch(/Call 112 now/);
-    const end = await caller.waitFor((f) => f.type === "end", from);
-    expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: "ur-IN" });
-    expect(llm.requests).toHaveLength(0);
-    caller.close();
-  });
+describe("an emergency said in the caller's language", () => {
+  // Speech recognition writes the language's own script once the call switched (the stand-in sends its lang).
+  it.each([
+    {
+      language: "Hindi",
+      tag: "hi-IN",
+      phone: "+919812300108",
+      confirm: "ज़रूर, अब हम हिंदी में बात करेंगे।",
+      said: "मेरे पिता बेहोश हो गए हैं और साँस नहीं ले रहे",
+    },
+    {
+      language: "Urdu",
+      tag: "ur-IN",
+      phone: "+919812300109",
+      confirm: "ضرور، اب ہم اردو میں بات کریں گے۔",
+      said: "میرے والد بے ہوش ہو گئے ہیں اور سانس نہیں لے رہے",
+    },
+  ])(
+    "in $language is answered at once without the model and the call is handed to a person",
+    async ({ language, tag, phone, confirm, said }) => {
+      const caller = await RelayCaller.dial(origin, SMS_TOKEN, phone);
+      expect(await caller.say(`Can we speak ${language}?`)).toBe(confirm);
+      llm.reset();
+      const from = caller.frames.length;
+      expect(await caller.say(said)).toMatch(/Call 112 now/);
+      const end = await caller.waitFor((f) => f.type === "end", from);
+      expect(JSON.parse(caller.frames[end]!.handoffData!)).toEqual({ reason: "emergency", language: tag });
+      expect(llm.requests).toHaveLength(0);
+      caller.close();
+    },
+  );
 });
 
 describe("hearing", () => {
